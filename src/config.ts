@@ -1,0 +1,61 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { HotlineError } from './errors.ts';
+
+/** The service's settings, read from the environment once at start and checked. */
+export const ConfigSchema = z.object({
+  ARI_URL: z.url().optional(),
+  ARI_USER: z.string().min(1).optional(),
+  ARI_PASSWORD: z.string().min(1).optional(),
+  /** Stasis app names, comma-separated; the dialplan spreads calls over them. */
+  ARI_APP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, 'comma-separated app names')
+    .default('hotline'),
+  ARI_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(32),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  HOTLINE_RULES: z.string().min(1).optional(),
+  HOTLINE_ROSTER: z.string().min(1).optional(),
+  HOTLINE_RECORDS: z.string().min(1).default('var/records.jsonl'),
+  /** Tokens file (YAML `tokens: [{ id, role, agentId?, hash }]`); required with a real Asterisk. */
+  HOTLINE_TOKENS: z.string().min(1).optional(),
+  /** Without Redis: where rules versions, the access ledger and the audit log are kept. */
+  HOTLINE_RULES_VERSIONS: z.string().min(1).default('var/rules-versions'),
+  HOTLINE_ACCESS_LEDGER: z.string().min(1).default('var/access-ledger.jsonl'),
+  HOTLINE_AUDIT_LOG: z.string().min(1).default('var/audit.jsonl'),
+  /** Failed authentications allowed per client address per minute before 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  ENGINE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends HotlineError {
+  constructor(message: string) {
+    super('invalid-config', message);
+  }
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  const c = parsed.data;
+  const ari = [c.ARI_URL, c.ARI_USER, c.ARI_PASSWORD];
+  if (ari.some(Boolean) && !ari.every(Boolean)) {
+    throw new ConfigError(
+      'ARI_URL, ARI_USER and ARI_PASSWORD go together (set all three to drive a real Asterisk)',
+    );
+  }
+  return c;
+}
+
+export function apps(config: Config): string[] {
+  return config.ARI_APP.split(',');
+}

@@ -1,0 +1,110 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Masks a phone number for logs and displays: keeps the first 3 and last 2 digits of long
+ * numbers (138******00), fully masks short ones. Never log a caller's full number.
+ */
+export function maskNumber(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) return value === undefined ? '' : '***';
+  const digits = value.replace(/[^0-9+]/g, '');
+  if (digits.length <= 5) return '*'.repeat(Math.max(3, digits.length));
+  return `${digits.slice(0, 3)}${'*'.repeat(digits.length - 5)}${digits.slice(-2)}`;
+}
+
+/** Paths pino redacts wherever they occur in a log object. */
+export const redactedPaths = [
+  'caller',
+  'callerNumber',
+  '*.caller',
+  '*.callerNumber',
+  '*.caller.number',
+  'caller.number',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'key',
+  '*.key',
+  'secret',
+  '*.secret',
+  'apiKey',
+  '*.apiKey',
+  'callerId.number',
+  '*.callerId.number',
+  'ticketNumber',
+  '*.ticketNumber',
+  'secrets',
+  '*.secrets',
+  'webhookSecret',
+  '*.webhookSecret',
+  'material',
+  '*.material',
+  'cookie',
+  'headers.cookie',
+  'req.headers.cookie',
+  'redisUrl',
+  '*.redisUrl',
+  'REDIS_URL',
+  '*.REDIS_URL',
+  'ARI_PASSWORD',
+  '*.ARI_PASSWORD',
+  'RECORDS_KEY',
+  '*.RECORDS_KEY',
+  'RECORDS_PREVIOUS_KEYS',
+  '*.RECORDS_PREVIOUS_KEYS',
+  'RECORDS_WEBHOOK_SECRET',
+  '*.RECORDS_WEBHOOK_SECRET',
+  'TICKETING_TOKEN',
+  '*.TICKETING_TOKEN',
+];
+
+/** Keys whose values are secrets (replaced whole); other redacted keys hold numbers (masked). */
+const secretKeys = new Set([
+  'password',
+  'token',
+  'authorization',
+  'key',
+  'secret',
+  'apiKey',
+  'secrets',
+  'webhookSecret',
+  'material',
+  'cookie',
+  'redisUrl',
+  'REDIS_URL',
+  'ARI_PASSWORD',
+  'RECORDS_KEY',
+  'RECORDS_PREVIOUS_KEYS',
+  'RECORDS_WEBHOOK_SECRET',
+  'TICKETING_TOKEN',
+]);
+
+function censor(value: unknown, path: string[]): unknown {
+  const last = path[path.length - 1] ?? '';
+  if (secretKeys.has(last)) return '[redacted]';
+  if (value && typeof value === 'object') return '[redacted]';
+  return maskNumber(value);
+}
+
+export interface LogOptions {
+  level?: string;
+  /** Where to write; defaults to stdout. Tests pass a stream to scan what was logged. */
+  destination?: pino.DestinationStream;
+}
+
+export function createLogger(options: LogOptions = {}): Logger {
+  const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  const opts: pino.LoggerOptions = {
+    level,
+    base: { svc: 'hotline' },
+    redact: { paths: redactedPaths, censor },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return options.destination ? pino(opts, options.destination) : pino(opts);
+}
+
+export type { Logger };
