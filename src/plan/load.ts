@@ -1,0 +1,218 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { checkPromptFiles } from '../prompts/files.ts';
+import { PromptManifest } from '../prompts/manifest.ts';
+import { compilePlan, type RoutingPlan } from './compile.ts';
+import { crossCheck, type Warning } from './cross-check.ts';
+import { formatPath, joinPath, type RuleProblem, RulesInvalidError } from './problems.ts';
+import {
+  type CenterRule,
+  type ListSection,
+  listSections,
+  RulesFile,
+  type RulesFileContent,
+} from './schema.ts';
+
+/** An element of a list section with where it was written. */
+export interface Located<T> {
+  value: T;
+  file: string;
+  /** e.g. `lines[3]` */
+  path: string;
+}
+
+type SectionItem<K extends ListSection> = NonNullable<RulesFileContent[K]>[number];
+
+/** The rule files merged, every element still knowing its file and path. */
+export type RawRules = {
+  dir: string;
+  center: Located<CenterRule>;
+  manifestFile: string;
+  /** Absolute path of the prompt manifest. */
+  manifestPath: string;
+  prompts: Map<string, Located<import('../prompts/manifest.ts').PromptEntry>>;
+} & { [K in ListSection]: Located<SectionItem<K>>[] };
+
+export interface LoadedPlan {
+  plan: RoutingPlan;
+  warnings: Warning[];
+  files: string[];
+}
+
+/** How file names appear in problems: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+/**
+ * Loads a rules folder: every `*.yaml`/`*.yml` file directly in `dir` (sub-folders such as
+ * `examples/` are other plans). Validates each file, merges them, cross-checks, compiles.
+ * Throws RulesInvalidError listing every problem; nothing is half-loaded.
+ */
+export function loadPlan(dir: string, options: { now?: number } = {}): LoadedPlan {
+  const problems: RuleProblem[] = [];
+  const raw = readRules(resolve(dir), problems);
+  if (!raw) throw new RulesInvalidError(problems);
+  const warnings = crossCheck(raw, problems, options.now ?? Date.now());
+  if (problems.length > 0) throw new RulesInvalidError(problems);
+  const files = [...new Set(listSections.flatMap((s) => raw[s].map((x) => x.file))), raw.center.file];
+  return { plan: compilePlan(raw), warnings, files };
+}
+
+function readRules(dir: string, problems: RuleProblem[]): RawRules | undefined {
+  const shownDir = displayPath(dir);
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) {
+      problems.push({ file: shownDir, path: '', message: 'is not a folder of rules files' });
+      return undefined;
+    }
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort();
+  } catch (err) {
+    problems.push({
+      file: shownDir,
+      path: '',
+      message: `cannot read the rules folder (${(err as NodeJS.ErrnoException).code})`,
+    });
+    return undefined;
+  }
+  if (names.length === 0) {
+    problems.push({ file: shownDir, path: '', message: 'no rules files (*.yaml) in this folder' });
+    return undefined;
+  }
+
+  const sections = Object.fromEntries(listSections.map((s) => [s, [] as Located<unknown>[]])) as Record<
+    ListSection,
+    Located<unknown>[]
+  >;
+  let center: Located<CenterRule> | undefined;
+
+  for (const name of names) {
+    const file = displayPath(join(dir, name));
+    const content = parseYamlFile(join(dir, name), file, RulesFile, problems);
+    if (!content) continue;
+    if (content.center) {
+      if (center) {
+        problems.push({ file, path: 'center', message: `"center" is already defined in ${center.file}` });
+      } else {
+        center = { value: content.center, file, path: 'center' };
+      }
+    }
+    for (const section of listSections) {
+      const items = content[section] as unknown[] | undefined;
+      items?.forEach((value, i) => {
+        sections[section].push({ value, file, path: `${section}[${i}]` });
+      });
+    }
+  }
+
+  if (!center) {
+    if (problems.length === 0) {
+      problems.push({
+        file: shownDir,
+        path: '',
+        message: 'no file defines the "center" section (id, name, timezone, prompts)',
+      });
+    }
+    return undefined;
+  }
+
+  const manifestPath = resolve(dirname(join(dir, names[0] ?? '')), center.value.prompts);
+  const manifestFile = displayPath(manifestPath);
+  const prompts = new Map<string, Located<import('../prompts/manifest.ts').PromptEntry>>();
+  const manifest = parseYamlFile(manifestPath, manifestFile, PromptManifest, problems, {
+    file: center.file,
+    path: 'center.prompts',
+  });
+  manifest?.prompts.forEach((entry, i) => {
+    const path = `prompts[${i}]`;
+    if (prompts.has(entry.id)) {
+      problems.push({
+        file: manifestFile,
+        path: `${path}.id`,
+        message: `prompt id "${entry.id}" is defined twice`,
+      });
+    } else {
+      prompts.set(entry.id, { value: entry, file: manifestFile, path });
+    }
+  });
+  if (manifest) {
+    for (const p of checkPromptFiles(dirname(manifestPath), manifest.prompts)) {
+      problems.push({ file: manifestFile, path: p.path, message: p.message });
+    }
+  }
+  if (problems.length > 0) return undefined;
+
+  return { dir, center, manifestFile, manifestPath, prompts, ...sections } as RawRules;
+}
+
+/** Reads, parses and schema-checks one YAML file; reports problems as FILE:PATH. */
+export function parseYamlFile<S extends z.ZodType>(
+  fullPath: string,
+  file: string,
+  schema: S,
+  problems: RuleProblem[],
+  referrer?: { file: string; path: string },
+): z.infer<S> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(fullPath, 'utf8');
+  } catch (err) {
+    const where = referrer ?? { file, path: '' };
+    problems.push({ ...where, message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code})` });
+    return undefined;
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = e.linePos?.[0];
+      problems.push({
+        file,
+        path: pos ? `@${pos.line}:${pos.col}` : '',
+        message: `YAML syntax error: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+      });
+    }
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    // e.g. an alias to an anchor that does not exist (`*name`), or an alias bomb
+    problems.push({ file, path: '', message: `YAML error: ${(err as Error).message.split('\n')[0]}` });
+    return undefined;
+  }
+  if (data === null || data === undefined) {
+    problems.push({ file, path: '', message: 'the file is empty' });
+    return undefined;
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    problems.push({ file, path: '', message: 'must be a mapping of sections (center, lines, menus, …)' });
+    return undefined;
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const base = formatPath(issue.path);
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const message =
+            base === '' && schema === (RulesFile as z.ZodType)
+              ? `unknown section "${key}" (sections: center, ${listSections.join(', ')})`
+              : 'unknown field (check its spelling)';
+          problems.push({ file, path: joinPath(base, key), message });
+        }
+      } else {
+        const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+        problems.push({ file, path: base, message });
+      }
+    }
+    return undefined;
+  }
+  return parsed.data;
+}

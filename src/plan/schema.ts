@@ -1,0 +1,404 @@
+import { z } from 'zod';
+import { parseRef } from './ref.ts';
+
+/**
+ * The routing-rules file format. A plan is a folder of YAML files; each file holds any of the
+ * sections below, list sections are concatenated across files, `center` appears exactly once.
+ * Types are inferred from these schemas; cross-references are checked in cross-check.ts.
+ */
+
+export const Id = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,63}$/,
+    'must be lowercase letters, digits and dashes (max 64), e.g. "tax-12366"',
+  );
+
+/** A dialed or dialable number: digits only, 3 to 20 of them (110, 12345, 4420000, …). */
+export const PhoneNumber = z.string().regex(/^[0-9]{3,20}$/, 'must be 3 to 20 digits, quoted in YAML');
+
+/** A date (`2021-06-01`, midnight in the plan's timezone) or an instant with offset. */
+export const DateOrInstant = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/,
+    'must be a date (YYYY-MM-DD) or an ISO 8601 date-time',
+  );
+
+export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD');
+
+/** Where a route goes: `pool:general`, `menu:level`, `ticket`, `announcement:closed-notice`, … */
+export const RefString = z.string().superRefine((value, ctx) => {
+  const parsed = parseRef(value);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
+
+/** An Asterisk dial string for a target outside the agent pools. */
+export const DialString = z
+  .string()
+  .regex(
+    /^(PJSIP|SIP|IAX2|DAHDI|Local)\/[^\s]+$/,
+    'must be an Asterisk dial string such as "PJSIP/12366@subcenter-trunk"',
+  );
+
+export const Route = z
+  .object({
+    /** Prompt ids played in order before going on. */
+    prompts: z.array(Id).default([]),
+    goto: RefString,
+    /** Preferred agent skill when the route queues the call; defaults to the line's topic. */
+    skill: Id.optional(),
+    /** Queue priority, 0 (lowest) to 9; defaults to the center's default priority. */
+    priority: z.number().int().min(0).max(9).optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+const TimeRange = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be "HH:MM-HH:MM"');
+
+const Weekly = z
+  .object({
+    mon: z.array(TimeRange).optional(),
+    tue: z.array(TimeRange).optional(),
+    wed: z.array(TimeRange).optional(),
+    thu: z.array(TimeRange).optional(),
+    fri: z.array(TimeRange).optional(),
+    sat: z.array(TimeRange).optional(),
+    sun: z.array(TimeRange).optional(),
+  })
+  .strict();
+
+export const Schedule = z
+  .object({
+    id: Id,
+    name: z.string().optional(),
+    /** 7×24: open at every instant. */
+    always: z.literal(true).optional(),
+    weekly: Weekly.optional(),
+    /** Holidays of this calendar are closed; its make-up workdays follow `workdayHours`. */
+    calendar: Id.optional(),
+    /** Hours on make-up workdays (调休上班); defaults to Monday's hours. */
+    workdayHours: z.array(TimeRange).optional(),
+  })
+  .strict();
+
+export const Calendar = z
+  .object({
+    id: Id,
+    name: z.string().optional(),
+    source: z.string().optional(),
+    /** Years this calendar fully covers; validate warns when the current year is missing. */
+    years: z.array(z.number().int().min(2000).max(2100)).min(1),
+    holidays: z.array(z.object({ from: LocalDate, to: LocalDate, name: z.string() }).strict()).default([]),
+    workdays: z.array(LocalDate).default([]),
+  })
+  .strict();
+
+export const Strategy = z.enum(['longest-idle', 'fewest-calls', 'skill-level', 'round-robin']);
+
+export const QueuePolicy = z
+  .object({
+    strategy: Strategy.default('longest-idle'),
+    wrapUpSeconds: z.number().int().min(0).max(600).default(15),
+    /** Offer the call to any agent of the pool, not only those with its preferred skill. */
+    widenAfterSeconds: z.number().int().min(0).optional(),
+    /** Hand the call to another queue (`pool:`/`expert:`) or center (`center:`) after this wait. */
+    overflowAfterSeconds: z.number().int().min(0).optional(),
+    overflowTo: RefString.optional(),
+    /** After this wait the caller is told a ticket is created and called back (max wait → ticket). */
+    maxWaitSeconds: z.number().int().min(10).max(3600).default(300),
+    /** Announce position and expected wait this often while queued; 0 = never. */
+    announceEverySeconds: z.number().int().min(0).max(600).default(45),
+    /** Ring an offered agent this long before RONA. */
+    ringSeconds: z.number().int().min(5).max(120).default(15),
+  })
+  .strict();
+
+const staffedTarget = {
+  id: Id,
+  name: z.string().min(1),
+  /** Agents need at least one of these skills to serve the queue (empty: any pool member). */
+  skills: z.array(Id).default([]),
+  hours: Id.default('always'),
+  /** Where calls go while the queue is closed (outside `hours`). */
+  closed: Route.optional(),
+  queue: QueuePolicy.default({
+    strategy: 'longest-idle',
+    wrapUpSeconds: 15,
+    maxWaitSeconds: 300,
+    announceEverySeconds: 45,
+    ringSeconds: 15,
+  }),
+};
+
+export const Pool = z.object({ ...staffedTarget, description: z.string().optional() }).strict();
+
+export const Expert = z
+  .object({
+    ...staffedTarget,
+    /** The department that staffs the seat (e.g. 司法厅). */
+    department: z.string().min(1),
+    /** The hotline number whose specialists sit here. */
+    number: PhoneNumber,
+  })
+  .strict();
+
+export const Subcenter = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    number: PhoneNumber,
+    department: z.string().min(1),
+    dial: DialString,
+    hours: Id.default('always'),
+    closed: Route.optional(),
+    ringSeconds: z.number().int().min(5).max(120).default(30),
+  })
+  .strict();
+
+export const EmergencyLine = z
+  .object({
+    id: Id,
+    number: z.enum(['110', '119', '120', '122']),
+    name: z.string().min(1),
+    /** What the line accepts, in the plan's words. */
+    scope: z.string().min(1),
+    dial: DialString,
+    ringSeconds: z.number().int().min(5).max(120).default(30),
+  })
+  .strict();
+
+export const OtherCenter = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    relation: z.enum(['province', 'city', 'neighbour', 'utility']),
+    number: PhoneNumber,
+    dial: DialString,
+    ringSeconds: z.number().int().min(5).max(120).default(30),
+  })
+  .strict();
+
+export const DirectoryEntry = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    number: PhoneNumber,
+    dial: DialString,
+    ringSeconds: z.number().int().min(5).max(120).default(30),
+  })
+  .strict();
+
+export const MenuOption = z
+  .object({
+    digits: z.string().regex(/^[0-9*#]{1,4}$/, 'must be 1 to 4 keys of 0-9, * and #'),
+    label: z.string().min(1),
+    route: Route,
+  })
+  .strict();
+
+export const Menu = z
+  .object({
+    id: Id,
+    name: z.string().optional(),
+    prompt: Id,
+    options: z.array(MenuOption).min(1),
+    /** Seconds to wait for the first key after the prompt ends. */
+    timeoutSeconds: z.number().min(1).max(60).default(5),
+    /** Seconds to wait between keys of a multi-key option. */
+    interDigitSeconds: z.number().min(1).max(30).default(3),
+    /** Tries after the first one, on no input or invalid input. */
+    retries: z.number().int().min(0).max(5).default(2),
+    invalidPrompt: Id.optional(),
+    timeoutPrompt: Id.optional(),
+    /** Where the caller goes when the tries are used up (the default action). */
+    default: Route,
+  })
+  .strict();
+
+export const Answer = z
+  .object({
+    id: Id,
+    title: z.string().min(1),
+    /** The knowledge base's "standard answer" (标准答案), as a prompt. */
+    prompt: Id,
+    source: z.string().optional(),
+    next: Route,
+  })
+  .strict();
+
+export const SelfService = z.discriminatedUnion('kind', [
+  z
+    .object({
+      id: Id,
+      kind: z.literal('progress-query'),
+      name: z.string().optional(),
+      /** Asks the caller to key in a ticket number ending with #. */
+      prompt: Id,
+      /** Played when the ticketing system cannot answer; then `next` (an agent). */
+      failurePrompt: Id,
+      maxDigits: z.number().int().min(4).max(32).default(20),
+      next: Route,
+    })
+    .strict(),
+  z
+    .object({
+      id: Id,
+      kind: z.literal('survey'),
+      name: z.string().optional(),
+      /** Asks for a score from 1 to `maxScore`. */
+      prompt: Id,
+      thanksPrompt: Id,
+      maxScore: z.number().int().min(2).max(9).default(5),
+      timeoutSeconds: z.number().min(2).max(30).default(8),
+    })
+    .strict(),
+]);
+
+export const PhaseKind = z.enum(['before-merge', 'transition', 'merged', 'deregistered', 'active']);
+
+export const Phase = z
+  .object({
+    id: Id,
+    kind: PhaseKind,
+    /** Inclusive start; absent = since always. */
+    from: DateOrInstant.optional(),
+    /** Exclusive end; absent = for ever. */
+    until: DateOrInstant.optional(),
+    /** The source document's words for this phase. */
+    source: z.string().optional(),
+    route: Route,
+  })
+  .strict();
+
+export const MergeMode = z.enum(['main', 'whole-merge', 'dual-number', 'sub-center']);
+
+export const LineGroup = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    mode: MergeMode,
+    source: z.string().optional(),
+    phases: z.array(Phase).min(1),
+  })
+  .strict();
+
+export const Line = z
+  .object({
+    id: Id,
+    number: PhoneNumber,
+    name: z.string().min(1),
+    mode: MergeMode.optional(),
+    department: z.string().min(1),
+    /** The line's topic; calls it queues prefer agents with this skill. */
+    topic: Id,
+    /** Take the phases (and mode) of this group. */
+    group: Id.optional(),
+    phases: z.array(Phase).optional(),
+    /** Route when no phase applies (and for lines without phases). */
+    route: Route.optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+export const CallerClass = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    /** Exact caller numbers, or prefixes ending with `*`. */
+    callers: z.array(z.string().regex(/^[0-9]{1,20}\*?$/, 'must be digits, optionally ending with *')).min(1),
+    priority: z.number().int().min(0).max(9),
+  })
+  .strict();
+
+export const Center = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Asia/Shanghai"'),
+    /** The prompt manifest, relative to the plan folder. */
+    prompts: z.string().min(1),
+    /** Answered within this many seconds counts toward the service level (GB/T 33358: 15). */
+    serviceLevelSeconds: z.number().int().min(1).max(120).default(15),
+    defaultPriority: z.number().int().min(0).max(9).default(5),
+    /** The post-call satisfaction survey (a self-service of kind survey). */
+    survey: Id.optional(),
+    /** Where a call goes when a transfer from the IVR (sub-center, emergency line, other center) fails. */
+    fallback: Route,
+    /** Played to every caller before anything else (e.g. the emergency-lines notice). */
+    greeting: z.array(Id).default([]),
+    source: z.string().optional(),
+  })
+  .strict();
+
+/** One rules file: any subset of the sections. */
+export const RulesFile = z
+  .object({
+    center: Center.optional(),
+    calendars: z.array(Calendar).optional(),
+    schedules: z.array(Schedule).optional(),
+    pools: z.array(Pool).optional(),
+    experts: z.array(Expert).optional(),
+    subcenters: z.array(Subcenter).optional(),
+    emergency: z.array(EmergencyLine).optional(),
+    centers: z.array(OtherCenter).optional(),
+    directory: z.array(DirectoryEntry).optional(),
+    menus: z.array(Menu).optional(),
+    answers: z.array(Answer).optional(),
+    selfService: z.array(SelfService).optional(),
+    callerClasses: z.array(CallerClass).optional(),
+    groups: z.array(LineGroup).optional(),
+    lines: z.array(Line).optional(),
+  })
+  .strict();
+
+export const listSections = [
+  'calendars',
+  'schedules',
+  'pools',
+  'experts',
+  'subcenters',
+  'emergency',
+  'centers',
+  'directory',
+  'menus',
+  'answers',
+  'selfService',
+  'callerClasses',
+  'groups',
+  'lines',
+] as const;
+export type ListSection = (typeof listSections)[number];
+
+export type RouteRule = z.infer<typeof Route>;
+export type ScheduleRule = z.infer<typeof Schedule>;
+export type CalendarRule = z.infer<typeof Calendar>;
+export type QueuePolicyRule = z.infer<typeof QueuePolicy>;
+export type PoolRule = z.infer<typeof Pool>;
+export type ExpertRule = z.infer<typeof Expert>;
+export type SubcenterRule = z.infer<typeof Subcenter>;
+export type EmergencyRule = z.infer<typeof EmergencyLine>;
+export type OtherCenterRule = z.infer<typeof OtherCenter>;
+export type DirectoryRule = z.infer<typeof DirectoryEntry>;
+export type MenuRule = z.infer<typeof Menu>;
+export type AnswerRule = z.infer<typeof Answer>;
+export type SelfServiceRule = z.infer<typeof SelfService>;
+export type PhaseRule = z.infer<typeof Phase>;
+export type PhaseKindName = z.infer<typeof PhaseKind>;
+export type MergeModeName = z.infer<typeof MergeMode>;
+export type LineGroupRule = z.infer<typeof LineGroup>;
+export type LineRule = z.infer<typeof Line>;
+export type CallerClassRule = z.infer<typeof CallerClass>;
+export type CenterRule = z.infer<typeof Center>;
+export type RulesFileContent = z.infer<typeof RulesFile>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz.includes('/') || tz === 'UTC';
+  } catch {
+    return false;
+  }
+}
