@@ -1,0 +1,165 @@
+import type { SimCore, WaitKind } from './core.ts';
+import { SimChannel } from './model/channel.ts';
+import { asteriskTime } from './time.ts';
+
+/**
+ * Scripted callers: a citizen's call arriving on the carrier trunk and entering
+ * `Stasis(app, dialed)`. Without a connected WebSocket for the app Stasis() fails and the call
+ * continues in the dialplan (counted as `fallback`, never silently lost).
+ */
+export type CallerStep =
+  | { wait: number }
+  | { dtmf: string; gapMs?: number | undefined; durationMs?: number | undefined }
+  | { hangup: true }
+  | { waitForEvent: WaitKind; timeoutMs?: number | undefined };
+
+export interface InjectCallParams {
+  app: string;
+  dialed: string;
+  callerNumber: string;
+  callerName?: string | undefined;
+  script?: CallerStep[] | undefined;
+  /** When the script starts: on answer (default) or as soon as the call enters Stasis. */
+  startOn?: 'answer' | 'enter' | undefined;
+}
+
+export interface InjectedCall {
+  channelId: string;
+  fallback: boolean;
+}
+
+const DTMF_DURATION_MS = 280;
+const DTMF_GAP_MS = 250;
+
+export function injectCall(core: SimCore, params: InjectCallParams): InjectedCall {
+  core.counters.callsInjected++;
+  const id = core.nextUniqueId();
+  const outcome = core.outcomes.open(
+    { channelId: id, kind: 'inbound', app: params.app, dialed: params.dialed, endpoint: 'PJSIP/carrier' },
+    core.timers.now(),
+  );
+  const app = core.apps.get(params.app);
+  if (!app?.active) {
+    core.counters.callsFallback++;
+    outcome.fallback = true;
+    outcome.ended = true;
+    outcome.hangupBy = 'dialplan';
+    outcome.durationMs = 0;
+    core.log.warn(
+      { app: params.app, dialed: params.dialed, channelId: id },
+      'Stasis app not connected: call fell back',
+    );
+    core.callEnded(outcome);
+    return { channelId: id, fallback: true };
+  }
+  const channel = new SimChannel({
+    id,
+    name: core.channelName('PJSIP', 'carrier'),
+    kind: 'inbound',
+    state: 'Ring',
+    endpoint: 'PJSIP/carrier',
+    protocolId: `${id}-sim@127.0.0.1`,
+    caller: { name: params.callerName ?? '', number: params.callerNumber },
+    connected: { name: '', number: '' },
+    dialplan: { context: 'from-carrier', exten: params.dialed, priority: 1, app_name: '', app_data: '' },
+    creationtime: asteriskTime(core.timers.now()),
+  });
+  channel.outcome = outcome;
+  core.addChannel(channel);
+  if (core.apps.subscribeAllApps.size > 0) announceToSubscribeAll(core, channel, params.app);
+  channel.dialplan = { ...channel.dialplan, priority: 2 };
+  core.enterStasis(channel, app, [params.dialed]);
+  const script = params.script ?? [];
+  if (script.length > 0) {
+    const immediate = params.startOn === 'enter' || (script[0] !== undefined && 'hangup' in script[0]);
+    if (immediate) runScript(core, channel, script, 0);
+    else core.waitFor(channel, 'answered', () => runScript(core, channel, script, 0));
+  }
+  return { channelId: id, fallback: false };
+}
+
+/** What an app subscribed to everything sees before StasisStart (trace a, lines 1-5). */
+function announceToSubscribeAll(core: SimCore, channel: SimChannel, app: string): void {
+  core.deliver(core.ev.channel('ChannelCreated', channel), []);
+  channel.dialplan = { ...channel.dialplan, app_name: 'NoOp', app_data: `${channel.dialplan.exten} ${app}` };
+  core.deliver(
+    core.ev.channel('ChannelDialplan', channel, {
+      dialplan_app: 'NoOp',
+      dialplan_app_data: channel.dialplan.app_data,
+    }),
+    [],
+  );
+  const data = `${app},${channel.dialplan.exten}`;
+  channel.dialplan = { ...channel.dialplan, app_name: 'Stasis', app_data: data };
+  core.deliver(
+    core.ev.channel('ChannelDialplan', channel, { dialplan_app: 'Stasis', dialplan_app_data: data }),
+    [],
+  );
+  core.deliver(core.ev.channel('ChannelVarset', channel, { variable: 'STASISSTATUS', value: '' }), []);
+}
+
+function conditionMet(channel: SimChannel, kind: WaitKind): boolean {
+  if (kind === 'answered') return channel.state === 'Up';
+  if (kind === 'bridged') return channel.bridge !== undefined;
+  return channel.playbacks[0]?.state === 'playing';
+}
+
+function runScript(core: SimCore, channel: SimChannel, script: CallerStep[], index: number): void {
+  if (channel.destroyed || channel.hangingUp) return;
+  const step = script[index];
+  if (!step) return;
+  const next = (): void => runScript(core, channel, script, index + 1);
+  if ('wait' in step) {
+    core.later(channel, step.wait, next);
+  } else if ('dtmf' in step) {
+    sendDigits(
+      core,
+      channel,
+      step.dtmf,
+      step.gapMs ?? DTMF_GAP_MS,
+      step.durationMs ?? DTMF_DURATION_MS,
+      next,
+    );
+  } else if ('hangup' in step) {
+    core.remoteHangup(channel, 'caller');
+  } else {
+    if (conditionMet(channel, step.waitForEvent)) {
+      next();
+      return;
+    }
+    let done = false;
+    const once = (): void => {
+      if (done) return;
+      done = true;
+      next();
+    };
+    core.waitFor(channel, step.waitForEvent, once);
+    if (step.timeoutMs !== undefined) core.later(channel, step.timeoutMs, once);
+  }
+}
+
+/** Each digit is reported when it ends (after `durationMs`), digits `gapMs` apart. */
+export function sendDigits(
+  core: SimCore,
+  channel: SimChannel,
+  digits: string,
+  gapMs: number,
+  durationMs: number,
+  then?: () => void,
+): void {
+  const list = [...digits];
+  const step = (i: number): void => {
+    const digit = list[i];
+    if (digit === undefined) {
+      then?.();
+      return;
+    }
+    core.later(channel, (i === 0 ? 0 : gapMs) + durationMs, () => {
+      if (channel.hangingUp) return;
+      if (channel.outcome) channel.outcome.dtmf += digit;
+      core.emit(channel, 'ChannelDtmfReceived', { digit, duration_ms: durationMs });
+      step(i + 1);
+    });
+  };
+  step(0);
+}

@@ -1,0 +1,343 @@
+import ari, { type AriEvent, type Client } from 'ari-client';
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../../clock.ts';
+import {
+  type OriginateRequest,
+  type OwnedResources,
+  TelephonyError,
+  type TelephonyListener,
+  type TelephonyPort,
+} from '../port.ts';
+import { AriRestClient } from './rest-client.ts';
+
+export interface AriAdapterOptions {
+  /** e.g. http://127.0.0.1:8088 (with or without /ari) */
+  url: string;
+  user: string;
+  password: string;
+  /** Stasis app names; calls are spread over them by the dialplan (one Asterisk event thread each). */
+  apps: string[];
+  /** Most REST connections to Asterisk at once (its http.conf sessionlimit is 100 by default). */
+  maxRestConnections?: number;
+  restTimeoutMs?: number;
+  /** Delay before trying again after ari-client gave up reconnecting. */
+  restartDelayMs?: number;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Only the events the engine uses; Asterisk drops the rest before they cost its event thread. */
+export const EVENTS_USED = [
+  'StasisStart',
+  'StasisEnd',
+  'ChannelDestroyed',
+  'ChannelDtmfReceived',
+  'PlaybackFinished',
+  'EndpointStateChange',
+  'ApplicationReplaced',
+];
+
+interface AriChannel {
+  id: string;
+  state: string;
+  caller?: { number?: string; name?: string };
+  dialplan?: { exten?: string };
+}
+
+/**
+ * The ARI adapter: ari-client holds the WebSocket (API discovery, events, reconnect with
+ * backoff); REST goes through a bounded keep-alive pool that reports real HTTP status codes.
+ * This is the only module that imports ari-client.
+ */
+export class AriAdapter implements TelephonyPort {
+  private client?: Client;
+  private readonly rest: AriRestClient;
+  private listener?: TelephonyListener;
+  private connectedOnce = false;
+  private downSince?: number;
+  private stopped = false;
+  private restartTimer?: TimerHandle;
+  reconnects = 0;
+
+  constructor(private readonly options: AriAdapterOptions) {
+    const base = options.url.replace(/\/$/, '').replace(/\/ari$/, '');
+    this.rest = new AriRestClient({
+      baseUrl: `${base}/ari`,
+      user: options.user,
+      password: options.password,
+      maxConnections: options.maxRestConnections ?? 32,
+      timeoutMs: options.restTimeoutMs ?? 10_000,
+    });
+  }
+
+  get restInFlight(): number {
+    return this.rest.inFlight;
+  }
+
+  /** Whether the ARI event connection is up now. */
+  get connected(): boolean {
+    return this.connectedOnce && this.downSince === undefined && !this.stopped;
+  }
+
+  async start(listener: TelephonyListener): Promise<void> {
+    this.listener = listener;
+    const base = this.options.url.replace(/\/$/, '').replace(/\/ari$/, '');
+    const client = await ari.connect(base, this.options.user, this.options.password);
+    this.client = client;
+    client.on('*', (event: AriEvent) => this.onEvent(event));
+    client.on('WebSocketConnected', () => this.onConnected());
+    client.on('WebSocketReconnecting', () => this.onDown());
+    client.on('WebSocketMaxRetries', () => this.onGaveUp());
+    await client.start(this.options.apps);
+    await this.configureApps();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.restartTimer?.cancel();
+    this.client?.removeAllListeners();
+    this.client?.stop();
+    this.rest.close();
+  }
+
+  /** Keeps only the events used, and subscribes the first app to PJSIP endpoint state (agents' softphones). */
+  private async configureApps(): Promise<void> {
+    const allowed = EVENTS_USED.map((type) => ({ type }));
+    await Promise.all(
+      this.options.apps.map((app) =>
+        this.rest
+          .call('eventFilter', 'PUT', `/applications/${encodeURIComponent(app)}/eventFilter`, undefined, {
+            allowed,
+          })
+          .catch((err: TelephonyError) =>
+            this.options.logger.warn(
+              { app, status: err.status },
+              'event filter not accepted; all events will arrive',
+            ),
+          ),
+      ),
+    );
+    const first = this.options.apps[0];
+    if (first) {
+      await this.rest
+        .call('subscribe', 'POST', `/applications/${encodeURIComponent(first)}/subscription`, {
+          eventSource: 'endpoint:PJSIP',
+        })
+        .catch((err: TelephonyError) =>
+          this.options.logger.warn({ status: err.status }, 'endpoint state subscription refused'),
+        );
+    }
+  }
+
+  private onConnected(): void {
+    this.guardSocket();
+    if (!this.connectedOnce) {
+      this.connectedOnce = true;
+      this.options.logger.info({ apps: this.options.apps }, 'ARI connected');
+      return;
+    }
+    const outageMs = this.downSince === undefined ? 0 : this.options.clock.now() - this.downSince;
+    this.downSince = undefined;
+    this.reconnects++;
+    this.options.logger.warn({ outageMs, reconnects: this.reconnects }, 'ARI reconnected; resynchronising');
+    void this.configureApps().then(() => this.listener?.({ kind: 'reconnected', outageMs }));
+  }
+
+  private onDown(): void {
+    if (this.downSince !== undefined || this.stopped) return;
+    this.downSince = this.options.clock.now();
+    this.options.logger.error('ARI event connection lost; reconnecting');
+    this.listener?.({ kind: 'disconnected' });
+  }
+
+  /** ari-client stops after its retries: keep trying, a call center cannot stay disconnected. */
+  private onGaveUp(): void {
+    if (this.stopped) return;
+    this.onDown();
+    this.restartTimer = this.options.clock.after(this.options.restartDelayMs ?? 2_000, () => {
+      this.client?.start(this.options.apps).catch(() => this.onGaveUp());
+    });
+  }
+
+  /** ari-client parses WebSocket messages unguarded; a bad frame must not take the engine down. */
+  private guardSocket(): void {
+    const ws = this.client?._ws;
+    if (!ws || (ws as unknown as { __guarded?: boolean }).__guarded) return;
+    (ws as unknown as { __guarded?: boolean }).__guarded = true;
+    const handlers = ws.listeners('message') as ((...a: unknown[]) => void)[];
+    ws.removeAllListeners('message');
+    for (const h of handlers) {
+      ws.on('message', (...args: unknown[]) => {
+        try {
+          h(...args);
+        } catch (err) {
+          this.options.logger.error({ err: (err as Error).message }, 'unreadable ARI event dropped');
+        }
+      });
+    }
+  }
+
+  private onEvent(e: AriEvent): void {
+    const emit = this.listener;
+    if (!emit) return;
+    switch (e.type) {
+      case 'StasisStart': {
+        const ch = e.channel as AriChannel;
+        const args = (e.args as string[] | undefined) ?? [];
+        emit({
+          kind: 'channel-entered',
+          app: String(e.application ?? this.options.apps[0]),
+          channelId: ch.id,
+          args,
+          dialed: args[0] && /^[0-9]+$/.test(args[0]) ? args[0] : (ch.dialplan?.exten ?? ''),
+          callerNumber: ch.caller?.number ?? '',
+          callerName: ch.caller?.name ?? '',
+          state: ch.state,
+        });
+        return;
+      }
+      case 'ChannelDestroyed': {
+        const ch = e.channel as AriChannel;
+        emit({
+          kind: 'channel-ended',
+          channelId: ch.id,
+          cause: Number(e.cause ?? 0),
+          causeText: String(e.cause_txt ?? ''),
+        });
+        return;
+      }
+      case 'ChannelDtmfReceived':
+        emit({ kind: 'dtmf', channelId: (e.channel as AriChannel).id, digit: String(e.digit) });
+        return;
+      case 'PlaybackFinished': {
+        const pb = e.playback as { id: string; state: string };
+        emit({ kind: 'playback-finished', playbackId: pb.id, failed: pb.state === 'failed' });
+        return;
+      }
+      case 'EndpointStateChange': {
+        const ep = e.endpoint as { technology: string; resource: string; state: string };
+        emit({
+          kind: 'endpoint-state',
+          endpoint: `${ep.technology}/${ep.resource}`,
+          online: ep.state === 'online',
+        });
+        return;
+      }
+      case 'ApplicationReplaced':
+        this.options.logger.error({ app: e.application }, 'another connection took over this Stasis app');
+        return;
+      default:
+        return;
+    }
+  }
+
+  async answer(channelId: string): Promise<void> {
+    await this.rest.call('answer', 'POST', `/channels/${channelId}/answer`);
+  }
+
+  async play(channelId: string, playbackId: string, media: string): Promise<void> {
+    await this.rest.call('play', 'POST', `/channels/${channelId}/play/${playbackId}`, { media });
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    await this.rest.call('stopPlayback', 'DELETE', `/playbacks/${playbackId}`);
+  }
+
+  async hangup(channelId: string, reason: 'normal' | 'busy' | 'no_answer'): Promise<void> {
+    await this.rest.call('hangup', 'DELETE', `/channels/${channelId}`, { reason });
+  }
+
+  async originate(r: OriginateRequest): Promise<void> {
+    const name = r.callerId.name.replace(/"/g, '');
+    await this.rest.call(
+      'originate',
+      'POST',
+      `/channels/${r.channelId}`,
+      {
+        endpoint: r.endpoint,
+        app: r.app,
+        appArgs: r.appArgs,
+        callerId: `"${name}" <${r.callerId.number}>`,
+        timeout: r.timeoutSeconds,
+      },
+      { variables: r.variables },
+    );
+  }
+
+  async createBridge(bridgeId: string): Promise<void> {
+    await this.rest.call('createBridge', 'POST', `/bridges/${bridgeId}`, { type: 'mixing' });
+  }
+
+  async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.rest.call('addChannel', 'POST', `/bridges/${bridgeId}/addChannel`, {
+      channel: channelIds.join(','),
+    });
+  }
+
+  async removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.rest.call('removeChannel', 'POST', `/bridges/${bridgeId}/removeChannel`, {
+      channel: channelIds.join(','),
+    });
+  }
+
+  async setBridgeMoh(bridgeId: string, on: boolean): Promise<void> {
+    await this.rest.call('bridgeMoh', on ? 'POST' : 'DELETE', `/bridges/${bridgeId}/moh`);
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    await this.rest.call('destroyBridge', 'DELETE', `/bridges/${bridgeId}`);
+  }
+
+  async playbackExists(playbackId: string): Promise<boolean> {
+    try {
+      await this.rest.call('getPlayback', 'GET', `/playbacks/${playbackId}`);
+      return true;
+    } catch (err) {
+      if (err instanceof TelephonyError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  async owned(): Promise<OwnedResources> {
+    const out: OwnedResources = { channels: [], bridges: [] };
+    for (const app of this.options.apps) {
+      const info = await this.rest.call<{ channel_ids: string[]; bridge_ids: string[] }>(
+        'getApplication',
+        'GET',
+        `/applications/${encodeURIComponent(app)}`,
+      );
+      out.bridges.push(...info.bridge_ids);
+      for (const id of info.channel_ids) {
+        try {
+          const ch = await this.rest.call<AriChannel>('getChannel', 'GET', `/channels/${id}`);
+          out.channels.push({
+            id,
+            app,
+            dialed: ch.dialplan?.exten ?? '',
+            callerNumber: ch.caller?.number ?? '',
+            callerName: ch.caller?.name ?? '',
+            state: ch.state,
+          });
+        } catch (err) {
+          if (!(err instanceof TelephonyError && err.status === 404)) throw err;
+        }
+      }
+    }
+    // An empty bridge is listed by no app: find the engine's Stasis bridges among all bridges.
+    const all = await this.rest.call<{ id: string; bridge_class?: string }[]>(
+      'listBridges',
+      'GET',
+      '/bridges',
+    );
+    for (const b of all) {
+      if (b.bridge_class === 'stasis' && this.ownsBridge(b.id) && !out.bridges.includes(b.id))
+        out.bridges.push(b.id);
+    }
+    return out;
+  }
+
+  /** Bridge ids the engine creates end with `-b<n>` (see calls/context nextId). */
+  private ownsBridge(id: string): boolean {
+    return /-b\d+$/.test(id);
+  }
+}

@@ -1,0 +1,171 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AriSimulator, CallOutcome } from '../../src/sim/index.ts';
+import { type Connected, channelOf, connectAri, connectAriWith, sleep, startSim } from './helpers/ari.ts';
+
+let sim: AriSimulator;
+const conns: Connected[] = [];
+
+afterEach(async () => {
+  for (const c of conns.splice(0)) c.stop();
+  await sim?.stop();
+});
+
+async function connect(apps: string | string[] = 'hotline'): Promise<Connected> {
+  const c = await connectAri(sim, apps);
+  conns.push(c);
+  return c;
+}
+
+async function answeredCall(conn: Connected): Promise<string> {
+  const { channelId } = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
+  await conn.waitFor((e) => e.type === 'StasisStart' && channelOf(e)?.id === channelId);
+  await conn.client.channels.answer({ channelId });
+  return channelId;
+}
+
+interface AppDetails {
+  channel_ids: string[];
+  bridge_ids: string[];
+  events_disallowed: Array<{ type: string }>;
+}
+
+describe('Stasis applications', () => {
+  it('stops sending the event types an eventFilter disallows', async () => {
+    sim = await startSim();
+    const conn = await connect();
+    const first = await answeredCall(conn);
+    await conn.client.channels.hangup({ channelId: first });
+    await conn.waitFor((e) => e.type === 'ChannelDestroyed');
+    expect(conn.ofType('ChannelVarset').length).toBeGreaterThan(0);
+
+    const app = (await conn.client.applications.filter({
+      applicationName: 'hotline',
+      filter: { disallowed: [{ type: 'ChannelVarset' }, { type: 'ChannelStateChange' }] },
+    })) as AppDetails;
+    expect(app.events_disallowed).toEqual([{ type: 'ChannelVarset' }, { type: 'ChannelStateChange' }]);
+    const seen = conn.events.length;
+    const second = await answeredCall(conn);
+    await conn.client.channels.hangup({ channelId: second });
+    await conn.waitFor((e) => e.type === 'ChannelDestroyed' && channelOf(e)?.id === second);
+    const after = conn.events.slice(seen).map((e) => e.type);
+    expect(after).not.toContain('ChannelVarset');
+    expect(after).not.toContain('ChannelStateChange');
+    expect(after).toContain('StasisEnd');
+  });
+
+  it('delivers only allowed types when an allowed list is set', async () => {
+    sim = await startSim();
+    const conn = await connect();
+    await conn.client.applications.filter({
+      applicationName: 'hotline',
+      filter: { allowed: [{ type: 'StasisStart' }, { type: 'ChannelDestroyed' }] },
+    });
+    const id = await answeredCall(conn);
+    await conn.client.channels.hangup({ channelId: id });
+    await conn.waitFor((e) => e.type === 'ChannelDestroyed');
+    expect(conn.events.map((e) => e.type)).toEqual(['StasisStart', 'ChannelDestroyed']);
+  });
+
+  it('tells the old WebSocket ApplicationReplaced when a second one takes the app', async () => {
+    sim = await startSim();
+    const old = await connect();
+    const fresh = await connect();
+    await old.waitFor((e) => e.type === 'ApplicationReplaced');
+    sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
+    await fresh.waitFor((e) => e.type === 'StasisStart');
+    await sleep(30);
+    expect(old.ofType('StasisStart')).toHaveLength(0);
+  });
+
+  it('keeps calls in Stasis while the WebSocket is down and lists them after the reconnect', async () => {
+    sim = await startSim();
+    const conn = await connect();
+    const kept = await answeredCall(conn);
+    const gone = await answeredCall(conn);
+    await conn.client.bridges.create({ bridgeId: 'b-kept', type: 'mixing' });
+    await conn.client.bridges.addChannel({ bridgeId: 'b-kept', channel: kept });
+    expect(sim.dropWebSockets('hotline')).toBe(1);
+    sim.hangup(gone);
+    const during = conn.events.length;
+    await new Promise<void>((resolve) => conn.client.once('WebSocketConnected', () => resolve()));
+    expect(conn.events.slice(during).some((e) => channelOf(e)?.id === gone)).toBe(false);
+    expect(sim.stats().eventsDropped).toBeGreaterThan(0);
+    const app = (await conn.client.applications.get({ applicationName: 'hotline' })) as AppDetails;
+    expect(app.channel_ids).toEqual([kept]);
+    expect(app.bridge_ids).toEqual(['b-kept']);
+    const channels = (await conn.client.channels.list()) as Array<{ id: string; state: string }>;
+    expect(channels.map((c) => [c.id, c.state])).toEqual([[kept, 'Up']]);
+    sim.hangup(kept);
+    await conn.waitFor((e) => e.type === 'ChannelDestroyed' && channelOf(e)?.id === kept);
+  });
+
+  it('sends BridgeDestroyed only to apps subscribed to the bridge', async () => {
+    sim = await startSim();
+    const conn = await connect();
+    await conn.client.bridges.create({ bridgeId: 'quiet', type: 'mixing' });
+    await conn.client.bridges.create({ bridgeId: 'watched', type: 'mixing' });
+    await conn.client.applications.subscribe({ applicationName: 'hotline', eventSource: 'bridge:watched' });
+    await conn.client.bridges.destroy({ bridgeId: 'quiet' });
+    await conn.client.bridges.destroy({ bridgeId: 'watched' });
+    const destroyed = await conn.waitFor((e) => e.type === 'BridgeDestroyed');
+    expect((destroyed.bridge as { id: string }).id).toBe('watched');
+    expect(conn.ofType('BridgeDestroyed')).toHaveLength(1);
+  });
+
+  it('serves several apps on one WebSocket, each call to its own app', async () => {
+    sim = await startSim();
+    const conn = await connect(['hotline', 'hotline-b']);
+    sim.injectCall({ app: 'hotline-b', dialed: '12366', callerNumber: '13900139000' });
+    const start = await conn.waitFor((e) => e.type === 'StasisStart');
+    expect(start.application).toBe('hotline-b');
+    expect(start.args).toEqual(['12366']);
+  });
+
+  it('counts a call to an app without a WebSocket as a dialplan fallback, never losing it', async () => {
+    sim = await startSim();
+    const ended: CallOutcome[] = [];
+    sim.onCallEnded((o) => ended.push(o));
+    const call = sim.injectCall({ app: 'nobody', dialed: '12345', callerNumber: '13800138000' });
+    expect(call.fallback).toBe(true);
+    expect(sim.stats()).toMatchObject({ callsInjected: 1, callsFallback: 1, liveChannels: 0 });
+    expect(ended.map((o) => [o.channelId, o.fallback])).toEqual([[call.channelId, true]]);
+    expect(sim.callOutcome(call.channelId)?.hangupBy).toBe('dialplan');
+  });
+
+  it('shows an app subscribed to everything the dialplan steps before StasisStart', async () => {
+    sim = await startSim();
+    const all = await connectAriAll();
+    sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
+    await all.waitFor((e) => e.type === 'StasisStart');
+    expect(all.events.map((e) => e.type)).toEqual([
+      'ChannelCreated',
+      'ChannelDialplan',
+      'ChannelDialplan',
+      'ChannelVarset',
+      'StasisStart',
+    ]);
+  });
+
+  it('cancels an outbound leg the app hangs up while it rings', async () => {
+    sim = await startSim();
+    sim.setEndpoint('PJSIP/agent1001', { behaviour: 'no-answer' });
+    const conn = await connect();
+    await conn.client.channels.originate({
+      endpoint: 'PJSIP/agent1001',
+      app: 'hotline',
+      channelId: 'ring-1',
+    });
+    await conn.waitFor((e) => e.type === 'Dial' && e.dialstatus === 'RINGING');
+    await conn.client.channels.hangup({ channelId: 'ring-1' });
+    const destroyed = await conn.waitFor((e) => e.type === 'ChannelDestroyed');
+    expect(destroyed.cause).toBe(16);
+    expect(conn.ofType('Dial').map((e) => e.dialstatus)).toEqual(['', 'RINGING', 'CANCEL']);
+    expect(conn.ofType('StasisStart')).toHaveLength(0);
+  });
+});
+
+async function connectAriAll(): Promise<Connected> {
+  const c = await connectAriWith(sim, 'hotline', true);
+  conns.push(c);
+  return c;
+}

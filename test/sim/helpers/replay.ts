@@ -1,0 +1,106 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type OperationSpec, operations } from '../../../src/sim/api/operations.ts';
+import type { AriSimulator } from '../../../src/sim/index.ts';
+import {
+  type CompactEvent,
+  compactEvent,
+  compactResponse,
+  type TraceFixture,
+} from '../../../src/sim/trace-compact.ts';
+import { type Connected, connectAri, operationOf } from './ari.ts';
+
+/**
+ * Replays a recorded scenario: sets up the simulator's world as the fixture describes, then
+ * sends the same requests through the real ari-client, each once as many compared events have
+ * arrived as had arrived when it was recorded.
+ */
+const fixtureDir = fileURLToPath(new URL('../../fixtures/ari-traces/', import.meta.url));
+
+export function loadFixtures(): TraceFixture[] {
+  return readdirSync(fixtureDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(fixtureDir + f, 'utf8')) as TraceFixture);
+}
+
+function matchOperation(method: string, path: string): { op: OperationSpec; params: Record<string, string> } {
+  const segs = path.split('/').filter(Boolean);
+  let best: { op: OperationSpec; params: Record<string, string>; literal: number } | undefined;
+  for (const op of operations) {
+    if (op.httpMethod !== method) continue;
+    const tpl = op.path.split('/').filter(Boolean);
+    if (tpl.length !== segs.length) continue;
+    const params: Record<string, string> = {};
+    let literal = 0;
+    const ok = tpl.every((t, i) => {
+      const seg = segs[i] ?? '';
+      const m = /^\{(.+)\}$/.exec(t);
+      if (m?.[1]) {
+        params[m[1]] = seg;
+        return true;
+      }
+      literal++;
+      return t === seg;
+    });
+    if (ok && (!best || literal > best.literal)) best = { op, params, literal };
+  }
+  if (!best) throw new Error(`no operation for ${method} ${path}`);
+  return best;
+}
+
+export interface ReplayResult {
+  events: CompactEvent[];
+  statuses: number[];
+  responses: Array<Record<string, unknown> | undefined>;
+}
+
+export async function replay(sim: AriSimulator, fixture: TraceFixture, settleMs = 50): Promise<ReplayResult> {
+  for (const [endpoint, settings] of Object.entries(fixture.world.endpoints))
+    sim.setEndpoint(endpoint, settings);
+  const statuses: number[] = [];
+  const off = sim.onRest((entry) => statuses.push(entry.status));
+  const conn: Connected = await connectAri(sim, fixture.app);
+  try {
+    const { caller } = fixture.world;
+    const { channelId } = sim.injectCall({
+      app: fixture.app,
+      dialed: caller.dialed,
+      callerNumber: caller.callerNumber,
+      callerName: caller.callerName,
+      script: caller.script,
+    });
+    const role = (id: string): string => (id === channelId ? 'caller' : id);
+    const fill = (v: string): string => v.split('{caller}').join(channelId);
+    const compacted = (): CompactEvent[] =>
+      conn.events.map((e) => compactEvent(e, role)).filter((e): e is CompactEvent => e !== undefined);
+    const until = async (n: number): Promise<void> => {
+      const deadline = Date.now() + 15_000;
+      while (compacted().length < n) {
+        if (Date.now() > deadline)
+          throw new Error(`scenario ${fixture.scenario}: ${compacted().length}/${n} events`);
+        await conn.waitForCount(conn.events.length + 1, deadline - Date.now()).catch(() => undefined);
+      }
+    };
+    const responses: ReplayResult['responses'] = [];
+    for (const step of fixture.rest) {
+      await until(step.afterEvents);
+      const { op, params } = matchOperation(step.method, fill(step.path));
+      const args: Record<string, string> = { ...params };
+      for (const [k, v] of Object.entries(step.query)) args[k] = fill(v);
+      try {
+        const result = await operationOf(conn.client, op.resource, op.nickname)(args);
+        responses.push(compactResponse(result, role));
+      } catch (err) {
+        const text = err instanceof Error ? err.message : String(err);
+        responses.push(compactResponse(JSON.parse(text), role));
+      }
+    }
+    await until(fixture.events.length);
+    await new Promise((r) => setTimeout(r, settleMs));
+    return { events: compacted(), statuses, responses };
+  } finally {
+    off();
+    conn.stop();
+  }
+}
