@@ -1,0 +1,233 @@
+import type { MergeModeName, PhaseKindName } from '../plan/schema.ts';
+
+/**
+ * A call session as plain data: everything the engine must know to carry on with a call,
+ * serialisable as JSON so it can be saved and restored after an engine restart.
+ */
+export type Stage =
+  | 'ivr' // prompts, menus, self-service
+  | 'queued' // waiting for an agent (caller in a bridge with music on hold)
+  | 'ringing' // an agent is being offered the call
+  | 'talking' // caller and agent in the bridge
+  | 'dialing' // an IVR-level transfer to a sub-center, emergency line or other center is ringing
+  | 'transferred' // caller bridged with that target
+  | 'survey'
+  | 'closing' // playing a last announcement, then hanging up
+  | 'ended';
+
+export type Disposition =
+  | 'answered'
+  | 'abandoned-ivr'
+  | 'abandoned-queue'
+  | 'abandoned-ringing'
+  | 'transferred'
+  | 'ticketed'
+  | 'deregistered-notice'
+  | 'self-service';
+
+/** What to do once the prompts queued before it have played. */
+export type Next =
+  | { kind: 'menu'; id: string }
+  | { kind: 'menu-listen' }
+  | { kind: 'progress-query'; id: string }
+  | { kind: 'query-listen' }
+  | { kind: 'queue'; queue: 'pool' | 'expert'; id: string; skill: string; priority: number }
+  | {
+      kind: 'dial';
+      target: 'subcenter' | 'emergency' | 'center';
+      id: string;
+      dial: string;
+      ringSeconds: number;
+    }
+  | { kind: 'survey-listen' }
+  | { kind: 'hangup' }
+  | { kind: 'resume-queue' };
+
+export interface QueuePosition {
+  kind: 'pool' | 'expert';
+  id: string;
+  skill: string;
+  priority: number;
+  /** When the caller first entered a queue: keeps its place through overflow and retries. */
+  enqueuedAt: number;
+}
+
+export interface OfferState {
+  agentId: string;
+  endpoint: string;
+  channelId: string;
+  offeredAt: number;
+}
+
+export interface TargetState {
+  kind: 'subcenter' | 'emergency' | 'center';
+  id: string;
+  channelId: string;
+  startedAt: number;
+  answeredAt?: number;
+}
+
+export type TransferMode = 'three-way' | 'consult' | 'blind';
+export type TransferTargetKind = 'subcenter' | 'emergency' | 'center' | 'directory' | 'expert';
+
+/** A transfer the agent started, while it is under way. */
+export interface TransferState {
+  id: string;
+  mode: TransferMode;
+  target: { kind: Exclude<TransferTargetKind, 'expert'>; id: string };
+  agentId: string;
+  channelId: string;
+  startedAt: number;
+  /** The originate's ring timeout. */
+  ringMs: number;
+  answeredAt?: number;
+  /** Consult: the bridge where agent and target talk while the caller holds. */
+  consultBridgeId?: string;
+}
+
+/** Every transfer attempt and its outcome, for the call record. */
+export interface TransferLog {
+  id: string;
+  mode: TransferMode | 'ivr' | 'ticket';
+  target: { kind: string; id: string };
+  startedAt: number;
+  answeredAt?: number;
+  endedAt?: number;
+  result:
+    | 'dialing'
+    | 'connected'
+    | 'completed'
+    | 'queued'
+    | 'busy'
+    | 'no-answer'
+    | 'unreachable'
+    | 'failed'
+    | 'cancelled'
+    | 'target-left'
+    | 'ticket';
+  cause?: number;
+  reason?: string;
+}
+
+export interface CallEventLog {
+  at: number;
+  what: string;
+  detail?: Record<string, string | number | boolean | undefined>;
+}
+
+export interface CallState {
+  id: string;
+  app: string;
+  callerChannel: string;
+  dialed: string;
+  callerNumber: string;
+  callerName: string;
+  line: { id: string; name: string; mode: MergeModeName; topic: string };
+  phase: { id: string; kind: PhaseKindName };
+  callerClass?: string;
+  arrivedAt: number;
+  answeredAt?: number;
+  stage: Stage;
+  /** Counter for the ids of playbacks, channels and bridges this call creates. */
+  seq: number;
+  playlist: string[];
+  playback?: { id: string; prompt: string; bargeIn: boolean };
+  next?: Next;
+  menu?: { id: string; attempt: number; collected: string; listening: boolean };
+  query?: { id: string; collected: string; listening: boolean; waiting: boolean };
+  surveyListening?: boolean;
+  queue?: QueuePosition;
+  queuedAt?: number;
+  bridgeId?: string;
+  offer?: OfferState;
+  agent?: { agentId: string; channelId: string; answeredAt: number };
+  target?: TargetState;
+  transfer?: TransferState;
+  transfers?: TransferLog[];
+  /** Log id of the IVR-level or completed transfer `target` belongs to. */
+  targetLogId?: string;
+  /** Live timers: name → token; an expired token is ignored. */
+  timers: Record<string, number>;
+  /** When each live timer falls due (epoch ms), so a restarted engine can arm it again. */
+  timerDue?: Record<string, number>;
+  ivrPath: { menu: string; keys: string; outcome: string }[];
+  prompts: string[];
+  events: CallEventLog[];
+  disposition?: Disposition;
+  surveyScore?: number;
+  endedAt?: number;
+  hangupCause?: number;
+  ticketReason?: string;
+}
+
+export type CallEvent =
+  | { kind: 'arrived' }
+  | { kind: 'playback-finished'; playbackId: string; failed: boolean }
+  | { kind: 'dtmf'; channel: string; digit: string }
+  | { kind: 'timer'; name: string; token: number }
+  | { kind: 'channel-answered'; channel: string }
+  /** `lost`: found gone after an event outage (cause unknown; nobody's fault). */
+  | { kind: 'channel-ended'; channel: string; cause: number; causeText?: string; lost?: boolean }
+  | { kind: 'agent-reserved'; agentId: string; endpoint: string }
+  | { kind: 'ticket-status'; prompts: string[] | null }
+  | { kind: 'position'; ahead: number; expectedWaitSeconds: number | null }
+  | { kind: 'command-failed'; command: Command; status?: number; message?: string }
+  | { kind: 'transfer-request'; target: string; mode: TransferMode }
+  | { kind: 'transfer-complete' }
+  | { kind: 'transfer-cancel' }
+  | { kind: 'agent-leave' }
+  | { kind: 'ticket-dispatch'; target: string; reason: string };
+
+export type AgentOutcome = 'rona' | 'failed' | 'cancelled';
+
+export type Command =
+  | { kind: 'answer'; channel: string }
+  | { kind: 'play'; channel: string; playbackId: string; prompt: string }
+  | { kind: 'stop-playback'; playbackId: string }
+  | { kind: 'start-timer'; name: string; token: number; ms: number }
+  | { kind: 'cancel-timer'; name: string }
+  | { kind: 'create-bridge'; bridgeId: string; channels: string[]; moh: boolean }
+  | { kind: 'bridge-moh'; bridgeId: string; on: boolean }
+  /** `stopMoh`: the music stops as the channel joins (both requests at once). */
+  | { kind: 'add-to-bridge'; bridgeId: string; channel: string; stopMoh?: boolean }
+  | { kind: 'destroy-bridge'; bridgeId: string }
+  | { kind: 'remove-from-bridge'; bridgeId: string; channel: string }
+  | { kind: 'enqueue'; queue: QueuePosition }
+  | { kind: 'dequeue' }
+  | { kind: 'ask-position' }
+  | {
+      kind: 'originate';
+      role: 'agent' | 'target';
+      channelId: string;
+      endpoint: string;
+      callerId: { name: string; number: string };
+      timeoutSeconds: number;
+      variables: Record<string, string>;
+    }
+  | { kind: 'hangup'; channel: string; reason: 'normal' | 'busy' | 'no_answer' }
+  /** The agent answered: on-call, and the call leaves its queue. */
+  | { kind: 'agent-answered'; agentId: string }
+  /** The offer failed: the agent is released and the call waits again (cancelled: the call is gone). */
+  | { kind: 'agent-release'; agentId: string; outcome: AgentOutcome }
+  | { kind: 'agent-complete'; agentId: string; talkSeconds: number }
+  | { kind: 'lookup-ticket'; ticketNumber: string }
+  /** Tells an agent's desktop what happened (offered, connected, transfer progress, ended). */
+  | {
+      kind: 'notify';
+      agentId: string;
+      event: AgentNotice;
+      detail?: Record<string, string | number | undefined>;
+    }
+  | { kind: 'ended' };
+
+export type AgentNotice =
+  | 'offered'
+  | 'connected'
+  | 'ended'
+  | 'transfer-dialing'
+  | 'transfer-connected'
+  | 'transfer-failed'
+  | 'transfer-completed'
+  | 'transfer-cancelled'
+  | 'target-left'
+  | 'ticket-dispatched';
