@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+interface Pending {
+  text: string;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * An append-only file whose appends resolve once they are on disk (written and fdatasync'd).
+ * Appends that arrive while a sync runs are grouped into the next write ("group commit"), so
+ * a burst of records costs one sync, not one each.
+ */
+export class AppendFile {
+  private handle: FileHandle | undefined;
+  private queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
+  private closed = false;
+  /** Bytes appended through this instance. */
+  written = 0;
+
+  private constructor(readonly path: string) {}
+
+  static async open(path: string): Promise<AppendFile> {
+    mkdirSync(dirname(path), { recursive: true });
+    const file = new AppendFile(path);
+    file.handle = await open(path, 'a');
+    return file;
+  }
+
+  /** Appends `text` (whole lines, newline included); resolves once it is durable. */
+  append(text: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`${this.path} is closed`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ text, resolve, reject });
+      if (!this.writing) this.writing = this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      const text = batch.map((p) => p.text).join('');
+      try {
+        await this.handle!.write(text);
+        await this.handle!.datasync();
+        this.written += Buffer.byteLength(text);
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  /** Waits for pending appends, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.writing) await this.writing;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}

@@ -1,0 +1,160 @@
+import { isAbsolute, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.ts';
+import type { CallerCipher } from '../caller-crypto.ts';
+import { Courier } from '../courier.ts';
+import type { OutboxStore, Transport } from '../outbox.ts';
+import type { CallRecord, LiveEvent, RecordSink } from '../record.ts';
+import type { RecordsConfig } from './config.ts';
+import { FileOutbox } from './file-outbox.ts';
+import { JsonlRecordSink } from './jsonl-sink.ts';
+import { OutboxRecordSink } from './outbox-sink.ts';
+import { RedisOutbox } from './redis-outbox.ts';
+import { RedisStreamTransport } from './redis-stream.ts';
+import { safeUrl, WebhookTransport } from './webhook.ts';
+
+export interface RecordsDeps {
+  clock: Clock;
+  logger?: Logger;
+  /** Relative paths (JSONL file, outbox directory) are resolved from here. Default: the working directory. */
+  baseDir?: string;
+  /** A Redis connection to use (not closed by the sink); else one is opened from the config's URL. */
+  redis?: Redis;
+  /** First part of Redis keys; default the config's (`RECORDS_REDIS_PREFIX`, `hotline`). */
+  keyPrefix?: string;
+  random?: () => number;
+  /** Courier tuning (tests): longest sleep between rounds, default 1 s. */
+  pollMs?: number;
+  /** How long `close` keeps delivering; default 5 s. */
+  closeTimeoutMs?: number;
+}
+
+/** The configured sink, plus what the composition needs around it. */
+export interface ConfiguredRecordSink extends RecordSink {
+  event(event: LiveEvent): Promise<void>;
+  /** Encrypts caller numbers into records: pass to `buildCallRecord(state, { encrypt })`. */
+  readonly cipher: CallerCipher | undefined;
+  /** `webhook`, `stream`, or `jsonl`. */
+  readonly destinations: string[];
+  /** One line for the start-up log (no secrets). */
+  readonly summary: string;
+  readonly outbox: OutboxStore | undefined;
+  readonly courier: Courier | undefined;
+}
+
+const at = (base: string, path: string) => (isAbsolute(path) ? path : resolve(base, path));
+
+/** Opens the configured outbox (the CLI uses it alone to list and replay dead letters). */
+export async function openOutbox(
+  config: RecordsConfig,
+  deps: Pick<RecordsDeps, 'baseDir' | 'redis' | 'keyPrefix' | 'logger'> = {},
+): Promise<{ outbox: OutboxStore; redis: Redis | undefined }> {
+  let redis = deps.redis;
+  if (config.outbox.kind === 'redis' || config.stream) {
+    redis ??= new Redis(config.redisUrl!, { maxRetriesPerRequest: null, lazyConnect: false });
+  }
+  const ownsConnection = !deps.redis;
+  if (config.outbox.kind === 'redis') {
+    const keyPrefix = deps.keyPrefix ?? config.redisPrefix;
+    return { outbox: new RedisOutbox({ redis: redis!, keyPrefix, ownsConnection }), redis };
+  }
+  const outbox = await FileOutbox.open({
+    dir: at(deps.baseDir ?? process.cwd(), config.outbox.dir),
+    onWarning: (message) => deps.logger?.warn(message),
+  });
+  if (redis && ownsConnection) {
+    const close = outbox.close.bind(outbox);
+    outbox.close = async () => {
+      await close();
+      await redis.quit();
+    };
+  }
+  return { outbox, redis };
+}
+
+/**
+ * The records sink the environment asks for: the outbox feeding the webhook and/or the Redis
+ * Stream when either is configured, else the local JSONL file.
+ */
+export async function createRecordSink(
+  config: RecordsConfig,
+  deps: RecordsDeps,
+): Promise<ConfiguredRecordSink> {
+  const log = deps.logger;
+  if (!config.webhook && !config.stream) {
+    const path = at(deps.baseDir ?? process.cwd(), config.jsonlPath);
+    const jsonl = new JsonlRecordSink(path);
+    return {
+      write: (r: CallRecord) => jsonl.write(r),
+      event: async () => undefined,
+      close: () => jsonl.close(),
+      cipher: config.cipher,
+      destinations: ['jsonl'],
+      summary: `call records to ${path}${config.cipher ? `, callers encrypted (key ${config.cipher.keyId})` : ''}`,
+      outbox: undefined,
+      courier: undefined,
+    };
+  }
+  const { outbox, redis } = await openOutbox(config, deps);
+  const transports: Transport[] = [];
+  if (config.webhook)
+    transports.push(
+      new WebhookTransport({
+        url: config.webhook.url,
+        secrets: [config.webhook.secret],
+        clock: deps.clock,
+        timeoutMs: config.webhook.timeoutMs,
+      }),
+    );
+  if (config.stream)
+    transports.push(
+      new RedisStreamTransport({ redis: redis!, stream: config.stream.name, maxLen: config.stream.maxLen }),
+    );
+  const courier = new Courier({
+    outbox,
+    transports,
+    clock: deps.clock,
+    policy: config.retry,
+    ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
+    onRetry: (e, error, delayMs) =>
+      log?.warn(
+        { messageId: e.id, attempts: e.attempts, error, delayMs },
+        'call record delivery failed; will retry',
+      ),
+    onDead: (e, error) =>
+      log?.error(
+        { messageId: e.id, attempts: e.attempts, error },
+        'call record dead-lettered (hotline records replay)',
+      ),
+    onError: (err) => log?.error({ err: (err as Error).message }, 'call record outbox unavailable'),
+  });
+  const sink = new OutboxRecordSink({
+    outbox,
+    courier,
+    transports,
+    clock: deps.clock,
+    ...(config.liveEventsTo ? { liveEventsTo: config.liveEventsTo } : {}),
+    ...(deps.closeTimeoutMs !== undefined ? { closeTimeoutMs: deps.closeTimeoutMs } : {}),
+  });
+  courier.start();
+  const to = [
+    config.webhook ? `webhook ${safeUrl(config.webhook.url)}` : undefined,
+    config.stream ? `stream ${config.stream.name}` : undefined,
+  ].filter(Boolean);
+  return {
+    write: (r: CallRecord) => sink.write(r),
+    event: (e: LiveEvent) => sink.event(e),
+    close: () => sink.close(),
+    cipher: config.cipher,
+    destinations: transports.map((t) => t.destination),
+    summary:
+      `call records to ${to.join(' and ')} through the ${config.outbox.kind} outbox` +
+      (config.cipher
+        ? `, callers encrypted (key ${config.cipher.keyId})`
+        : ', callers masked only (no RECORDS_KEY)'),
+    outbox,
+    courier,
+  };
+}

@@ -1,0 +1,264 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type DeadLetter,
+  type OutboxCounts,
+  type OutboxEntry,
+  OutboxError,
+  type OutboxMessage,
+  type OutboxStore,
+} from '../outbox.ts';
+import { AppendFile } from './append-file.ts';
+
+/**
+ * The outbox without Redis: an append-only journal `outbox.jsonl` in a directory under `var/`.
+ * Every change is one JSON line, on disk (fdatasync) before the call resolves; the state is
+ * rebuilt by replaying the journal at open. Compaction rewrites the journal to the live state
+ * (temporary file, fsync, rename, fsync of the directory) when it has grown four times larger
+ * than what it holds, at open and at close. A torn last line (crash mid-write) is dropped.
+ * One process at a time owns the directory (`outbox.lock` holds its pid; a dead owner's lock
+ * is taken over).
+ */
+type Op =
+  | { op: 'add'; m: OutboxMessage; attempts?: number; nextAt?: number; lastError?: string }
+  | { op: 'done'; id: string }
+  | { op: 'retry'; id: string; attempts: number; nextAt: number; error: string }
+  | { op: 'dead'; id: string; attempts: number; error: string; at: number }
+  | { op: 'replay'; id: string; at: number };
+
+const JOURNAL = 'outbox.jsonl';
+const LOCK = 'outbox.lock';
+const COMPACT_MIN_LINES = 1000;
+
+export interface FileOutboxOptions {
+  dir: string;
+  /** Problems met while reading the journal (skipped lines). */
+  onWarning?: (message: string) => void;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const heldHere = new Set<string>();
+
+function takeLock(dir: string): void {
+  const path = join(dir, LOCK);
+  if (heldHere.has(path))
+    throw new OutboxError('outbox-locked', `the outbox ${dir} is already open in this process`);
+  if (existsSync(path)) {
+    const owner = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isInteger(owner) && owner !== process.pid && alive(owner))
+      throw new OutboxError('outbox-locked', `the outbox ${dir} is in use by process ${owner}`);
+    rmSync(path, { force: true });
+  }
+  const fd = openSync(path, 'wx');
+  writeSync(fd, String(process.pid));
+  closeSync(fd);
+  heldHere.add(path);
+}
+
+export class FileOutbox implements OutboxStore {
+  private readonly pending = new Map<string, OutboxEntry>();
+  private readonly dead = new Map<string, DeadLetter>();
+  private readonly inflight = new Set<string>();
+  private file!: AppendFile;
+  private lines = 0;
+  private compacting: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(private readonly o: FileOutboxOptions) {}
+
+  static async open(o: FileOutboxOptions): Promise<FileOutbox> {
+    mkdirSync(o.dir, { recursive: true });
+    takeLock(o.dir);
+    const outbox = new FileOutbox(o);
+    try {
+      await outbox.load();
+      await outbox.rewrite();
+    } catch (err) {
+      heldHere.delete(join(o.dir, LOCK));
+      rmSync(join(o.dir, LOCK), { force: true });
+      throw err;
+    }
+    return outbox;
+  }
+
+  get journalPath(): string {
+    return join(this.o.dir, JOURNAL);
+  }
+
+  private async load(): Promise<void> {
+    if (!existsSync(this.journalPath)) return;
+    const text = await readFile(this.journalPath, 'utf8');
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+      if (!line) return;
+      let op: Op;
+      try {
+        op = JSON.parse(line) as Op;
+      } catch {
+        const where = i >= lines.length - 2 ? 'a torn last line' : `line ${i + 1}`;
+        this.o.onWarning?.(`outbox journal ${this.journalPath}: skipped ${where} that is not JSON`);
+        return;
+      }
+      this.apply(op);
+    });
+  }
+
+  private apply(op: Op): void {
+    switch (op.op) {
+      case 'add':
+        if (!this.pending.has(op.m.id) && !this.dead.has(op.m.id))
+          this.pending.set(op.m.id, {
+            ...op.m,
+            attempts: op.attempts ?? 0,
+            nextAt: op.nextAt ?? op.m.createdAt,
+            ...(op.lastError ? { lastError: op.lastError } : {}),
+          });
+        return;
+      case 'done':
+        this.pending.delete(op.id);
+        this.dead.delete(op.id);
+        return;
+      case 'retry': {
+        const e = this.pending.get(op.id);
+        if (e)
+          this.pending.set(op.id, { ...e, attempts: op.attempts, nextAt: op.nextAt, lastError: op.error });
+        return;
+      }
+      case 'dead': {
+        const e = this.pending.get(op.id);
+        if (!e) return;
+        this.pending.delete(op.id);
+        this.dead.set(op.id, { ...e, attempts: op.attempts, lastError: op.error, deadAt: op.at });
+        return;
+      }
+      case 'replay': {
+        const d = this.dead.get(op.id);
+        if (!d) return;
+        this.dead.delete(op.id);
+        const { deadAt: _, lastError: __, ...entry } = d;
+        this.pending.set(op.id, { ...entry, attempts: 0, nextAt: op.at });
+        return;
+      }
+    }
+  }
+
+  /** Applies the changes in memory and writes them to the journal; resolves when on disk. */
+  private async commit(ops: Op[]): Promise<void> {
+    if (this.closed) throw new OutboxError('outbox-closed', 'the outbox is closed');
+    if (this.compacting) await this.compacting;
+    for (const op of ops) this.apply(op);
+    this.lines += ops.length;
+    await this.file.append(ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
+    if (
+      this.lines > COMPACT_MIN_LINES &&
+      this.lines > 4 * (this.pending.size + this.dead.size) &&
+      !this.compacting
+    )
+      this.compacting = this.rewrite().finally(() => {
+        this.compacting = undefined;
+      });
+  }
+
+  /** Rewrites the journal to the live state, atomically. */
+  private async rewrite(): Promise<void> {
+    if (this.file) await this.file.close();
+    const tmp = `${this.journalPath}.tmp`;
+    const handle = await open(tmp, 'w');
+    let lines = 0;
+    try {
+      const out: string[] = [];
+      for (const e of this.pending.values()) {
+        const { attempts, nextAt, lastError, ...m } = e;
+        out.push(JSON.stringify({ op: 'add', m, attempts, nextAt, ...(lastError ? { lastError } : {}) }));
+      }
+      for (const d of this.dead.values()) {
+        const { attempts, nextAt, lastError, deadAt, ...m } = d;
+        out.push(JSON.stringify({ op: 'add', m, attempts, nextAt }));
+        out.push(JSON.stringify({ op: 'dead', id: d.id, attempts, error: lastError ?? '', at: deadAt }));
+      }
+      lines = out.length;
+      await handle.write(out.length > 0 ? `${out.join('\n')}\n` : '');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.journalPath);
+    const dir = await open(this.o.dir, 'r');
+    await dir.sync().finally(() => dir.close());
+    this.lines = lines;
+    this.file = await AppendFile.open(this.journalPath);
+  }
+
+  async add(messages: OutboxMessage[]): Promise<void> {
+    const fresh = messages.filter((m) => !this.pending.has(m.id) && !this.dead.has(m.id));
+    if (fresh.length > 0) await this.commit(fresh.map((m) => ({ op: 'add', m })));
+  }
+
+  async claim(now: number, limit: number): Promise<OutboxEntry[]> {
+    const out: OutboxEntry[] = [];
+    for (const e of this.pending.values()) {
+      if (out.length >= limit) break;
+      if (e.nextAt <= now && !this.inflight.has(e.id)) {
+        this.inflight.add(e.id);
+        out.push({ ...e });
+      }
+    }
+    return out;
+  }
+
+  async delivered(id: string): Promise<void> {
+    this.inflight.delete(id);
+    await this.commit([{ op: 'done', id }]);
+  }
+
+  async retryLater(entry: OutboxEntry, nextAt: number, error: string): Promise<void> {
+    this.inflight.delete(entry.id);
+    await this.commit([{ op: 'retry', id: entry.id, attempts: entry.attempts, nextAt, error }]);
+  }
+
+  async bury(entry: OutboxEntry, error: string, now: number): Promise<void> {
+    this.inflight.delete(entry.id);
+    await this.commit([{ op: 'dead', id: entry.id, attempts: entry.attempts, error, at: now }]);
+  }
+
+  async deadLetters(limit = 1000): Promise<DeadLetter[]> {
+    return [...this.dead.values()].sort((a, b) => a.deadAt - b.deadAt).slice(0, limit);
+  }
+
+  async replay(ids: string[] | 'all', now: number): Promise<number> {
+    const chosen = ids === 'all' ? [...this.dead.keys()] : ids.filter((id) => this.dead.has(id));
+    if (chosen.length > 0) await this.commit(chosen.map((id) => ({ op: 'replay', id, at: now })));
+    return chosen.length;
+  }
+
+  async counts(): Promise<OutboxCounts> {
+    return { pending: this.pending.size, dead: this.dead.size };
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    let next: number | undefined;
+    for (const e of this.pending.values())
+      if (!this.inflight.has(e.id) && (next === undefined || e.nextAt < next)) next = e.nextAt;
+    return next;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.compacting) await this.compacting;
+    this.closed = true;
+    await this.rewrite();
+    await this.file.close();
+    const lock = join(this.o.dir, LOCK);
+    heldHere.delete(lock);
+    rmSync(lock, { force: true });
+  }
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTicketReceiver, type TicketReceiver } from '../../scripts/ticket-receiver.ts';
+import { systemClock } from '../../src/clock.ts';
+import { buildCallRecord, type CallRecord } from '../../src/records/record.ts';
+import { readRecordsConfig } from '../../src/records/sinks/config.ts';
+import { type ConfiguredRecordSink, createRecordSink } from '../../src/records/sinks/factory.ts';
+import { answeredCall } from './call-states.ts';
+
+export const SECRET = 'test-secret-for-the-ticket-webhook';
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'hotline-records-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A call record of a distinct call. */
+export function recordOf(n: number): CallRecord {
+  const s = answeredCall();
+  s.id = `call-${n}`;
+  s.callerChannel = s.id;
+  return buildCallRecord(s);
+}
+
+export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 8000) {
+  const start = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * The network between the hotline and the ticketing system: `refuse` drops connections,
+ * `lose` forwards a request but drops the reply (the sender cannot know it arrived), `pass`
+ * forwards. `plan` is consumed one request at a time, then `after` applies.
+ */
+export interface Network {
+  url: string;
+  plan: ('refuse' | 'lose' | 'pass')[];
+  after: 'refuse' | 'pass';
+  requests: number;
+  close(): Promise<void>;
+}
+
+function readAll(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startNetwork(
+  receiver: TicketReceiver,
+  after: 'refuse' | 'pass' = 'pass',
+): Promise<Network> {
+  const net: Network = { url: '', plan: [], after, requests: 0, close: async () => undefined };
+  const server: Server = createServer(async (req, res) => {
+    net.requests++;
+    const step = net.plan.shift() ?? net.after;
+    if (step === 'refuse') return void req.socket.destroy();
+    const body = await readAll(req);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    const upstream = await fetch(receiver.url, { method: 'POST', headers, body });
+    const text = await upstream.text();
+    if (step === 'lose') return void req.socket.destroy();
+    res.writeHead(upstream.status, { 'content-type': 'application/json' });
+    res.end(text);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  net.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/records`;
+  net.close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
+  return net;
+}
+
+export async function receiver(): Promise<TicketReceiver> {
+  return startTicketReceiver({ secret: SECRET, print: () => undefined });
+}
+
+/** Environment of a sink delivering to `url` through the file outbox in `dir`, with fast retries. */
+export function fileEnv(url: string, dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    RECORDS_WEBHOOK_URL: url,
+    RECORDS_WEBHOOK_SECRET: SECRET,
+    RECORDS_WEBHOOK_TIMEOUT_MS: '1000',
+    RECORDS_OUTBOX: 'file',
+    RECORDS_OUTBOX_DIR: dir,
+    RECORDS_RETRY_BASE_MS: '10',
+    RECORDS_RETRY_MAX_MS: '60',
+    RECORDS_MAX_ATTEMPTS: '30',
+    ...extra,
+  };
+}
+
+export function sinkFrom(env: NodeJS.ProcessEnv, closeTimeoutMs = 300): Promise<ConfiguredRecordSink> {
+  return createRecordSink(readRecordsConfig(env), { clock: systemClock, pollMs: 50, closeTimeoutMs });
+}
