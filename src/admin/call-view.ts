@@ -1,0 +1,53 @@
+import type { CallState } from '../calls/types.ts';
+import { maskNumber } from '../log.ts';
+import type { RoutingPlan } from '../plan/compile.ts';
+
+/** A live call as the supervisors' list shows it; the caller's number is masked. */
+export function callSummary(c: CallState) {
+  return {
+    id: c.id,
+    dialed: c.dialed,
+    line: c.line,
+    phase: c.phase,
+    caller: maskNumber(c.callerNumber),
+    stage: c.stage,
+    queue: c.queue ? `${c.queue.kind}:${c.queue.id}` : undefined,
+    agentId: c.agent?.agentId ?? c.offer?.agentId,
+    ivrPath: c.ivrPath,
+    arrivedAt: new Date(c.arrivedAt).toISOString(),
+  };
+}
+
+/** One live call for the agent toolbar: line, topic, masked caller, IVR path, transfer under way. */
+export function callDetail(c: CallState) {
+  return {
+    ...callSummary(c),
+    topic: c.queue?.skill ?? c.line.topic,
+    answeredAt: c.agent ? new Date(c.agent.answeredAt).toISOString() : undefined,
+    transfer: c.transfer
+      ? {
+          id: c.transfer.id,
+          mode: c.transfer.mode,
+          target: `${c.transfer.target.kind}:${c.transfer.target.id}`,
+          answered: c.transfer.answeredAt !== undefined,
+        }
+      : undefined,
+    target: c.target
+      ? { kind: c.target.kind, id: c.target.id, answered: c.target.answeredAt !== undefined }
+      : undefined,
+  };
+}
+
+/** Where an agent can transfer a call, from the live plan: sub-centers, expert seats, emergency
+ *  lines, other centers and the directory. */
+export function transferTargets(plan: RoutingPlan) {
+  const list = <T extends { id: string; name: string }>(kind: string, table: ReadonlyMap<string, T>) =>
+    [...table.values()].map((t) => ({ ref: `${kind}:${t.id}`, kind, id: t.id, name: t.name }));
+  return [
+    ...list('subcenter', plan.subcenters),
+    ...list('expert', plan.experts),
+    ...list('emergency', plan.emergency),
+    ...list('center', plan.centers),
+    ...list('directory', plan.directory),
+  ];
+}

@@ -1,0 +1,242 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AgentState } from '../acd/agent.ts';
+import type { Hotline } from '../app.ts';
+import type { CallState } from '../calls/types.ts';
+import type { Clock } from '../clock.ts';
+import { CallFigures, sampleOf } from './call-figures.ts';
+
+const queueLabel = (s: CallState) => (s.queue ? `${s.queue.kind}:${s.queue.id}` : '');
+
+/**
+ * The service's Prometheus metrics (its own Registry) and the live 24 h figures, fed by the
+ * engine (`onStage`: a call entering a queue is offered, an agent answering is answered;
+ * `onEnded`: abandonment, talk time, volume) and by the ACD store's change feed (agent states).
+ */
+export class HotlineMetrics {
+  readonly registry = new Registry();
+  readonly figures: CallFigures;
+  private readonly seen = new Map<string, { queue: string; offered: boolean; answered: boolean }>();
+  private readonly agentStates = new Map<string, AgentState>();
+  private stopAgents: (() => void) | undefined;
+
+  private constructor(hotline: Hotline, clock: Clock) {
+    const registers = [this.registry];
+    this.figures = new CallFigures({
+      now: () => clock.now(),
+      serviceLevelSeconds: () => hotline.plan.center.serviceLevelSeconds,
+    });
+    const offered = new Counter({
+      name: 'hotline_calls_offered_total',
+      help: 'Calls that entered an agent queue (pool or expert seat), by line and queue',
+      labelNames: ['line', 'queue'],
+      registers,
+    });
+    const answered = new Counter({
+      name: 'hotline_calls_answered_total',
+      help: 'Queued calls an agent answered, by line and queue',
+      labelNames: ['line', 'queue'],
+      registers,
+    });
+    const withinSl = new Counter({
+      name: 'hotline_calls_answered_within_service_level_total',
+      help: 'Calls answered within the plan serviceLevelSeconds of entering the queue',
+      labelNames: ['line', 'queue'],
+      registers,
+    });
+    const abandoned = new Counter({
+      name: 'hotline_calls_abandoned_total',
+      help: 'Calls whose caller hung up before being served, by line, queue ("" in the IVR) and stage',
+      labelNames: ['line', 'queue', 'stage'],
+      registers,
+    });
+    const ended = new Counter({
+      name: 'hotline_calls_ended_total',
+      help: 'Calls that ended, by line and disposition',
+      labelNames: ['line', 'disposition'],
+      registers,
+    });
+    const wait = new Histogram({
+      name: 'hotline_queue_wait_seconds',
+      help: 'Wait from entering a queue to an agent answering (answered) or the caller leaving (abandoned)',
+      labelNames: ['queue', 'outcome'],
+      buckets: [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+      registers,
+    });
+    const talk = new Histogram({
+      name: 'hotline_talk_seconds',
+      help: 'Agent talk time, from answering to leaving the call (or the call ending)',
+      labelNames: ['queue'],
+      buckets: [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800],
+      registers,
+    });
+    new Gauge({
+      name: 'hotline_service_level_seconds',
+      help: 'The service level threshold of the live plan (center.serviceLevelSeconds)',
+      registers,
+      collect() {
+        this.set(hotline.plan.center.serviceLevelSeconds);
+      },
+    });
+    const agentStates = this.agentStates;
+    new Gauge({
+      name: 'hotline_agents',
+      help: 'Agents by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const s of agentStates.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+        for (const state of ['logged-out', 'ready', 'not-ready', 'reserved', 'on-call', 'wrap-up']) {
+          this.set({ state }, counts.get(state) ?? 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hotline_live_calls',
+      help: 'Calls in progress on this engine, by stage',
+      labelNames: ['stage'],
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const c of hotline.engine.liveCalls()) counts.set(c.stage, (counts.get(c.stage) ?? 0) + 1);
+        for (const [stage, n] of counts) this.set({ stage }, n);
+      },
+    });
+    new Gauge({
+      name: 'hotline_ari_connected',
+      help: 'Whether the ARI event connection is up (1) or lost (0)',
+      registers,
+      collect() {
+        this.set(hotline.telephony.connected ? 1 : 0);
+      },
+    });
+    let reconnectsSeen = 0;
+    new Counter({
+      name: 'hotline_ari_reconnects_total',
+      help: 'Times the ARI event connection came back after being lost',
+      registers,
+      collect() {
+        const now = hotline.telephony.reconnects;
+        if (now > reconnectsSeen) this.inc(now - reconnectsSeen);
+        reconnectsSeen = now;
+      },
+    });
+    let recordsSeen = 0;
+    new Counter({
+      name: 'hotline_records_written_total',
+      help: 'Call records the record sink accepted',
+      registers,
+      collect() {
+        const now = hotline.engine.stats.recordsWritten;
+        if (now > recordsSeen) this.inc(now - recordsSeen);
+        recordsSeen = now;
+      },
+    });
+    new Gauge({
+      name: 'hotline_record_failures',
+      help: 'Call records the record sink refused since the engine started',
+      registers,
+      collect() {
+        this.set(hotline.engine.stats.recordFailures);
+      },
+    });
+    const figures = this.figures;
+    const kpi = (
+      name: string,
+      help: string,
+      pick: (f: ReturnType<CallFigures['figures']>) => number | null,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          // NaN, not 0, while nothing was offered in the window: no calls is not a 0 % answer rate.
+          this.set(pick(figures.figures()) ?? Number.NaN);
+        },
+      });
+    kpi('hotline_answer_rate_24h', 'Answered / offered over the last 24 h (接通率)', (f) => f.answerRate);
+    kpi('hotline_abandonment_rate_24h', 'Abandoned / offered over the last 24 h', (f) => f.abandonmentRate);
+    kpi(
+      'hotline_service_level_24h',
+      'Answered within the service level / offered, last 24 h',
+      (f) => f.serviceLevel,
+    );
+    kpi('hotline_asa_seconds_24h', 'Average speed of answer over the last 24 h', (f) => f.asaSeconds);
+    new Gauge({
+      name: 'hotline_line_calls_24h',
+      help: 'Calls per line over the last 24 h',
+      labelNames: ['line'],
+      registers,
+      collect() {
+        this.reset();
+        for (const l of figures.figures().perLine) this.set({ line: l.line }, l.calls);
+      },
+    });
+
+    hotline.engine.onStage((s) => {
+      const seen = this.seen.get(s.id) ?? { queue: '', offered: false, answered: false };
+      this.seen.set(s.id, seen);
+      if (!seen.offered && (s.stage === 'queued' || s.events.some((e) => e.what === 'queued'))) {
+        seen.offered = true;
+        seen.queue = queueLabel(s);
+        offered.inc({ line: s.line.id, queue: seen.queue });
+      }
+      if (s.stage === 'talking' && s.agent && !seen.answered && seen.offered) {
+        seen.answered = true;
+        const w = sampleOf(s).waitMs ?? 0;
+        answered.inc({ line: s.line.id, queue: seen.queue });
+        wait.observe({ queue: seen.queue, outcome: 'answered' }, w / 1000);
+        if (w <= hotline.plan.center.serviceLevelSeconds * 1000) {
+          withinSl.inc({ line: s.line.id, queue: seen.queue });
+        }
+      }
+    });
+    hotline.engine.onEnded((s) => {
+      const seen = this.seen.get(s.id);
+      this.seen.delete(s.id);
+      const sample = sampleOf(s);
+      const queue = seen?.offered ? seen.queue : queueLabel(s);
+      if (!seen?.offered && sample.offered) offered.inc({ line: s.line.id, queue });
+      if (sample.answered && sample.offered && !seen?.answered) {
+        answered.inc({ line: s.line.id, queue });
+        wait.observe({ queue, outcome: 'answered' }, (sample.waitMs ?? 0) / 1000);
+        if ((sample.waitMs ?? 0) <= hotline.plan.center.serviceLevelSeconds * 1000) {
+          withinSl.inc({ line: s.line.id, queue });
+        }
+      }
+      ended.inc({ line: s.line.id, disposition: s.disposition ?? 'unknown' });
+      if (s.disposition?.startsWith('abandoned-')) {
+        abandoned.inc({ line: s.line.id, queue, stage: s.disposition.slice('abandoned-'.length) });
+        const queuedAt = s.events.find((e) => e.what === 'queued')?.at;
+        if (queuedAt !== undefined) {
+          wait.observe({ queue, outcome: 'abandoned' }, Math.max(0, sample.endedAt - queuedAt) / 1000);
+        }
+      }
+      const connected = s.events.find((e) => e.what === 'connected')?.at ?? s.agent?.answeredAt;
+      if (connected !== undefined) {
+        const left = s.events.find((e) => e.what === 'agent-left' && e.at >= connected)?.at;
+        talk.observe({ queue }, Math.max(0, (left ?? sample.endedAt) - connected) / 1000);
+      }
+      this.figures.add(sample);
+    });
+  }
+
+  /** Starts following the engine and the store; call once, before calls arrive. */
+  static async start(hotline: Hotline, clock: Clock): Promise<HotlineMetrics> {
+    const m = new HotlineMetrics(hotline, clock);
+    m.stopAgents = hotline.store.onChange((c) => {
+      if (c.kind === 'agent') m.agentStates.set(c.agentId, c.state);
+    });
+    for (const a of await hotline.store.listAgents()) {
+      if (!m.agentStates.has(a.id)) m.agentStates.set(a.id, a.status.state);
+    }
+    return m;
+  }
+
+  stop(): void {
+    this.stopAgents?.();
+  }
+}

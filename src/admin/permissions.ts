@@ -1,0 +1,136 @@
+import type { Role } from './tokens.ts';
+
+/**
+ * Who may call which route. Every route the API registers must appear here (the server refuses
+ * to start otherwise), so a new route is never open by accident.
+ * - `public`: no token (health check, the page shells and their assets);
+ * - `roles`: the roles allowed; for `agent`, `agent: 'self'` limits it to its own agent id
+ *   (`:id` of the route) and `agent: 'own-call'` to calls it is on (`:id` is a call id).
+ * Roles: admin — rules and numbers, audit, access ledger; supervisor — reads everything
+ * operational and changes agents' states; agent — its own state, calls, transfers and events.
+ */
+export interface RoutePolicy {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  summary: string;
+  public?: boolean;
+  roles?: readonly Role[];
+  agent?: 'self' | 'own-call';
+  /** The response carries callers' data: reads are written to the access ledger. */
+  callerData?: boolean;
+}
+
+const SUP: Role[] = ['supervisor'];
+const SUP_AGENT: Role[] = ['supervisor', 'agent'];
+const ADMIN: Role[] = ['admin'];
+const ADMIN_SUP: Role[] = ['admin', 'supervisor'];
+const ALL: Role[] = ['admin', 'supervisor', 'agent'];
+
+export const routePolicies: readonly RoutePolicy[] = [
+  { method: 'GET', url: '/health', public: true, summary: 'Liveness: center, live calls, ARI reconnects' },
+  { method: 'GET', url: '/', public: true, summary: 'Redirects to the wallboard page' },
+  { method: 'GET', url: '/web/:file', public: true, summary: 'The web pages and their scripts and styles' },
+  { method: 'GET', url: '/docs', public: true, summary: 'The API reference page' },
+  { method: 'GET', url: '/docs/openapi.json', roles: ALL, summary: 'The OpenAPI document of this API' },
+  { method: 'GET', url: '/me', roles: ALL, summary: 'Who the token belongs to: token id, role, agent id' },
+  { method: 'GET', url: '/metrics', roles: ADMIN_SUP, summary: 'Prometheus metrics' },
+  { method: 'GET', url: '/stats', roles: ADMIN_SUP, summary: 'Wallboard figures: 24 h KPIs, queues, agents' },
+  { method: 'GET', url: '/agents', roles: SUP, summary: 'All agents with their state' },
+  { method: 'GET', url: '/agents/:id', roles: SUP_AGENT, agent: 'self', summary: 'One agent' },
+  { method: 'POST', url: '/agents/:id/login', roles: SUP_AGENT, agent: 'self', summary: 'Log an agent in' },
+  { method: 'POST', url: '/agents/:id/ready', roles: SUP_AGENT, agent: 'self', summary: 'Agent ready' },
+  {
+    method: 'POST',
+    url: '/agents/:id/not-ready',
+    roles: SUP_AGENT,
+    agent: 'self',
+    summary: 'Agent not ready (with a reason)',
+  },
+  { method: 'POST', url: '/agents/:id/logout', roles: SUP_AGENT, agent: 'self', summary: 'Log an agent out' },
+  {
+    method: 'POST',
+    url: '/agents/:id/wrap-up/end',
+    roles: SUP_AGENT,
+    agent: 'self',
+    summary: 'End wrap-up',
+  },
+  {
+    method: 'GET',
+    url: '/agents/:id/events',
+    roles: SUP_AGENT,
+    agent: 'self',
+    summary: "An agent's call events (server-sent events)",
+  },
+  { method: 'GET', url: '/queues', roles: SUP, summary: 'Live queue figures' },
+  { method: 'GET', url: '/calls', roles: SUP, callerData: true, summary: 'Live calls (callers masked)' },
+  {
+    method: 'GET',
+    url: '/calls/:id',
+    roles: SUP_AGENT,
+    agent: 'own-call',
+    callerData: true,
+    summary: 'One live call: line, topic, masked caller, IVR path, transfer',
+  },
+  {
+    method: 'POST',
+    url: '/calls/:id/transfers',
+    roles: ['agent'],
+    agent: 'own-call',
+    summary: 'Transfer a call (three-way, consult, blind)',
+  },
+  {
+    method: 'POST',
+    url: '/calls/:id/transfers/:tid/complete',
+    roles: ['agent'],
+    agent: 'own-call',
+    summary: 'Complete a consult transfer',
+  },
+  {
+    method: 'POST',
+    url: '/calls/:id/transfers/:tid/cancel',
+    roles: ['agent'],
+    agent: 'own-call',
+    summary: 'Cancel a consult transfer',
+  },
+  {
+    method: 'DELETE',
+    url: '/calls/:id/agent',
+    roles: ['agent'],
+    agent: 'own-call',
+    summary: 'The agent leaves the call',
+  },
+  {
+    method: 'POST',
+    url: '/calls/:id/tickets',
+    roles: ['agent'],
+    agent: 'own-call',
+    summary: 'Dispatch a ticket to a sub-center',
+  },
+  { method: 'GET', url: '/transfer-targets', roles: SUP_AGENT, summary: 'Where calls can be transferred' },
+  { method: 'GET', url: '/rules', roles: ADMIN_SUP, summary: 'The live rules: version and files' },
+  {
+    method: 'GET',
+    url: '/rules/versions',
+    roles: ADMIN_SUP,
+    summary: 'Every version with author, time, diff',
+  },
+  { method: 'GET', url: '/rules/versions/:n', roles: ADMIN_SUP, summary: 'One version with its files' },
+  { method: 'POST', url: '/rules/validate', roles: ADMIN, summary: 'Validate a draft' },
+  { method: 'POST', url: '/rules/explain', roles: ADMIN_SUP, summary: 'Dry run of a call (draft or live)' },
+  { method: 'POST', url: '/rules/publish', roles: ADMIN, summary: 'Publish a draft as the next version' },
+  {
+    method: 'POST',
+    url: '/rules/versions/:n/rollback',
+    roles: ADMIN,
+    summary: "Publish an earlier version's files as the next version",
+  },
+  { method: 'GET', url: '/admin/audit', roles: ADMIN_SUP, summary: 'What administrators changed' },
+  { method: 'GET', url: '/admin/access-ledger', roles: ADMIN, summary: "Who read which callers' data" },
+];
+
+const byKey = new Map(routePolicies.map((p) => [`${p.method} ${p.url}`, p]));
+
+/** The policy of a route (HEAD is GET's). */
+export function policyOf(method: string, url: string): RoutePolicy | undefined {
+  return byKey.get(`${method === 'HEAD' ? 'GET' : method} ${url}`);
+}

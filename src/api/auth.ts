@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FailureLimiter } from '../admin/failure-limiter.ts';
+import type { AccessLedger } from '../admin/ledgers.ts';
+import { policyOf } from '../admin/permissions.ts';
+import type { Principal, TokenSet } from '../admin/tokens.ts';
+import type { CallEngine } from '../calls/engine.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who made the request (set by the auth hook on every non-public route). */
+    principal?: Principal;
+  }
+}
+
+export interface AuthOptions {
+  tokens: TokenSet;
+  limiter: FailureLimiter;
+  engine: CallEngine;
+}
+
+/** The agents a live call belongs to (the one talking or being offered, the one transferring). */
+function agentsOf(engine: CallEngine, callId: string): string[] | undefined {
+  const s = engine.call(callId);
+  if (!s) return undefined;
+  return [s.agent?.agentId, s.offer?.agentId, s.transfer?.agentId].filter((a): a is string => Boolean(a));
+}
+
+const deny = (reply: FastifyReply, status: number, error: string, message: string) =>
+  reply.code(status).send({ error, message });
+
+/**
+ * Access control for the whole app: a bearer token on every route the policy table does not mark
+ * public (401 without one or with a bad one), the route's roles (403 otherwise, including an agent
+ * acting for another agent or on another agent's call), and a limit on authentication failures per
+ * client address (429 with Retry-After). Every route must have a policy, or registering it fails.
+ */
+export function installAuth(app: FastifyInstance, o: AuthOptions): void {
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) {
+      if (!policyOf(m, route.url)) throw new Error(`route ${m} ${route.url} has no access policy`);
+    }
+  });
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.routeOptions.url;
+    const policy = url === undefined ? undefined : policyOf(request.method, url);
+    if (policy?.public) return;
+    const address = request.ip;
+    const wait = o.limiter.blockedFor(address);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      return deny(reply, 429, 'too-many-requests', 'too many failed authentications; try again later');
+    }
+    const header = request.headers.authorization;
+    const m = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
+    const principal = m ? o.tokens.verify(m[1]!) : undefined;
+    if (!principal) {
+      o.limiter.fail(address);
+      reply.header('www-authenticate', 'Bearer realm="hotline"');
+      return deny(reply, 401, 'unauthorized', m ? 'the token is not valid' : 'a bearer token is required');
+    }
+    request.principal = principal;
+    if (!policy) return; // no such route: the not-found handler answers
+    if (!policy.roles?.includes(principal.role)) {
+      return deny(reply, 403, 'forbidden', `the ${principal.role} role may not ${request.method} ${url}`);
+    }
+    if (principal.role !== 'agent' || !policy.agent) return;
+    const id = (request.params as { id?: string }).id ?? '';
+    if (policy.agent === 'self' && id !== principal.agentId) {
+      return deny(reply, 403, 'forbidden', 'an agent may act only for itself');
+    }
+    if (policy.agent === 'own-call') {
+      const agents = agentsOf(o.engine, id);
+      // A call that is not live is answered 404 by the route, which reveals nothing.
+      if (agents && !agents.includes(principal.agentId ?? '')) {
+        return deny(reply, 403, 'forbidden', 'an agent may act only on its own calls');
+      }
+    }
+  });
+}
+
+/** Writes a read of callers' data to the access ledger: token, route, the calls, when, from where. */
+export async function ledgerRead(
+  ledger: AccessLedger,
+  request: FastifyRequest,
+  callIds: string[],
+  now: number,
+): Promise<void> {
+  const p = request.principal;
+  if (!p) return;
+  await ledger.append({
+    at: new Date(now).toISOString(),
+    tokenId: p.tokenId,
+    role: p.role,
+    method: request.method,
+    route: request.routeOptions.url ?? request.url,
+    callIds,
+    address: request.ip,
+  });
+}

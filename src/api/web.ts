@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { HotlineError } from '../errors.ts';
+
+/** The folder of the pages: static HTML, CSS and JavaScript, no build step. */
+export const webDir = fileURLToPath(new URL('../web/', import.meta.url));
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** Pages load only their own scripts and styles and talk only to this service. */
+const securityHeaders = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+};
+
+/**
+ * The web pages (`/web/wallboard.html`, `/web/agent.html`, `/web/rules.html`, `/docs`) and their
+ * assets. They are shells: the data comes from the API with the token the page was opened with
+ * (`#token=…`, kept in sessionStorage, never sent in a URL).
+ */
+export const webPages: FastifyPluginAsync = async (app) => {
+  const files = new Map<string, { type: string; body: Buffer }>();
+  for (const name of readdirSync(webDir)) {
+    const type = types[extname(name)];
+    if (type) files.set(name, { type, body: readFileSync(join(webDir, name)) });
+  }
+  const send = (reply: FastifyReply, name: string) => {
+    const f = files.get(name);
+    if (!f) throw new HotlineError('not-found', 'no such page');
+    return reply.headers(securityHeaders).type(f.type).send(f.body);
+  };
+  app.get('/web/:file', async (req, reply) => send(reply, (req.params as { file: string }).file));
+  app.get('/docs', async (_req, reply) => send(reply, 'docs.html'));
+  app.get('/', async (_req, reply) => reply.redirect('/web/wallboard.html'));
+};

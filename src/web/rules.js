@@ -1,0 +1,241 @@
+import { $, api, describeError, el, status, token } from './common.js';
+
+token();
+
+let me;
+let live;
+let draft = {};
+let current;
+let problems = [];
+
+const statusNames = { added: '新增', removed: '删除', changed: '修改', unchanged: '未变' };
+
+function renderFiles() {
+  const names = Object.keys(draft).sort();
+  if (!names.includes(current)) current = names[0];
+  $('#files').replaceChildren(
+    ...names.map((name) => {
+      const count = problems.filter((p) => p.file === name).length;
+      return el(
+        'button',
+        {
+          class: `secondary ${name === current ? 'current' : ''} ${count ? 'has-problems' : ''}`,
+          'data-file': name,
+          onclick: () => select(name),
+        },
+        count ? `${name}（${count}个问题）` : name,
+      );
+    }),
+  );
+  $('#editor').value = current ? draft[current] : '';
+  $('#file-problems').replaceChildren(
+    ...problems
+      .filter((p) => p.file === current)
+      .map((p) => el('li', { onclick: () => reveal(p) }, formatProblem(p))),
+  );
+  $('#other-problems').replaceChildren(
+    ...problems.filter((p) => !(p.file in draft)).map((p) => el('li', {}, formatProblem(p))),
+  );
+}
+
+function formatProblem(p) {
+  return `${p.file || '(草稿)'}${p.path ? `:${p.path}` : ''}: ${p.message}`;
+}
+
+function select(name) {
+  if (current) draft[current] = $('#editor').value;
+  current = name;
+  renderFiles();
+}
+
+/** Moves the cursor to where a problem is: `@line:col`, else the first key of its path. */
+function reveal(p) {
+  const text = $('#editor').value;
+  let offset = 0;
+  const at = /^@(\d+):(\d+)$/.exec(p.path);
+  if (at) {
+    const lines = text.split('\n').slice(0, Number(at[1]) - 1);
+    offset = lines.reduce((n, l) => n + l.length + 1, 0) + Number(at[2]) - 1;
+  } else {
+    const key = p.path
+      .split('.')
+      .at(-1)
+      ?.replace(/\[\d+\]$/, '');
+    const found = key ? text.indexOf(`${key}:`) : -1;
+    if (found >= 0) offset = found;
+  }
+  const editor = $('#editor');
+  editor.focus();
+  editor.setSelectionRange(offset, offset + 1);
+}
+
+function diffView(diff) {
+  const changed = diff.filter((d) => d.status !== 'unchanged');
+  if (changed.length === 0) return el('span', { class: 'muted' }, '无改动');
+  return el(
+    'details',
+    {},
+    el(
+      'summary',
+      {},
+      changed.map((d) => `${d.file} ${statusNames[d.status]} +${d.added}/-${d.removed}`).join('，'),
+    ),
+    ...changed.map((d) =>
+      el(
+        'pre',
+        { class: 'diff' },
+        ...d.lines.map((l) =>
+          el('div', { class: l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : '' }, l),
+        ),
+      ),
+    ),
+  );
+}
+
+async function loadLive() {
+  live = await api('GET', '/rules');
+  $('#live').textContent = `${live.center.name} · 线上版本 v${live.version}`;
+  $('#base').textContent =
+    `基于 v${live.version}（${live.author}，${new Date(live.at).toLocaleString('zh-CN')}）`;
+}
+
+async function loadVersions() {
+  const { versions } = await api('GET', '/rules/versions');
+  $('#versions tbody').replaceChildren(
+    ...versions.map((v) =>
+      el(
+        'tr',
+        { 'data-version': v.version },
+        el('td', {}, `v${v.version}${v.version === live.version ? '（线上）' : ''}`),
+        el('td', {}, v.author),
+        el('td', {}, new Date(v.at).toLocaleString('zh-CN')),
+        el(
+          'td',
+          {},
+          v.rollbackOf ? `回滚到 v${v.rollbackOf}${v.message ? `：${v.message}` : ''}` : (v.message ?? ''),
+        ),
+        el('td', {}, diffView(v.diff)),
+        el(
+          'td',
+          {},
+          me.role === 'admin' && v.version !== live.version
+            ? el('button', { class: 'secondary', onclick: () => rollback(v.version) }, `回滚到 v${v.version}`)
+            : null,
+        ),
+      ),
+    ),
+  );
+}
+
+function resetDraft() {
+  draft = { ...live.files };
+  problems = [];
+  renderFiles();
+}
+
+async function validate() {
+  if (current) draft[current] = $('#editor').value;
+  const r = await api('POST', '/rules/validate', { files: draft });
+  problems = r.problems;
+  renderFiles();
+  if (r.valid) status(`校验通过${r.warnings.length ? `（${r.warnings.length}条提醒）` : ''}`, 'ok');
+  else status(`草稿有 ${r.problems.length} 个问题，未发布`);
+  return r.valid;
+}
+
+async function publish() {
+  if (current) draft[current] = $('#editor').value;
+  try {
+    const message = $('#message').value.trim();
+    const r = await api('POST', '/rules/publish', {
+      files: draft,
+      baseVersion: live.version,
+      ...(message ? { message } : {}),
+    });
+    problems = [];
+    await loadLive();
+    await loadVersions();
+    resetDraft();
+    $('#message').value = '';
+    status(`已发布 v${r.version}：新来电立即使用，通话中的来电按原版本处理完`, 'ok');
+  } catch (err) {
+    if (err.body?.problems) {
+      problems = err.body.problems;
+      renderFiles();
+    }
+    status(describeError(err));
+  }
+}
+
+async function rollback(version) {
+  try {
+    const r = await api('POST', `/rules/versions/${version}/rollback`, { baseVersion: live.version });
+    await loadLive();
+    await loadVersions();
+    resetDraft();
+    status(`已回滚：v${r.version} 使用 v${version} 的规则文件`, 'ok');
+  } catch (err) {
+    status(describeError(err));
+  }
+}
+
+async function explainCall() {
+  if (current) draft[current] = $('#editor').value;
+  const body = { number: $('#x-number').value.trim() };
+  for (const [field, id] of [
+    ['at', '#x-at'],
+    ['digits', '#x-digits'],
+    ['caller', '#x-caller'],
+  ]) {
+    const v = $(id).value.trim();
+    if (v) body[field] = v;
+  }
+  if ($('#x-draft').checked) body.files = draft;
+  try {
+    const r = await api('POST', '/rules/explain', body);
+    $('#explanation').textContent = `对照：${r.against}\n${JSON.stringify(r.explanation, null, 2)}`;
+    status('');
+  } catch (err) {
+    if (err.body?.problems) {
+      problems = err.body.problems;
+      renderFiles();
+    }
+    $('#explanation').textContent = '';
+    status(describeError(err));
+  }
+}
+
+async function upload(files) {
+  for (const f of files) {
+    if (!/\.ya?ml$/.test(f.name)) continue;
+    draft[f.name] = await f.text();
+    current = f.name;
+  }
+  problems = [];
+  renderFiles();
+  status(`已载入 ${files.length} 个文件到草稿，请校验后发布`, 'ok');
+}
+
+async function start() {
+  try {
+    me = await api('GET', '/me');
+    await loadLive();
+    await loadVersions();
+  } catch (err) {
+    status(describeError(err));
+    return;
+  }
+  resetDraft();
+  const admin = me.role === 'admin';
+  for (const id of ['#validate', '#publish', '#upload', '#reset', '#message']) $(id).disabled = !admin;
+  $('#editor').readOnly = !admin;
+  if (!admin) $('#x-draft').checked = false;
+  $('#x-draft').disabled = !admin;
+  $('#validate').addEventListener('click', () => validate().catch((err) => status(describeError(err))));
+  $('#publish').addEventListener('click', publish);
+  $('#reset').addEventListener('click', resetDraft);
+  $('#explain').addEventListener('click', explainCall);
+  $('#upload').addEventListener('change', (e) => upload([...e.target.files]));
+}
+
+start();

@@ -1,0 +1,103 @@
+import { $, api, describeError, el, percent, seconds, stateNames, status, token } from './common.js';
+
+token();
+
+function kpi(label, value, target, verdict) {
+  return el(
+    'div',
+    { class: `kpi ${verdict ?? ''}`, 'data-kpi': label },
+    el('div', { class: 'label' }, label),
+    el('div', { class: 'value' }, value),
+    target ? el('div', { class: 'target' }, target) : null,
+  );
+}
+
+const judge = (value, ok) => (value === null || value === undefined ? '' : ok(value) ? 'good' : 'bad');
+
+function render(s) {
+  $('#center').textContent = `${s.center.name} · 监控大屏`;
+  $('#updated').textContent = `更新于 ${new Date(s.at).toLocaleTimeString('zh-CN')}`;
+  const k = s.kpi;
+  $('#kpis').replaceChildren(
+    kpi(
+      '接通率',
+      percent(k.answerRate),
+      '目标 ≥ 95%（24小时）',
+      judge(k.answerRate, (v) => v >= 0.95),
+    ),
+    kpi(
+      `${k.serviceLevelSeconds}秒接通率`,
+      percent(k.serviceLevel),
+      `GB/T 33358：${k.serviceLevelSeconds}秒内应答`,
+      judge(k.serviceLevel, (v) => v >= 0.8),
+    ),
+    kpi(
+      '平均应答时长',
+      seconds(k.asaSeconds),
+      'ASA',
+      judge(k.asaSeconds, (v) => v <= k.serviceLevelSeconds),
+    ),
+    kpi(
+      '放弃率',
+      percent(k.abandonmentRate),
+      '排队/振铃中挂断',
+      judge(k.abandonmentRate, (v) => v <= 0.05),
+    ),
+    kpi('呼入量', String(k.calls), `转人工 ${k.offered}，接通 ${k.answered}`),
+    kpi('当前通话', String(s.live.calls), `排队 ${s.live.waiting}，通话 ${s.live.talking}`),
+  );
+  $('#queues tbody').replaceChildren(
+    ...s.queues.map((q) =>
+      el(
+        'tr',
+        { 'data-queue': q.id },
+        el('td', {}, q.name),
+        el('td', { class: 'num' }, q.waiting),
+        el('td', { class: 'num' }, q.offered),
+        el(
+          'td',
+          { class: `num ${q.longestWaitSeconds > k.serviceLevelSeconds ? 'late' : ''}` },
+          seconds(q.longestWaitSeconds),
+        ),
+        el('td', { class: 'num' }, q.agentsReady),
+        el('td', { class: 'num' }, q.agentsOnCall),
+        el('td', { class: 'num' }, q.agentsWrapUp),
+        el('td', { class: 'num' }, q.agentsNotReady),
+      ),
+    ),
+  );
+  $('#agents tbody').replaceChildren(
+    ...s.agents.map((a) =>
+      el(
+        'tr',
+        { 'data-agent': a.id },
+        el('td', {}, `${a.name}（${a.id}）`),
+        el(
+          'td',
+          {},
+          el('span', { class: `state ${a.state}` }, stateNames[a.state] ?? a.state),
+          a.notReadyReason ? el('span', { class: 'muted' }, ` ${a.notReadyReason}`) : null,
+        ),
+        el('td', { class: 'num' }, seconds(a.secondsInState)),
+        el('td', { class: 'num' }, a.callsAnsweredToday),
+      ),
+    ),
+  );
+  $('#lines tbody').replaceChildren(
+    ...(k.perLine.length === 0
+      ? [el('tr', {}, el('td', { class: 'muted', colspan: 2 }, '近24小时暂无呼入'))]
+      : k.perLine.map((l) => el('tr', {}, el('td', {}, l.name), el('td', { class: 'num' }, l.calls)))),
+  );
+}
+
+async function refresh() {
+  try {
+    render(await api('GET', '/stats'));
+    status('');
+  } catch (err) {
+    status(describeError(err));
+  }
+}
+
+refresh();
+setInterval(refresh, 2000);
