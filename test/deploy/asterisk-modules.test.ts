@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dialplanSteps, parseConf } from './asterisk-conf.ts';
+
+const dialplanDir = join(import.meta.dirname, '../../dialplan');
+const read = (name: string) => readFileSync(join(dialplanDir, name), 'utf8');
+
+/** The module that provides each dialplan application the configuration uses. */
+const moduleOfApp: Record<string, string> = {
+  Answer: 'core',
+  Goto: 'core',
+  GotoIf: 'core',
+  Hangup: 'core',
+  NoOp: 'core',
+  Set: 'core',
+  Echo: 'app_echo.so',
+  Log: 'app_verbose.so',
+  Playback: 'app_playback.so',
+  Queue: 'app_queue.so',
+  Record: 'app_record.so',
+  Stasis: 'app_stasis.so',
+};
+const moduleOfFunction: Record<string, string> = {
+  CALLERID: 'func_callerid.so',
+  FILE: 'func_env.so',
+  FILTER: 'func_strings.so',
+  RAND: 'func_rand.so',
+  STRFTIME: 'func_strings.so',
+};
+
+describe('modules.conf', () => {
+  const modules = parseConf(read('modules.conf')).sections[0]!;
+  const loaded = modules.entries.filter(([k]) => k === 'load').map(([, v]) => v);
+
+  it('loads nothing implicitly', () => {
+    expect(modules.entries).toContainEqual(['autoload', 'no']);
+  });
+
+  it('loads the module of every application and function the dialplan uses', () => {
+    const text = `${read('extensions.conf')}\n${read('extensions-generated.conf')}`;
+    for (const step of dialplanSteps(parseConf(text))) {
+      const module = moduleOfApp[step.app];
+      expect(module, `unknown application ${step.app}`).toBeDefined();
+      if (module !== 'core') expect(loaded, step.app).toContain(module);
+    }
+    for (const [, fn] of text.matchAll(/\$\{([A-Z_]+)\(/g)) {
+      const module = moduleOfFunction[fn!];
+      expect(module, `unknown function ${fn}`).toBeDefined();
+      expect(loaded, fn).toContain(module);
+    }
+  });
+
+  it('loads SIP registration, ARI and the media the endpoints offer', () => {
+    for (const m of [
+      'chan_pjsip.so',
+      'res_pjsip_registrar.so',
+      'res_pjsip_authenticator_digest.so',
+      'res_pjsip_endpoint_identifier_ip.so',
+      'res_ari_channels.so',
+      'res_ari_events.so',
+      'res_http_websocket.so',
+      'codec_ulaw.so',
+      'codec_alaw.so',
+      'format_wav.so',
+      'res_musiconhold.so',
+      'bridge_softmix.so',
+    ]) {
+      expect(loaded).toContain(m);
+    }
+  });
+});
+
+describe('the management interfaces', () => {
+  it('bind ARI and AMI to loopback, with a documented HTTP session limit', () => {
+    const http = parseConf(read('http.conf')).sections[0]!;
+    expect(http.entries).toContainEqual(['bindaddr', '127.0.0.1']);
+    const limit = Number(http.entries.find(([k]) => k === 'sessionlimit')?.[1]);
+    // engines' WebSockets + the default ARI_MAX_CONNECTIONS of 32, with room to spare
+    expect(limit).toBeGreaterThan(32 + 2);
+    expect(read('http.conf')).toMatch(/sessions, default 100/);
+    const ami = parseConf(read('manager.conf'));
+    expect(ami.sections[0]!.entries).toContainEqual(['bindaddr', '127.0.0.1']);
+  });
+
+  it('keep credentials out of the committed files', () => {
+    for (const name of ['ari.conf', 'manager.conf']) {
+      const conf = parseConf(read(name));
+      expect(conf.includes).toEqual([`/run/hotline/${name.replace('.conf', '')}-users.conf`]);
+      expect(conf.sections.flatMap((s) => s.entries.map(([k]) => k))).not.toContain('password');
+      expect(conf.sections.flatMap((s) => s.entries.map(([k]) => k))).not.toContain('secret');
+    }
+    const entrypoint = read('docker-entrypoint.sh');
+    expect(entrypoint).toContain('secrets=/run/hotline');
+    expect(entrypoint).toContain('$secrets/ari-users.conf');
+    expect(entrypoint).toContain('$secrets/manager-users.conf');
+  });
+});

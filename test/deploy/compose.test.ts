@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ConfigSchema } from '../../src/config.ts';
+
+const root = join(import.meta.dirname, '../..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
+interface Service {
+  build?: { context: string; dockerfile: string };
+  image?: string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  healthcheck?: { test: string[] | string };
+  depends_on?: Record<string, { condition: string }>;
+  network_mode?: string;
+}
+
+/** The docker compose client, v2 plugin or v1 standalone, when this machine has one. */
+function composeCli(): string[] | undefined {
+  if (spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0)
+    return ['docker', 'compose'];
+  if (spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0) return ['docker-compose'];
+  return undefined;
+}
+const cli = composeCli();
+
+describe('docker-compose.yml', () => {
+  it('runs Asterisk, Redis and the engine, each with a health check', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['asterisk', 'engine', 'redis']);
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.healthcheck?.test, name).toBeDefined();
+    }
+  });
+
+  it('builds Asterisk from dialplan/Dockerfile and mounts the configuration and the prompts', () => {
+    const asterisk = compose.services.asterisk!;
+    expect(asterisk.build).toEqual({ context: './dialplan', dockerfile: 'Dockerfile' });
+    expect(existsSync(join(root, 'dialplan/Dockerfile'))).toBe(true);
+    expect(asterisk.volumes).toContain('./dialplan:/etc/asterisk:ro');
+    expect(asterisk.volumes).toContain('./ivr-prompts:/var/lib/asterisk/sounds/hotline:ro');
+  });
+
+  it('builds the engine from the root Dockerfile with npm ci and starts it after its dependencies are healthy', () => {
+    const engine = compose.services.engine!;
+    expect(engine.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:20/m);
+    expect(dockerfile).toMatch(/RUN npm ci\b/);
+    expect(engine.depends_on).toEqual({
+      asterisk: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('configures the engine through every variable its configuration reads', () => {
+    const env = compose.services.engine!.environment!;
+    for (const name of [
+      'ARI_URL',
+      'ARI_USER',
+      'ARI_PASSWORD',
+      'ARI_APP',
+      'REDIS_URL',
+      'HOTLINE_RULES',
+      'HOTLINE_ROSTER',
+      'HOTLINE_RECORDS',
+      'HTTP_PORT',
+      'LOG_LEVEL',
+    ]) {
+      expect(env, name).toHaveProperty(name);
+      expect(Object.keys(ConfigSchema.shape)).toContain(name);
+    }
+    // the apps the committed dialplan spreads calls over are the engine's default apps
+    const apps = /ARI_APP:-([^}]+)\}/.exec(env.ARI_APP ?? '')?.[1];
+    expect(readFileSync(join(root, 'dialplan/extensions-generated.conf'), 'utf8')).toContain(
+      `--apps ${apps} --out dialplan`,
+    );
+    // Asterisk and the engine share the ARI credentials
+    expect(compose.services.asterisk!.environment!.ARI_PASSWORD).toBe(env.ARI_PASSWORD);
+  });
+
+  it('keeps ARI, AMI and Redis on loopback by sharing the host network', () => {
+    for (const service of Object.values(compose.services)) expect(service.network_mode).toBe('host');
+    expect(JSON.stringify(compose.services.redis)).toContain('"--bind","127.0.0.1"');
+  });
+
+  it.skipIf(!cli)('is accepted by `docker compose config -q`', () => {
+    const [cmd, ...pre] = cli!;
+    const r = spawnSync(cmd!, [...pre, 'config', '-q'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ARI_PASSWORD: 'test-only' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('asks for ARI_PASSWORD instead of shipping a default', () => {
+    expect(compose.services.engine!.environment!.ARI_PASSWORD).toMatch(/^\$\{ARI_PASSWORD:\?/);
+  });
+});
+
+if (!cli) {
+  // Printed once so a skipped check is visible in the run's output.
+  console.warn(
+    'docker compose (or docker-compose) is not installed here: `docker compose config -q` skipped',
+  );
+}

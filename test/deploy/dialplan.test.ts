@@ -1,0 +1,193 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dialplanCommand } from '../../src/cli/dialplan.ts';
+import { UsageError } from '../../src/cli/io.ts';
+import { dialTargets, pjsipEndpoint } from '../../src/deploy/dial-targets.ts';
+import { EXTENSIONS_FILE, generateExtensions } from '../../src/deploy/extensions.ts';
+import { generatedFiles } from '../../src/deploy/generated-files.ts';
+import { PJSIP_TRUNKS_FILE } from '../../src/deploy/pjsip-trunks.ts';
+import { parseStasisApps, StasisAppsError } from '../../src/deploy/stasis-apps.ts';
+import { loadPlan } from '../../src/plan/load.ts';
+import { confValue, dialplanSteps, extenMatches, parseConf, sectionsOfType } from './asterisk-conf.ts';
+
+const root = join(import.meta.dirname, '../..');
+const dialplanDir = join(root, 'dialplan');
+const plans = ['routing-rules', 'routing-rules/examples/puyang', 'routing-rules/examples/jilin'];
+/** The apps the committed files are generated for (docker-compose.yml's ARI_APP). */
+const committedApps = ['hotline-1', 'hotline-2'];
+
+const handWritten = (name: string) => parseConf(readFileSync(join(dialplanDir, name), 'utf8'));
+
+function run(args: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = dialplanCommand(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+/** Follows the dialplan from [hotline-numbers] and returns the Stasis apps a number can enter. */
+function stasisAppsReached(extensions: string, number: string): string[] {
+  const steps = dialplanSteps(parseConf(extensions));
+  const first = steps.find((s) => s.context === 'hotline-numbers' && s.exten === number);
+  if (first?.app !== 'Goto') return [];
+  const [context, exten] = first.args.split(',');
+  if (exten !== `\${EXTEN}`) return [];
+  const apps = steps
+    .filter((s) => s.context === context && extenMatches(s.exten, number) && s.app === 'Stasis')
+    .map((s) => {
+      const [app, arg] = s.args.split(',');
+      return arg === `\${EXTEN}` ? (app ?? '') : '';
+    })
+    .filter(Boolean);
+  return [...new Set(apps)];
+}
+
+describe('the generated dialplan', () => {
+  it.each(plans)('sends every number of %s into each Stasis app with the number as argument', (dir) => {
+    const { plan } = loadPlan(join(root, dir));
+    const text = generateExtensions(plan, committedApps, 'test');
+    expect(plan.linesByNumber.size).toBeGreaterThan(0);
+    for (const number of plan.linesByNumber.keys()) {
+      expect(stasisAppsReached(text, number).sort(), number).toEqual(committedApps);
+    }
+  });
+
+  it('tries the next app, then the safety net, when an app has no engine', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const steps = dialplanSteps(parseConf(generateExtensions(plan, ['a', 'b', 'c'], 'test'))).filter(
+      (s) => s.context === 'hotline-stasis',
+    );
+    expect(steps[0]).toMatchObject({ app: 'Goto', args: `start-\${RAND(1,3)}` });
+    const route = steps.filter((s) => s.app === 'Stasis' || s.app === 'Goto').slice(1);
+    // three starting points, each trying all apps in turn and ending in the fallback
+    expect(route.map((s) => (s.app === 'Stasis' ? s.args.split(',')[0] : s.args))).toEqual([
+      ...['a', 'b', 'c', `hotline-fallback,\${EXTEN},1`],
+      ...['b', 'c', 'a', `hotline-fallback,\${EXTEN},1`],
+      ...['c', 'a', 'b', `hotline-fallback,\${EXTEN},1`],
+    ]);
+    expect(steps.filter((s) => s.app === 'GotoIf').every((s) => s.args.includes('"FAILED"'))).toBe(true);
+  });
+
+  it('enters a single app without picking at random', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules/examples/jilin'));
+    const text = generateExtensions(plan, ['hotline'], 'test');
+    expect(text).not.toContain('RAND');
+    expect(stasisAppsReached(text, '12345')).toEqual(['hotline']);
+  });
+
+  it('is #included by extensions.conf, whose safety net queues, then records a message', () => {
+    const conf = handWritten('extensions.conf');
+    expect(conf.includes).toContain(EXTENSIONS_FILE);
+    for (const ctx of ['from-carrier', 'from-trunks']) {
+      const section = conf.sections.find((s) => s.name === ctx);
+      expect(section?.entries.filter(([k]) => k === 'include').map(([, v]) => v)).toEqual([
+        'hotline-numbers',
+        'hotline-unknown-number',
+      ]);
+    }
+    const fallback = dialplanSteps(conf).filter((s) => s.context === 'hotline-fallback');
+    const apps = fallback.map((s) => s.app);
+    expect(apps).toContain('Answer');
+    expect(apps.indexOf('Queue')).toBeLessThan(apps.indexOf('Record'));
+    expect(fallback.find((s) => s.app === 'Queue')?.args.split(',')[0]).toBe('hotline-safety-net');
+    expect(handWritten('queues.conf').sections.map((s) => s.name)).toContain('hotline-safety-net');
+  });
+});
+
+describe('the generated trunks', () => {
+  it('reads the endpoint of PJSIP dial strings', () => {
+    expect(pjsipEndpoint('PJSIP/12366@sc-tax')).toBe('sc-tax');
+    expect(pjsipEndpoint('PJSIP/sc-tax')).toBe('sc-tax');
+    expect(pjsipEndpoint('PJSIP/sc-tax/sip:12366@10.0.0.5')).toBe('sc-tax');
+    expect(pjsipEndpoint('Local/12366@from-internal')).toBeUndefined();
+  });
+
+  it.each(plans)('define an endpoint, AOR and identify for every dial-string trunk of %s', (dir) => {
+    const { plan } = loadPlan(join(root, dir));
+    const files = new Map(generatedFiles(plan, committedApps));
+    // pjsip.conf defines the templates and includes the generated file at its end
+    const pjsip = readFileSync(join(dialplanDir, 'pjsip.conf'), 'utf8');
+    const merged = parseConf(`${pjsip}\n${files.get(PJSIP_TRUNKS_FILE)}`);
+    const endpoints = sectionsOfType(merged, 'endpoint').map((s) => s.name);
+    const dials = [
+      ...plan.subcenters.values(),
+      ...plan.emergency.values(),
+      ...plan.centers.values(),
+      ...plan.directory.values(),
+    ].map((t) => t.dial);
+    expect(dials.length).toBeGreaterThan(0);
+    for (const dial of dials) {
+      const trunk = pjsipEndpoint(dial);
+      expect(endpoints, dial).toContain(trunk);
+      const endpoint = sectionsOfType(merged, 'endpoint').find((s) => s.name === trunk)!;
+      expect(confValue(merged, endpoint, 'context')).toBe('from-trunks');
+      expect(sectionsOfType(merged, 'aor').map((s) => s.name)).toContain(trunk);
+      expect(sectionsOfType(merged, 'identify').map((s) => s.name)).toContain(trunk);
+    }
+    expect(dialTargets(plan).unmanaged).toEqual([]);
+  });
+
+  it('keep the carrier and the example agent of pjsip.conf apart from the plan trunks', () => {
+    const conf = handWritten('pjsip.conf');
+    expect(conf.includes).toEqual([PJSIP_TRUNKS_FILE]);
+    const carrier = sectionsOfType(conf, 'endpoint').find((s) => s.name === 'carrier')!;
+    expect(confValue(conf, carrier, 'context')).toBe('from-carrier');
+    const agent = sectionsOfType(conf, 'endpoint').find((s) => s.name === 'agent1001')!;
+    expect(confValue(conf, agent, 'auth')).toBe('agent1001');
+    expect(sectionsOfType(conf, 'auth').map((s) => s.name)).toContain('agent1001');
+    const aor = sectionsOfType(conf, 'aor').find((s) => s.name === 'agent1001')!;
+    expect(Number(confValue(conf, aor, 'max_contacts'))).toBeGreaterThan(0);
+    expect(confValue(conf, agent, 'dtmf_mode')).toBe('rfc4733');
+    expect(confValue(conf, agent, 'direct_media')).toBe('no');
+    expect(sectionsOfType(conf, 'transport').map((s) => confValue(conf, s, 'protocol'))).toEqual([
+      'udp',
+      'tcp',
+    ]);
+  });
+});
+
+describe('the hotline dialplan command', () => {
+  it('wrote the committed files: they equal its output for the Sichuan plan', () => {
+    const out = mkdtempSync(join(tmpdir(), 'hotline-dialplan-'));
+    try {
+      const r = run([
+        '--rules',
+        join(root, 'routing-rules'),
+        '--apps',
+        committedApps.join(','),
+        '--out',
+        out,
+      ]);
+      expect(r.code).toBe(0);
+      for (const name of [EXTENSIONS_FILE, PJSIP_TRUNKS_FILE]) {
+        expect(readFileSync(join(dialplanDir, name), 'utf8'), `dialplan/${name} is stale`).toBe(
+          readFileSync(join(out, name), 'utf8'),
+        );
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('prints both files when no --out is given', () => {
+    const r = run(['--rules', join(root, 'routing-rules/examples/puyang'), '--apps', 'x']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('[hotline-numbers]');
+    expect(r.out).toContain('[sc-tax](hotline-trunk-endpoint)');
+    expect(r.out).toContain(`Stasis(x,\${EXTEN})`);
+  });
+
+  it('rejects app names the engine would not accept', () => {
+    expect(() => parseStasisApps('a,,b')).toThrow(StasisAppsError);
+    expect(() => parseStasisApps('a,a')).toThrow(/repeat/);
+    expect(() => run(['--apps', 'bad name'])).toThrow(UsageError);
+  });
+
+  it('exits 1 with FILE:PATH lines for invalid rules', () => {
+    const r = run(['--rules', join(root, 'test')]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/no rules files/);
+  });
+});
