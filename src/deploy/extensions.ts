@@ -9,10 +9,19 @@ export const STASIS_CONTEXT = 'hotline-stasis';
 export const FALLBACK_CONTEXT = 'hotline-fallback';
 
 /**
+ * When no app accepts a call, the dialplan lets the caller hear ringing and tries every app
+ * again, `rounds` times in all with `waitMs` between rounds, before the safety net. An engine
+ * that is only reconnecting its WebSocket (ari-client retries after 0.1 s, doubling) gets the
+ * call instead of the safety net: a blip of a second or two costs the caller a few rings.
+ */
+export const STASIS_RETRY = { rounds: 3, waitMs: 2000 } as const;
+
+/**
  * The number-dependent dialplan: every number of the plan goes to `[hotline-stasis]`, which
  * enters one of the Stasis apps (picked at random per call, so calls spread over the apps' event
  * threads) with the dialed number as argument. An app no engine has registered returns at once
- * with STASISSTATUS=FAILED: the next app is tried, and when none accepts the call it goes to
+ * with STASISSTATUS=FAILED: the next app is tried; when none accepts the call the caller hears
+ * ringing and the apps are tried again (`STASIS_RETRY`), and only then does it go to
  * `[hotline-fallback]`.
  */
 export function generateExtensions(plan: RoutingPlan, apps: readonly string[], command: string): string {
@@ -33,30 +42,35 @@ export function generateExtensions(plan: RoutingPlan, apps: readonly string[], c
 }
 
 function stasisContext(apps: readonly string[]): string[] {
+  const { rounds, waitMs } = STASIS_RETRY;
+  const pick = apps.length === 1 ? 'start-1' : `start-\${RAND(1,${apps.length})}`;
   const out = [
     `; Enters the engine: Stasis(<app>,<dialed number>) over ${apps.length} app name(s): ${apps.join(', ')}.`,
-    '; STASISSTATUS=FAILED means no engine owns that app: try the next, then the safety net.',
+    '; STASISSTATUS=FAILED means no engine owns that app: try the next. When none accepts the',
+    `; call (an engine reconnecting its WebSocket), ring and try them all again, ${rounds} rounds`,
+    `; ${waitMs / 1000} s apart, then take the safety net.`,
     `[${STASIS_CONTEXT}]`,
+    `exten => _X.,1,Set(HOTLINE_ROUND=1)`,
+    ` same => n,Goto(${pick})`,
   ];
-  const tries = (start: number): string[] => {
-    const steps: string[] = [];
+  for (let start = 0; start < apps.length; start++) {
     for (let k = 0; k < apps.length; k++) {
       const app = apps[(start + k) % apps.length];
-      const label = k === 0 && apps.length > 1 ? `(start-${start + 1})` : '';
-      steps.push(
+      const label = k === 0 ? `(start-${start + 1})` : '';
+      out.push(
         ` same => n${label},Stasis(${app},\${EXTEN})`,
         ` same => n,GotoIf($["\${STASISSTATUS}" != "FAILED"]?done)`,
       );
     }
-    steps.push(` same => n,Goto(${FALLBACK_CONTEXT},\${EXTEN},1)`);
-    return steps;
-  };
-  if (apps.length === 1) {
-    out.push(`exten => _X.,1,NoOp(hotline \${EXTEN})`, ...tries(0));
-  } else {
-    out.push(`exten => _X.,1,Goto(start-\${RAND(1,${apps.length})})`);
-    for (let start = 0; start < apps.length; start++) out.push(...tries(start));
+    out.push(' same => n,Goto(retry)');
   }
-  out.push(' same => n(done),Hangup()');
+  out.push(
+    ` same => n(retry),GotoIf($[\${HOTLINE_ROUND} >= ${rounds}]?${FALLBACK_CONTEXT},\${EXTEN},1)`,
+    ` same => n,Set(HOTLINE_ROUND=$[\${HOTLINE_ROUND} + 1])`,
+    ' same => n,Ringing()',
+    ` same => n,Wait(${waitMs / 1000})`,
+    ` same => n,Goto(${pick})`,
+    ' same => n(done),Hangup()',
+  );
   return out;
 }

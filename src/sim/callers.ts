@@ -1,11 +1,15 @@
+import type { AppRecord } from './apps.ts';
 import type { SimCore, WaitKind } from './core.ts';
 import { SimChannel } from './model/channel.ts';
+import type { CallOutcomeRecord } from './outcomes.ts';
 import { asteriskTime } from './time.ts';
 
 /**
  * Scripted callers: a citizen's call arriving on the carrier trunk and entering
  * `Stasis(app, dialed)`. Without a connected WebSocket for the app Stasis() fails and the call
- * continues in the dialplan (counted as `fallback`, never silently lost).
+ * continues in the dialplan (counted as `fallback`, never silently lost). With `dialplan` the
+ * call follows the shipped `[hotline-stasis]` context instead: the other apps are tried, then
+ * the whole list again `rounds` times, `waitMs` apart, before the fallback.
  */
 export type CallerStep =
   | { wait: number }
@@ -21,6 +25,8 @@ export interface InjectCallParams {
   script?: CallerStep[] | undefined;
   /** When the script starts: on answer (default) or as soon as the call enters Stasis. */
   startOn?: 'answer' | 'enter' | undefined;
+  /** The dialplan's retries when Stasis() fails (see `STASIS_RETRY` in src/deploy). */
+  dialplan?: { apps?: string[] | undefined; rounds: number; waitMs: number } | undefined;
 }
 
 export interface InjectedCall {
@@ -38,20 +44,57 @@ export function injectCall(core: SimCore, params: InjectCallParams): InjectedCal
     { channelId: id, kind: 'inbound', app: params.app, dialed: params.dialed, endpoint: 'PJSIP/carrier' },
     core.timers.now(),
   );
-  const app = core.apps.get(params.app);
-  if (!app?.active) {
-    core.counters.callsFallback++;
-    outcome.fallback = true;
-    outcome.ended = true;
-    outcome.hangupBy = 'dialplan';
-    outcome.durationMs = 0;
-    core.log.warn(
-      { app: params.app, dialed: params.dialed, channelId: id },
-      'Stasis app not connected: call fell back',
-    );
-    core.callEnded(outcome);
+  const apps = [params.app, ...(params.dialplan?.apps ?? []).filter((a) => a !== params.app)];
+  const rounds = params.dialplan?.rounds ?? 1;
+  const activeApp = (): AppRecord | undefined =>
+    apps.map((name) => core.apps.get(name)).find((a) => a?.active);
+  const first = activeApp();
+  if (first) {
+    enter(core, params, id, outcome, first);
+    return { channelId: id, fallback: false };
+  }
+  if (rounds <= 1) {
+    fallBack(core, params, id, outcome);
     return { channelId: id, fallback: true };
   }
+  core.log.warn(
+    { app: params.app, dialed: params.dialed, channelId: id },
+    'Stasis app not connected: the dialplan rings and tries again',
+  );
+  let round = 1;
+  const retry = () => {
+    round++;
+    const app = activeApp();
+    if (app) {
+      outcome.app = app.name;
+      enter(core, params, id, outcome, app);
+    } else if (round >= rounds) fallBack(core, params, id, outcome);
+    else core.timers.after(params.dialplan!.waitMs, retry);
+  };
+  core.timers.after(params.dialplan!.waitMs, retry);
+  return { channelId: id, fallback: false };
+}
+
+function fallBack(core: SimCore, params: InjectCallParams, id: string, outcome: CallOutcomeRecord): void {
+  core.counters.callsFallback++;
+  outcome.fallback = true;
+  outcome.ended = true;
+  outcome.hangupBy = 'dialplan';
+  outcome.durationMs = core.timers.simElapsedSince(outcome.startedAtReal);
+  core.log.warn(
+    { app: params.app, dialed: params.dialed, channelId: id },
+    'Stasis app not connected: call fell back',
+  );
+  core.callEnded(outcome);
+}
+
+function enter(
+  core: SimCore,
+  params: InjectCallParams,
+  id: string,
+  outcome: CallOutcomeRecord,
+  app: AppRecord,
+): void {
   const channel = new SimChannel({
     id,
     name: core.channelName('PJSIP', 'carrier'),
@@ -62,11 +105,11 @@ export function injectCall(core: SimCore, params: InjectCallParams): InjectedCal
     caller: { name: params.callerName ?? '', number: params.callerNumber },
     connected: { name: '', number: '' },
     dialplan: { context: 'from-carrier', exten: params.dialed, priority: 1, app_name: '', app_data: '' },
-    creationtime: asteriskTime(core.timers.now()),
+    creationtime: asteriskTime(outcome.startedAtReal),
   });
   channel.outcome = outcome;
   core.addChannel(channel);
-  if (core.apps.subscribeAllApps.size > 0) announceToSubscribeAll(core, channel, params.app);
+  if (core.apps.subscribeAllApps.size > 0) announceToSubscribeAll(core, channel, app.name);
   channel.dialplan = { ...channel.dialplan, priority: 2 };
   core.enterStasis(channel, app, [params.dialed]);
   const script = params.script ?? [];
@@ -75,7 +118,6 @@ export function injectCall(core: SimCore, params: InjectCallParams): InjectedCal
     if (immediate) runScript(core, channel, script, 0);
     else core.waitFor(channel, 'answered', () => runScript(core, channel, script, 0));
   }
-  return { channelId: id, fallback: false };
 }
 
 /** What an app subscribed to everything sees before StasisStart (trace a, lines 1-5). */

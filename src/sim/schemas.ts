@@ -20,6 +20,13 @@ export const injectCallSchema = z.strictObject({
   callerName: z.string().optional(),
   script: z.array(callerStepSchema).optional(),
   startOn: z.enum(['answer', 'enter']).optional(),
+  dialplan: z
+    .strictObject({
+      apps: z.array(z.string().min(1)).optional(),
+      rounds: z.number().int().min(1).max(10),
+      waitMs: ms,
+    })
+    .optional(),
 });
 
 export const endpointStringSchema = z.string().regex(/^[A-Za-z0-9_-]+\/[^/\s]+$/, 'expected TECH/resource');

@@ -77,6 +77,8 @@ export function sectionsOfType(file: ConfFile, type: string): ConfSection[] {
 export interface Step {
   context: string;
   exten: string;
+  /** The step's label (`n(done)` → `done`), if it has one. */
+  label?: string;
   app: string;
   args: string;
 }
@@ -89,10 +91,18 @@ export function dialplanSteps(file: ConfFile): Step[] {
     for (const [key, value] of s.entries) {
       if (key !== 'exten' && key !== 'same') continue;
       const parts =
-        key === 'exten' ? /^([^,]+),[^,]+,(\w+)\((.*)\)$/.exec(value) : /^()[^,]+,(\w+)\((.*)\)$/.exec(value);
+        key === 'exten'
+          ? /^([^,]+),\w+(?:\(([\w-]+)\))?,(\w+)\((.*)\)$/.exec(value)
+          : /^()\w+(?:\(([\w-]+)\))?,(\w+)\((.*)\)$/.exec(value);
       if (!parts) throw new Error(`cannot read step [${s.name}] ${key} => ${value}`);
       if (key === 'exten') exten = parts[1]!;
-      steps.push({ context: s.name, exten, app: parts[2]!, args: parts[3]! });
+      steps.push({
+        context: s.name,
+        exten,
+        ...(parts[2] ? { label: parts[2] } : {}),
+        app: parts[3]!,
+        args: parts[4]!,
+      });
     }
   }
   return steps;

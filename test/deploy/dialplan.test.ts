@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { dialplanCommand } from '../../src/cli/dialplan.ts';
 import { UsageError } from '../../src/cli/io.ts';
 import { dialTargets, pjsipEndpoint } from '../../src/deploy/dial-targets.ts';
-import { EXTENSIONS_FILE, generateExtensions } from '../../src/deploy/extensions.ts';
+import { EXTENSIONS_FILE, generateExtensions, STASIS_RETRY } from '../../src/deploy/extensions.ts';
 import { generatedFiles } from '../../src/deploy/generated-files.ts';
 import { PJSIP_TRUNKS_FILE } from '../../src/deploy/pjsip-trunks.ts';
 import { parseStasisApps, StasisAppsError } from '../../src/deploy/stasis-apps.ts';
@@ -44,6 +44,66 @@ function stasisAppsReached(extensions: string, number: string): string[] {
   return [...new Set(apps)];
 }
 
+/**
+ * Runs [hotline-stasis] for a call to 12345 as Asterisk would: `accepts(app, attempt)` says
+ * whether that Stasis() finds an engine; RAND picks `rand`. Returns the apps tried, the seconds
+ * waited and where the call left the context.
+ */
+function walkStasis(
+  extensions: string,
+  accepts: (app: string, attempt: number) => boolean,
+  rand = 1,
+): { tried: string[]; waitedSeconds: number; end: string } {
+  const steps = dialplanSteps(parseConf(extensions)).filter((s) => s.context === 'hotline-stasis');
+  const vars: Record<string, string> = { EXTEN: '12345' };
+  const expand = (t: string): string => {
+    const subst = t
+      .replace(/\$\{RAND\(\d+,\d+\)\}/g, String(rand))
+      .replace(/\$\{(\w+)\}/g, (_, v) => vars[v] ?? '');
+    return subst.replace(/\$\[(.*?)\]/g, (_, expr: string) => {
+      const m = /^\s*"?([^"\s]*)"?\s*(!=|>=|\+)\s*"?([^"\s]*)"?\s*$/.exec(expr);
+      if (!m) throw new Error(`cannot evaluate $[${expr}]`);
+      const [, l, op, r] = m as unknown as [string, string, string, string];
+      if (op === '!=') return l !== r ? '1' : '0';
+      if (op === '>=') return Number(l) >= Number(r) ? '1' : '0';
+      return String(Number(l) + Number(r));
+    });
+  };
+  const tried: string[] = [];
+  let waitedSeconds = 0;
+  let pc = 0;
+  const jump = (target: string): string | undefined => {
+    if (target.includes(',')) return target;
+    pc = steps.findIndex((s) => s.label === target);
+    if (pc < 0) throw new Error(`no label ${target}`);
+    return undefined;
+  };
+  for (let guard = 0; guard < 1000; guard++) {
+    const step = steps[pc++];
+    if (!step) return { tried, waitedSeconds, end: 'fell off' };
+    const args = expand(step.args);
+    if (step.app === 'Set') {
+      const [k, v] = args.split('=') as [string, string];
+      vars[k] = v;
+    } else if (step.app === 'Stasis') {
+      const app = args.split(',')[0]!;
+      tried.push(app);
+      vars.STASISSTATUS = accepts(app, tried.length) ? 'SUCCESS' : 'FAILED';
+    } else if (step.app === 'Wait') waitedSeconds += Number(args);
+    else if (step.app === 'Goto') {
+      const out = jump(args);
+      if (out) return { tried, waitedSeconds, end: out };
+    } else if (step.app === 'GotoIf') {
+      const [cond, target] = args.split('?') as [string, string];
+      if (cond.trim() === '1') {
+        const out = jump(target);
+        if (out) return { tried, waitedSeconds, end: out };
+      }
+    } else if (step.app === 'Hangup') return { tried, waitedSeconds, end: 'done' };
+  }
+  throw new Error('the dialplan loops');
+}
+
 describe('the generated dialplan', () => {
   it.each(plans)('sends every number of %s into each Stasis app with the number as argument', (dir) => {
     const { plan } = loadPlan(join(root, dir));
@@ -54,20 +114,28 @@ describe('the generated dialplan', () => {
     }
   });
 
-  it('tries the next app, then the safety net, when an app has no engine', () => {
+  it('tries the next app, then rings and tries them all again, then the safety net', () => {
     const { plan } = loadPlan(join(root, 'routing-rules'));
-    const steps = dialplanSteps(parseConf(generateExtensions(plan, ['a', 'b', 'c'], 'test'))).filter(
-      (s) => s.context === 'hotline-stasis',
-    );
-    expect(steps[0]).toMatchObject({ app: 'Goto', args: `start-\${RAND(1,3)}` });
-    const route = steps.filter((s) => s.app === 'Stasis' || s.app === 'Goto').slice(1);
-    // three starting points, each trying all apps in turn and ending in the fallback
-    expect(route.map((s) => (s.app === 'Stasis' ? s.args.split(',')[0] : s.args))).toEqual([
-      ...['a', 'b', 'c', `hotline-fallback,\${EXTEN},1`],
-      ...['b', 'c', 'a', `hotline-fallback,\${EXTEN},1`],
-      ...['c', 'a', 'b', `hotline-fallback,\${EXTEN},1`],
+    const text = generateExtensions(plan, ['a', 'b', 'c'], 'test');
+    const nobody = walkStasis(text, () => false);
+    expect(nobody.tried).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c']);
+    expect(nobody.waitedSeconds).toBe(((STASIS_RETRY.rounds - 1) * STASIS_RETRY.waitMs) / 1000);
+    expect(nobody.end).toBe(`hotline-fallback,12345,1`);
+    // An engine back on its WebSocket during the second round gets the call.
+    const back = walkStasis(text, (_app, attempt) => attempt === 5);
+    expect(back).toMatchObject({ tried: ['a', 'b', 'c', 'a', 'b'], waitedSeconds: 2, end: 'done' });
+    const first = walkStasis(text, () => true);
+    expect(first).toMatchObject({ tried: ['a'], waitedSeconds: 0, end: 'done' });
+  });
+
+  it('starts on each app in turn, so calls spread over the apps', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const text = generateExtensions(plan, ['a', 'b', 'c'], 'test');
+    expect([1, 2, 3].map((r) => walkStasis(text, () => false, r).tried.slice(0, 3))).toEqual([
+      ['a', 'b', 'c'],
+      ['b', 'c', 'a'],
+      ['c', 'a', 'b'],
     ]);
-    expect(steps.filter((s) => s.app === 'GotoIf').every((s) => s.args.includes('"FAILED"'))).toBe(true);
   });
 
   it('enters a single app without picking at random', () => {

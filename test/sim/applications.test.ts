@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { STASIS_RETRY } from '../../src/deploy/extensions.ts';
 import type { AriSimulator, CallOutcome } from '../../src/sim/index.ts';
 import { type Connected, channelOf, connectAri, connectAriWith, sleep, startSim } from './helpers/ari.ts';
 
@@ -130,6 +131,35 @@ describe('Stasis applications', () => {
     expect(sim.stats()).toMatchObject({ callsInjected: 1, callsFallback: 1, liveChannels: 0 });
     expect(ended.map((o) => [o.channelId, o.fallback])).toEqual([[call.channelId, true]]);
     expect(sim.callOutcome(call.channelId)?.hangupBy).toBe('dialplan');
+  });
+
+  it('rings and retries like the shipped dialplan, so an engine back on its WebSocket gets the call', async () => {
+    // Slow enough for ari-client to connect within the dialplan's retries (1 s apart here).
+    const TIME_SCALE = 0.5;
+    sim = await startSim({ timeScale: TIME_SCALE });
+    const ended: CallOutcome[] = [];
+    sim.onCallEnded((o) => ended.push(o));
+    const dialplan = { apps: ['hotline-b'], ...STASIS_RETRY };
+    const call = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000', dialplan });
+    expect(call.fallback).toBe(false);
+    expect(sim.stats()).toMatchObject({ liveChannels: 0, callsFallback: 0 });
+    const conn = await connect('hotline-b');
+    const start = await conn.waitFor((e) => e.type === 'StasisStart', 5000);
+    expect(channelOf(start)?.id).toBe(call.channelId);
+    expect(start.application).toBe('hotline-b');
+    expect(sim.callOutcome(call.channelId)?.app).toBe('hotline-b');
+
+    const lost = sim.injectCall({
+      app: 'nobody',
+      dialed: '12345',
+      callerNumber: '13800138000',
+      dialplan: STASIS_RETRY,
+    });
+    await sleep((STASIS_RETRY.rounds - 1) * STASIS_RETRY.waitMs * TIME_SCALE + 200);
+    expect(ended.map((o) => [o.channelId, o.fallback, o.hangupBy])).toEqual([
+      [lost.channelId, true, 'dialplan'],
+    ]);
+    expect(ended[0]!.durationMs).toBeGreaterThanOrEqual((STASIS_RETRY.rounds - 1) * STASIS_RETRY.waitMs);
   });
 
   it('shows an app subscribed to everything the dialplan steps before StasisStart', async () => {
