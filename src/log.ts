@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 
 /**
@@ -96,6 +98,24 @@ export interface LogOptions {
   destination?: pino.DestinationStream;
 }
 
+let tap: pino.DestinationStream | undefined;
+
+/**
+ * With HOTLINE_LOG_TAP naming a directory, every logger of the process also writes every line,
+ * at debug level whatever its own level, to `<dir>/<pid>.ndjson`. CI sets it for the whole test
+ * suite and scans what was logged for caller numbers and secrets (scripts/scan-logs.ts).
+ */
+function logTap(): pino.DestinationStream | undefined {
+  const dir = process.env.HOTLINE_LOG_TAP;
+  if (!dir) return undefined;
+  // Synchronous, so nothing is lost when a test worker or a killed child process exits.
+  if (!tap) {
+    mkdirSync(dir, { recursive: true });
+    tap = pino.destination({ dest: join(dir, `${process.pid}.ndjson`), append: true, sync: true });
+  }
+  return tap;
+}
+
 export function createLogger(options: LogOptions = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   const opts: pino.LoggerOptions = {
@@ -104,6 +124,15 @@ export function createLogger(options: LogOptions = {}): Logger {
     redact: { paths: redactedPaths, censor },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
+  const tapped = logTap();
+  if (tapped) {
+    // The logger lets through what either stream wants: the tap takes debug, the destination
+    // keeps its own level (trace included).
+    const streams: pino.StreamEntry[] = [{ level: 'debug', stream: tapped }];
+    if (level !== 'silent')
+      streams.push({ level: level as pino.Level, stream: options.destination ?? pino.destination(1) });
+    return pino({ ...opts, level: level === 'trace' ? 'trace' : 'debug' }, pino.multistream(streams));
+  }
   return options.destination ? pino(opts, options.destination) : pino(opts);
 }
 
