@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
 import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { heapMiB, reportScenario } from '../support/scenario-report.ts';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -10,7 +11,8 @@ afterEach(async () => {
 });
 
 describe('the PBX refusing requests', () => {
-  it('answers 500 and 409 without crashing, leaking or losing a call, and logs each refusal', async () => {
+  it('answers 404, 409 and 500 without crashing, leaking or losing a call, and logs each refusal', async () => {
+    const heapBefore = heapMiB();
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk, _enc, done) {
@@ -43,8 +45,22 @@ describe('the PBX refusing requests', () => {
     const c = call(3);
     rig.sim.failNextRest({ method: 'POST', pathPrefix: `/channels/${c.channelId}-a`, status: 500, count: 1 });
 
-    await rig.until('three records', () => rig!.records.records.length === 3, 20_000);
-    for (const r of rig.records.records)
+    const notFound: string[] = [];
+    rig.sim.onRest((e) => {
+      if (e.status === 404) notFound.push(`${e.method} ${e.path}`);
+    });
+    // The caller is gone before the engine's first command reaches the PBX: a genuine 404.
+    const d = rig.sim.injectCall({
+      app: 'hotline',
+      dialed: '12345',
+      callerNumber: '13900000024',
+      script: [{ hangup: true }],
+      startOn: 'enter',
+    });
+    await rig.until('four records', () => rig!.records.records.length === 4, 20_000);
+    expect(rig.records.records.find((r) => r.callId === d.channelId)?.disposition).toBe('abandoned-ivr');
+    expect(notFound).toContain(`POST /channels/${d.channelId}/answer`);
+    for (const r of rig.records.records.filter((r) => r.callId !== d.channelId))
       expect(r).toMatchObject({ disposition: 'answered', agentId: 'a1001' });
     const refused = rig.records.records.find((r) => r.callId === b.channelId)!;
     expect(refused.prompts).not.toContain('welcome-12345');
@@ -53,7 +69,7 @@ describe('the PBX refusing requests', () => {
       { agentId: 'a1001', outcome: 'failed' },
     ]);
     expect(rig.records.records.map((r) => r.callId).sort()).toEqual(
-      [a.channelId, b.channelId, c.channelId].sort(),
+      [a.channelId, b.channelId, c.channelId, d.channelId].sort(),
     );
     await rig.until(
       'no leaks',
@@ -63,10 +79,22 @@ describe('the PBX refusing requests', () => {
       .filter((l) => l.includes('PBX refused a command'))
       .map((l) => JSON.parse(l) as { status: number; command: string });
     expect(refusals.map((r) => `${r.command} ${r.status}`).sort()).toEqual([
+      'answer 404',
       'create-bridge 500',
       'originate 500',
+      'play 404',
       'play 409',
     ]);
-    expect(rig.hotline.engine.stats.commandFailures).toBe(3);
+    expect(rig.hotline.engine.stats.commandFailures).toBe(5);
+    reportScenario({
+      scenario: 'pbx-404-409-500',
+      calls: 4,
+      faultsInjected: 4,
+      recordsExpected: 4,
+      recordsDelivered: rig.records.records.length,
+      refusalsLogged: refusals.length,
+      heapBeforeMiB: heapBefore,
+      heapAfterMiB: heapMiB(),
+    });
   }, 30_000);
 });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CallState } from '../../src/calls/types.ts';
 import { maskNumber } from '../../src/log.ts';
 import { plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { heapMiB, reportScenario } from '../support/scenario-report.ts';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -11,6 +12,7 @@ afterEach(async () => {
 
 describe('callers who do odd things', () => {
   it('survives a flood of keys in a menu: the first valid key counts, the rest are ignored, nothing leaks', async () => {
+    const heapBefore = heapMiB();
     rig = await startRig({
       plan: plans.jilin(),
       roster: [{ id: 'c1', name: 'c1', pools: ['changchun'], skills: { general: 5 } }],
@@ -26,11 +28,23 @@ describe('callers who do odd things', () => {
     });
     await rig.until('the call ended', () => ended.length === 1, 30_000);
     expect(ended[0]!.ivrPath.length).toBeLessThanOrEqual(3);
-    expect(ended[0]!.events.filter((e) => e.what === 'key').length).toBeGreaterThan(100);
+    const keys = ended[0]!.events.filter((e) => e.what === 'key').length;
+    expect(keys).toBeGreaterThan(100);
     await rig.until(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );
+    await rig.until('its record', () => rig!.records.records.length === 1);
+    reportScenario({
+      scenario: 'dtmf-flood',
+      calls: 1,
+      faultsInjected: 1,
+      keysPressed: keys,
+      recordsExpected: 1,
+      recordsDelivered: rig.records.records.length,
+      heapBeforeMiB: heapBefore,
+      heapAfterMiB: heapMiB(),
+    });
   }, 40_000);
 
   it.each([

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CallState } from '../../src/calls/types.ts';
 import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { heapMiB, reportScenario } from '../support/scenario-report.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotline-redis-'));
 let redis: ChildProcess | undefined;
@@ -52,6 +53,7 @@ async function waitForRedis(redisUrl: string): Promise<void> {
 
 describe('Redis unreachable during live calls', () => {
   it('lets calls wait while Redis does not answer for 10 s, then serves them; nothing crashes, no record is lost', async () => {
+    const heapBefore = heapMiB();
     const port = await freePort();
     redis = startRedis(port);
     const redisUrl = `redis://127.0.0.1:${port}/0`;
@@ -83,12 +85,23 @@ describe('Redis unreachable during live calls', () => {
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );
+    reportScenario({
+      scenario: 'redis-frozen-10s',
+      calls: calls.length,
+      faultsInjected: 1,
+      recordsExpected: calls.length,
+      recordsDelivered: rig.records.records.length,
+      answered: ended.filter((s) => s.disposition === 'answered').length,
+      heapBeforeMiB: heapBefore,
+      heapAfterMiB: heapMiB(),
+    });
   }, 60_000);
 
   it('restores queues, roster and waiting calls when Redis restarts empty, so waiting calls are served', async () => {
     await rig?.close();
     rig = undefined;
     redis?.kill('SIGKILL');
+    const heapBefore = heapMiB();
     const port = await freePort();
     redis = startRedis(port);
     const redisUrl = `redis://127.0.0.1:${port}/0`;
@@ -121,5 +134,15 @@ describe('Redis unreachable during live calls', () => {
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );
+    await rig.until('its record', () => rig!.records.records.length === 1);
+    reportScenario({
+      scenario: 'redis-restarted-empty',
+      calls: 1,
+      faultsInjected: 1,
+      recordsExpected: 1,
+      recordsDelivered: rig.records.records.length,
+      heapBeforeMiB: heapBefore,
+      heapAfterMiB: heapMiB(),
+    });
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import { readRecordsConfig } from '../../src/records/sinks/config.ts';
 import { createRecordSink } from '../../src/records/sinks/factory.ts';
 import { runSimulation } from '../../src/synthetic/run-simulation.ts';
 import { root } from '../support/engine-harness.ts';
+import { heapMiB, reportScenario } from '../support/scenario-report.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotline-webhook-'));
 let receiver: TicketReceiver | undefined;
@@ -20,6 +21,7 @@ afterAll(async () => {
 
 describe('the ticketing webhook down for a whole run', () => {
   it('keeps every record in the outbox, then delivers each once when the webhook is back', async () => {
+    const heapBefore = heapMiB();
     const secret = 'a-webhook-secret-of-some-length';
     // Find a port, then leave it closed: every delivery during the run is refused.
     const probe = await startTicketReceiver({ secret, port: 0, print: () => undefined });
@@ -67,5 +69,16 @@ describe('the ticketing webhook down for a whole run', () => {
     expect(receiver.stats.unauthorized).toBe(0);
     expect(await sink.outbox?.deadLetters()).toEqual([]);
     await sink.close();
+    reportScenario({
+      scenario: 'webhook-down-whole-run',
+      calls,
+      faultsInjected: 1,
+      recordsExpected: calls,
+      recordsDelivered: new Set(keys).size,
+      deliveriesRefusedDuringRun: calls,
+      duplicatesReceived: receiver.received.length - new Set(keys).size,
+      heapBeforeMiB: heapBefore,
+      heapAfterMiB: heapMiB(),
+    });
   }, 90_000);
 });
