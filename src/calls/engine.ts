@@ -534,6 +534,18 @@ export class CallEngine {
         { callId: live.state.id, command: c.kind, status, err: (err as Error).message },
         'PBX refused a command',
       );
+      if (status === 404 && c.kind === 'answer' && c.channel === live.state.callerChannel) {
+        // The caller's channel does not exist (a StasisStart for a channel that was never there,
+        // or whose end was not seen): no event will end this call, so it ends here.
+        this.dispatch(live.state.id, {
+          kind: 'channel-ended',
+          channel: c.channel,
+          cause: 0,
+          causeText: 'channel not found',
+          lost: true,
+        });
+        return;
+      }
       this.dispatch(live.state.id, {
         kind: 'command-failed',
         command: c,

@@ -111,6 +111,24 @@ export class AriSimulator {
     sendDigits(this.core, this.channel(channelId), input.digits, input.gapMs ?? 250, 280);
   }
 
+  /**
+   * Sends `payload` as one frame over the WebSocket of `app`, unchecked: a string goes as is (it
+   * need not be JSON), anything else JSON-encoded. For tests of events a client does not expect
+   * (unknown types, missing or wrongly typed fields, ids it never saw). Returns whether a
+   * connected WebSocket took the frame (false while the app has none, like a dropped event).
+   */
+  injectRawEvent(app: string, payload: unknown): boolean {
+    if (typeof app !== 'string' || app.length === 0)
+      throw new SimControlError('sim-invalid-input', 'app: expected an application name', 400, 'app');
+    const frame = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    if (frame === undefined)
+      throw new SimControlError('sim-invalid-input', 'payload: not serialisable as JSON', 400, 'payload');
+    const socket = this.core.apps.get(app)?.socket;
+    if (!socket) return false;
+    socket.send(frame);
+    return true;
+  }
+
   dropWebSockets(app?: string): number {
     return this.server.dropSockets(app);
   }

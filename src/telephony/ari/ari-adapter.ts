@@ -5,9 +5,11 @@ import {
   type OriginateRequest,
   type OwnedResources,
   TelephonyError,
+  type TelephonyEvent,
   type TelephonyListener,
   type TelephonyPort,
 } from '../port.ts';
+import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
 import { AriRestClient } from './rest-client.ts';
 
 export interface AriAdapterOptions {
@@ -58,6 +60,10 @@ export class AriAdapter implements TelephonyPort {
   private stopped = false;
   private restartTimer?: TimerHandle;
   reconnects = 0;
+  /** Frames dropped: unreadable, or events the engine uses that failed their schema. */
+  eventsRejected = 0;
+  /** Channels recently destroyed, oldest first (a StasisStart for one of them is refused). */
+  private readonly destroyed = new RecentIds(10_000);
 
   constructor(private readonly options: AriAdapterOptions) {
     const base = options.url.replace(/\/$/, '').replace(/\/ari$/, '');
@@ -159,7 +165,11 @@ export class AriAdapter implements TelephonyPort {
     });
   }
 
-  /** ari-client parses WebSocket messages unguarded; a bad frame must not take the engine down. */
+  /**
+   * ari-client parses WebSocket messages unguarded, and throws on frames that are not JSON, on
+   * event types its API description lacks and on some wrongly typed fields: a bad frame must not
+   * take the engine down. It is dropped with a warning naming what was wrong.
+   */
   private guardSocket(): void {
     const ws = this.client?._ws;
     if (!ws || (ws as unknown as { __guarded?: boolean }).__guarded) return;
@@ -171,63 +181,115 @@ export class AriAdapter implements TelephonyPort {
         try {
           h(...args);
         } catch (err) {
-          this.options.logger.error({ err: (err as Error).message }, 'unreadable ARI event dropped');
+          this.unreadable(args[0], err);
         }
       });
     }
   }
 
-  private onEvent(e: AriEvent): void {
+  /** Says why ari-client could not read a frame, without logging its content. */
+  private unreadable(frame: unknown, err: unknown): void {
+    this.eventsRejected++;
+    const text = typeof frame === 'string' ? frame : Buffer.isBuffer(frame) ? frame.toString('utf8') : '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      this.options.logger.warn({ bytes: Buffer.byteLength(text) }, 'ARI event dropped: not JSON');
+      return;
+    }
+    const reading = readAriEvent(parsed);
+    if (reading.kind === 'rejected') {
+      this.rejected(parsed, reading.field, reading.problem);
+      return;
+    }
+    const type = String((parsed as { type: string }).type).slice(0, 80);
+    this.options.logger.warn(
+      { event: type, err: String((err as Error)?.message).slice(0, 200) },
+      'ARI event dropped: ari-client could not read it (unknown type or malformed resource)',
+    );
+  }
+
+  private rejected(e: unknown, field: string, problem: string): void {
+    const type = (e as { type?: unknown } | null)?.type;
+    this.options.logger.warn(
+      { event: typeof type === 'string' ? type.slice(0, 80) : undefined, field, problem },
+      'ARI event rejected',
+    );
+  }
+
+  private onEvent(raw: AriEvent): void {
     const emit = this.listener;
     if (!emit) return;
+    const reading = readAriEvent(raw);
+    if (reading.kind === 'unused') return;
+    if (reading.kind === 'rejected') {
+      this.eventsRejected++;
+      this.rejected(raw, reading.field, reading.problem);
+      return;
+    }
+    const e = reading.event;
+    if (e.type === 'ChannelDestroyed') this.destroyed.add(e.channel.id);
+    else if (e.type === 'StasisStart' && this.destroyed.has(e.channel.id)) {
+      // Channel ids are never reused: this is a replay, and would start the call a second time.
+      this.eventsRejected++;
+      this.rejected(raw, 'channel.id', 'the channel was destroyed already');
+      return;
+    }
+    if (reading.leftOut.length > 0)
+      this.options.logger.warn({ event: e.type, fields: reading.leftOut }, 'ARI event fields ignored');
+    const event = this.toPortEvent(e);
+    if (!event) return;
+    try {
+      emit(event);
+    } catch (err) {
+      this.options.logger.error(
+        { event: e.type, err: (err as Error).message },
+        'the engine failed on an ARI event',
+      );
+    }
+  }
+
+  private toPortEvent(e: UsedAriEvent): TelephonyEvent | undefined {
     switch (e.type) {
       case 'StasisStart': {
-        const ch = e.channel as AriChannel;
-        const args = (e.args as string[] | undefined) ?? [];
-        emit({
+        const ch = e.channel;
+        const args = e.args ?? [];
+        return {
           kind: 'channel-entered',
-          app: String(e.application ?? this.options.apps[0]),
+          app: e.application ?? this.options.apps[0] ?? '',
           channelId: ch.id,
           args,
           dialed: args[0] && /^[0-9]+$/.test(args[0]) ? args[0] : (ch.dialplan?.exten ?? ''),
           callerNumber: ch.caller?.number ?? '',
           callerName: ch.caller?.name ?? '',
-          state: ch.state,
-        });
-        return;
+          state: ch.state ?? '',
+        };
       }
-      case 'ChannelDestroyed': {
-        const ch = e.channel as AriChannel;
-        emit({
+      case 'ChannelDestroyed':
+        return {
           kind: 'channel-ended',
-          channelId: ch.id,
-          cause: Number(e.cause ?? 0),
-          causeText: String(e.cause_txt ?? ''),
-        });
-        return;
-      }
+          channelId: e.channel.id,
+          cause: e.cause ?? 0,
+          causeText: e.cause_txt ?? '',
+        };
       case 'ChannelDtmfReceived':
-        emit({ kind: 'dtmf', channelId: (e.channel as AriChannel).id, digit: String(e.digit) });
-        return;
-      case 'PlaybackFinished': {
-        const pb = e.playback as { id: string; state: string };
-        emit({ kind: 'playback-finished', playbackId: pb.id, failed: pb.state === 'failed' });
-        return;
-      }
-      case 'EndpointStateChange': {
-        const ep = e.endpoint as { technology: string; resource: string; state: string };
-        emit({
+        return { kind: 'dtmf', channelId: e.channel.id, digit: e.digit };
+      case 'PlaybackFinished':
+        return {
+          kind: 'playback-finished',
+          playbackId: e.playback.id,
+          failed: e.playback.state === 'failed',
+        };
+      case 'EndpointStateChange':
+        return {
           kind: 'endpoint-state',
-          endpoint: `${ep.technology}/${ep.resource}`,
-          online: ep.state === 'online',
-        });
-        return;
-      }
+          endpoint: `${e.endpoint.technology}/${e.endpoint.resource}`,
+          online: e.endpoint.state === 'online',
+        };
       case 'ApplicationReplaced':
         this.options.logger.error({ app: e.application }, 'another connection took over this Stasis app');
-        return;
-      default:
-        return;
+        return undefined;
     }
   }
 
@@ -339,5 +401,21 @@ export class AriAdapter implements TelephonyPort {
   /** Bridge ids the engine creates end with `-b<n>` (see calls/context nextId). */
   private ownsBridge(id: string): boolean {
     return /-b\d+$/.test(id);
+  }
+}
+
+/** A set of the last `capacity` ids added. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
   }
 }
