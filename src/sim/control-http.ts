@@ -1,7 +1,8 @@
 import type { AriSimulator } from './control.ts';
-import { SimControlError } from './errors.ts';
+import { SimControlError, SimRestError } from './errors.ts';
 import type { RestReply } from './rest/router.ts';
 import {
+  batchSchema,
   dropSchema,
   dtmfSchema,
   endpointSettingsSchema,
@@ -24,9 +25,39 @@ import {
  *   POST /sim/faults/drop-websockets        {app?}
  *   POST /sim/faults/refuse-websockets      {ms}
  *   POST /sim/faults/fail-rest              {method?, pathPrefix?, status, count}
+ *   POST /sim/batch                         {ops: [{method, path, body?}, ...]}
  *   GET  /sim/stats | /sim/channels | /sim/bridges | /sim/calls/{id}
+ *
+ * A batch runs its requests in order, each as if sent alone, and answers 200 with
+ * `{results: [{status, body?}, ...]}` (a request that fails does not stop the others): a load
+ * generator in another process sends what piled up while its previous batch was on its way.
  */
 export function controlHttp(
+  sim: AriSimulator,
+): (method: string, path: string, q: URLSearchParams, body: unknown) => RestReply {
+  const one = request(sim);
+  return (method, path, query, body) => {
+    if (method !== 'POST' || path !== '/batch') return one(method, path, query, body);
+    const { ops } = parseInput(batchSchema, body ?? {});
+    const results = ops.map((op): RestReply => {
+      try {
+        const [pathname = '', search = ''] = op.path.split('?');
+        return one(op.method, pathname, new URLSearchParams(search), op.body);
+      } catch (err) {
+        if (err instanceof SimControlError || err instanceof SimRestError) {
+          return { status: err.status, body: { message: err.message, code: err.code, field: fieldOf(err) } };
+        }
+        return { status: 500, body: { message: (err as Error)?.message ?? 'Internal Server Error' } };
+      }
+    });
+    return { status: 200, body: { results } };
+  };
+}
+
+const fieldOf = (err: SimControlError | SimRestError): string | undefined =>
+  err instanceof SimControlError ? err.field : undefined;
+
+function request(
   sim: AriSimulator,
 ): (method: string, path: string, q: URLSearchParams, body: unknown) => RestReply {
   return (method, path, _query, body) => {

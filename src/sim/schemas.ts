@@ -74,3 +74,16 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, prefi
   const message = `${field || 'input'}: ${issue?.message ?? 'invalid'}`;
   throw new SimControlError('sim-invalid-input', message, 400, field || undefined);
 }
+
+/** `POST /sim/batch`: control requests (paths under `/sim`) run in order, each as if sent alone. */
+export const batchSchema = z.strictObject({
+  ops: z
+    .array(
+      z.strictObject({
+        method: z.enum(['GET', 'POST']),
+        path: z.string().startsWith('/'),
+        body: z.unknown().optional(),
+      }),
+    )
+    .max(2000),
+});

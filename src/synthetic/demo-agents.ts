@@ -43,3 +43,10 @@ export function planTrunkEndpoints(plan: RoutingPlan): string[] {
     ...[...plan.directory.values()].map((d) => d.dial),
   ];
 }
+
+/** How long each of the plan's prompts plays (simulated ms), by the media URI the engine plays. */
+export function promptDurations(plan: RoutingPlan): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of plan.prompts.values()) if (p.durationMs) out[`sound:hotline/${p.id}`] = p.durationMs;
+  return out;
+}

@@ -2,7 +2,7 @@ import type { AcdStore } from '../acd/store/port.ts';
 import type { RosterEntry } from '../app.ts';
 import type { CallEngine } from '../calls/engine.ts';
 import type { CallState } from '../calls/types.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { phaseAt } from '../plan/phase.ts';
 import { followRoute, type RouteStep } from '../plan/route-step.ts';
@@ -10,10 +10,12 @@ import type { CallerStep } from '../sim/callers.ts';
 import type { AriSimulator } from '../sim/index.ts';
 import { planTrunkEndpoints } from './demo-agents.ts';
 import type { Random } from './random.ts';
+import { inProcessDriver, isChannelGone, type SimDriver } from './sim-driver.ts';
 
 export interface TrafficOptions {
   plan: RoutingPlan;
-  sim: AriSimulator;
+  /** The simulator in this process, or a driver for one elsewhere (`HttpSimDriver`). */
+  sim: AriSimulator | SimDriver;
   engine: CallEngine;
   store: AcdStore;
   clock: Clock;
@@ -37,31 +39,58 @@ export interface TrafficOptions {
  * way through menus, lose patience in queues and rate the service; agents answer and talk.
  */
 export class SyntheticTraffic {
+  /** Calls placed (asked of the simulator). */
+  placed = 0;
+  /** Calls the simulator took (placed and injected). */
   offered = 0;
-  private readonly o: Required<TrafficOptions>;
-  private readonly patience = new Map<string, number>();
+  /** Requests to the simulator that found their channel gone meanwhile (expected, harmless). */
+  gone = 0;
+  /** Requests to the simulator that failed otherwise (should be none), and the last reason. */
+  errors = 0;
+  lastError: string | undefined;
+  private readonly o: Required<Omit<TrafficOptions, 'sim'>>;
+  private readonly sim: SimDriver;
+  /**
+   * Calls that have been in a queue, with their caller's patience while it runs (cancelled when
+   * the call ends, so no timer outlives its call).
+   */
+  private readonly queuedOnce = new Map<string, TimerHandle | undefined>();
+  private injecting = 0;
 
   constructor(options: TrafficOptions) {
+    const { sim, ...rest } = options;
     this.o = {
       talkSeconds: [20, 60],
       patienceSeconds: [60, 240],
       earlyHangup: 0.03,
       mainShare: 0.5,
       transferShare: 0.08,
-      ...options,
+      ...rest,
     };
+    this.sim = 'ariUrl' in sim ? inProcessDriver(sim) : sim;
     this.o.engine.onStage((s) => this.onStage(s));
-    this.o.engine.onEnded((s) => this.patience.delete(s.id));
+    this.o.engine.onEnded((s) => {
+      this.queuedOnce.get(s.id)?.cancel();
+      this.queuedOnce.delete(s.id);
+    });
+  }
+
+  /** Injections asked of the simulator and not yet answered. */
+  get pending(): number {
+    return this.injecting;
   }
 
   /** Agents log in and go ready; their softphones and the plan's trunks answer. */
   async staff(): Promise<void> {
-    const { sim, store, rnd } = this.o;
+    const { store, rnd } = this.o;
+    const [minTalk, maxTalk] = this.o.talkSeconds;
     for (const a of this.o.roster) {
       const endpoint = a.endpoint ?? `PJSIP/${a.id}`;
-      sim.setEndpoint(endpoint, {
+      // Each offer sets the talk time as it rings; until then an agent talks an average call.
+      await this.sim.setEndpoint(endpoint, {
         behaviour: 'answer',
         answerAfterMs: Math.round(rnd.between(800, 3000)),
+        hangupAfterMs: Math.round(((minTalk + maxTalk) / 2) * 1000),
         online: true,
       });
       await store.login(a.id, endpoint);
@@ -69,7 +98,7 @@ export class SyntheticTraffic {
       await store.ready(a.id);
     }
     for (const dial of planTrunkEndpoints(this.o.plan)) {
-      sim.setEndpoint(dial, {
+      await this.sim.setEndpoint(dial, {
         behaviour: 'answer',
         answerAfterMs: Math.round(rnd.between(1500, 4000)),
         hangupAfterMs: Math.round(rnd.between(30_000, 90_000)),
@@ -78,23 +107,49 @@ export class SyntheticTraffic {
     }
   }
 
-  /** Places one call: picks a number, a caller, the keys they will press and their patience. */
-  placeCall(): string {
+  /**
+   * Places one call: picks a number, a caller and the keys they will press. Resolves with the
+   * caller's channel id, or undefined when the simulator did not take the call (counted in
+   * `errors`); never rejects.
+   */
+  async placeCall(): Promise<string | undefined> {
     const { plan, rnd } = this.o;
     const lines = [...plan.lines.values()];
     const main = lines.find((l) => l.mode === 'main') ?? lines[0]!;
     const line = rnd.chance(this.o.mainShare) ? main : rnd.pick(lines);
     const callerNumber = `1${rnd.int(30, 99)}${String(rnd.int(0, 99_999_999)).padStart(8, '0')}`;
     const script = this.script(line.number);
-    const { channelId } = this.o.sim.injectCall({
-      app: rnd.pick(this.o.apps),
-      dialed: line.number,
-      callerNumber,
-      script,
-    });
-    this.patience.set(channelId, rnd.between(...this.o.patienceSeconds) * 1000);
-    this.offered++;
-    return channelId;
+    this.placed++;
+    this.injecting++;
+    try {
+      const { channelId } = await this.sim.injectCall({
+        app: rnd.pick(this.o.apps),
+        dialed: line.number,
+        callerNumber,
+        script,
+      });
+      this.offered++;
+      return channelId;
+    } catch (err) {
+      this.failed(err);
+      return undefined;
+    } finally {
+      this.injecting--;
+    }
+  }
+
+  /** Runs a request to the simulator in the background; a gone channel is not a failure. */
+  private send(request: Promise<void>): void {
+    request.catch((err: unknown) => this.failed(err));
+  }
+
+  private failed(err: unknown): void {
+    if (isChannelGone(err)) {
+      this.gone++;
+      return;
+    }
+    this.errors++;
+    this.lastError = (err as Error)?.message ?? String(err);
   }
 
   /** The keys a caller presses: a valid option mostly, sometimes a wrong key, sometimes nothing. */
@@ -143,31 +198,37 @@ export class SyntheticTraffic {
     });
   }
 
+  // Timers here keep the call's id, not its state: an ended call's state is not held on to.
   private onStage(s: CallState): void {
-    const { sim, clock, rnd } = this.o;
+    const { clock, rnd } = this.o;
+    const id = s.id;
     if (s.stage === 'queued' && !s.offer) {
-      const wait = this.patience.get(s.id);
-      if (wait === undefined) return;
-      this.patience.delete(s.id);
-      clock.after(wait, () => {
-        const now = this.o.engine.call(s.id);
-        if (now && (now.stage === 'queued' || now.stage === 'ringing')) sim.hangup(s.id);
+      // Patience runs from the first time the call waits in a queue.
+      if (this.queuedOnce.has(id)) return;
+      const wait = rnd.between(...this.o.patienceSeconds) * 1000;
+      const timer = clock.after(wait, () => {
+        this.queuedOnce.set(id, undefined);
+        const now = this.o.engine.call(id);
+        if (now && (now.stage === 'queued' || now.stage === 'ringing')) this.send(this.sim.hangup(id));
       });
+      this.queuedOnce.set(id, timer);
     } else if (s.stage === 'ringing' && s.offer) {
       const talk = Math.round(rnd.between(...this.o.talkSeconds) * 1000);
-      sim.setEndpoint(s.offer.endpoint, {
-        behaviour: 'answer',
-        answerAfterMs: Math.round(rnd.between(800, 3000)),
-        hangupAfterMs: talk,
-        online: true,
-      });
+      this.send(
+        this.sim.setEndpoint(s.offer.endpoint, {
+          behaviour: 'answer',
+          answerAfterMs: Math.round(rnd.between(800, 3000)),
+          hangupAfterMs: talk,
+          online: true,
+        }),
+      );
     } else if (s.stage === 'talking' && s.agent && rnd.chance(this.o.transferShare)) {
-      this.transferLater(s.id);
+      this.transferLater(id);
     } else if (s.stage === 'survey') {
       if (rnd.chance(0.7)) {
         const digit = String(rnd.pick([5, 5, 5, 4, 4, 3, 2, 1]));
         clock.after(rnd.between(2000, 4000), () => {
-          if (this.o.engine.call(s.id)?.stage === 'survey') sim.sendDtmf(s.id, digit);
+          if (this.o.engine.call(id)?.stage === 'survey') this.send(this.sim.sendDtmf(id, digit));
         });
       }
     }
