@@ -22,6 +22,8 @@ export interface OfferDecision {
   callId: string;
   queueId: string;
   agentId: string;
+  /** Where to ring the agent: the endpoint of their login, else their default one. */
+  endpoint: string | undefined;
   /** The engine holding the call's channel. */
   engineId: string;
   stage: 'preferred' | 'widened';
@@ -275,10 +277,12 @@ export class DispatchBoard {
       }
       const pick = this.ranked.size > 0 ? this.bestAgentFor(call, now) : undefined;
       if (pick && isOfferableStage(pick.stage)) {
+        const agent = this.agent(pick.agentId);
         offers.push({
           callId: call.callId,
           queueId: call.queueId,
           agentId: pick.agentId,
+          endpoint: agent?.status.endpoint ?? agent?.endpoint,
           engineId: call.engineId,
           stage: pick.stage,
         });

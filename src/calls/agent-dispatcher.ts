@@ -115,8 +115,10 @@ export class AgentDispatcher {
       }
       if (this.fullPending) {
         this.fullPending = false;
+        // decide() takes the agents it offers off the board: their endpoints come with the offers.
         for (const offer of board.decide(now).offers) {
-          if (offer.engineId === this.o.engineId) await this.reserve(offer.agentId, offer.callId);
+          if (offer.engineId === this.o.engineId)
+            await this.reserve(offer.agentId, offer.callId, offer.endpoint);
           else this.remember(offer.agentId, offer.callId);
         }
       } else {
@@ -153,9 +155,10 @@ export class AgentDispatcher {
     this.dirtyCalls.add(callId);
   }
 
-  private async reserve(agentId: string, callId: string): Promise<void> {
+  private async reserve(agentId: string, callId: string, decidedEndpoint?: string): Promise<void> {
     const board = this.board!;
     const agent = board.agent(agentId);
+    const endpoint = decidedEndpoint ?? agent?.status.endpoint ?? agent?.endpoint;
     board.removeAgent(agentId);
     board.removeCall(callId);
     const result = await this.o.store.reserve(
@@ -171,7 +174,6 @@ export class AgentDispatcher {
     }
     this.reservations++;
     this.held.add(callId);
-    const endpoint = agent?.status.endpoint ?? agent?.endpoint;
     if (!endpoint) {
       await this.o.store.release(callId, 'failed');
       return;

@@ -22,7 +22,14 @@ describe('dispatch decision', () => {
     expect(before.nextCheckAt).toBe(T0 + 30_000);
     const after = decideDispatch({ queues: [general], agents, calls }, T0 + 30_000);
     expect(after.offers).toEqual([
-      { callId: 'c1', queueId: 'general', agentId: 'a', engineId: 'e1', stage: 'widened' },
+      {
+        callId: 'c1',
+        queueId: 'general',
+        agentId: 'a',
+        endpoint: 'PJSIP/agenta',
+        engineId: 'e1',
+        stage: 'widened',
+      },
     ]);
   });
 

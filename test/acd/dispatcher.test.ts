@@ -29,7 +29,14 @@ describe('dispatch round', () => {
       now: clock.now(),
     });
     expect(round.reserved).toEqual([
-      { callId: 'mine', queueId: 'general', agentId: '1002', engineId: 'e1', stage: 'preferred' },
+      {
+        callId: 'mine',
+        queueId: 'general',
+        agentId: '1002',
+        endpoint: 'PJSIP/agent1002',
+        engineId: 'e1',
+        stage: 'preferred',
+      },
     ]);
     expect(round.escalations).toEqual([
       { callId: 'old', queueId: 'general', engineId: 'e1', stage: 'overflow', overflowTo: 'province' },
@@ -63,7 +70,14 @@ describe('dispatch round', () => {
     expect(round.reserved).toEqual([]);
     expect(round.refused).toEqual([
       {
-        offer: { callId: 'c1', queueId: 'general', agentId: '1001', engineId: 'e1', stage: 'preferred' },
+        offer: {
+          callId: 'c1',
+          queueId: 'general',
+          agentId: '1001',
+          endpoint: 'PJSIP/agent1001',
+          engineId: 'e1',
+          stage: 'preferred',
+        },
         reason: 'agent-not-ready',
       },
     ]);
