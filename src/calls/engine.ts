@@ -8,6 +8,7 @@ import { TelephonyError, type TelephonyEvent, type TelephonyPort } from '../tele
 import { checkTransfer, isRefusal, resolveTarget } from '../transfers/transfer-target.ts';
 import { handleEvent, startCall } from './session.ts';
 import { noSessionStore, type SessionStore } from './session-store.ts';
+import { SharedSnapshot } from './shared-snapshot.ts';
 import type { TicketingPort } from './ticketing.ts';
 import type { AgentNotice, CallEvent, CallState, Command, TransferMode } from './types.ts';
 
@@ -112,8 +113,12 @@ export class CallEngine {
    */
   private heldTimers: { callId: string; event: CallEvent }[] | undefined;
 
+  /** What queue announcements count from: one shared, recent ACD snapshot. */
+  private readonly positions: SharedSnapshot;
+
   constructor(private readonly o: EngineOptions) {
     this.media = o.media ?? ((id) => `sound:hotline/${id}`);
+    this.positions = new SharedSnapshot(() => o.acd.snapshot(), o.clock);
   }
 
   private get sessions(): SessionStore {
@@ -602,11 +607,12 @@ export class CallEngine {
   private async position(s: CallState): Promise<{ ahead: number; expectedWaitSeconds: number | null }> {
     if (!s.queue) return { ahead: 0, expectedWaitSeconds: null };
     const queueId = acdQueueId(s.queue.kind, s.queue.id);
-    const snap = await this.o.acd.snapshot([queueId]);
-    const me = snap.calls.find((c) => c.callId === s.id);
-    if (!me) return { ahead: 0, expectedWaitSeconds: null };
+    const me = s.queue;
+    const snap = await this.positions.get();
+    // The snapshot may be a few seconds old: count from this call's own place, not its entry there.
     const ahead = snap.calls.filter(
       (c) =>
+        c.queueId === queueId &&
         c.callId !== s.id &&
         (c.priority > me.priority || (c.priority === me.priority && c.enqueuedAt < me.enqueuedAt)),
     ).length;

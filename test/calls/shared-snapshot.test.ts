@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { StoreSnapshot } from '../../src/acd/store/port.ts';
+import { SharedSnapshot } from '../../src/calls/shared-snapshot.ts';
+import { ManualClock } from '../../src/clock.ts';
+
+describe('the shared ACD snapshot for queue announcements', () => {
+  it('serves concurrent askers from one read, reuses it while fresh, and reads again once stale', async () => {
+    const clock = new ManualClock();
+    let reads = 0;
+    const shared = new SharedSnapshot(
+      async (): Promise<StoreSnapshot> => {
+        reads++;
+        await new Promise((r) => setTimeout(r, 5));
+        return { agents: [], calls: [] };
+      },
+      clock,
+      5000,
+    );
+    const [a, b, c] = await Promise.all([shared.get(), shared.get(), shared.get()]);
+    expect(reads).toBe(1);
+    expect(a).toBe(b);
+    expect(b).toBe(c);
+    clock.advance(4999);
+    expect(await shared.get()).toBe(a);
+    expect(reads).toBe(1);
+    clock.advance(1);
+    const fresh = await shared.get();
+    expect(reads).toBe(2);
+    expect(fresh).not.toBe(a);
+  });
+
+  it('reads again after a failed read instead of keeping the failure', async () => {
+    const clock = new ManualClock();
+    let fail = true;
+    const shared = new SharedSnapshot(async (): Promise<StoreSnapshot> => {
+      if (fail) throw new Error('store unreachable');
+      return { agents: [], calls: [] };
+    }, clock);
+    await expect(shared.get()).rejects.toThrow('store unreachable');
+    fail = false;
+    await expect(shared.get()).resolves.toEqual({ agents: [], calls: [] });
+  });
+});
