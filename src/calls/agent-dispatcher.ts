@@ -35,8 +35,8 @@ export class AgentDispatcher {
   private ticker?: TimerHandle;
   private lastRebuild = 0;
   private unsubscribe?: () => void;
-  /** Calls this engine holds a reservation for (renewed until confirmed or released). */
-  private readonly held = new Set<string>();
+  /** Calls this engine holds a reservation for, with when it was last (re)newed. */
+  private readonly held = new Map<string, number>();
   private stopped = false;
   reservations = 0;
   conflicts = 0;
@@ -79,10 +79,18 @@ export class AgentDispatcher {
       if (this.stopped) return;
       void (async () => {
         try {
-          await this.o.store.expireDue(this.o.clock.now());
-          for (const callId of this.held) {
-            if (!(await this.o.store.renew(callId, this.o.engineId, ttl))) this.held.delete(callId);
-          }
+          const now = this.o.clock.now();
+          await this.o.store.expireDue(now);
+          // A reservation is renewed once a third of its life has passed, all of them at once
+          // (one pipeline on the connection), not one round trip after another every tick.
+          const due = [...this.held].filter(([, at]) => now - at >= ttl / 3).map(([callId]) => callId);
+          const kept = await Promise.all(
+            due.map((callId) => this.o.store.renew(callId, this.o.engineId, ttl)),
+          );
+          due.forEach((callId, i) => {
+            if (!kept[i]) this.held.delete(callId);
+            else if (this.held.has(callId)) this.held.set(callId, now);
+          });
         } catch (err) {
           this.o.logger.warn({ err: (err as Error).message }, 'ACD upkeep failed; retrying');
         }
@@ -103,22 +111,30 @@ export class AgentDispatcher {
       const calls = [...this.dirtyCalls];
       this.dirtyAgents.clear();
       this.dirtyCalls.clear();
-      for (const id of agents) {
-        const agent = await this.o.store.getAgent(id);
+      // Read every changed agent and call at once: the store answers them in one pipeline.
+      const [agentsNow, callsNow] = await Promise.all([
+        Promise.all(agents.map((id) => this.o.store.getAgent(id))),
+        Promise.all(calls.map((id) => this.o.store.getCall(id))),
+      ]);
+      agents.forEach((id, i) => {
+        const agent = agentsNow[i];
         if (agent) board.putAgent(agent, now);
         else board.removeAgent(id);
-      }
-      for (const id of calls) {
-        const call = await this.o.store.getCall(id);
+      });
+      calls.forEach((id, i) => {
+        const call = callsNow[i];
         if (call) board.putCall(call);
         else board.removeCall(id);
-      }
+      });
+      // Each decision takes its agent and call off the board before the store is asked, so the
+      // next decision cannot pick them again: the reservations can go out together.
+      const reserving: Promise<void>[] = [];
       if (this.fullPending) {
         this.fullPending = false;
         // decide() takes the agents it offers off the board: their endpoints come with the offers.
         for (const offer of board.decide(now).offers) {
           if (offer.engineId === this.o.engineId)
-            await this.reserve(offer.agentId, offer.callId, offer.endpoint);
+            reserving.push(this.reserve(offer.agentId, offer.callId, offer.endpoint));
           else this.remember(offer.agentId, offer.callId);
         }
       } else {
@@ -126,13 +142,15 @@ export class AgentDispatcher {
           const call = board.call(id);
           if (!call || call.engineId !== this.o.engineId) continue;
           const pick = board.bestAgentFor(call, now);
-          if (pick) await this.reserve(pick.agentId, id);
+          if (pick) reserving.push(this.reserve(pick.agentId, id));
         }
         for (const id of agents) {
           const best = board.bestCallFor(id, now);
-          if (best && best.call.engineId === this.o.engineId) await this.reserve(id, best.call.callId);
+          if (best && best.call.engineId === this.o.engineId)
+            reserving.push(this.reserve(id, best.call.callId));
         }
       }
+      await Promise.all(reserving);
     } catch (err) {
       this.o.logger.error({ err: (err as Error).message }, 'dispatch failed; the board is rebuilt');
       this.board = undefined;
@@ -173,7 +191,7 @@ export class AgentDispatcher {
       return;
     }
     this.reservations++;
-    this.held.add(callId);
+    this.held.set(callId, this.o.clock.now());
     if (!endpoint) {
       await this.o.store.release(callId, 'failed');
       return;
