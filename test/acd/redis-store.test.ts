@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcdChange } from '../../src/acd/store/port.ts';
 import { RedisAcdStore } from '../../src/acd/store/redis.ts';
 import { systemClock } from '../../src/clock.ts';
+import { testRedisUrl } from '../support/redis.ts';
 import { auditRace, raceForCalls } from './helpers/race.ts';
 import { definition } from './helpers.ts';
 import { eventually, storeContract } from './store-contract.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+const REDIS_URL = testRedisUrl();
 const run = promisify(execFile);
 const uniquePrefix = () => `hotline-test-${randomUUID().slice(0, 8)}`;
 

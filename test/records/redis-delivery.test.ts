@@ -7,10 +7,11 @@ import { liveEvent } from '../../src/records/record.ts';
 import { readRecordsConfig } from '../../src/records/sinks/config.ts';
 import { type ConfiguredRecordSink, createRecordSink } from '../../src/records/sinks/factory.ts';
 import { RecordStreamReader, RedisStreamTransport } from '../../src/records/sinks/redis-stream.ts';
+import { testRedisUrl } from '../support/redis.ts';
 import { answeredCall } from './call-states.ts';
 import { receiver, recordOf, SECRET, startNetwork, until } from './delivery-support.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+const REDIS_URL = testRedisUrl();
 
 let admin: Redis;
 let cleanup: (() => unknown)[] = [];
