@@ -34,7 +34,14 @@ export const roster: RosterEntry[] = [
 
 /** The engine on the simulator, rules administration over a fresh version folder, the API with tokens. */
 export async function startAdminRig(
-  options: { roster?: RosterEntry[]; speed?: number; promptMs?: number; authFailures?: number } = {},
+  options: {
+    roster?: RosterEntry[];
+    speed?: number;
+    promptMs?: number;
+    authFailures?: number;
+    /** The API's trusted reverse proxies (`HTTP_TRUSTED_PROXIES`). */
+    trustProxy?: string[];
+  } = {},
 ): Promise<AdminRig> {
   const versionsDir = mkdtempSync(join(tmpdir(), 'hotline-versions-'));
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -67,6 +74,7 @@ export async function startAdminRig(
     logger,
     tokens: new TokenSet(Object.values(issued).map((i) => i.entry)),
     authFailures: { max: options.authFailures ?? 1000, windowMs: 60_000 },
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     ledger,
     audit,
     rules,
