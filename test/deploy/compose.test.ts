@@ -77,7 +77,7 @@ describe('docker-compose.yml', () => {
     // the apps the committed dialplan spreads calls over are the engine's default apps
     const apps = /ARI_APP:-([^}]+)\}/.exec(env.ARI_APP ?? '')?.[1];
     expect(readFileSync(join(root, 'dialplan/extensions-generated.conf'), 'utf8')).toContain(
-      `--apps ${apps} --out dialplan`,
+      `--apps ${apps} --peers dialplan/peers.yaml --out dialplan`,
     );
     // Asterisk and the engine share the ARI credentials
     expect(compose.services.asterisk!.environment!.ARI_PASSWORD).toBe(env.ARI_PASSWORD);

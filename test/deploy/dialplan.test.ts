@@ -7,7 +7,8 @@ import { UsageError } from '../../src/cli/io.ts';
 import { dialTargets, pjsipEndpoint } from '../../src/deploy/dial-targets.ts';
 import { EXTENSIONS_FILE, generateExtensions, STASIS_RETRY } from '../../src/deploy/extensions.ts';
 import { generatedFiles } from '../../src/deploy/generated-files.ts';
-import { PJSIP_TRUNKS_FILE } from '../../src/deploy/pjsip-trunks.ts';
+import { addressHost, isIpLiteral, PeersFileError, parsePeers } from '../../src/deploy/peers.ts';
+import { CARRIER, generatePjsipTrunks, PJSIP_TRUNKS_FILE } from '../../src/deploy/pjsip-trunks.ts';
 import { parseStasisApps, StasisAppsError } from '../../src/deploy/stasis-apps.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 import { confValue, dialplanSteps, extenMatches, parseConf, sectionsOfType } from './asterisk-conf.ts';
@@ -197,6 +198,49 @@ describe('the generated trunks', () => {
     expect(dialTargets(plan).unmanaged).toEqual([]);
   });
 
+  it('place the carrier and every trunk at an IP literal of peers.yaml (PJSIP never reads /etc/hosts)', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const committed = parseConf(readFileSync(join(dialplanDir, PJSIP_TRUNKS_FILE), 'utf8'));
+    const aors = sectionsOfType(
+      parseConf(
+        `${readFileSync(join(dialplanDir, 'pjsip.conf'), 'utf8')}\n${readFileSync(join(dialplanDir, PJSIP_TRUNKS_FILE), 'utf8')}`,
+      ),
+      'aor',
+    );
+    const names = [CARRIER, ...dialTargets(plan).trunks.map((t) => t.endpoint)];
+    for (const name of names) {
+      const aor = aors.find((s) => s.name === name);
+      const contact = aor?.entries.find(([k]) => k === 'contact')?.[1] ?? '';
+      expect(isIpLiteral(contact.replace(/^sip:/, '')), `${name}: ${contact}`).toBe(true);
+      const identify = committed.sections.find(
+        (s) => s.name === name && s.templates.includes('hotline-trunk-identify'),
+      );
+      const match = identify?.entries.find(([k]) => k === 'match')?.[1] ?? '';
+      for (const m of match.split(',')) expect(isIpLiteral(m), `${name} match ${m}`).toBe(true);
+    }
+  });
+
+  it('read peers: IP, IP:port, [IPv6]:port or a DNS name, with optional source matches', () => {
+    const peers = parsePeers(
+      'carrier: { address: 192.0.2.1, match: [192.0.2.1, 192.0.2.0/28] }\nsc-tax: 192.0.2.5:5070\nemergency: "[2001:db8::5]:5060"\nchongqing: sip.example.org\n',
+    );
+    expect(peers.get('carrier')).toEqual({ address: '192.0.2.1', match: ['192.0.2.1', '192.0.2.0/28'] });
+    expect(peers.get('sc-tax')).toEqual({ address: '192.0.2.5:5070', match: ['192.0.2.5'] });
+    expect(peers.get('emergency')?.match).toEqual(['2001:db8::5']);
+    expect(isIpLiteral('sip.example.org')).toBe(false);
+    expect(addressHost('300.1.2.3')).toBeUndefined();
+    expect(addressHost('10.0.0.1:99999')).toBeUndefined();
+    expect(() => parsePeers('sc-tax: "not an address!"\n')).toThrow(PeersFileError);
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const text = generatePjsipTrunks(plan, 'test', peers);
+    expect(text).toContain('[sc-tax](hotline-trunk-aor)\ncontact=sip:192.0.2.5:5070');
+    expect(text).toContain('match=192.0.2.1,192.0.2.0/28');
+    // a trunk missing from peers.yaml keeps its DNS name, and says so
+    expect(text).toContain('[sc-postal](hotline-trunk-aor)\ncontact=sip:sc-postal');
+    expect(text).toMatch(/not in peers\.yaml: reached by DNS name\n\[sc-postal\]/);
+    expect(() => generatePjsipTrunks(plan, 'test', parsePeers('sc-taxx: 192.0.2.9\n'))).toThrow(/sc-taxx/);
+  });
+
   it('keep the carrier and the example agent of pjsip.conf apart from the plan trunks', () => {
     const conf = handWritten('pjsip.conf');
     expect(conf.includes).toEqual([PJSIP_TRUNKS_FILE]);
@@ -225,6 +269,8 @@ describe('the hotline dialplan command', () => {
         join(root, 'routing-rules'),
         '--apps',
         committedApps.join(','),
+        '--peers',
+        'dialplan/peers.yaml',
         '--out',
         out,
       ]);
