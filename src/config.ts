@@ -1,6 +1,17 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { HotlineError } from './errors.ts';
+
+/** An address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or one of proxy-addr's names. */
+function trustedProxy(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 /** The service's settings, read from the environment once at start and checked. */
 export const ConfigSchema = z.object({
@@ -30,6 +41,24 @@ export const ConfigSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed (the client's address for the failure
+   * limit and the access ledger): addresses or CIDRs, comma-separated, or `loopback`, `linklocal`,
+   * `uniquelocal`. Default none: the socket's address, X-Forwarded-For ignored.
+   */
+  HTTP_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every(trustedProxy),
+      'comma-separated addresses, CIDRs, loopback, linklocal or uniquelocal',
+    ),
   ENGINE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

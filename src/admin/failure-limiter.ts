@@ -1,7 +1,9 @@
 /**
  * Counts authentication failures per client address over a sliding window. Once an address has
- * failed `max` times within `windowMs`, it is refused (429) until its oldest failure leaves the
- * window: guessing tokens gets ten tries a minute.
+ * failed `max` times within `windowMs`, its further failures are answered 429 until its oldest
+ * failure leaves the window: guessing tokens gets ten tries a minute. It never refuses a request
+ * that authenticates (the auth hook asks it only about failures), so a stale page or a guesser
+ * behind the same proxy or NAT cannot lock the others out.
  */
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
@@ -16,7 +18,7 @@ export class FailureLimiter {
     return list;
   }
 
-  /** Seconds until the address may try again; 0 when it is not blocked. */
+  /** Seconds until the address may fail again without a 429; 0 when it is not blocked. */
   blockedFor(address: string): number {
     const list = this.recent(address);
     if (list.length < this.o.max) return 0;
@@ -24,6 +26,7 @@ export class FailureLimiter {
     return Math.max(1, Math.ceil((oldest + this.o.windowMs - this.o.now()) / 1000));
   }
 
+  /** Records a failure (a blocked address's failures count too, so guessing stays throttled). */
   fail(address: string): void {
     const list = this.recent(address);
     list.push(this.o.now());

@@ -31,6 +31,7 @@ export const routePolicies: readonly RoutePolicy[] = [
   { method: 'GET', url: '/', public: true, summary: 'Redirects to the wallboard page' },
   { method: 'GET', url: '/web/:file', public: true, summary: 'The web pages and their scripts and styles' },
   { method: 'GET', url: '/docs', public: true, summary: 'The API reference page' },
+  { method: 'GET', url: '/favicon.ico', public: true, summary: "The pages' icon (browsers ask for it)" },
   { method: 'GET', url: '/docs/openapi.json', roles: ALL, summary: 'The OpenAPI document of this API' },
   { method: 'GET', url: '/me', roles: ALL, summary: 'Who the token belongs to: token id, role, agent id' },
   { method: 'GET', url: '/metrics', roles: ADMIN_SUP, summary: 'Prometheus metrics' },

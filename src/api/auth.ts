@@ -31,8 +31,10 @@ const deny = (reply: FastifyReply, status: number, error: string, message: strin
 /**
  * Access control for the whole app: a bearer token on every route the policy table does not mark
  * public (401 without one or with a bad one), the route's roles (403 otherwise, including an agent
- * acting for another agent or on another agent's call), and a limit on authentication failures per
- * client address (429 with Retry-After). Every route must have a policy, or registering it fails.
+ * acting for another agent or on another agent's call), and a limit on authentication failures (bad
+ * tokens) per client address: past it, a bad token is answered 429 with Retry-After, while a good
+ * one is still served. The address is the socket's, or the client's from X-Forwarded-For when the
+ * hop is a trusted proxy (`trustProxy`). Every route must have a policy, or registering it fails.
  */
 export function installAuth(app: FastifyInstance, o: AuthOptions): void {
   app.decorateRequest('principal', undefined);
@@ -46,19 +48,33 @@ export function installAuth(app: FastifyInstance, o: AuthOptions): void {
     const url = request.routeOptions.url;
     const policy = url === undefined ? undefined : policyOf(request.method, url);
     if (policy?.public) return;
-    const address = request.ip;
-    const wait = o.limiter.blockedFor(address);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      return deny(reply, 429, 'too-many-requests', 'too many failed authentications; try again later');
-    }
     const header = request.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
-    const principal = m ? o.tokens.verify(m[1]!) : undefined;
-    if (!principal) {
-      o.limiter.fail(address);
+    if (!m) {
+      // No credentials: nothing was guessed, so it is not a failure (a page opened without its
+      // token, the browser's own requests); answered 401, never counted, never 429.
       reply.header('www-authenticate', 'Bearer realm="hotline"');
-      return deny(reply, 401, 'unauthorized', m ? 'the token is not valid' : 'a bearer token is required');
+      return deny(reply, 401, 'unauthorized', 'a bearer token is required');
+    }
+    // A good token is served whatever the address's failures: the limiter only throttles failures,
+    // so a stale tab or a guesser behind the same proxy or NAT locks nobody else out. Checking
+    // costs what it always did (TokenSet.verify: format, cache, then the hash of a known id).
+    const principal = o.tokens.verify(m[1]!);
+    if (!principal) {
+      const address = request.ip;
+      const blocked = o.limiter.blockedFor(address) > 0;
+      o.limiter.fail(address);
+      if (blocked) {
+        reply.header('retry-after', String(o.limiter.blockedFor(address)));
+        return deny(
+          reply,
+          429,
+          'too-many-requests',
+          'the token is not valid, and this address has failed too often; try again later',
+        );
+      }
+      reply.header('www-authenticate', 'Bearer realm="hotline"');
+      return deny(reply, 401, 'unauthorized', 'the token is not valid');
     }
     request.principal = principal;
     if (!policy) return; // no such route: the not-found handler answers

@@ -31,6 +31,13 @@ export interface ApiOptions {
   tokens: TokenSet;
   /** Failed authentications allowed per client address and window (default 10 per minute). */
   authFailures?: { max: number; windowMs: number };
+  /**
+   * The reverse proxies in front of the service (addresses, CIDRs, or proxy-addr's `loopback`,
+   * `linklocal`, `uniquelocal`): a request through one of them is the client's address from
+   * X-Forwarded-For, for the failure limit and the access ledger. Default none: the socket's
+   * address, X-Forwarded-For ignored (anyone can write it).
+   */
+  trustProxy?: readonly string[];
   /** Who read which callers' data (default: in memory). */
   ledger?: AccessLedger;
   /** What administrators changed (default: in memory); give the same log to the RulesAdmin. */
@@ -59,6 +66,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: o.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    trustProxy: o.trustProxy && o.trustProxy.length > 0 ? [...o.trustProxy] : false,
   });
   useErrorCatalogue(app);
   app.setNotFoundHandler((_req, reply) =>

@@ -12,6 +12,7 @@ const types: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
 };
 
 /** Pages load only their own scripts and styles and talk only to this service. */
@@ -25,8 +26,8 @@ const securityHeaders = {
 };
 
 /**
- * The web pages (`/web/wallboard.html`, `/web/agent.html`, `/web/rules.html`, `/docs`) and their
- * assets. They are shells: the data comes from the API with the token the page was opened with
+ * The web pages (`/web/wallboard.html`, `/web/agent.html`, `/web/rules.html`, `/docs`), their
+ * assets and the icon (`/favicon.ico`). They are shells: the data comes from the API with the token the page was opened with
  * (`#token=…`, kept in sessionStorage, never sent in a URL).
  */
 export const webPages: FastifyPluginAsync = async (app) => {
@@ -35,12 +36,19 @@ export const webPages: FastifyPluginAsync = async (app) => {
     const type = types[extname(name)];
     if (type) files.set(name, { type, body: readFileSync(join(webDir, name)) });
   }
-  const send = (reply: FastifyReply, name: string) => {
+  const send = (reply: FastifyReply, name: string, headers: Record<string, string> = {}) => {
     const f = files.get(name);
     if (!f) throw new HotlineError('not-found', 'no such page');
-    return reply.headers(securityHeaders).type(f.type).send(f.body);
+    return reply
+      .headers({ ...securityHeaders, ...headers })
+      .type(f.type)
+      .send(f.body);
   };
   app.get('/web/:file', async (req, reply) => send(reply, (req.params as { file: string }).file));
   app.get('/docs', async (_req, reply) => send(reply, 'docs.html'));
+  // Browsers ask for it by themselves, with no token: public, so it never counts as a failure.
+  app.get('/favicon.ico', async (_req, reply) =>
+    send(reply, 'favicon.ico', { 'cache-control': 'public, max-age=86400' }),
+  );
   app.get('/', async (_req, reply) => reply.redirect('/web/wallboard.html'));
 };
