@@ -33,21 +33,6 @@ export const serveHelp = `hotline serve [--rules DIR] [--demo-rate CALLS_PER_MIN
 
 const DEMO_AGENT = 'demo-agent';
 
-/** A start-up failure worth one line: printed as is, exit code 1 (2 for the configuration). */
-class StartupError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-/** How long a step of the start-up may wait on Redis before the start is abandoned. */
-const REDIS_START_TIMEOUT_MS = 15_000;
-/** After a failed start, the process exits within this even if a socket or timer lingers. */
-const EXIT_GRACE_MS = 3_000;
-
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -65,30 +50,144 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     throw err;
   }
   const logger = createLogger({ level: config.LOG_LEVEL });
-  // What has been started so far, stopped in reverse order when the start fails.
-  const started: (() => Promise<unknown>)[] = [];
-  let running: Running;
+  let plan: ReturnType<typeof loadPlan>['plan'];
+  let roster: RosterEntry[];
   try {
-    running = await start(values, config, logger, io, started);
+    const loaded = loadPlan(rulesDir(values.rules ?? config.HOTLINE_RULES));
+    plan = loaded.plan;
+    for (const w of loaded.warnings) logger.warn({ where: `${w.file}:${w.path}` }, w.message);
+    roster = config.HOTLINE_ROSTER ? loadRoster(config.HOTLINE_ROSTER) : [];
   } catch (err) {
-    for (const stop of started.reverse()) await stop().catch(() => undefined);
-    let code = 1;
-    if (err instanceof StartupError) {
-      io.err(err.message);
-      code = err.exitCode;
-    } else if (err instanceof RulesInvalidError) {
+    if (err instanceof RulesInvalidError) {
       for (const p of err.problems) io.err(formatProblem(p));
-    } else {
-      logger.debug({ err }, 'start-up failed');
-      io.err(`hotline serve could not start: ${(err as Error).message ?? String(err)}`);
+      return 1;
     }
-    // Nothing is left to serve: do not let a lingering socket or timer keep the process up.
-    if (io === processIO) setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
-    return code;
+    throw err;
   }
-  const { hotline, api, rules, sim, redis, plan, roster, rnd, demoTokens } = running;
 
-__START_BODY__
+  const embedded = !config.ARI_URL;
+  let sim: AriSimulator | undefined;
+  let ari = { url: config.ARI_URL ?? '', user: config.ARI_USER ?? '', password: config.ARI_PASSWORD ?? '' };
+  const rnd = new Random(Date.now() % 100_000);
+  if (embedded) {
+    sim = await startAriSimulator({ logger: logger.child({ component: 'ari-sim' }) });
+    ari = { url: sim.url, user: 'hotline', password: 'hotline' };
+    if (roster.length === 0) roster = demoRoster(plan, 12, rnd);
+    logger.info(
+      { ari: sim.url },
+      'no ARI_URL: running on the built-in ARI simulator with demo agents and callers',
+    );
+  } else if (roster.length === 0) {
+    io.err('configuration: HOTLINE_ROSTER is required with a real Asterisk (the agents who may log in)');
+    return 2;
+  }
+
+  const underRoot = (p: string) => (isAbsolute(p) ? p : join(projectRoot, p));
+  let tokens: TokenSet;
+  const demoTokens: { role: string; token: string }[] = [];
+  try {
+    if (config.HOTLINE_TOKENS) tokens = TokenSet.fromFile(underRoot(config.HOTLINE_TOKENS));
+    else if (embedded) {
+      // A demo agent the synthetic traffic leaves alone: whoever opens the agent page drives it.
+      const topics = [...new Set([...plan.lines.values()].map((l) => l.topic))];
+      roster.push({
+        id: DEMO_AGENT,
+        name: '演示坐席',
+        endpoint: `PJSIP/${DEMO_AGENT}`,
+        pools: [...plan.pools.keys()],
+        skills: Object.fromEntries(topics.map((t) => [t, 5])),
+      });
+      const entries: TokenEntry[] = [];
+      for (const [id, role, agentId] of [
+        ['demo-admin', 'admin', undefined],
+        ['demo-supervisor', 'supervisor', undefined],
+        [DEMO_AGENT, 'agent', DEMO_AGENT],
+      ] as const) {
+        const issued = issueToken(id, role, agentId);
+        entries.push(issued.entry);
+        demoTokens.push({ role, token: issued.token });
+      }
+      tokens = new TokenSet(entries);
+    } else {
+      io.err('configuration: HOTLINE_TOKENS is required with a real Asterisk (who may use the API)');
+      return 2;
+    }
+  } catch (err) {
+    if (err instanceof TokensFileError) {
+      io.err(`configuration: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }) : undefined;
+  const centerKey = `hotline:${plan.center.id}`;
+  const versions: VersionStore = redis
+    ? new RedisVersionStore(redis, plan.center.id)
+    : new FileVersionStore(underRoot(config.HOTLINE_RULES_VERSIONS));
+  const audit: AppendLog<AuditEntry> = redis
+    ? new RedisAppendLog(redis, `${centerKey}:audit`)
+    : new JsonlAppendLog(underRoot(config.HOTLINE_AUDIT_LOG));
+  const ledger: AppendLog<AccessEntry> = redis
+    ? new RedisAppendLog(redis, `${centerKey}:access-ledger`)
+    : new JsonlAppendLog(underRoot(config.HOTLINE_ACCESS_LEDGER));
+  let rules: RulesAdmin;
+  try {
+    rules = await RulesAdmin.open({
+      versions,
+      rulesDir: rulesDir(values.rules ?? config.HOTLINE_RULES),
+      audit,
+      clock: systemClock,
+      logger: logger.child({ component: 'rules' }),
+    });
+  } catch (err) {
+    redis?.disconnect();
+    if (err instanceof RulesInvalidError) {
+      io.err('the latest published rules version does not load here:');
+      for (const p of err.problems) io.err(formatProblem(p));
+      return 1;
+    }
+    throw err;
+  }
+  plan = rules.plan;
+
+  const recordsPath = underRoot(config.HOTLINE_RECORDS);
+  const hotline = await startHotline({
+    plan,
+    ari: { ...ari, apps: apps(config), maxConnections: config.ARI_MAX_CONNECTIONS },
+    ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+    roster,
+    records: { jsonlPath: recordsPath },
+    engineId: config.ENGINE_ID,
+    clock: systemClock,
+    logger,
+  });
+  await rules.attach((next) => hotline.setPlan(next));
+  const api = await buildApi({
+    hotline,
+    roster: rosterToAgents(roster, plan.center.id),
+    clock: systemClock,
+    logger,
+    tokens,
+    ledger,
+    audit,
+    rules,
+    authFailures: { max: config.AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 },
+    trustProxy: config.HTTP_TRUSTED_PROXIES,
+  });
+  await api.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  logger.info(
+    {
+      center: plan.center.name,
+      rulesVersion: rules.version.version,
+      lines: plan.lines.size,
+      agents: roster.length,
+      http: `http://${config.HTTP_HOST}:${config.HTTP_PORT}`,
+      records: recordsPath,
+    },
+    'hotline is serving',
+  );
+
   const timers: NodeJS.Timeout[] = [];
   if (sim) {
     const traffic = new SyntheticTraffic({
