@@ -98,3 +98,106 @@ export class ScaledClock implements Clock {
     return systemClock.after(ms / this.speed, fn);
   }
 }
+
+/**
+ * A manual clock stepped one timer at a time, for discrete-event tests: a driver asks when the
+ * next timer falls due (`nextDue`), lets the system finish its work, then fires just that timer
+ * (`fireNext`). Time never moves by itself, so a slow machine cannot make a timeout overtake work.
+ */
+export class SteppedClock implements Clock {
+  private current: number;
+  private seq = 0;
+  /** A binary heap by (at, seq); cancelled timers are dropped when they reach the top. */
+  private heap: PendingTimer[] = [];
+  private live = 0;
+
+  constructor(startMs = Date.UTC(2026, 0, 1)) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  after(ms: number, fn: () => void): TimerHandle {
+    const timer: PendingTimer = { at: this.current + Math.max(0, ms || 0), seq: this.seq++, fn, cancelled: false };
+    this.push(timer);
+    this.live++;
+    return {
+      cancel: () => {
+        if (timer.cancelled) return;
+        timer.cancelled = true;
+        this.live--;
+      },
+    };
+  }
+
+  /** Number of timers that are still due to fire. */
+  pending(): number {
+    return this.live;
+  }
+
+  /** When the earliest timer falls due, if any. */
+  nextDue(): number | undefined {
+    this.dropCancelled();
+    return this.heap[0]?.at;
+  }
+
+  /** Fires the earliest timer if it falls due at or before `limit`, moving time to it; false if none. */
+  fireNext(limit = Number.POSITIVE_INFINITY): boolean {
+    this.dropCancelled();
+    const next = this.heap[0];
+    if (!next || next.at > limit) return false;
+    this.pop();
+    next.cancelled = true;
+    this.live--;
+    this.current = Math.max(this.current, next.at);
+    next.fn();
+    return true;
+  }
+
+  /** Moves time forward to `ms` without firing anything; refused while a timer falls due before. */
+  moveTo(ms: number): void {
+    const due = this.nextDue();
+    if (due !== undefined && due < ms) throw new RangeError('a timer falls due before that time: fire it first');
+    this.current = Math.max(this.current, ms);
+  }
+
+  private dropCancelled(): void {
+    while (this.heap[0]?.cancelled) this.pop();
+  }
+
+  private before(a: PendingTimer, b: PendingTimer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(t: PendingTimer): void {
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop();
+    if (h.length === 0 || !last) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.before(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}

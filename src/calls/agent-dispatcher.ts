@@ -31,6 +31,7 @@ export class AgentDispatcher {
   private readonly dirtyCalls = new Set<string>();
   private scheduled = false;
   private running = false;
+  private ticking = false;
   private fullPending = true;
   private ticker?: TimerHandle;
   private lastRebuild = 0;
@@ -58,6 +59,11 @@ export class AgentDispatcher {
     this.schedule();
   }
 
+  /** No round scheduled or running and no upkeep under way (tests driving time wait for this). */
+  get idle(): boolean {
+    return !this.scheduled && !this.running && !this.ticking;
+  }
+
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();
@@ -77,6 +83,7 @@ export class AgentDispatcher {
     const ttl = this.o.reservationTtlMs ?? 30_000;
     this.ticker = this.o.clock.after(this.o.tickMs ?? 1_000, () => {
       if (this.stopped) return;
+      this.ticking = true;
       void (async () => {
         try {
           const now = this.o.clock.now();
@@ -95,6 +102,7 @@ export class AgentDispatcher {
           this.o.logger.warn({ err: (err as Error).message }, 'ACD upkeep failed; retrying');
         }
         this.fullPending = true;
+        this.ticking = false;
         this.tick();
         this.schedule();
       })();

@@ -129,6 +129,14 @@ export class AriSimulator {
     return true;
   }
 
+  /**
+   * The event WebSockets as tests see them: how many are attached, the frames sent on them, and
+   * whether new connections are refused now (a test driving time waits for what is in flight).
+   */
+  eventWire(): { sockets: number; framesSent: number; refusing: boolean } {
+    return { ...this.server.eventWire(), refusing: this.faults.refusingWebSockets() };
+  }
+
   dropWebSockets(app?: string): number {
     return this.server.dropSockets(app);
   }

@@ -19,6 +19,8 @@ interface Session {
   ws: WebSocket;
   sink: EventSink;
   apps: Set<AppRecord>;
+  /** Frames sent on this WebSocket (tests compare it with what the client has read). */
+  framesSent: number;
 }
 
 const MAX_BODY = 1 << 20;
@@ -58,6 +60,13 @@ export class SimServer {
     for (const session of this.sessions) session.ws.terminate();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** The event WebSockets attached now, and the frames sent on them (tests: has the client read them all?). */
+  eventWire(): { sockets: number; framesSent: number } {
+    let framesSent = 0;
+    for (const session of this.sessions) framesSent += session.framesSent;
+    return { sockets: this.sessions.size, framesSent };
   }
 
   /** Closes the WebSockets serving `app` (all when omitted). Their apps' channels stay. */
@@ -188,9 +197,13 @@ export class SimServer {
     const session: Session = {
       ws,
       apps: new Set(),
+      framesSent: 0,
       sink: {
         send: (data) => {
-          if (ws.readyState === WebSocket.OPEN) ws.send(data);
+          if (ws.readyState === WebSocket.OPEN) {
+            session.framesSent++;
+            ws.send(data);
+          }
         },
       },
     };

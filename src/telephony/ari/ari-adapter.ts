@@ -59,6 +59,10 @@ export class AriAdapter implements TelephonyPort {
   private downSince?: number;
   private stopped = false;
   private restartTimer?: TimerHandle;
+  /** Between ari-client giving up and the restart timer firing (nothing reconnects meanwhile). */
+  private restartPending = false;
+  /** Frames read on the current event WebSocket. */
+  private framesRead = 0;
   reconnects = 0;
   /** Frames dropped: unreadable, or events the engine uses that failed their schema. */
   eventsRejected = 0;
@@ -78,6 +82,20 @@ export class AriAdapter implements TelephonyPort {
 
   get restInFlight(): number {
     return this.rest.inFlight;
+  }
+
+  /**
+   * The event connection as tests driving time see it: whether its WebSocket is open, the frames
+   * read on it, and whether a reconnection is under way that does not wait for a timer.
+   */
+  get eventWire(): { open: boolean; framesRead: number; reconnecting: boolean } {
+    const ws = this.client?._ws as { readyState?: number; __guarded?: boolean } | undefined;
+    const open = !this.stopped && ws?.readyState === 1 && ws.__guarded === true;
+    return {
+      open,
+      framesRead: open ? this.framesRead : 0,
+      reconnecting: !open && this.connectedOnce && !this.stopped && !this.restartPending,
+    };
   }
 
   /** Whether the ARI event connection is up now. */
@@ -160,7 +178,9 @@ export class AriAdapter implements TelephonyPort {
   private onGaveUp(): void {
     if (this.stopped) return;
     this.onDown();
+    this.restartPending = true;
     this.restartTimer = this.options.clock.after(this.options.restartDelayMs ?? 2_000, () => {
+      this.restartPending = false;
       this.client?.start(this.options.apps).catch(() => this.onGaveUp());
     });
   }
@@ -174,10 +194,12 @@ export class AriAdapter implements TelephonyPort {
     const ws = this.client?._ws;
     if (!ws || (ws as unknown as { __guarded?: boolean }).__guarded) return;
     (ws as unknown as { __guarded?: boolean }).__guarded = true;
+    this.framesRead = 0;
     const handlers = ws.listeners('message') as ((...a: unknown[]) => void)[];
     ws.removeAllListeners('message');
     for (const h of handlers) {
       ws.on('message', (...args: unknown[]) => {
+        this.framesRead++;
         try {
           h(...args);
         } catch (err) {
