@@ -1,4 +1,17 @@
-import { $, api, describeError, el, seconds, stateNames, status, streamEvents, token } from './common.js';
+import {
+  $,
+  api,
+  authLost,
+  describeError,
+  el,
+  onAuthLost,
+  poll,
+  seconds,
+  stateNames,
+  status,
+  streamEvents,
+  token,
+} from './common.js';
 
 token();
 
@@ -72,11 +85,13 @@ function renderCall() {
 }
 
 async function refreshAgent() {
+  if (!me) return;
   agent = await api('GET', `/agents/${me.agentId}`);
   renderAgent();
 }
 
 async function refreshCall() {
+  if (!me) return;
   if (!callId) {
     call = undefined;
   } else {
@@ -95,6 +110,13 @@ function log(text) {
   $('#log').prepend(el('li', {}, `${new Date().toLocaleTimeString('zh-CN')} ${text}`));
 }
 
+/** The agent this page acts for; a button pressed before it is known says so instead. */
+function myId() {
+  if (!me?.agentId) throw new Error(authLost() ? describeError(authLost()) : '尚未取得坐席身份，操作未执行');
+  return me.agentId;
+}
+
+/** A button's action: its outcome, or why it failed, always shows in the status line. */
 async function act(fn, done) {
   try {
     status('');
@@ -115,16 +137,12 @@ function onEvent(name, e) {
 }
 
 async function start() {
-  try {
-    me = await api('GET', '/me');
-  } catch (err) {
-    status(describeError(err));
+  const who = await api('GET', '/me');
+  if (who.role !== 'agent') {
+    status(`此页面供坐席使用（当前令牌角色：${who.role}）`);
     return;
   }
-  if (me.role !== 'agent') {
-    status(`此页面供坐席使用（当前令牌角色：${me.role}）`);
-    return;
-  }
+  me = who;
   $('#who').textContent = `坐席 ${me.agentId}`;
   const { targets } = await api('GET', '/transfer-targets');
   const kinds = {
@@ -143,23 +161,31 @@ async function start() {
   streamEvents(`/agents/${encodeURIComponent(me.agentId)}/events`, onEvent, (up) => {
     $('#stream').textContent = up ? '事件流已连接' : '事件流重连中…';
   });
-  setInterval(() => refreshAgent().catch(() => undefined), 5000);
+  // The state every 5 s (its time in state), until the token is found not valid.
+  poll(() => refreshAgent().catch((err) => status(describeError(err))), 5000, { wait: true });
+}
 
-  const id = me.agentId;
+/** The live call a button acts on; without one the button says so. */
+function myCall() {
+  if (!callId) throw new Error('当前没有通话');
+  return encodeURIComponent(callId);
+}
+
+function wire() {
   $('#login').addEventListener('click', () =>
-    act(() => api('POST', `/agents/${id}/login`, { endpoint: $('#endpoint').value.trim() }), '已登录'),
+    act(() => api('POST', `/agents/${myId()}/login`, { endpoint: $('#endpoint').value.trim() }), '已登录'),
   );
-  $('#ready').addEventListener('click', () => act(() => api('POST', `/agents/${id}/ready`), '已就绪'));
+  $('#ready').addEventListener('click', () => act(() => api('POST', `/agents/${myId()}/ready`), '已就绪'));
   $('#not-ready').addEventListener('click', () =>
-    act(() => api('POST', `/agents/${id}/not-ready`, { reason: $('#reason').value }), '已置为未就绪'),
+    act(() => api('POST', `/agents/${myId()}/not-ready`, { reason: $('#reason').value }), '已置为未就绪'),
   );
-  $('#end-wrap-up').addEventListener('click', () => act(() => api('POST', `/agents/${id}/wrap-up/end`)));
-  $('#logout').addEventListener('click', () => act(() => api('POST', `/agents/${id}/logout`), '已登出'));
+  $('#end-wrap-up').addEventListener('click', () => act(() => api('POST', `/agents/${myId()}/wrap-up/end`)));
+  $('#logout').addEventListener('click', () => act(() => api('POST', `/agents/${myId()}/logout`), '已登出'));
   for (const b of buttons('three-way', 'consult', 'blind')) {
     b.addEventListener('click', () =>
       act(
         () =>
-          api('POST', `/calls/${encodeURIComponent(callId)}/transfers`, {
+          api('POST', `/calls/${myCall()}/transfers`, {
             target: $('#target').value,
             mode: b.dataset.mode,
           }),
@@ -168,17 +194,19 @@ async function start() {
     );
   }
   const transferStep = (step) => () =>
-    act(() =>
-      api(
-        'POST',
-        `/calls/${encodeURIComponent(callId)}/transfers/${encodeURIComponent(call.transfer.id)}/${step}`,
-      ),
-    );
+    act(() => {
+      if (!call?.transfer) throw new Error('当前没有进行中的转接');
+      return api('POST', `/calls/${myCall()}/transfers/${encodeURIComponent(call.transfer.id)}/${step}`);
+    });
   $('#complete').addEventListener('click', transferStep('complete'));
   $('#cancel').addEventListener('click', transferStep('cancel'));
   $('#leave').addEventListener('click', () =>
-    act(() => api('DELETE', `/calls/${encodeURIComponent(callId)}/agent`), '已离开通话'),
+    act(() => api('DELETE', `/calls/${myCall()}/agent`), '已离开通话'),
   );
 }
 
-start();
+wire();
+onAuthLost(() => {
+  $('#stream').textContent = '事件流已停止';
+});
+start().catch((err) => status(describeError(err)));

@@ -1,6 +1,8 @@
 // Shared by the pages: the token (from #token=…, kept in sessionStorage), API calls with it,
 // an element builder that never parses HTML, and a server-sent-events reader over fetch (so the
-// token travels in the Authorization header, never in a URL).
+// token travels in the Authorization header, never in a URL). Once the service says the token is
+// not valid (401, or 429 for a bad token from an address that failed too often), the page stops
+// every refresh and stream, sends nothing more, and says why until it is opened with a new token.
 const TOKEN_KEY = 'hotline.token';
 
 export function token() {
@@ -12,16 +14,58 @@ export function token() {
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
 
+// A new address pasted into this tab's address bar changes only the hash: start again with it.
+addEventListener('hashchange', () => {
+  if (/(?:^|[#&])token=/.test(location.hash)) {
+    token();
+    location.reload();
+  }
+});
+
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter) {
     super(body?.message ?? `HTTP ${status}`);
     this.status = status;
     this.body = body;
+    this.retryAfter = retryAfter;
   }
 }
 
+let authError; // the answer that showed this page's token is not valid; then nothing more is sent
+const onLost = new Set();
+
+/** The error that stopped the page (its token is not valid), or undefined. */
+export function authLost() {
+  return authError;
+}
+
+/** Runs fn once the page's token is found not valid (to stop a refresh, a stream…). */
+export function onAuthLost(fn) {
+  if (authError) fn(authError);
+  else onLost.add(fn);
+}
+
+function lose(err) {
+  if (authError) return;
+  authError = err;
+  document.documentElement.dataset.auth = 'lost';
+  for (const fn of onLost) fn(err);
+  onLost.clear();
+  status(describeError(err));
+}
+
+const isAuthFailure = (err) => err instanceof ApiError && (err.status === 401 || err.status === 429);
+
 export async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${token()}` };
+  if (authError) throw authError;
+  const t = token();
+  if (!t) {
+    const err = new ApiError(401, { error: 'unauthorized', message: 'a bearer token is required' });
+    err.noToken = true;
+    lose(err);
+    throw err;
+  }
+  const headers = { authorization: `Bearer ${t}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, {
     method,
@@ -35,8 +79,32 @@ export async function api(method, path, body) {
   } catch {
     data = text;
   }
-  if (!res.ok) throw new ApiError(res.status, data);
+  if (!res.ok) {
+    const err = new ApiError(res.status, data, res.headers.get('retry-after'));
+    if (isAuthFailure(err)) lose(err);
+    throw err;
+  }
   return data;
+}
+
+/**
+ * Runs fn now (or after `ms` with `wait`) and again `ms` after each run has finished, until the
+ * page's token is found not valid; an error it throws shows in the status line.
+ */
+export function poll(fn, ms, { wait = false } = {}) {
+  let timer;
+  const run = async () => {
+    try {
+      await fn();
+    } catch (err) {
+      status(describeError(err));
+    } finally {
+      if (!authError) timer = setTimeout(run, ms);
+    }
+  };
+  onAuthLost(() => clearTimeout(timer));
+  if (wait) timer = setTimeout(run, ms);
+  else run();
 }
 
 /** el('td', { class: 'x', onclick: fn }, 'text', child…) */
@@ -59,19 +127,44 @@ export function $(selector) {
   return document.querySelector(selector);
 }
 
-/** Shows an error (or clears it) in the page's status line. */
+/**
+ * Shows an error (or clears it) in the page's status line. Once the token is found not valid, the
+ * line keeps saying so (whatever else is shown), so that no button fails silently.
+ */
 export function status(message, kind = 'error') {
   const box = $('#status');
   if (!box) return;
+  if (authError) {
+    message = describeError(authError);
+    kind = 'error';
+  }
   box.textContent = message ?? '';
   box.className = message ? `status ${kind}` : 'status';
 }
 
+const newToken =
+  '请用服务本次启动时打印的地址（带 #token=…）重新打开本页，或把它粘贴到本标签页的地址栏；' +
+  '正式部署请向管理员申请新令牌（hotline token）。';
+
 export function describeError(err) {
   if (err instanceof ApiError) {
-    if (err.status === 401) return '未登录或令牌无效（请用带 #token= 的地址打开本页）';
+    if (err.status === 401 && err.noToken) {
+      return `本页没有令牌，已停止自动刷新，操作也不会执行。${newToken}`;
+    }
+    if (err.status === 401) {
+      return (
+        '令牌无效，本页已停止自动刷新，操作也不会执行。这个令牌可能来自本服务的上一次运行' +
+        `（每次 npm start 都会生成新的演示令牌），也可能已被撤销。${newToken}`
+      );
+    }
     if (err.status === 403) return '无权限执行此操作';
-    if (err.status === 429) return '认证失败次数过多，请稍后再试';
+    if (err.status === 429) {
+      const wait = Number(err.retryAfter) > 0 ? `（约 ${err.retryAfter} 秒后才可再试）` : '';
+      return (
+        `令牌无效，且本机所在地址认证失败次数过多${wait}，本页已停止自动刷新，操作也不会执行。` +
+        `这个令牌可能来自本服务的上一次运行。${newToken}`
+      );
+    }
     return `${err.body?.error ?? err.status}: ${err.message}`;
   }
   return String(err?.message ?? err);
@@ -81,15 +174,27 @@ export function describeError(err) {
 export function streamEvents(path, onEvent, onState = () => {}) {
   let stopped = false;
   let controller;
+  onAuthLost(() => {
+    stopped = true;
+    controller?.abort();
+  });
   const run = async () => {
-    while (!stopped) {
+    while (!stopped && !authError) {
       controller = new AbortController();
       try {
         const res = await fetch(path, {
           headers: { authorization: `Bearer ${token()}`, accept: 'text/event-stream' },
           signal: controller.signal,
         });
-        if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => undefined));
+        if (!res.ok) {
+          const err = new ApiError(
+            res.status,
+            await res.json().catch(() => undefined),
+            res.headers.get('retry-after'),
+          );
+          if (isAuthFailure(err)) lose(err);
+          throw err;
+        }
         onState(true);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
@@ -110,7 +215,7 @@ export function streamEvents(path, onEvent, onState = () => {}) {
       } catch (err) {
         if (stopped) return;
         onState(false, err);
-        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return;
+        if (authError || (err instanceof ApiError && err.status === 403)) return;
       }
       onState(false);
       await new Promise((r) => setTimeout(r, 2000));

@@ -1,4 +1,4 @@
-import { $, api, describeError, el, status, token } from './common.js';
+import { $, api, authLost, describeError, el, status, token } from './common.js';
 
 token();
 
@@ -119,7 +119,11 @@ async function loadVersions() {
           'td',
           {},
           me.role === 'admin' && v.version !== live.version
-            ? el('button', { class: 'secondary', onclick: () => rollback(v.version) }, `回滚到 v${v.version}`)
+            ? el(
+                'button',
+                { class: 'secondary', onclick: guarded(() => rollback(v.version)) },
+                `回滚到 v${v.version}`,
+              )
             : null,
         ),
       ),
@@ -217,25 +221,37 @@ async function upload(files) {
 }
 
 async function start() {
-  try {
-    me = await api('GET', '/me');
-    await loadLive();
-    await loadVersions();
-  } catch (err) {
-    status(describeError(err));
-    return;
-  }
+  me = await api('GET', '/me');
+  await loadLive();
+  await loadVersions();
   resetDraft();
   const admin = me.role === 'admin';
   for (const id of ['#validate', '#publish', '#upload', '#reset', '#message']) $(id).disabled = !admin;
   $('#editor').readOnly = !admin;
   if (!admin) $('#x-draft').checked = false;
   $('#x-draft').disabled = !admin;
-  $('#validate').addEventListener('click', () => validate().catch((err) => status(describeError(err))));
-  $('#publish').addEventListener('click', publish);
-  $('#reset').addEventListener('click', resetDraft);
-  $('#explain').addEventListener('click', explainCall);
-  $('#upload').addEventListener('change', (e) => upload([...e.target.files]));
 }
 
-start();
+/** A control's action once the live rules are loaded; its failure always shows in the status line. */
+const guarded =
+  (fn) =>
+  async (...args) => {
+    try {
+      if (!live) throw new Error(authLost() ? describeError(authLost()) : '线上规则尚未载入，操作未执行');
+      await fn(...args);
+    } catch (err) {
+      status(describeError(err));
+    }
+  };
+
+// Wired at once, so that a control used before the rules load (or after the token is found not
+// valid) says why instead of doing nothing.
+$('#validate').addEventListener('click', guarded(validate));
+$('#publish').addEventListener('click', guarded(publish));
+$('#reset').addEventListener('click', guarded(resetDraft));
+$('#explain').addEventListener('click', guarded(explainCall));
+$('#upload').addEventListener(
+  'change',
+  guarded((e) => upload([...e.target.files])),
+);
+start().catch((err) => status(describeError(err)));

@@ -1,4 +1,16 @@
-import { $, api, describeError, el, percent, seconds, stateNames, status, token } from './common.js';
+import {
+  $,
+  api,
+  describeError,
+  el,
+  onAuthLost,
+  percent,
+  poll,
+  seconds,
+  stateNames,
+  status,
+  token,
+} from './common.js';
 
 token();
 
@@ -99,5 +111,8 @@ async function refresh() {
   }
 }
 
-refresh();
-setInterval(refresh, 2000);
+// Every 2 s, until the token is found not valid (then the status line says why and how to go on).
+poll(refresh, 2000);
+onAuthLost(() => {
+  $('#updated').textContent = '已停止刷新';
+});

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../../src/admin/tokens.ts';
 import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
 import { root } from '../support/engine-harness.ts';
 
@@ -11,6 +12,35 @@ const shots = join(root, 'test-results');
 let a: AdminRig;
 let browser: Browser;
 let base: string;
+
+/** Waits (on the condition, polled) until what `read` returns passes; generous for a loaded machine. */
+const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
+  expect.poll(read, { timeout, interval: 50 });
+
+/** The API requests a page sends (its HTML, scripts, styles and icon left out), by path. */
+function apiRequests(page: Page): string[] {
+  const paths: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (!path.startsWith('/web/') && path !== '/favicon.ico') paths.push(path);
+  });
+  return paths;
+}
+
+/**
+ * Runs the page's timers `ms` ahead (its clock is Playwright's fake one), then makes one more
+ * request and waits until it is seen: any request those timers sent was seen before it.
+ */
+async function runTimers(page: Page, ms: number): Promise<void> {
+  await page.clock.runFor(ms);
+  const seen = page.waitForRequest((r) => new URL(r.url()).pathname === '/web/style.css');
+  await page.evaluate(() => fetch('/web/style.css').then((r) => r.status));
+  await seen;
+}
+
+/** A token the service does not know: one from an earlier run (same id, another secret). */
+const staleToken = (id: string, role: 'admin' | 'supervisor' | 'agent', agentId?: string) =>
+  issueToken(id, role, agentId).token;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -48,26 +78,26 @@ describe('the web pages in headless Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${base}/web/agent.html#token=${a.tokens.a1001}`);
-    await expect.poll(() => page.textContent('#who')).toBe('坐席 a1001');
+    await until(() => page.textContent('#who')).toBe('坐席 a1001');
     // The token left the address bar (kept in sessionStorage only).
     expect(page.url()).not.toContain('token=');
 
     a.rig.sim.setEndpoint('PJSIP/agent1001', { behaviour: 'answer', answerAfterMs: 500, online: true });
     await page.fill('#endpoint', 'PJSIP/agent1001');
     await page.click('#login');
-    await expect.poll(() => page.textContent('#state')).toBe('就绪');
+    await until(() => page.textContent('#state')).toBe('就绪');
     await page.click('#not-ready');
-    await expect.poll(() => page.textContent('#state')).toBe('未就绪');
+    await until(() => page.textContent('#state')).toBe('未就绪');
     await page.click('#ready');
-    await expect.poll(() => page.textContent('#state')).toBe('就绪');
-    await expect.poll(() => page.textContent('#stream')).toBe('事件流已连接');
+    await until(() => page.textContent('#state')).toBe('就绪');
+    await until(() => page.textContent('#stream')).toBe('事件流已连接');
 
     const { channelId } = a.rig.sim.injectCall({
       app: 'hotline',
       dialed: '12345',
       callerNumber: '13800138000',
     });
-    await expect.poll(() => page.textContent('#call-stage'), { timeout: 10_000 }).toBe('通话中');
+    await until(() => page.textContent('#call-stage')).toBe('通话中');
     expect(await page.textContent('#call-caller')).toBe('138******00');
     expect(await page.textContent('#call-line')).toBe('12345政务服务便民热线（12345）');
     expect(await page.textContent('#call-topic')).toBe('general');
@@ -75,57 +105,144 @@ describe('the web pages in headless Chromium', () => {
     a.rig.sim.setEndpoint('PJSIP/12366@sc-tax', { behaviour: 'answer', answerAfterMs: 1000, online: true });
     await page.selectOption('#target', 'subcenter:tax');
     await page.click('#three-way');
-    await expect.poll(() => page.textContent('#log'), { timeout: 10_000 }).toContain('转接目标已应答');
-    await expect.poll(() => page.isEnabled('#leave')).toBe(true);
+    await until(() => page.textContent('#log')).toContain('转接目标已应答');
+    await until(() => page.isEnabled('#leave')).toBe(true);
     await page.click('#leave');
-    await expect.poll(() => page.textContent('#status')).toBe('已离开通话');
+    await until(() => page.textContent('#status')).toBe('已离开通话');
     await a.rig.until(
       'caller with the sub-center',
       () => a.rig.hotline.engine.call(channelId)?.stage === 'transferred',
+      20_000,
     );
     expect(a.rig.hotline.engine.call(channelId)!.target).toMatchObject({ kind: 'subcenter', id: 'tax' });
-    await expect.poll(() => page.textContent('#state')).toMatch(/话后处理|就绪/);
+    await until(() => page.textContent('#state')).toMatch(/话后处理|就绪/);
     if ((await page.textContent('#state')) === '话后处理') {
       await page.click('#end-wrap-up');
-      await expect.poll(() => page.textContent('#state')).toBe('就绪');
+      await until(() => page.textContent('#state')).toBe('就绪');
     }
     a.rig.sim.hangup(channelId);
-    await a.rig.until('record', () => a.rig.records.records.some((r) => r.callId === channelId));
+    await a.rig.until('record', () => a.rig.records.records.some((r) => r.callId === channelId), 20_000);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 90_000);
 
   it("shows the wallboard with the day's figures, queues and agents (screenshot in test-results/)", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${base}/web/wallboard.html#token=${a.tokens.supervisor}`);
-    await expect.poll(() => page.locator('[data-kpi]').count()).toBe(6);
-    await expect.poll(() => page.textContent('[data-kpi="接通率"] .value')).toBe('100.0%');
-    await expect.poll(() => page.locator('#agents [data-agent="a1001"]').count()).toBe(1);
+    await until(() => page.locator('[data-kpi]').count()).toBe(6);
+    await until(() => page.textContent('[data-kpi="接通率"] .value')).toBe('100.0%');
+    await until(() => page.locator('#agents [data-agent="a1001"]').count()).toBe(1);
     expect(await page.locator('#queues [data-queue="pool:general"]').count()).toBe(1);
     await page.screenshot({ path: join(shots, 'wallboard.png'), fullPage: true });
     expect(existsSync(join(shots, 'wallboard.png'))).toBe(true);
     await page.close();
-  });
+  }, 60_000);
 
   it('shows rule problems at their file and publishes nothing until they are fixed', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/web/rules.html#token=${a.tokens.admin}`);
-    await expect.poll(() => page.textContent('#live')).toContain('线上版本 v1');
+    await until(() => page.textContent('#live')).toContain('线上版本 v1');
     await page.click('[data-file="lines.yaml"]');
     const text = await page.inputValue('#editor');
     await page.fill('#editor', text.replace('goto: "pool:general" }', 'goto: "pool:nowhere" }'));
     await page.click('#publish');
-    await expect.poll(() => page.textContent('[data-file="lines.yaml"]')).toBe('lines.yaml（1个问题）');
+    await until(() => page.textContent('[data-file="lines.yaml"]')).toBe('lines.yaml（1个问题）');
     expect(await page.textContent('#file-problems')).toContain('lines[0].route.goto');
     expect(a.rules.version.version).toBe(1);
     await page.fill('#editor', text.replace('name: 12345政务服务便民热线', 'name: 12345热线'));
     await page.fill('#message', '改名');
     await page.click('#publish');
-    await expect.poll(() => page.textContent('#live')).toContain('线上版本 v2');
+    await until(() => page.textContent('#live')).toContain('线上版本 v2');
     expect(a.rig.hotline.plan.lines.get('hotline-12345')!.name).toBe('12345热线');
     await page.click('[data-version="1"] button');
-    await expect.poll(() => page.textContent('#live')).toContain('线上版本 v3');
+    await until(() => page.textContent('#live')).toContain('线上版本 v3');
     expect(a.rig.hotline.plan.lines.get('hotline-12345')!.name).toBe('12345政务服务便民热线');
     await page.close();
-  });
+  }, 60_000);
+
+  it('refreshes the wallboard every 2 s while its token is good', async () => {
+    // The control for the next case: the same count, on the page's fake clock, sees the polling.
+    const page = await browser.newPage();
+    await page.clock.install();
+    const sent = apiRequests(page);
+    await page.goto(`${base}/web/wallboard.html#token=${a.tokens.supervisor}`);
+    await until(() => page.locator('[data-kpi]').count()).toBe(6);
+    expect(sent).toEqual(['/stats']);
+    await page.clock.runFor(2_000);
+    await until(() => sent.length).toBe(2);
+    await page.clock.runFor(2_000);
+    await until(() => sent.length).toBe(3);
+    expect(sent.every((p) => p === '/stats')).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it('stops the wallboard after a 401 for a token of an earlier run, and says why and what to do', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.clock.install();
+    const sent = apiRequests(page);
+    await page.goto(`${base}/web/wallboard.html#token=${staleToken('duty-supervisor', 'supervisor')}`);
+    await until(() => page.textContent('#status')).toContain('令牌无效');
+    const message = (await page.textContent('#status')) ?? '';
+    expect(message).toContain('已停止自动刷新');
+    expect(message).toContain('上一次运行');
+    expect(message).toContain('#token=');
+    expect(await page.getAttribute('#status', 'class')).toBe('status error');
+    expect(await page.textContent('#updated')).toBe('已停止刷新');
+    expect(sent).toEqual(['/stats']);
+    // A minute of the page's timers (thirty refreshes, had it kept polling): nothing more is sent.
+    await runTimers(page, 60_000);
+    expect(sent).toEqual(['/stats']);
+    expect(await page.textContent('#status')).toBe(message);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('sends nothing from a page opened without its token, and says how to open it', async () => {
+    const page = await browser.newPage();
+    await page.clock.install();
+    const sent = apiRequests(page);
+    await page.goto(`${base}/web/wallboard.html`);
+    await until(() => page.textContent('#status')).toContain('本页没有令牌');
+    await runTimers(page, 60_000);
+    expect(sent).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('stops the agent toolbar after a 401, and its buttons show why instead of doing nothing', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.clock.install();
+    const sent = apiRequests(page);
+    await page.goto(`${base}/web/agent.html#token=${staleToken('a1001', 'agent', 'a1001')}`);
+    await until(() => page.textContent('#status')).toContain('令牌无效');
+    expect(await page.textContent('#stream')).toBe('事件流已停止');
+    expect(sent).toEqual(['/me']);
+    for (const button of ['#login', '#ready', '#not-ready', '#logout', '#three-way', '#leave']) {
+      await page.evaluate("document.querySelector('#status').textContent = ''");
+      await page.click(button);
+      await until(() => page.textContent('#status'), 5_000).toContain('令牌无效');
+    }
+    await runTimers(page, 60_000);
+    expect(sent).toEqual(['/me']); // the buttons sent nothing with the token known bad
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('serves the icon the browser asks for, with no token', async () => {
+    const res = await fetch(`${base}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/x-icon');
+    const page = await browser.newPage();
+    await page.goto(`${base}/favicon.ico`);
+    // Chromium decodes it as an image: the 32×32 entry of the icon.
+    const size = (await page.evaluate(
+      "(async () => { const i = new Image(); i.src = '/favicon.ico'; await i.decode(); return [i.naturalWidth, i.naturalHeight]; })()",
+    )) as [number, number];
+    expect(size[0]).toBeGreaterThanOrEqual(16);
+    expect(size[0]).toBe(size[1]);
+    await page.close();
+  }, 60_000);
 });
