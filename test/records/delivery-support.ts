@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTicketReceiver, type TicketReceiver } from '../../scripts/ticket-receiver.ts';
-import { systemClock } from '../../src/clock.ts';
+import { type Clock, ManualClock, systemClock } from '../../src/clock.ts';
 import { buildCallRecord, type CallRecord } from '../../src/records/record.ts';
 import { readRecordsConfig } from '../../src/records/sinks/config.ts';
 import { type ConfiguredRecordSink, createRecordSink } from '../../src/records/sinks/factory.ts';
@@ -25,11 +25,40 @@ export function recordOf(n: number): CallRecord {
   return buildCallRecord(s);
 }
 
-export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 8000) {
+/** Waits for a condition; `timeoutMs` is only a safety limit for a condition that never comes. */
+export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
   const start = Date.now();
   while (!(await predicate())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * The courier's clock in a test: it moves only when `drive` moves it. It starts at the wall-clock
+ * time because the receiver checks each signature's timestamp against its own clock.
+ */
+export const courierClock = (): ManualClock => new ManualClock(Date.now());
+
+/**
+ * Waits for a condition while the courier's time moves on only when the courier waits on it: a
+ * timer pending on `clock` (a retry's backoff, or the courier's poll) means the courier has
+ * finished its round, so moving `stepMs` fires it. `stepMs` must cover the longest backoff
+ * (RECORDS_RETRY_MAX_MS) and poll. On a slow machine rounds only take longer: no retry comes
+ * early and none is skipped. `timeoutMs` is a safety limit only.
+ */
+export async function drive(
+  clock: ManualClock,
+  what: string,
+  predicate: () => boolean | Promise<boolean>,
+  stepMs = 60,
+  timeoutMs = 15_000,
+) {
+  const start = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (clock.pending() > 0) clock.advance(stepMs);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -93,7 +122,7 @@ export function fileEnv(url: string, dir: string, extra: NodeJS.ProcessEnv = {})
   return {
     RECORDS_WEBHOOK_URL: url,
     RECORDS_WEBHOOK_SECRET: SECRET,
-    RECORDS_WEBHOOK_TIMEOUT_MS: '1000',
+    RECORDS_WEBHOOK_TIMEOUT_MS: '10000',
     RECORDS_OUTBOX: 'file',
     RECORDS_OUTBOX_DIR: dir,
     RECORDS_RETRY_BASE_MS: '10',
@@ -103,6 +132,10 @@ export function fileEnv(url: string, dir: string, extra: NodeJS.ProcessEnv = {})
   };
 }
 
-export function sinkFrom(env: NodeJS.ProcessEnv, closeTimeoutMs = 300): Promise<ConfiguredRecordSink> {
-  return createRecordSink(readRecordsConfig(env), { clock: systemClock, pollMs: 50, closeTimeoutMs });
+export function sinkFrom(
+  env: NodeJS.ProcessEnv,
+  closeTimeoutMs = 300,
+  clock: Clock = systemClock,
+): Promise<ConfiguredRecordSink> {
+  return createRecordSink(readRecordsConfig(env), { clock, pollMs: 50, closeTimeoutMs });
 }

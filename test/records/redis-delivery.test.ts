@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recordsCommand } from '../../src/cli/records.ts';
-import { systemClock } from '../../src/clock.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import { liveEvent } from '../../src/records/record.ts';
 import { readRecordsConfig } from '../../src/records/sinks/config.ts';
 import { type ConfiguredRecordSink, createRecordSink } from '../../src/records/sinks/factory.ts';
 import { RecordStreamReader, RedisStreamTransport } from '../../src/records/sinks/redis-stream.ts';
 import { testRedisUrl } from '../support/redis.ts';
 import { answeredCall } from './call-states.ts';
-import { receiver, recordOf, SECRET, startNetwork, until } from './delivery-support.ts';
+import { courierClock, drive, receiver, recordOf, SECRET, startNetwork, until } from './delivery-support.ts';
 
 const REDIS_URL = testRedisUrl();
 
@@ -48,9 +48,13 @@ function redisEnv(prefix: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   };
 }
 
-async function sinkFrom(env: NodeJS.ProcessEnv, closeTimeoutMs = 300): Promise<ConfiguredRecordSink> {
+async function sinkFrom(
+  env: NodeJS.ProcessEnv,
+  closeTimeoutMs = 300,
+  clock: Clock = systemClock,
+): Promise<ConfiguredRecordSink> {
   const sink = await createRecordSink(readRecordsConfig(env), {
-    clock: systemClock,
+    clock,
     pollMs: 50,
     closeTimeoutMs,
   });
@@ -127,9 +131,14 @@ describe.sequential('call records in Redis', () => {
     await reader.ensureGroup('ticketing');
     const taken = await reader.readRecords('ticketing', 'worker-that-dies', { claimIdleMs: 50 });
     expect(taken.map((e) => e.idempotencyKey)).toEqual(['call-1:record']);
-    expect(await reader.readRecords('ticketing', 'worker-2', { claimIdleMs: 50 })).toEqual([]);
-    await new Promise((r) => setTimeout(r, 80));
-    const reclaimed = await reader.readRecords('ticketing', 'worker-2', { claimIdleMs: 50 });
+    // Idle time is Redis's own wall clock: not yet idle for an hour, so not re-claimed...
+    expect(await reader.readRecords('ticketing', 'worker-2', { claimIdleMs: 3_600_000 })).toEqual([]);
+    // ...and re-claimed once idle for 50 ms, however long that takes on a busy machine.
+    let reclaimed: Awaited<ReturnType<typeof reader.readRecords>> = [];
+    await until('the entry re-claimed', async () => {
+      reclaimed = await reader.readRecords('ticketing', 'worker-2', { claimIdleMs: 50 });
+      return reclaimed.length > 0;
+    });
     expect(reclaimed.map((e) => [e.id, e.reclaimed])).toEqual([[taken[0]!.id, true]]);
     await reader.ack('ticketing', [reclaimed[0]!.id]);
     expect((await admin.xpending(stream, 'ticketing'))[0]).toBe(0);
@@ -144,18 +153,20 @@ describe.sequential('call records in Redis', () => {
       () => net.close(),
     );
     const env = redisEnv(prefix, { RECORDS_WEBHOOK_URL: net.url, RECORDS_WEBHOOK_SECRET: SECRET });
-    const first = await sinkFrom(env, 100);
+    const firstClock = courierClock();
+    const first = await sinkFrom(env, 100, firstClock);
     for (const n of [1, 2, 3]) await first.write(recordOf(n));
-    await until('a few failed attempts', () => net.requests >= 6);
+    await drive(firstClock, 'a few failed attempts', () => net.requests >= 6);
     await first.close();
     expect(rx.received).toHaveLength(0);
 
     net.after = 'pass';
     net.plan = ['lose'];
-    const second = await sinkFrom(env);
+    const clock = courierClock();
+    const second = await sinkFrom(env, 300, clock);
     cleanup.push(() => second.close());
-    await until('the three records', () => rx.received.length === 3);
-    await until('an empty outbox', async () => (await second.outbox!.counts()).pending === 0);
+    await drive(clock, 'the three records', () => rx.received.length === 3);
+    await drive(clock, 'an empty outbox', async () => (await second.outbox!.counts()).pending === 0);
     expect(rx.received.map((m) => m.idempotencyKey).sort()).toEqual([
       'call-1:record',
       'call-2:record',
@@ -176,10 +187,11 @@ describe.sequential('call records in Redis', () => {
       RECORDS_WEBHOOK_SECRET: SECRET,
       RECORDS_MAX_ATTEMPTS: '3',
     });
-    const sink = await sinkFrom(env);
+    const clock = courierClock();
+    const sink = await sinkFrom(env, 300, clock);
     cleanup.push(() => sink.close());
     await sink.write(recordOf(9));
-    await until('the dead letter', async () => (await sink.outbox!.counts()).dead === 1);
+    await drive(clock, 'the dead letter', async () => (await sink.outbox!.counts()).dead === 1);
     expect(net.requests).toBe(3);
 
     const lines: string[] = [];
@@ -193,7 +205,7 @@ describe.sequential('call records in Redis', () => {
     // The engine is running (the sink above): the replay only puts the letter back; the engine delivers it.
     expect(await recordsCommand(['replay', '--id', 'webhook:call-9:record'], io, env)).toBe(0);
     expect(lines).toEqual(['1 dead letter back in the outbox']);
-    await until('the replayed record', () => rx.received.length === 1);
+    await drive(clock, 'the replayed record', () => rx.received.length === 1);
     expect(rx.received[0]!.idempotencyKey).toBe('call-9:record');
   });
 });
