@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashToken, newToken } from '../../src/admin/tokens.ts';
 import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
+import { freePort } from '../support/redis.ts';
 
 const root = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'hotline-secrets-'));
@@ -24,14 +24,6 @@ const withoutRedis = () => {
   const { REDIS_URL: _, ...env } = process.env;
   return env;
 };
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('what the service logs', () => {
   it('never carries a caller number, an API token, the records key or the webhook secret, even at debug level', async () => {
@@ -64,6 +56,7 @@ describe('what the service logs', () => {
         ARI_URL: sim.url,
         ARI_USER: 'hotline',
         ARI_PASSWORD: 'hotline',
+        ARI_APP: 'hotline',
         HOTLINE_ROSTER: join(dir, 'roster.yaml'),
         HOTLINE_TOKENS: join(dir, 'tokens.yaml'),
         HOTLINE_RECORDS: join(dir, 'records.jsonl'),
@@ -87,14 +80,19 @@ describe('what the service logs', () => {
     child.stderr!.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    const until = async (what: string, p: () => boolean, ms = 20_000) => {
+    // Every output, stdout and stderr, read to its end once the process has gone.
+    const closed = new Promise((r) => child!.once('close', r));
+    /** Waits for a condition; `ms` is a safety limit only; an engine that exits fails it at once. */
+    const until = async (what: string, p: () => boolean, ms = 60_000) => {
       const start = Date.now();
       while (!p()) {
+        if (child!.exitCode !== null)
+          throw new Error(`the engine exited waiting for ${what}\n${out.slice(-2000)}`);
         if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}\n${out.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 25));
       }
     };
-    await until('serving', () => out.includes('hotline is serving'));
+    await until('serving', () => out.includes('hotline is serving'), 90_000);
     const api = (path: string, token: string, init: RequestInit = {}) =>
       fetch(`http://127.0.0.1:${port}${path}`, {
         ...init,
@@ -111,14 +109,14 @@ describe('what the service logs', () => {
     const { channelId } = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: caller });
     // The agent talks for 1 s, the caller leaves the survey unanswered; the final record then goes
     // to the (unreachable) webhook and is retried: its delivery attempts are logged.
-    await until('the call ended', () => sim!.callOutcome(channelId)?.ended === true, 30_000);
-    await until('the final record sent to the webhook', () => out.includes(`${channelId}:record`), 10_000);
+    await until('the call ended', () => sim!.callOutcome(channelId)?.ended === true);
+    await until('the final record sent to the webhook', () => out.includes(`${channelId}:record`));
     expect((await api('/calls', admin)).status).toBe(403); // admins do not read live calls
     expect((await api('/rules', admin)).status).toBe(200);
     expect((await api('/rules', 'hl.ops.wrong-secret')).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 500));
+    await until('the refused request logged', () => out.includes('"statusCode":401'));
     child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await closed;
 
     expect(out).toMatch(/"level":20/); // debug lines were written
     for (const [what, value] of [
@@ -131,5 +129,5 @@ describe('what the service logs', () => {
     ] as const) {
       expect(out.includes(value), `${what} appears in the log`).toBe(false);
     }
-  }, 60_000);
+  }, 240_000);
 });
