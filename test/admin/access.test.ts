@@ -89,7 +89,7 @@ describe('access control over every route', () => {
       dialed: '12345',
       callerNumber: '13800138000',
     });
-    await a.rig.until('talking', () => a.rig.hotline.engine.call(channelId)?.stage === 'talking');
+    await a.rig.runUntil('talking', () => a.rig.hotline.engine.call(channelId)?.stage === 'talking');
     const other = await a.as('a1002', {
       method: 'POST',
       url: `/calls/${channelId}/transfers`,
@@ -101,6 +101,6 @@ describe('access control over every route', () => {
     expect(own.statusCode).toBe(200);
     expect(own.json()).toMatchObject({ id: channelId, caller: '138******00', topic: 'general' });
     a.rig.sim.hangup(channelId);
-    await a.rig.until('ended', () => a.rig.hotline.engine.call(channelId) === undefined);
+    await a.rig.runUntil('ended', () => a.rig.hotline.engine.call(channelId) === undefined);
   });
 });

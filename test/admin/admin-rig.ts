@@ -32,7 +32,11 @@ export const roster: RosterEntry[] = [
   { id: 'a1002', name: '李强', endpoint: 'PJSIP/agent1002', pools: ['general'], skills: { general: 5 } },
 ];
 
-/** The engine on the simulator, rules administration over a fresh version folder, the API with tokens. */
+/**
+ * The engine on the simulator, rules administration over a fresh version folder, the API with tokens.
+ * Time is the rig's stepped virtual time (drive it with `rig.runUntil` / `rig.advance`); `speed`
+ * selects the old real-time clock instead, for tests that cannot drive time (see engine-harness).
+ */
 export async function startAdminRig(
   options: {
     roster?: RosterEntry[];

@@ -23,7 +23,7 @@ async function twoAnsweredTwoAbandoned(rig: AdminRig['rig']) {
     (caller) => rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: caller }).channelId,
   );
   const stage = (id: string) => rig.hotline.engine.call(id)?.stage;
-  await rig.until('two talking, two waiting', () => {
+  await rig.runUntil('two talking, two waiting', () => {
     const stages = ids.map(stage);
     return (
       stages.filter((s) => s === 'talking').length === 2 && stages.filter((s) => s === 'queued').length === 2
@@ -43,7 +43,7 @@ describe('metrics and wallboard figures', () => {
     const { talking, waiting } = await twoAnsweredTwoAbandoned(rig);
     for (const id of waiting) rig.sim.hangup(id);
     for (const id of talking) rig.sim.hangup(id);
-    await rig.until('four records', () => rig.records.records.length === 4);
+    await rig.runUntil('four records', () => rig.records.records.length === 4);
     const dispositions = rig.records.records.map((r) => r.disposition).sort();
     expect(dispositions).toEqual(['abandoned-queue', 'abandoned-queue', 'answered', 'answered']);
 

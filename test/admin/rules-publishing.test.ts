@@ -24,7 +24,6 @@ describe('publishing rules', () => {
 
   it('publishes during 100 live calls without dropping any: they finish on their version, new calls use the new one', async () => {
     a = await startAdminRig({
-      speed: 20,
       promptMs: 1000,
       roster: Array.from({ length: 10 }, (_, i) => ({
         id: `a${2000 + i}`,
@@ -52,8 +51,10 @@ describe('publishing rules', () => {
         }).channelId,
       );
     }
-    await rig.until('100 live calls', () => rig.hotline.engine.liveCalls().length === 100);
-    await rig.until('some talking', () => rig.hotline.engine.liveCalls().some((c) => c.stage === 'talking'));
+    await rig.runUntil('100 live calls', () => rig.hotline.engine.liveCalls().length === 100);
+    await rig.runUntil('some talking', () =>
+      rig.hotline.engine.liveCalls().some((c) => c.stage === 'talking'),
+    );
     const before = (await a.as('admin', { method: 'GET', url: '/rules' })).json();
     const published = await a.as('admin', {
       method: 'POST',
@@ -71,11 +72,11 @@ describe('publishing rules', () => {
       dialed: '12345',
       callerNumber: '13900000000',
     }).channelId;
-    await rig.until('new call', () => rig.hotline.engine.call(after) !== undefined);
+    await rig.runUntil('new call', () => rig.hotline.engine.call(after) !== undefined);
     expect(rig.hotline.engine.call(after)!.line.name).toBe('12345热线（新版）');
     expect(rig.hotline.engine.liveCalls().filter((c) => ids.includes(c.id)).length).toBe(100);
     for (const id of [...ids, after]) rig.sim.hangup(id);
-    await rig.until('101 records', () => rig.records.records.length === 101, 15_000);
+    await rig.runUntil('101 records', () => rig.records.records.length === 101);
     const byId = new Map(rig.records.records.map((r) => [r.callId, r]));
     for (const id of ids) {
       const r = byId.get(id)!;
@@ -86,7 +87,7 @@ describe('publishing rules', () => {
     expect(byId.get(after)!.line.name).toBe('12345热线（新版）');
     expect(rig.hotline.engine.stats.recordFailures).toBe(0);
     expect(rig.hotline.engine.liveCalls()).toEqual([]);
-    await rig.until(
+    await rig.runUntil(
       'nothing left',
       () => rig.sim.stats().liveChannels === 0 && rig.sim.stats().liveBridges === 0,
     );

@@ -42,7 +42,7 @@ describe('the calls API', () => {
       dialed: '12345',
       callerNumber: '13800138000',
     });
-    await rig.until('talking', () => rig.hotline.engine.call(channelId)?.stage === 'talking');
+    await rig.runUntil('talking', () => rig.hotline.engine.call(channelId)?.stage === 'talking');
     const bad = await api.inject({
       headers,
       method: 'POST',
@@ -127,23 +127,29 @@ describe('the calls API', () => {
     await api.listen({ host: '127.0.0.1', port: 0 });
     const port = (api.server.address() as { port: number }).port;
     const received: string[] = [];
+    let subscribed: () => void = () => undefined;
+    const connected = new Promise<void>((r) => {
+      subscribed = r;
+    });
     const req = request({ host: '127.0.0.1', port, path: '/agents/a1001/events', headers }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
+        // The stream's first line comes once the server listens for the agent's events.
+        if (chunk.includes(': connected')) subscribed();
         for (const m of chunk.matchAll(/^event: (.+)$/gm)) received.push(m[1]!);
       });
     });
     req.end();
-    await new Promise((r) => setTimeout(r, 100));
+    await connected;
     const { channelId } = rig.sim.injectCall({
       app: 'hotline',
       dialed: '12345',
       callerNumber: '13800138000',
     });
-    await rig.until('talking', () => rig.hotline.engine.call(channelId)?.stage === 'talking');
+    await rig.runUntil('talking', () => rig.hotline.engine.call(channelId)?.stage === 'talking');
     rig.hotline.engine.request(channelId, { kind: 'transfer', target: 'subcenter:tax', mode: 'blind' });
-    await rig.until('transferred', () => rig.hotline.engine.call(channelId)?.stage === 'transferred');
-    await rig.until('events', () => received.includes('transfer-dialing'));
+    await rig.runUntil('transferred', () => rig.hotline.engine.call(channelId)?.stage === 'transferred');
+    await rig.runUntil('events', () => received.includes('transfer-dialing'));
     expect(received.slice(0, 3)).toEqual(['offered', 'connected', 'transfer-dialing']);
     req.destroy();
     rig.sim.hangup(channelId);

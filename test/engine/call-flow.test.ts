@@ -19,7 +19,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
       dialed: '12345',
       callerNumber: '13800138000',
     });
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     const record = rig.records.records[0]!;
     expect(record).toMatchObject({
       callId: channelId,
@@ -31,7 +31,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
     });
     expect(record.prompts).toContain('welcome-12345');
     expect(record.talkSeconds).toBeGreaterThanOrEqual(15);
-    await rig.until('no live channels or bridges', () => noLeaks(rig!));
+    await rig.runUntil('no live channels or bridges', () => noLeaks(rig!));
     const agent = await rig.hotline.store.getAgent('a1001');
     expect(['wrap-up', 'ready']).toContain(agent?.status.state);
   });
@@ -44,9 +44,9 @@ describe('a call through the engine, the real ari-client and the simulator', () 
       callerNumber: '13900000001',
       script: [{ wait: 10_000 }, { hangup: true }],
     });
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]).toMatchObject({ disposition: 'abandoned-queue' });
-    await rig.until('no live channels or bridges', () => noLeaks(rig!));
+    await rig.runUntil('no live channels or bridges', () => noLeaks(rig!));
   });
 
   it('offers the call to a second agent when the first does not answer (RONA)', async () => {
@@ -57,7 +57,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
     ]);
     // a1001 became ready first, so longest-idle picks it first.
     rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13900000002' });
-    await rig.until('the record', () => rig!.records.records.length === 1, 15_000);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     const record = rig.records.records[0]!;
     expect(record.agentId).toBe('a1002');
     expect(record.offers).toEqual([{ agentId: 'a1001', outcome: 'rona' }]);
@@ -74,7 +74,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
     };
     rig = await startRig({ roster: [general('a1001')], at: '2021-06-15T10:00:00+08:00' });
     rig.sim.injectCall(caller);
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]).toMatchObject({
       phase: { kind: 'transition' },
       prompts: ['transition-whole-merge'],
@@ -83,7 +83,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
 
     rig = await startRig({ roster: [general('a1001')], at: '2021-05-15T10:00:00+08:00' });
     rig.sim.injectCall(caller);
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]).toMatchObject({ phase: { kind: 'before-merge' }, prompts: [] });
   });
 
@@ -91,7 +91,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
     rig = await startRig({ roster: [general('a1001')], at: '2022-03-01T10:00:00+08:00' });
     await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', hangupAfterMs: 3000 }]);
     rig.sim.injectCall({ app: 'hotline', dialed: '12396', callerNumber: '13900000004' });
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     const r = rig.records.records[0]!;
     expect(r.phase.kind).toBe('deregistered');
     expect(r.prompts.slice(0, 2)).toEqual(['deregistered-notice', 'welcome-12345']);

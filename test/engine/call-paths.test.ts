@@ -25,11 +25,11 @@ describe('call paths through menus, queues and failures', () => {
       callerNumber: '13900000010',
       script: [{ wait: 2500 }, { dtmf: '1' }],
     });
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     const r = rig.records.records[0]!;
     expect(r.ivrPath).toEqual([{ menu: 'level', keys: '1', outcome: '长春市事项' }]);
     expect(r).toMatchObject({ disposition: 'answered', agentId: 'cc01', queue: { id: 'changchun' } });
-    await rig.until('no leaks', () => noLeaks(rig!));
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
   });
 
   it('applies the default action after three invalid keys', async () => {
@@ -49,7 +49,7 @@ describe('call paths through menus, queues and failures', () => {
         { hangup: true },
       ],
     });
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     const r = rig.records.records[0]!;
     expect(r.ivrPath.map((p) => p.outcome)).toEqual(['invalid', 'invalid', 'invalid']);
     expect(r.queue).toMatchObject({ id: 'changchun' });
@@ -64,9 +64,9 @@ describe('call paths through menus, queues and failures', () => {
       callerNumber: '13900000012',
       script: [{ wait: 1500 }, { hangup: true }],
     });
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]!.disposition).toBe('abandoned-ivr');
-    await rig.until('no leaks', () => noLeaks(rig!));
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
   });
 
   it('hangs up the ringing agent and frees them when the caller hangs up during the ring', async () => {
@@ -78,22 +78,22 @@ describe('call paths through menus, queues and failures', () => {
       callerNumber: '13900000013',
       script: [{ wait: 4000 }, { hangup: true }],
     });
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]!.disposition).toBe('abandoned-ringing');
-    await rig.until('no leaks', () => noLeaks(rig!));
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
     const a = await rig.hotline.store.getAgent('a1001');
     expect(a?.status.state).toBe('ready');
   });
 
   it('turns a call into a ticket when no agent is logged in and the longest wait passes', async () => {
-    rig = await startRig({ speed: 200 });
+    rig = await startRig({});
     rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13900000014' });
-    await rig.until('the record', () => rig!.records.records.length === 1, 10_000);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     const r = rig.records.records[0]!;
     expect(r).toMatchObject({ disposition: 'ticketed', ticketReason: 'max-wait' });
     expect(r.prompts.at(-1)).toBe('ticket-created');
     expect(r.waitSeconds).toBeGreaterThanOrEqual(299);
-    await rig.until('no leaks', () => noLeaks(rig!));
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
   });
 
   it('keeps a talking call through a WebSocket outage and ends it cleanly afterwards', async () => {
@@ -104,15 +104,14 @@ describe('call paths through menus, queues and failures', () => {
       dialed: '12345',
       callerNumber: '13900000015',
     });
-    await rig.until('talking', () => rig!.hotline.engine.liveCalls().some((c) => c.stage === 'talking'));
+    await rig.runUntil('talking', () => rig!.hotline.engine.liveCalls().some((c) => c.stage === 'talking'));
     rig.sim.dropWebSockets('hotline');
-    await new Promise((r) => setTimeout(r, 300));
-    await rig.until('reconnected', () => rig!.hotline.telephony.reconnects === 1, 10_000);
+    await rig.runUntil('reconnected', () => rig!.hotline.telephony.reconnects === 1);
     expect(rig.hotline.engine.liveCalls()[0]?.stage).toBe('talking');
     rig.sim.hangup(channelId);
-    await rig.until('the record', () => rig!.records.records.length === 1);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]).toMatchObject({ disposition: 'answered', agentId: 'a1001' });
-    await rig.until('no leaks', () => noLeaks(rig!));
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
   });
 
   it('ends a call whose caller hung up while the event connection was down', async () => {
@@ -122,13 +121,13 @@ describe('call paths through menus, queues and failures', () => {
       dialed: '12345',
       callerNumber: '13900000016',
     });
-    await rig.until('queued', () => rig!.hotline.engine.liveCalls().some((c) => c.stage === 'queued'));
+    await rig.runUntil('queued', () => rig!.hotline.engine.liveCalls().some((c) => c.stage === 'queued'));
     rig.sim.refuseWebSockets(400);
     rig.sim.dropWebSockets('hotline');
     rig.sim.hangup(channelId);
-    await rig.until('the record', () => rig!.records.records.length === 1, 10_000);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]!.disposition).toBe('abandoned-queue');
-    await rig.until('no leaks', () => noLeaks(rig!));
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
   });
 
   it('picks up a call that arrived while the event connection was down', async () => {
@@ -136,16 +135,16 @@ describe('call paths through menus, queues and failures', () => {
     await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', hangupAfterMs: 2000 }]);
     rig.sim.refuseWebSockets(400);
     rig.sim.dropWebSockets('hotline');
-    await new Promise((r) => setTimeout(r, 50));
+    await rig.runUntil('the engine to see the outage', () => !rig!.hotline.telephony.connected);
     // While the app is down a Stasis() call falls back to the dialplan; one already in Stasis stays.
     const fellBack = rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13900000017' });
     expect(fellBack.fallback).toBe(true);
-    await rig.until('reconnected', () => rig!.hotline.telephony.reconnects === 1, 10_000);
+    await rig.runUntil('reconnected', () => rig!.hotline.telephony.reconnects === 1);
   });
 
   it('serves 200 simultaneous calls and leaves no channel or bridge behind', async () => {
     const roster = Array.from({ length: 40 }, (_, i) => agent(`a${2000 + i}`, 'general'));
-    rig = await startRig({ roster, speed: 50, promptMs: 1000 });
+    rig = await startRig({ roster, promptMs: 1000 });
     await readyAgents(
       rig,
       roster.map((a, i) => ({
@@ -162,10 +161,10 @@ describe('call paths through menus, queues and failures', () => {
         callerNumber: `1390000${String(i).padStart(4, '0')}`,
       });
     }
-    await rig.until('200 records', () => rig!.records.records.length === 200, 30_000);
+    await rig.runUntil('200 records', () => rig!.records.records.length === 200);
     const answered = rig.records.records.filter((r) => r.disposition === 'answered').length;
     expect(answered).toBe(200);
-    await rig.until('no leaks', () => noLeaks(rig!), 10_000);
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
     expect(rig.hotline.engine.liveCalls()).toHaveLength(0);
   }, 60_000);
 });
@@ -190,7 +189,7 @@ describe('publishing another plan', () => {
       const ended: CallState[] = [];
       rig.hotline.engine.onEnded((st) => ended.push(st));
       const first = rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13900000020' });
-      await rig.until('talking', () => rig!.hotline.engine.call(first.channelId)?.stage === 'talking');
+      await rig.runUntil('talking', () => rig!.hotline.engine.call(first.channelId)?.stage === 'talking');
       await rig.hotline.setPlan(next);
       const second = rig.sim.injectCall({
         app: 'hotline',
@@ -198,7 +197,7 @@ describe('publishing another plan', () => {
         callerNumber: '13900000021',
         script: [{ wait: 6000 }, { hangup: true }],
       });
-      await rig.until('both ended', () => ended.length === 2, 15_000);
+      await rig.runUntil('both ended', () => ended.length === 2);
       const a = ended.find((x) => x.id === first.channelId)!;
       const b = ended.find((x) => x.id === second.channelId)!;
       expect(a.prompts[0]).toBe('welcome-12345');
@@ -224,19 +223,19 @@ describe('softphone availability', () => {
       online: false,
     });
     const store = rig.hotline.store;
-    let a = await store.getAgent('a1001');
-    for (let i = 0; i < 100 && a?.status.deviceAvailable !== false; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      a = await store.getAgent('a1001');
-    }
+    await rig.runUntil(
+      'the softphone offline',
+      async () => (await store.getAgent('a1001'))?.status.deviceAvailable === false,
+    );
+    const a = await store.getAgent('a1001');
     expect(a?.status.deviceAvailable).toBe(false);
     const { channelId } = rig.sim.injectCall({
       app: 'hotline',
       dialed: '12345',
       callerNumber: '13900000030',
     });
-    await rig.until('queued', () => rig!.hotline.engine.call(channelId)?.stage === 'queued');
-    await new Promise((r) => setTimeout(r, 300));
+    await rig.runUntil('queued', () => rig!.hotline.engine.call(channelId)?.stage === 'queued');
+    await rig.advance(6000);
     expect(rig.hotline.engine.call(channelId)?.stage).toBe('queued');
     rig.sim.setEndpoint('PJSIP/agent1001', {
       behaviour: 'answer',
@@ -244,11 +243,11 @@ describe('softphone availability', () => {
       hangupAfterMs: 2000,
       online: true,
     });
-    await rig.until(
+    await rig.runUntil(
       'talking once the softphone is back',
       () => rig!.hotline.engine.call(channelId)?.stage === 'talking',
     );
     rig.sim.hangup(channelId);
-    await rig.until('no leaks', () => noLeaks(rig!));
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
   });
 });

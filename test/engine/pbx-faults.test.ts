@@ -57,7 +57,7 @@ describe('the PBX refusing requests', () => {
       script: [{ hangup: true }],
       startOn: 'enter',
     });
-    await rig.until('four records', () => rig!.records.records.length === 4, 20_000);
+    await rig.runUntil('four records', () => rig!.records.records.length === 4);
     expect(rig.records.records.find((r) => r.callId === d.channelId)?.disposition).toBe('abandoned-ivr');
     expect(notFound).toContain(`POST /channels/${d.channelId}/answer`);
     for (const r of rig.records.records.filter((r) => r.callId !== d.channelId))
@@ -71,7 +71,7 @@ describe('the PBX refusing requests', () => {
     expect(rig.records.records.map((r) => r.callId).sort()).toEqual(
       [a.channelId, b.channelId, c.channelId, d.channelId].sort(),
     );
-    await rig.until(
+    await rig.runUntil(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );

@@ -23,11 +23,11 @@ describe('the engine with the Redis ACD store', () => {
     );
     for (let i = 0; i < 6; i++)
       rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: `1390000${1000 + i}` });
-    await rig.until('6 records', () => rig!.records.records.length === 6, 20_000);
+    await rig.runUntil('6 records', () => rig!.records.records.length === 6);
     const agents = new Set(rig.records.records.map((r) => r.agentId));
     expect(rig.records.records.every((r) => r.disposition === 'answered')).toBe(true);
     expect(agents.size).toBe(3);
-    await rig.until(
+    await rig.runUntil(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Hotline, startHotline } from '../../src/app.ts';
 import type { CallState } from '../../src/calls/types.ts';
-import { ScaledClock } from '../../src/clock.ts';
+import { SteppedClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
-import { MemoryRecords, plans } from '../support/engine-harness.ts';
+import { MemoryRecords, plans, VirtualTime } from '../support/engine-harness.ts';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -19,16 +19,8 @@ afterEach(async () => {
   await sim?.stop();
 });
 
-const until = async (what: string, p: () => boolean | Promise<boolean>, ms = 10_000) => {
-  const start = Date.now();
-  while (!(await p())) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
 /** Starts an engine on the test's simulator; a second one with the same id is the restarted engine. */
-function engineStarter(clock: ScaledClock, prefix: string, engineId: string) {
+function engineStarter(clock: SteppedClock, prefix: string, engineId: string) {
   return async (records: MemoryRecords): Promise<Hotline> => {
     const h = await startHotline({
       plan: plans.sichuan(),
@@ -49,8 +41,10 @@ function engineStarter(clock: ScaledClock, prefix: string, engineId: string) {
 
 describe('an engine restarted after a crash (sessions kept in Redis)', () => {
   it('picks its calls up again: a bridged call stays up and ends with its record, a queued call gets an agent', async () => {
-    const clock = new ScaledClock(20);
+    const clock = new SteppedClock(Date.now());
     sim = await startAriSimulator({ clock, logger, defaultPlaybackMs: 2000 });
+    const time = new VirtualTime(clock, { sim, engines: () => engines });
+    const until = time.runUntil.bind(time);
     const start = engineStarter(clock, `hotline-restart-${process.pid}-${Date.now()}`, 'engine-one');
     const first = await start(new MemoryRecords());
     sim.setEndpoint('PJSIP/a1001', { behaviour: 'answer', answerAfterMs: 300, online: true });
@@ -59,7 +53,7 @@ describe('an engine restarted after a crash (sessions kept in Redis)', () => {
     await until('talking', () => first.engine.call(talking.channelId)?.stage === 'talking');
     const waiting = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138011' });
     await until('queued', () => first.engine.call(waiting.channelId)?.stage === 'queued');
-    await new Promise((r) => setTimeout(r, 100)); // the sessions' last writes
+    await time.settle("the sessions' last writes");
 
     // The crash: the engine goes away without hanging anything up (close() touches no call).
     engines.splice(engines.indexOf(first), 1);
@@ -95,13 +89,15 @@ describe('an engine restarted after a crash (sessions kept in Redis)', () => {
   }, 30_000);
 
   it('ends with its record a call whose caller hung up while the engine was down', async () => {
-    const clock = new ScaledClock(20);
+    const clock = new SteppedClock(Date.now());
     sim = await startAriSimulator({ clock, logger, defaultPlaybackMs: 2000 });
+    const time = new VirtualTime(clock, { sim, engines: () => engines });
+    const until = time.runUntil.bind(time);
     const start = engineStarter(clock, `hotline-restart-${process.pid}-${Date.now()}-b`, 'engine-two');
     const first = await start(new MemoryRecords());
     const call = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138012' });
     await until('queued', () => first.engine.call(call.channelId)?.stage === 'queued');
-    await new Promise((r) => setTimeout(r, 100));
+    await time.settle("the sessions' last writes");
     engines.splice(engines.indexOf(first), 1);
     await first.close();
     sim.hangup(call.channelId);

@@ -35,7 +35,7 @@ async function talking(
   rig.hotline.engine.onEnded((s) => ended.push(s));
   rig.hotline.engine.onAgentEvent((e) => events.push(e));
   const { channelId } = rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
-  await rig.until('talking', () => rig!.hotline.engine.call(channelId)?.stage === 'talking');
+  await rig.runUntil('talking', () => rig!.hotline.engine.call(channelId)?.stage === 'talking');
   return { rig, callId: channelId, ended, events };
 }
 
@@ -52,16 +52,16 @@ describe('agent transfers', () => {
         mode: 'three-way',
       }),
     ).toMatchObject({ ok: true });
-    await t.rig.until('target joined', () => state(t).transfers?.[0]?.result === 'connected');
-    await t.rig.until('three parties in one bridge', () =>
+    await t.rig.runUntil('target joined', () => state(t).transfers?.[0]?.result === 'connected');
+    await t.rig.runUntil('three parties in one bridge', () =>
       t.rig.sim.bridges().some((b) => b.channels.length === 3),
     );
     expect(t.rig.hotline.engine.request(t.callId, { kind: 'agent-leave' })).toEqual({ ok: true });
-    await t.rig.until('transferred', () => stage(t) === 'transferred');
+    await t.rig.runUntil('transferred', () => stage(t) === 'transferred');
     const agent = await t.rig.hotline.store.getAgent('a1001');
     expect(['wrap-up', 'ready']).toContain(agent?.status.state);
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('ended', () => t.ended.length === 1);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
     expect(t.ended[0]!.disposition).toBe('transferred');
     expect(t.ended[0]!.transfers).toMatchObject([
       { mode: 'three-way', target: { kind: 'subcenter', id: 'tax' }, result: 'completed' },
@@ -69,50 +69,50 @@ describe('agent transfers', () => {
     expect(t.events.map((e) => e.event)).toEqual(
       expect.arrayContaining(['offered', 'connected', 'transfer-dialing', 'transfer-connected']),
     );
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
   it('consult, then complete: the caller holds with music, then joins the target', async () => {
     const t = await talking();
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'consult' });
-    await t.rig.until('consulting', () => state(t).transfers?.[0]?.result === 'connected');
-    await t.rig.until(
+    await t.rig.runUntil('consulting', () => state(t).transfers?.[0]?.result === 'connected');
+    await t.rig.runUntil(
       'caller and consult bridges',
       () => t.rig.sim.bridges().filter((b) => b.channels.length > 0).length === 2,
     );
     expect(t.rig.hotline.engine.request(t.callId, { kind: 'transfer-complete' })).toMatchObject({ ok: true });
-    await t.rig.until('transferred', () => stage(t) === 'transferred');
-    await t.rig.until('one bridge left', () => t.rig.sim.bridges().length === 1);
+    await t.rig.runUntil('transferred', () => stage(t) === 'transferred');
+    await t.rig.runUntil('one bridge left', () => t.rig.sim.bridges().length === 1);
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('ended', () => t.ended.length === 1);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
     expect(t.ended[0]!.transfers?.[0]).toMatchObject({ mode: 'consult', result: 'completed' });
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
   it('consult, then cancel: the target is hung up and the agent is back with the caller', async () => {
     const t = await talking();
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'consult' });
-    await t.rig.until('consulting', () => state(t).transfers?.[0]?.result === 'connected');
+    await t.rig.runUntil('consulting', () => state(t).transfers?.[0]?.result === 'connected');
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer-cancel' });
-    await t.rig.until(
+    await t.rig.runUntil(
       'back together',
       () => t.rig.sim.bridges().length === 1 && t.rig.sim.bridges()[0]!.channels.length === 2,
     );
     expect(stage(t)).toBe('talking');
     expect(state(t).transfers?.[0]?.result).toBe('cancelled');
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
   it('blind: the agent is freed at once and the caller is connected when the target answers', async () => {
     const t = await talking();
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'blind' });
-    await t.rig.until('transferred', () => stage(t) === 'transferred');
+    await t.rig.runUntil('transferred', () => stage(t) === 'transferred');
     expect(state(t).agent).toBeUndefined();
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('ended', () => t.ended.length === 1);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
     expect(t.ended[0]!.transfers?.[0]).toMatchObject({ mode: 'blind', result: 'completed' });
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
   it.each([
@@ -128,7 +128,7 @@ describe('agent transfers', () => {
         target: 'subcenter:tax',
         mode: 'three-way',
       });
-      await t.rig.until('failed', () => t.events.some((e) => e.event === 'transfer-failed'), 15_000);
+      await t.rig.runUntil('failed', () => t.events.some((e) => e.event === 'transfer-failed'));
       expect(stage(t)).toBe('talking');
       expect(state(t).transfers?.[0]?.result).toBe(result);
       expect(t.events.find((e) => e.event === 'transfer-failed')?.detail.result).toBe(result);
@@ -141,9 +141,9 @@ describe('agent transfers', () => {
         }),
       ).toMatchObject({ ok: true });
       t.rig.sim.hangup(t.callId);
-      await t.rig.until('ended', () => t.ended.length === 1);
+      await t.rig.runUntil('ended', () => t.ended.length === 1);
       expect(t.ended[0]!.transfers?.map((x) => x.mode)).toEqual(['three-way', 'ticket']);
-      await t.rig.until('no leaks', () => noLeaks(t.rig));
+      await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
     },
     30_000,
   );
@@ -151,49 +151,48 @@ describe('agent transfers', () => {
   it('returns to agent and caller when the target hangs up early', async () => {
     const t = await talking({ behaviour: 'answer', answerAfterMs: 1000, hangupAfterMs: 2000, online: true });
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'three-way' });
-    await t.rig.until('target left', () => t.events.some((e) => e.event === 'target-left'));
+    await t.rig.runUntil('target left', () => t.events.some((e) => e.event === 'target-left'));
     expect(stage(t)).toBe('talking');
     expect(state(t).transfers?.[0]?.result).toBe('target-left');
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
   it('hangs up target and agent when the caller hangs up during a consult', async () => {
     const t = await talking();
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'consult' });
-    await t.rig.until('consulting', () => state(t).transfers?.[0]?.result === 'connected');
+    await t.rig.runUntil('consulting', () => state(t).transfers?.[0]?.result === 'connected');
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('ended', () => t.ended.length === 1);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
     expect(t.ended[0]!.transfers?.[0]?.result).toBe('completed');
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
   it('keeps the caller for the target when the agent hangs up before the target answers', async () => {
     const t = await talking({ behaviour: 'answer', answerAfterMs: 4000, online: true });
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'three-way' });
-    await new Promise((r) => setTimeout(r, 50));
+    await t.rig.runUntil('dialing the target', () => state(t).transfers?.[0]?.result === 'dialing');
     t.rig.sim.hangup(state(t).agent!.channelId);
-    await t.rig.until('dialing', () => stage(t) === 'dialing');
-    await t.rig.until('transferred', () => stage(t) === 'transferred');
+    await t.rig.runUntil('dialing', () => stage(t) === 'dialing');
+    await t.rig.runUntil('transferred', () => stage(t) === 'transferred');
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
   it('returns the caller to the queue when the agent has left and the target never answers', async () => {
     const t = await talking({ behaviour: 'no-answer', online: true });
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'blind' });
     // Back in the queue first in line; the freed agent may already be ringing or talking again.
-    await t.rig.until(
+    await t.rig.runUntil(
       'back in the queue after the apology',
       () => state(t).transfers?.[0]?.result === 'no-answer' && stage(t) !== 'ivr' && stage(t) !== 'dialing',
-      15_000,
     );
     expect(['queued', 'ringing', 'talking']).toContain(stage(t));
     expect(state(t).queue).toMatchObject({ kind: 'pool', id: 'general', priority: 9 });
     expect(state(t).prompts).toContain('transfer-failed');
     expect(state(t).transfers?.[0]?.result).toBe('no-answer');
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   }, 30_000);
 
   it('queues the call with top priority at an expert seat', async () => {
@@ -201,18 +200,18 @@ describe('agent transfers', () => {
       { id: 'e2001', name: 'e2001', expertSeats: ['legal'], skills: { legal: 9 } },
     ]);
     t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'expert:legal', mode: 'blind' });
-    await t.rig.until('queued at the expert seat', () => state(t).queue?.kind === 'expert');
+    await t.rig.runUntil('queued at the expert seat', () => state(t).queue?.kind === 'expert');
     expect(state(t).queue).toMatchObject({ id: 'legal', priority: 9 });
     await readyAgents(t.rig, [{ id: 'e2001', endpoint: 'PJSIP/e2001', answerAfterMs: 300 }]);
-    await t.rig.until('talking to the expert', () => state(t).agent?.agentId === 'e2001');
+    await t.rig.runUntil('talking to the expert', () => state(t).agent?.agentId === 'e2001');
     t.rig.sim.hangup(t.callId);
-    await t.rig.until('ended', () => t.ended.length === 1);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
     expect(t.ended[0]!.transfers?.[0]).toMatchObject({
       mode: 'blind',
       target: { kind: 'expert', id: 'legal' },
       result: 'queued',
     });
-    await t.rig.until('no leaks', () => noLeaks(t.rig));
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
   it('refuses a transfer to a target the plan does not have, and one with no agent on the call', async () => {
@@ -240,16 +239,15 @@ describe('emergency linkage from the IVR', () => {
       callerNumber: '13800138001',
       script: [{ wait: 3500 }, { dtmf: '0' }, { wait: 1500 }, { dtmf: '2' }],
     });
-    await rig.until(
+    await rig.runUntil(
       'transferred',
       () => rig!.hotline.engine.call(channelId)?.stage === 'transferred',
-      15_000,
     );
     rig.sim.hangup(channelId);
-    await rig.until('ended', () => ended.length === 1);
+    await rig.runUntil('ended', () => ended.length === 1);
     expect(ended[0]!.transfers).toMatchObject([
       { mode: 'ivr', target: { kind: 'emergency', id: 'fire' }, result: 'connected' },
     ]);
-    await rig.until('no leaks', () => noLeaks(rig!));
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
   });
 });

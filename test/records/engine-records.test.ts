@@ -21,7 +21,7 @@ describe('records of calls run by the engine', () => {
       callerNumber: '13900000001',
       script: [{ wait: 500 }, { hangup: true }],
     });
-    await rig.until('two records', () => rig!.records.records.length === 2, 15_000);
+    await rig.runUntil('two records', () => rig!.records.records.length === 2);
     const parsed = rig.records.records.map((r) => CallRecord.parse(JSON.parse(JSON.stringify(r))));
     expect(parsed.map((r) => r.disposition).sort()).toEqual(['abandoned-ivr', 'answered']);
     const answered = parsed.find((r) => r.disposition === 'answered')!;

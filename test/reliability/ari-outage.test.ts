@@ -15,7 +15,7 @@ const dialplan = { ...STASIS_RETRY };
 describe('a 1 s ARI WebSocket outage with calls at every stage', () => {
   it('keeps every call, and a call that arrives during the outage is served when it returns', async () => {
     const heapBefore = heapMiB();
-    const r = await startRig({ roster: [agent('b1'), agent('b2'), agent('b3')], speed: 1, promptMs: 2000 });
+    const r = await startRig({ roster: [agent('b1'), agent('b2'), agent('b3')], promptMs: 2000 });
     rig = r;
     const engine = r.hotline.engine;
     const stage = (id: string) => engine.call(id)?.stage;
@@ -28,43 +28,45 @@ describe('a 1 s ARI WebSocket outage with calls at every stage', () => {
         .channelId;
 
     const talking = call(1);
-    await r.until('talking', () => stage(talking) === 'talking', 10_000);
+    await r.runUntil('talking', () => stage(talking) === 'talking', { maxVirtualMs: 10_000 });
     const transferring = call(2);
-    await r.until('second talking', () => stage(transferring) === 'talking', 10_000);
+    await r.runUntil('second talking', () => stage(transferring) === 'talking', { maxVirtualMs: 10_000 });
     await readyAgents(r, [{ id: 'b3', endpoint: 'PJSIP/b3', answerAfterMs: 3000 }]);
     const ringing = call(3);
-    await r.until('ringing', () => stage(ringing) === 'ringing', 10_000);
+    await r.runUntil('ringing', () => stage(ringing) === 'ringing', { maxVirtualMs: 10_000 });
     const queued = call(4);
-    await r.until('queued', () => stage(queued) === 'queued', 10_000);
+    await r.runUntil('queued', () => stage(queued) === 'queued', { maxVirtualMs: 10_000 });
     const inIvr = call(5);
-    await r.until('in the IVR', () => stage(inIvr) === 'ivr', 5_000);
+    await r.runUntil('in the IVR', () => stage(inIvr) === 'ivr', { maxVirtualMs: 5_000 });
 
     // The sub-center is dialed just before the outage and answers 2.5 s later, after it.
     r.sim.setEndpoint('PJSIP/12366@sc-tax', { behaviour: 'answer', answerAfterMs: 2500, online: true });
     engine.request(transferring, { kind: 'transfer', target: 'subcenter:tax', mode: 'three-way' });
-    await r.until(
+    await r.runUntil(
       'dialing the sub-center',
       () => engine.call(transferring)?.transfers?.[0]?.result === 'dialing',
     );
     r.sim.refuseWebSockets(1_000);
     r.sim.dropWebSockets('hotline');
-    await r.until('the engine to see the outage', () => !r.hotline.telephony.connected, 2_000);
+    await r.runUntil('the engine to see the outage', () => !r.hotline.telephony.connected, {
+      maxVirtualMs: 2_000,
+    });
     const during = call(6);
     expect(engine.call(during)).toBeUndefined();
-    await r.until('reconnected', () => r.hotline.telephony.reconnects === 1, 10_000);
-    await r.until(
-      'the call from the outage',
-      () => stage(during) !== undefined,
-      2 * STASIS_RETRY.waitMs + 1000,
-    );
+    await r.runUntil('reconnected', () => r.hotline.telephony.reconnects === 1, { maxVirtualMs: 10_000 });
+    await r.runUntil('the call from the outage', () => stage(during) !== undefined, {
+      maxVirtualMs: 2 * STASIS_RETRY.waitMs + 1000,
+    });
     expect(r.sim.stats().callsFallback).toBe(0);
 
-    await r.until('caught up', () => stage(ringing) === 'talking' && stage(during) === 'queued', 20_000);
+    await r.runUntil('caught up', () => stage(ringing) === 'talking' && stage(during) === 'queued', {
+      maxVirtualMs: 20_000,
+    });
     expect(stage(talking)).toBe('talking');
     expect(engine.call(talking)?.agent?.agentId).toBe('b1');
     expect(engine.call(ringing)?.agent?.agentId).toBe('b3');
     // The transfer under way across the outage completes: caller, agent and sub-center talk.
-    await r.until(
+    await r.runUntil(
       'the sub-center on the call',
       () => engine.call(transferring)?.transfers?.[0]?.result === 'connected',
     );
@@ -76,10 +78,12 @@ describe('a 1 s ARI WebSocket outage with calls at every stage', () => {
     engine.onEnded((s) => ended.push(s));
     const calls = [talking, transferring, ringing, queued, inIvr, during];
     for (const id of calls) r.sim.hangup(id);
-    await r.until('six records', () => r.records.records.length === calls.length, 10_000);
+    await r.runUntil('six records', () => r.records.records.length === calls.length, {
+      maxVirtualMs: 10_000,
+    });
     expect(new Set(r.records.records.map((x) => x.callId))).toEqual(new Set(calls));
     expect(ended.filter((s) => s.disposition === 'abandoned-queue')).toHaveLength(3);
-    await r.until('no leaks', () => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0);
+    await r.runUntil('no leaks', () => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0);
     await r.close();
     rig = undefined;
     reportScenario({
@@ -102,7 +106,7 @@ const agent = (id: string) => ({ id, name: id, pools: ['general'], skills: { gen
 describe('a 30 s ARI WebSocket outage with calls at every stage', () => {
   it('keeps every call: what happened meanwhile is caught up, lost legs are retried, all end with records', async () => {
     const heapBefore = heapMiB();
-    rig = await startRig({ roster: [agent('a1'), agent('a2'), agent('a3')], speed: 1, promptMs: 2000 });
+    rig = await startRig({ roster: [agent('a1'), agent('a2'), agent('a3')], promptMs: 2000 });
     const engine = rig.hotline.engine;
     const stage = (id: string) => engine.call(id)?.stage;
     await readyAgents(rig, [
@@ -113,23 +117,23 @@ describe('a 30 s ARI WebSocket outage with calls at every stage', () => {
       rig!.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: `1390000005${n}` }).channelId;
 
     const talking = call(1);
-    await rig.until('talking', () => stage(talking) === 'talking', 10_000);
+    await rig.runUntil('talking', () => stage(talking) === 'talking', { maxVirtualMs: 10_000 });
     const transferring = call(2);
-    await rig.until('second talking', () => stage(transferring) === 'talking', 10_000);
+    await rig.runUntil('second talking', () => stage(transferring) === 'talking', { maxVirtualMs: 10_000 });
     rig.sim.setEndpoint('PJSIP/12366@sc-tax', { behaviour: 'answer', answerAfterMs: 8000, online: true });
     engine.request(transferring, { kind: 'transfer', target: 'subcenter:tax', mode: 'three-way' });
     // a3's phone answers 6 s after it starts ringing: during the outage.
     await readyAgents(rig, [{ id: 'a3', endpoint: 'PJSIP/a3', answerAfterMs: 6000 }]);
     const ringing = call(3);
-    await rig.until('ringing', () => stage(ringing) === 'ringing', 10_000);
+    await rig.runUntil('ringing', () => stage(ringing) === 'ringing', { maxVirtualMs: 10_000 });
     const queued = call(4);
-    await rig.until('queued', () => stage(queued) === 'queued', 10_000);
+    await rig.runUntil('queued', () => stage(queued) === 'queued', { maxVirtualMs: 10_000 });
     const inIvr = call(5);
-    await rig.until('in the IVR', () => stage(inIvr) === 'ivr', 5_000);
+    await rig.runUntil('in the IVR', () => stage(inIvr) === 'ivr', { maxVirtualMs: 5_000 });
 
     rig.sim.refuseWebSockets(30_000);
     rig.sim.dropWebSockets('hotline');
-    const down = Date.now();
+    const down = rig.clock.now();
     // A call arriving now rings through the dialplan's retries, then takes the safety net
     // (Asterisk's own queue of agents): the engine never sees it, and it is not lost.
     const during = rig.sim.injectCall({
@@ -138,13 +142,17 @@ describe('a 30 s ARI WebSocket outage with calls at every stage', () => {
       callerNumber: '13900000059',
       dialplan: { ...STASIS_RETRY },
     }).channelId;
-    await rig.until('reconnected', () => rig!.hotline.telephony.reconnects === 1, 50_000);
+    await rig.runUntil('reconnected', () => rig!.hotline.telephony.reconnects === 1, {
+      maxVirtualMs: 50_000,
+    });
     expect(rig.sim.callOutcome(during)).toMatchObject({ fallback: true, hangupBy: 'dialplan' });
     expect(engine.call(during)).toBeUndefined();
-    expect(Date.now() - down).toBeGreaterThanOrEqual(29_000);
+    expect(rig.clock.now() - down).toBeGreaterThanOrEqual(29_000);
     // a3 answered during the outage; with the app unregistered the answered leg could not enter
     // Stasis and was lost. The agent is not blamed (no RONA): the call is offered to a3 again.
-    await rig.until('caught up', () => stage(ringing) === 'talking' && stage(inIvr) === 'queued', 20_000);
+    await rig.runUntil('caught up', () => stage(ringing) === 'talking' && stage(inIvr) === 'queued', {
+      maxVirtualMs: 20_000,
+    });
 
     expect(stage(talking)).toBe('talking');
     // The sub-center answered during the outage and its leg was lost the same way: the caller is
@@ -161,7 +169,7 @@ describe('a 30 s ARI WebSocket outage with calls at every stage', () => {
     const ended: CallState[] = [];
     engine.onEnded((s) => ended.push(s));
     for (const id of [talking, transferring, ringing, queued, inIvr]) rig.sim.hangup(id);
-    await rig.until('five records', () => rig!.records.records.length === 5, 10_000);
+    await rig.runUntil('five records', () => rig!.records.records.length === 5, { maxVirtualMs: 10_000 });
     expect(ended.map((s) => s.disposition).sort()).toEqual([
       'abandoned-queue',
       'abandoned-queue',
@@ -169,7 +177,7 @@ describe('a 30 s ARI WebSocket outage with calls at every stage', () => {
       'answered',
       'answered',
     ]);
-    await rig.until(
+    await rig.runUntil(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );

@@ -26,15 +26,15 @@ describe('callers who do odd things', () => {
       callerNumber: '13800138030',
       script: [{ wait: 500 }, { dtmf: '9*#0'.repeat(50) + '1'.repeat(100), gapMs: 5, durationMs: 20 }],
     });
-    await rig.until('the call ended', () => ended.length === 1, 30_000);
+    await rig.runUntil('the call ended', () => ended.length === 1);
     expect(ended[0]!.ivrPath.length).toBeLessThanOrEqual(3);
     const keys = ended[0]!.events.filter((e) => e.what === 'key').length;
     expect(keys).toBeGreaterThan(100);
-    await rig.until(
+    await rig.runUntil(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );
-    await rig.until('its record', () => rig!.records.records.length === 1);
+    await rig.runUntil('its record', () => rig!.records.records.length === 1);
     reportScenario({
       scenario: 'dtmf-flood',
       calls: 1,
@@ -61,11 +61,11 @@ describe('callers who do odd things', () => {
       callerNumber,
       script: [{ wait: 4000 }, { hangup: true }],
     });
-    await rig.until('the record', () => rig!.records.records.length === 1, 20_000);
+    await rig.runUntil('the record', () => rig!.records.records.length === 1);
     const r = rig.records.records[0]!;
     expect(r.callerMasked).toBe(maskNumber(callerNumber));
     if (callerNumber.length > 5) expect(JSON.stringify(r)).not.toContain(callerNumber);
-    await rig.until(
+    await rig.runUntil(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );

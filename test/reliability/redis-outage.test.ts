@@ -40,14 +40,9 @@ async function waitForRedis(redisUrl: string): Promise<void> {
   const { Redis } = await import('ioredis');
   const probe = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => 50 });
   probe.on('error', () => undefined); // refused until the server is up
-  for (let i = 0; i < 100; i++) {
-    try {
-      await probe.connect();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const ready = new Promise((r) => probe.once('ready', r));
+  probe.connect().catch(() => undefined); // the retry strategy keeps trying until it is up
+  await ready;
   probe.disconnect();
 }
 
@@ -60,7 +55,7 @@ describe('Redis unreachable during live calls', () => {
     await waitForRedis(redisUrl);
 
     const roster = [{ id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } }];
-    rig = await startRig({ roster, redisUrl, speed: 10, promptMs: 500 });
+    rig = await startRig({ roster, redisUrl, promptMs: 500 });
     await readyAgents(rig, [
       { id: 'a1001', endpoint: 'PJSIP/a1001', answerAfterMs: 300, hangupAfterMs: 3000 },
     ]);
@@ -72,16 +67,23 @@ describe('Redis unreachable during live calls', () => {
     const calls = [0, 1, 2].map((i) =>
       rig!.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: `1390000004${i}` }),
     );
-    await new Promise((r) => setTimeout(r, 10_000));
+    // Time passes for the calls while Redis is frozen: 10 s of real time at the speed this test
+    // ran at before (10×), 100 s of the calls' time. Nothing waits for Redis meanwhile.
+    await rig.runUntil(
+      'the three calls queued',
+      () => calls.every((c) => rig!.hotline.engine.call(c.channelId)?.stage === 'queued'),
+      { ignoreRedis: true },
+    );
+    await rig.advance(100_000, { ignoreRedis: true });
     // Calls wait in the queue (music on hold); none was dropped or offered.
     for (const c of calls) expect(rig.hotline.engine.call(c.channelId)?.stage).toBe('queued');
     expect(rig.sim.stats().liveChannels).toBe(3);
 
     redis.kill('SIGCONT');
-    await rig.until('all three calls served and ended', () => ended.length === 3, 30_000);
+    await rig.runUntil('all three calls served and ended', () => ended.length === 3);
     expect(ended.map((s) => s.disposition)).toEqual(['answered', 'answered', 'answered']);
-    await rig.until('three records', () => rig!.records.records.length === 3);
-    await rig.until(
+    await rig.runUntil('three records', () => rig!.records.records.length === 3);
+    await rig.runUntil(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );
@@ -107,34 +109,33 @@ describe('Redis unreachable during live calls', () => {
     const redisUrl = `redis://127.0.0.1:${port}/0`;
     await waitForRedis(redisUrl);
     const roster = [{ id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } }];
-    rig = await startRig({ roster, redisUrl, speed: 10, promptMs: 500 });
+    rig = await startRig({ roster, redisUrl, promptMs: 500 });
     const ended: CallState[] = [];
     rig.hotline.engine.onEnded((s) => ended.push(s));
     const waiting = rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13900000050' });
-    await rig.until('queued', () => rig!.hotline.engine.call(waiting.channelId)?.stage === 'queued');
+    await rig.runUntil('queued', () => rig!.hotline.engine.call(waiting.channelId)?.stage === 'queued');
 
     // Redis dies and comes back empty (no persistence).
     redis.kill('SIGKILL');
     await new Promise((r) => redis!.once('exit', r));
     redis = startRedis(port);
     await waitForRedis(redisUrl);
-    await rig.until(
+    await rig.runUntil(
       'the call back in its queue',
       async () => Boolean(await rig!.hotline.store.getCall(waiting.channelId)),
-      15_000,
     );
 
     // The agent's login was lost with Redis: they log in again and get the waiting call.
     await readyAgents(rig, [
       { id: 'a1001', endpoint: 'PJSIP/a1001', answerAfterMs: 300, hangupAfterMs: 1000 },
     ]);
-    await rig.until('served', () => ended.length === 1, 20_000);
+    await rig.runUntil('served', () => ended.length === 1);
     expect(ended[0]!.disposition).toBe('answered');
-    await rig.until(
+    await rig.runUntil(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
     );
-    await rig.until('its record', () => rig!.records.records.length === 1);
+    await rig.runUntil('its record', () => rig!.records.records.length === 1);
     reportScenario({
       scenario: 'redis-restarted-empty',
       calls: 1,

@@ -1,7 +1,38 @@
+/**
+ * The engine against the ARI simulator, in virtual time that cannot race.
+ *
+ * `startRig()` runs the engine (real ari-client, real REST and WebSocket) against the simulator
+ * on a `SteppedClock`: time only moves when the test drives it, and only once the system is
+ * quiescent, so a slow or busy machine makes a test take longer, never behave differently.
+ *
+ *   rig.runUntil(what, predicate, { maxVirtualMs })  settle; while the predicate is false, fire
+ *                                                    the next due timer and settle again
+ *   rig.advance(ms)                                  settle, fire every timer due within `ms`
+ *                                                    (settling after each), then move to now+ms
+ *   rig.settle(what)                                 wait for quiescence without moving time
+ *   rig.until(what, predicate)                       = runUntil (kept for older callers; a
+ *                                                    number as third argument is ignored)
+ *
+ * Quiescent means: no ARI REST request in flight; every frame the simulator sent on an event
+ * WebSocket read by the engine, and both ends agree which WebSockets are open; no reconnection
+ * under way that does not wait for a timer (while the simulator refuses connections, time moves
+ * on); no dispatcher round or upkeep pending; no ticket lookup in flight; with Redis, no command
+ * awaiting its reply and the change feed caught up. Each check needs two event-loop turns in a
+ * row to agree. Timers fire one at a time, earliest first.
+ *
+ * Real time only bounds a hung test (`realTimeoutMs`, default 60 s); the error names what was
+ * awaited and what was still busy. `maxVirtualMs` (default one virtual hour) bounds virtual time:
+ * past it the error says the awaited condition did not come about in that time.
+ *
+ * Compatible path: `startRig({ speed })` keeps the old real-time `ScaledClock` rig (virtual time
+ * `speed`× the wall clock, `until` polling the wall clock). It races under load; it is only for
+ * tests that cannot drive time themselves (a browser polling pages). `advance` refuses there.
+ */
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { type Hotline, type RosterEntry, startHotline } from '../../src/app.ts';
 import type { TicketingPort } from '../../src/calls/ticketing.ts';
-import { ScaledClock } from '../../src/clock.ts';
+import { type Clock, ScaledClock, SteppedClock } from '../../src/clock.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { RoutingPlan } from '../../src/plan/compile.ts';
 import { loadPlan } from '../../src/plan/load.ts';
@@ -23,20 +54,222 @@ export class MemoryRecords implements RecordSink {
   async close(): Promise<void> {}
 }
 
+export interface DriveOptions {
+  /** Fail once virtual time has moved this far without the predicate holding (default 1 h). */
+  maxVirtualMs?: number;
+  /** Safety net for a hung test, in real ms (default 60 s). */
+  realTimeoutMs?: number;
+  /**
+   * Do not wait for Redis (nor the dispatcher, which waits on it): for a Redis that is frozen on
+   * purpose, while time should still pass for the calls.
+   */
+  ignoreRedis?: boolean;
+}
+
+/** What the driver watches: the simulator and the engines running against it now. */
+export interface World {
+  sim: AriSimulator;
+  engines: () => Hotline[];
+  /** Ticket lookups in flight (see `countingTicketing`). */
+  lookups?: () => number;
+}
+
+const DEFAULT_MAX_VIRTUAL_MS = 3_600_000;
+const DEFAULT_REAL_TIMEOUT_MS = 60_000;
+
+/** Drives a `SteppedClock` in discrete-event fashion over a world of simulator and engines. */
+export class VirtualTime {
+  constructor(
+    readonly clock: SteppedClock,
+    private readonly world: World,
+  ) {
+    watchRedis();
+  }
+
+  /** Why the system is not quiescent now, or undefined when it is. */
+  busy(options: DriveOptions = {}): string | undefined {
+    const engines = this.world.engines();
+    const wire = this.world.sim.eventWire();
+    let open = 0;
+    let read = 0;
+    for (const h of engines) {
+      if (h.telephony.restInFlight > 0) return `${h.telephony.restInFlight} ARI request(s) in flight`;
+      const w = h.telephony.eventWire;
+      if (w.open) {
+        open++;
+        read += w.framesRead;
+      } else if (w.reconnecting && !wire.refusing) return 'the engine reconnecting its event WebSocket';
+    }
+    if (open !== wire.sockets)
+      return `event WebSockets opening or closing (simulator ${wire.sockets}, engines ${open})`;
+    if (read !== wire.framesSent)
+      return `${wire.framesSent - read} event frame(s) not yet read by the engine`;
+    const lookups = this.world.lookups?.() ?? 0;
+    if (lookups > 0) return `${lookups} ticket lookup(s) in flight`;
+    if (!options.ignoreRedis) {
+      if (redisInFlight > 0) return `${redisInFlight} Redis command(s) awaiting a reply`;
+      for (const h of engines) if (!h.dispatcher.idle) return 'a dispatcher round or upkeep under way';
+    }
+    return undefined;
+  }
+
+  /** Waits (real time) until the system is quiescent; time does not move. */
+  async settle(
+    what = 'quiescence',
+    options: DriveOptions = {},
+    deadline = realDeadline(options),
+  ): Promise<void> {
+    let calm = 0;
+    let barrierDone = false;
+    while (calm < 2) {
+      const reason = this.busy(options);
+      if (reason === undefined) {
+        calm++;
+        if (calm === 2 && !barrierDone && !options.ignoreRedis) {
+          // Changes published by Redis scripts reach the subscriber on its own connection: a
+          // PING there is answered after every message published before it.
+          barrierDone = true;
+          const subscribers = this.world
+            .engines()
+            .map((h) => (h.store as unknown as { subscriber?: Redis }).subscriber)
+            .filter((s): s is Redis => s !== undefined && s.status === 'ready');
+          if (subscribers.length > 0) {
+            await Promise.all(subscribers.map((s) => s.ping().catch(() => undefined)));
+            calm = 0;
+            continue;
+          }
+        }
+        await new Promise<void>((r) => setImmediate(r));
+      } else {
+        calm = 0;
+        barrierDone = false;
+        if (Date.now() > deadline)
+          throw new Error(`timed out (real time) waiting for ${what}: still busy with ${reason}`);
+        await new Promise<void>((r) => setTimeout(r, 1));
+      }
+    }
+  }
+
+  /**
+   * Settles; while `predicate` is false, fires the next due timer and settles again. Fails when
+   * virtual time would pass `maxVirtualMs` from now, or real time `realTimeoutMs`.
+   */
+  async runUntil(
+    what: string,
+    predicate: () => boolean | Promise<boolean>,
+    options: DriveOptions = {},
+  ): Promise<void> {
+    const deadline = realDeadline(options);
+    const startedAt = this.clock.now();
+    const limit = startedAt + (options.maxVirtualMs ?? DEFAULT_MAX_VIRTUAL_MS);
+    for (;;) {
+      await this.settle(what, options, deadline);
+      if (await predicate()) return;
+      const due = this.clock.nextDue();
+      if (due !== undefined && due <= limit) {
+        this.clock.fireNext();
+        continue;
+      }
+      if (due !== undefined || this.clock.now() < limit) {
+        // Nothing due within the limit: let the limit itself pass, then look once more.
+        if (this.clock.now() < limit) {
+          this.clock.moveTo(limit);
+          continue;
+        }
+        throw new Error(
+          `${what}: did not happen within ${limit - startedAt} ms of virtual time ` +
+            `(now ${new Date(this.clock.now()).toISOString()})`,
+        );
+      }
+      throw new Error(`${what}: did not happen, and no timer is left to fire`);
+    }
+  }
+
+  /** Settles, fires every timer due within `ms` in order (settling after each), then moves to now + `ms`. */
+  async advance(ms: number, options: DriveOptions = {}): Promise<void> {
+    const deadline = realDeadline(options);
+    const target = this.clock.now() + ms;
+    const what = `${ms} ms of virtual time to pass`;
+    await this.settle(what, options, deadline);
+    while (this.clock.fireNext(target)) await this.settle(what, options, deadline);
+    this.clock.moveTo(target);
+    await this.settle(what, options, deadline);
+  }
+
+  /** Runs `fn` after `ms` of virtual time (a caller's or agent's delayed action in a test). */
+  after(ms: number, fn: () => void): void {
+    this.clock.after(ms, fn);
+  }
+}
+
+function realDeadline(options: DriveOptions): number {
+  return Date.now() + (options.realTimeoutMs ?? DEFAULT_REAL_TIMEOUT_MS);
+}
+
+/** Redis commands sent (by any ioredis client in this process) and not yet answered. */
+let redisInFlight = 0;
+let redisWatched = false;
+
+/** Counts every ioredis command from sending to its reply (once per command, resends included). */
+function watchRedis(): void {
+  if (redisWatched) return;
+  redisWatched = true;
+  const proto = Redis.prototype as unknown as {
+    sendCommand(this: Redis, command: { promise: Promise<unknown> }, ...rest: unknown[]): unknown;
+  };
+  const send = proto.sendCommand;
+  const seen = new WeakSet<object>();
+  proto.sendCommand = function (command, ...rest) {
+    if (command && typeof command === 'object' && command.promise && !seen.has(command)) {
+      seen.add(command);
+      redisInFlight++;
+      const done = () => {
+        redisInFlight--;
+      };
+      command.promise.then(done, done);
+    }
+    return send.call(this, command, ...rest);
+  };
+}
+
+/** A ticketing port that counts its lookups in flight, so time waits for their answers. */
+export function countingTicketing(inner: TicketingPort): TicketingPort & { inFlight: () => number } {
+  let n = 0;
+  return {
+    inFlight: () => n,
+    async lookup(ticketNumber: string) {
+      n++;
+      try {
+        return await inner.lookup(ticketNumber);
+      } finally {
+        n--;
+      }
+    },
+  };
+}
+
 export interface Rig {
   sim: AriSimulator;
   hotline: Hotline;
   records: MemoryRecords;
-  clock: ScaledClock;
-  /** Waits (real time) until the predicate holds. */
+  clock: Clock;
+  /** The virtual-time driver (undefined on the real-time `speed` rig). */
+  time: VirtualTime | undefined;
+  /** Drives time until the predicate holds (see the top of this file). */
+  runUntil(what: string, predicate: () => boolean | Promise<boolean>, options?: DriveOptions): Promise<void>;
+  /** Lets `ms` of virtual time pass, firing what falls due, each once the system is quiescent. */
+  advance(ms: number, options?: DriveOptions): Promise<void>;
+  /** Waits for quiescence without moving time. */
+  settle(what?: string, options?: DriveOptions): Promise<void>;
+  /** = runUntil; on the `speed` rig, polls the wall clock for `timeoutMs` (default 8 s). */
   until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The engine against the simulator through the real ari-client, virtual time `speed`× faster. */
-export async function startRig(options: {
+export interface RigOptions {
   plan?: RoutingPlan;
   roster?: RosterEntry[];
+  /** Compatible path: real-time `ScaledClock` at this speed instead of stepped virtual time. */
   speed?: number;
   promptMs?: number;
   apps?: string[];
@@ -46,11 +279,25 @@ export async function startRig(options: {
   ticketing?: TicketingPort;
   /** Where the engine logs (default: nowhere). */
   logger?: Logger;
-}): Promise<Rig> {
-  const clock = new ScaledClock(options.speed ?? 20, options.at ? Date.parse(options.at) : Date.now());
+}
+
+/** The engine against the simulator through the real ari-client, in stepped virtual time. */
+export async function startRig(options: RigOptions): Promise<Rig> {
+  const start = options.at ? Date.parse(options.at) : Date.now();
+  const stepped = options.speed === undefined ? new SteppedClock(start) : undefined;
+  const clock: Clock = stepped ?? new ScaledClock(options.speed ?? 20, start);
   const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const sim = await startAriSimulator({ clock, defaultPlaybackMs: options.promptMs ?? 2000, logger });
+  if (stepped) {
+    // The end of a refusal is a moment on the clock, so that time stops there for the reconnection.
+    const refuse = sim.refuseWebSockets.bind(sim);
+    sim.refuseWebSockets = (ms: number) => {
+      refuse(ms);
+      stepped.after(ms, () => undefined);
+    };
+  }
   const records = new MemoryRecords();
+  const ticketing = options.ticketing ? countingTicketing(options.ticketing) : undefined;
   const hotline = await startHotline({
     plan: options.plan ?? plans.sichuan(),
     ari: {
@@ -66,24 +313,43 @@ export async function startRig(options: {
     roster: options.roster ?? [],
     records,
     engineId: 'engine-test',
-    ...(options.ticketing ? { ticketing: options.ticketing } : {}),
+    ...(ticketing ? { ticketing } : {}),
     env: {},
     clock,
     logger,
   });
-  const until = async (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 8000) => {
-    const start = Date.now();
+  const time = stepped
+    ? new VirtualTime(stepped, {
+        sim,
+        engines: () => [hotline],
+        ...(ticketing ? { lookups: ticketing.inFlight } : {}),
+      })
+    : undefined;
+  const poll = async (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 8000) => {
+    const started = Date.now();
     while (!(await predicate())) {
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 5));
     }
   };
+  const runUntil: Rig['runUntil'] = (what, predicate, o) =>
+    time ? time.runUntil(what, predicate, o) : poll(what, predicate, o?.realTimeoutMs);
   return {
     sim,
     hotline,
     records,
     clock,
-    until,
+    time,
+    runUntil,
+    until: (what, predicate, timeoutMs) =>
+      time ? time.runUntil(what, predicate) : poll(what, predicate, timeoutMs),
+    advance: async (ms, o) => {
+      if (!time) throw new Error('advance() needs the stepped clock: start the rig without `speed`');
+      await time.advance(ms, o);
+    },
+    settle: async (what, o) => {
+      await time?.settle(what, o);
+    },
     async close() {
       await hotline.close();
       await sim.stop();
