@@ -1,34 +1,36 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisAcdStore } from '../../src/acd/store/redis.ts';
 import { hashToken, newToken } from '../../src/admin/tokens.ts';
+import type { CallState } from '../../src/calls/types.ts';
 import { systemClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import type { CallRecord } from '../../src/records/record.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
+import { freePort, type PrivateRedis, startPrivateRedis } from '../support/redis.ts';
 import { heapMiB, reportScenario } from '../support/scenario-report.ts';
 
 const root = join(import.meta.dirname, '../..');
-// A Redis database of its own: the engine process uses the default key prefix.
-const base = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/15');
-base.pathname = '/13';
-const redisUrl = base.toString();
-
 const dir = mkdtempSync(join(tmpdir(), 'hotline-sigkill-'));
 const children: ChildProcess[] = [];
+// Each test runs its engines against a redis-server of its own: the engine process uses the
+// default key prefix, so a shared server would mix its keys with other tests'.
+const servers: PrivateRedis[] = [];
 let sim: AriSimulator | undefined;
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  await Promise.all(children.map((c) => exit(c, 'SIGKILL')));
   await sim?.stop();
+  for (const r of servers) await r.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const until = async (what: string, p: () => boolean | Promise<boolean>, ms = 20_000) => {
+/** Safety limits only: every wait ends as soon as its condition holds. */
+const STARTUP_MS = 90_000;
+const until = async (what: string, p: () => boolean | Promise<boolean>, ms = 60_000) => {
   const start = Date.now();
   while (!(await p())) {
     if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
@@ -36,19 +38,35 @@ const until = async (what: string, p: () => boolean | Promise<boolean>, ms = 20_
   }
 };
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+function exit(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
   });
+}
+
+async function privateRedis(): Promise<string> {
+  const r = await startPrivateRedis();
+  servers.push(r);
+  return r.url;
+}
+
+/** The session `engineId` keeps in Redis for a call (what a restarted engine picks up). */
+async function savedSession(redis: Redis, engineId: string, callId: string): Promise<CallState | undefined> {
+  const json = await redis.hget(`hotline:{sichuan}:sessions:${engineId}`, callId);
+  return json ? (JSON.parse(json) as CallState) : undefined;
+}
+
+interface Engine {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves once the engine has logged `line`; fails at once if it exits first. */
+  logged: (line: string, ms?: number) => Promise<void>;
+}
 
 /** `hotline serve` as its own process against the simulator and Redis. */
-function serve(
-  url: string,
-  extra: Record<string, string> = {},
-): { child: ChildProcess; output: () => string } {
+function serve(url: string, redisUrl: string, extra: Record<string, string> = {}): Engine {
   let out = '';
   const child = spawn(process.execPath, [join(root, 'bin/hotline.js'), 'serve'], {
     cwd: root,
@@ -76,15 +94,39 @@ function serve(
     out += d.toString();
   });
   children.push(child);
-  return { child, output: () => out };
+  const logged = (line: string, ms = STARTUP_MS) =>
+    new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        child.off('exit', exited);
+        if (err) reject(err);
+        else resolve();
+      };
+      const check = () => {
+        if (out.includes(line)) done();
+      };
+      const exited = (code: number | null, signal: string | null) =>
+        done(
+          new Error(`the engine exited (${signal ?? code}) before logging "${line}":\n${out.slice(-2000)}`),
+        );
+      const timer = setTimeout(
+        () => done(new Error(`the engine did not log "${line}" within ${ms} ms:\n${out.slice(-2000)}`)),
+        ms,
+      );
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      child.once('exit', exited);
+      check();
+    });
+  return { child, output: () => out, logged };
 }
 
 describe('the engine process killed with SIGKILL and started again (Redis)', () => {
   it('keeps the bridged call up, picks it up again, frees the agent and writes the call record', async () => {
     const heapBefore = heapMiB();
-    const flush = new Redis(redisUrl);
-    await flush.flushdb();
-    flush.disconnect();
+    const redisUrl = await privateRedis();
     writeFileSync(
       join(dir, 'roster.yaml'),
       'agents:\n  - { id: a1001, name: 王敏, endpoint: PJSIP/a1001, pools: [general], skills: { general: 5 } }\n',
@@ -96,23 +138,24 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
     sim = await startAriSimulator({ logger: createLogger({ level: 'silent' }), defaultPlaybackMs: 300 });
     sim.setEndpoint('PJSIP/a1001', { behaviour: 'answer', answerAfterMs: 200, online: true });
 
-    const first = serve(sim.url);
-    await until('the first engine serving', () => first.output().includes('hotline is serving'));
+    const first = serve(sim.url, redisUrl);
+    await first.logged('hotline is serving');
     const store = await RedisAcdStore.open({ centerId: 'sichuan', clock: systemClock, url: redisUrl });
+    const admin = new Redis(redisUrl);
     try {
       await store.login('a1001', 'PJSIP/a1001');
       const { channelId } = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138020' });
       await until('caller and agent bridged', () => sim!.bridges().some((b) => b.channels.length === 2));
-      await new Promise((r) => setTimeout(r, 300)); // the session's last write
+      await until('the talking session saved', async () => {
+        const saved = await savedSession(admin, 'sigkill-engine', channelId);
+        return saved?.stage === 'talking' && saved.agent?.agentId === 'a1001';
+      });
 
-      first.child.kill('SIGKILL');
-      await new Promise((r) => first.child.once('exit', r));
+      await exit(first.child, 'SIGKILL');
       expect(sim.stats().liveChannels).toBe(2); // the PBX keeps the call up
 
-      const second = serve(sim.url);
-      await until('the second engine picks the call up', () =>
-        second.output().includes('picking up the calls of an earlier run'),
-      );
+      const second = serve(sim.url, redisUrl);
+      await second.logged('picking up the calls of an earlier run');
       sim.hangup(channelId);
       const records = join(dir, 'records.jsonl');
       await until(
@@ -127,7 +170,7 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
         return a?.status.state === 'wrap-up' || a?.status.state === 'ready';
       });
       expect(second.output()).not.toMatch(/13800138020/);
-      second.child.kill('SIGTERM');
+      await exit(second.child, 'SIGTERM');
       reportScenario({
         scenario: 'engine-sigkill-restart',
         calls: 1,
@@ -139,15 +182,14 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
         heapNote: 'the test process; the engine ran in the killed and restarted children',
       });
     } finally {
+      admin.disconnect();
       await store.close();
     }
-  }, 60_000);
+  }, 240_000);
 
   it('keeps calls at every stage (IVR, queued, ringing, talking, mid-transfer): each carries on and ends with its record', async () => {
     const heapBefore = heapMiB();
-    const flush = new Redis(redisUrl);
-    await flush.flushdb();
-    flush.disconnect();
+    const redisUrl = await privateRedis();
     const agents = ['a2001', 'a2002', 'a2003'];
     writeFileSync(
       join(dir, 'roster-stages.yaml'),
@@ -176,9 +218,11 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
     // The sub-center answers 4 s after it is dialed: while the engine is dead.
     s.setEndpoint('PJSIP/12366@sc-tax', { behaviour: 'answer', answerAfterMs: 4000, online: true });
 
-    const first = serve(s.url, env);
-    await until('the first engine serving', () => first.output().includes('hotline is serving'));
+    const first = serve(s.url, redisUrl, env);
+    await first.logged('hotline is serving');
     const store = await RedisAcdStore.open({ centerId: 'sichuan', clock: systemClock, url: redisUrl });
+    const admin = new Redis(redisUrl);
+    const saved = (callId: string) => savedSession(admin, 'sigkill-stages', callId);
     try {
       const call = (n: number) =>
         s.injectCall({ app: 'hotline', dialed: '12345', callerNumber: `1380013810${n}` }).channelId;
@@ -210,21 +254,30 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
       const queued = call(4);
       await until('the fourth call waiting', async () => Boolean(await store.getCall(queued)));
       const inIvr = call(5);
-      await new Promise((r) => setTimeout(r, 500)); // in its welcome prompt
-      await new Promise((r) => setTimeout(r, 300)); // the sessions' last writes
+      // Every stage saved in Redis before the engine dies (what the next run picks up). The
+      // simulated far ends answer on the wall clock (a2003 6 s, the sub-center 4 s after they are
+      // dialed): on a slow machine they may answer before the kill, which the outcome allows.
+      await until('the sessions of every stage saved', async () => {
+        const [t, x, r, q, i] = await Promise.all([talking, transferring, ringing, queued, inIvr].map(saved));
+        return (
+          t?.stage === 'talking' &&
+          (x?.transfer !== undefined || (x?.transfers?.length ?? 0) > 0) &&
+          ((r?.stage === 'ringing' && r.offer?.channelId !== undefined) ||
+            (r?.stage === 'talking' && r.agent?.agentId === 'a2003')) &&
+          q?.stage === 'queued' &&
+          i?.stage === 'ivr' // in its welcome prompt
+        );
+      });
 
-      first.child.kill('SIGKILL');
-      await new Promise((r) => first.child.once('exit', r));
+      await exit(first.child, 'SIGKILL');
       expect(s.stats().liveChannels).toBeGreaterThanOrEqual(5);
 
-      const second = serve(s.url, env);
-      await until('the second engine picks the calls up', () =>
-        second.output().includes('picking up the calls of an earlier run'),
-      );
+      const second = serve(s.url, redisUrl, env);
+      await second.logged('picking up the calls of an earlier run');
       // The ringing agent's answer and the sub-center's fell in the dead time and were lost with
       // the app: the call is offered again, and the transfer is reported failed to the agent.
-      await until('the ringing call talks with a2003', bridgedWith('a2003'), 30_000);
-      await new Promise((r) => setTimeout(r, 3000)); // the IVR call reaches its queue
+      await until('the ringing call talks with a2003', bridgedWith('a2003'));
+      await until('the IVR call reaches its queue', async () => Boolean(await store.getCall(inIvr)));
       const ids = [talking, transferring, ringing, queued, inIvr];
       for (const id of ids) s.hangup(id);
       const read = (): CallRecord[] =>
@@ -234,7 +287,7 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
               .filter(Boolean)
               .map((l) => JSON.parse(l) as CallRecord)
           : [];
-      await until('five records', () => read().length >= ids.length, 30_000);
+      await until('five records', () => read().length >= ids.length);
       const got = read();
       expect(got.map((r) => r.callId).sort()).toEqual([...ids].sort());
       const byId = new Map(got.map((r) => [r.callId, r]));
@@ -250,7 +303,7 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
         return states.every((st) => st === 'wrap-up' || st === 'ready');
       });
       expect(first.output() + second.output()).not.toMatch(/1380013810\d/);
-      second.child.kill('SIGTERM');
+      await exit(second.child, 'SIGTERM');
       reportScenario({
         scenario: 'engine-sigkill-every-stage',
         calls: ids.length,
@@ -263,7 +316,8 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
         heapNote: 'the test process; the engine ran in the killed and restarted children',
       });
     } finally {
+      admin.disconnect();
       await store.close();
     }
-  }, 90_000);
+  }, 300_000);
 });
