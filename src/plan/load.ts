@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkPromptFiles } from '../prompts/files.ts';
@@ -39,6 +40,47 @@ export interface LoadedPlan {
   plan: RoutingPlan;
   warnings: Warning[];
   files: string[];
+  /** Absolute path of the prompt manifest the plan uses. */
+  manifestPath: string;
+}
+
+export interface LoadOptions {
+  now?: number;
+  /**
+   * Folders a relative `center.prompts` is resolved against, in order (default: the rules folder
+   * itself). A published version compiled in a scratch folder passes the folder it was published
+   * from, then the engine's own rules folder.
+   */
+  bases?: readonly string[];
+}
+
+/** The project's own folder (where the shipped `ivr-prompts/` is), whatever the working directory. */
+const projectRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/**
+ * Where a rules folder's `center.prompts` is: the path as written, resolved against the folder of
+ * the rules file that names it (or the given `bases`, in order). When nothing is there and the path
+ * is relative (a rules folder copied away from the project, e.g. `cp -r routing-rules /tmp/x`), the
+ * path without its leading `../` is looked up in the project's folder, where the shipped
+ * `ivr-prompts/` is; `fallback` is then set so that the loader can warn which manifest it used.
+ */
+export function resolvePromptManifest(
+  written: string,
+  bases: readonly string[],
+): { path: string; fallback?: string } {
+  const first = resolve(bases[0] ?? '.', written);
+  if (isAbsolute(written) || existsSync(first)) return { path: first };
+  for (const base of bases.slice(1)) {
+    const candidate = resolve(base, written);
+    if (existsSync(candidate)) return { path: candidate, fallback: first };
+  }
+  const parts = written.split(/[\\/]/);
+  let i = 0;
+  while (i < parts.length && (parts[i] === '..' || parts[i] === '.' || parts[i] === '')) i++;
+  const inProject = resolve(projectRoot, ...parts.slice(i));
+  if (i < parts.length && inProject.startsWith(projectRoot + sep) && existsSync(inProject))
+    return { path: inProject, fallback: first };
+  return { path: first };
 }
 
 /** How file names appear in problems: relative to the working directory when inside it. */
@@ -52,17 +94,23 @@ export function displayPath(file: string): string {
  * `examples/` are other plans). Validates each file, merges them, cross-checks, compiles.
  * Throws RulesInvalidError listing every problem; nothing is half-loaded.
  */
-export function loadPlan(dir: string, options: { now?: number } = {}): LoadedPlan {
+export function loadPlan(dir: string, options: LoadOptions = {}): LoadedPlan {
   const problems: RuleProblem[] = [];
-  const raw = readRules(resolve(dir), problems);
+  const loadWarnings: Warning[] = [];
+  const raw = readRules(resolve(dir), problems, loadWarnings, options.bases);
   if (!raw) throw new RulesInvalidError(problems);
-  const warnings = crossCheck(raw, problems, options.now ?? Date.now());
+  const warnings = [...loadWarnings, ...crossCheck(raw, problems, options.now ?? Date.now())];
   if (problems.length > 0) throw new RulesInvalidError(problems);
   const files = [...new Set(listSections.flatMap((s) => raw[s].map((x) => x.file))), raw.center.file];
-  return { plan: compilePlan(raw), warnings, files };
+  return { plan: compilePlan(raw), warnings, files, manifestPath: raw.manifestPath };
 }
 
-function readRules(dir: string, problems: RuleProblem[]): RawRules | undefined {
+function readRules(
+  dir: string,
+  problems: RuleProblem[],
+  warnings: Warning[],
+  bases: readonly string[] | undefined,
+): RawRules | undefined {
   const shownDir = displayPath(dir);
   let names: string[];
   try {
@@ -122,8 +170,17 @@ function readRules(dir: string, problems: RuleProblem[]): RawRules | undefined {
     return undefined;
   }
 
-  const manifestPath = resolve(dirname(join(dir, names[0] ?? '')), center.value.prompts);
+  // Every rules file is directly in `dir`: the folder of the file that names the prompts.
+  const where = resolvePromptManifest(center.value.prompts, bases && bases.length > 0 ? bases : [dir]);
+  const manifestPath = where.path;
   const manifestFile = displayPath(manifestPath);
+  if (where.fallback) {
+    warnings.push({
+      file: center.file,
+      path: 'center.prompts',
+      message: `${center.value.prompts} is not beside this rules folder (no ${where.fallback}); using ${manifestPath}`,
+    });
+  }
   const prompts = new Map<string, Located<import('../prompts/manifest.ts').PromptEntry>>();
   const manifest = parseYamlFile(manifestPath, manifestFile, PromptManifest, problems, {
     file: center.file,
