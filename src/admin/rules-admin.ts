@@ -1,10 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
+import type { Warning } from '../plan/cross-check.ts';
 import { type Explanation, explain } from '../plan/explain.ts';
-import { PlanQueryError, type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
+import { displayPath, loadPlan } from '../plan/load.ts';
+import { formatProblem, PlanQueryError, type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
 import { parseInstant } from '../plan/zoned-time.ts';
-import { compileDraft, type DraftFiles, readRulesFolder } from './draft.ts';
+import { type CompiledDraft, type DraftFiles, readRulesFolder } from './draft.ts';
 import type { AuditLog } from './ledgers.ts';
 import { diffFiles, type FileDiff } from './line-diff.ts';
 import {
@@ -16,11 +21,27 @@ import {
 
 export interface RulesAdminOptions {
   versions: VersionStore;
-  /** The rules folder: drafts compile beside it; it seeds version 1 when the store is empty. */
+  /**
+   * The rules folder: relative paths of drafts (`center.prompts`) resolve against it; it seeds
+   * version 1 when the store is empty, and is served when the latest version does not load here.
+   */
   rulesDir: string;
+  /**
+   * The folder was named explicitly (`hotline serve --rules DIR`): it wins over the published
+   * versions, and is published as a new version when its files differ from the latest.
+   */
+  folderWins?: boolean;
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
+}
+
+/** What `open` chose to serve, for the engine's first lines. */
+export interface RulesStart {
+  /** `serving rules version N published <time> by <author>` or `serving rules from DIR …` */
+  line: string;
+  /** Why the choice was not the obvious one (one line each, no trailing period). */
+  warnings: string[];
 }
 
 export interface ExplainRequest {
@@ -58,40 +79,103 @@ export class RulesAdmin {
     private readonly o: RulesAdminOptions,
     version: RulesVersion,
     plan: RoutingPlan,
+    /** What `open` chose and why. */
+    readonly start: RulesStart,
   ) {
     this.liveVersion = version;
     this.livePlan = plan;
   }
 
   /**
-   * Opens the store: the latest version is the live plan; an empty store is seeded with the rules
-   * folder as version 1 (author `system`). Throws RulesInvalidError if that version does not load.
+   * Opens the store and chooses what to serve, by one rule:
+   * - `folderWins` (the folder named with `--rules`): the folder is served; it is published as a
+   *   new version unless its files are those of the latest version (which then stays live);
+   * - otherwise the latest published version is served if it loads here (and is this folder's
+   *   center); if the folder's files differ from it, a warning says how to serve the folder;
+   * - an empty store is seeded with the folder as version 1; a latest version that does not load
+   *   here is replaced by the folder, published as a new version, with a warning saying why.
+   * Versions are published by `system`. Throws RulesInvalidError when the folder must be served
+   * and does not load.
    */
   static async open(o: RulesAdminOptions): Promise<RulesAdmin> {
-    let latest = await o.versions.latestNumber();
-    let version = latest > 0 ? await o.versions.get(latest) : undefined;
-    if (!version) {
-      const files = readRulesFolder(o.rulesDir);
-      const seeded = compileDraft(o.rulesDir, files, o.clock.now());
-      if (!seeded.ok) throw new RulesInvalidError(seeded.problems);
+    for (let attempt = 1; ; attempt++) {
       try {
-        version = await o.versions.append(0, {
-          author: 'system',
-          at: new Date(o.clock.now()).toISOString(),
-          message: `seeded from ${o.rulesDir}`,
-          files,
-        });
+        return await RulesAdmin.choose(o);
       } catch (err) {
-        if (!(err instanceof VersionConflictError)) throw err;
-        // Another engine seeded first.
-        latest = await o.versions.latestNumber();
-        version = await o.versions.get(latest);
-        if (!version) throw new NoSuchVersionError(latest);
+        // Another engine published between our read and our write: choose again.
+        if (!(err instanceof VersionConflictError) || attempt >= 3) throw err;
       }
     }
-    const compiled = compileDraft(o.rulesDir, version.files, o.clock.now());
-    if (!compiled.ok) throw new RulesInvalidError(compiled.problems);
-    return new RulesAdmin(o, version, compiled.plan);
+  }
+
+  private static async choose(o: RulesAdminOptions): Promise<RulesAdmin> {
+    const dir = resolve(o.rulesDir);
+    const shown = displayPath(dir);
+    const now = o.clock.now();
+    const folder = loadFolder(dir, now);
+    const latestNumber = await o.versions.latestNumber();
+    const latest = latestNumber > 0 ? await o.versions.get(latestNumber) : undefined;
+    const warnings: string[] = [];
+    const publishFolder = async (files: DraftFiles, plan: RoutingPlan, message: string) => {
+      const version = await o.versions.append(latestNumber, {
+        author: 'system',
+        at: new Date(now).toISOString(),
+        message,
+        rulesDir: dir,
+        files,
+      });
+      return new RulesAdmin(o, version, plan, {
+        line: `serving rules from ${shown}, published as version ${version.version}`,
+        warnings,
+      });
+    };
+
+    if (!latest || o.folderWins) {
+      if (!folder.ok) throw new RulesInvalidError([...folder.problems]);
+      if (!latest) return publishFolder(folder.files, folder.plan, `seeded from ${shown}`);
+      const same =
+        sameFiles(latest.files, folder.files) && loadsHere(o, latest, folder.plan, now) === undefined;
+      if (same) {
+        return new RulesAdmin(o, latest, folder.plan, {
+          line: `serving rules from ${shown}, the same as version ${latest.version} published ${latest.at} by ${latest.author}`,
+          warnings,
+        });
+      }
+      return publishFolder(folder.files, folder.plan, `published from ${shown} by hotline serve --rules`);
+    }
+
+    const compiled = compileVersion(o, latest, now);
+    const why = compiled.ok
+      ? folder.ok && compiled.plan.center.id !== folder.plan.center.id
+        ? `it is the plan of center "${compiled.plan.center.id}", the rules folder is "${folder.plan.center.id}"`
+        : undefined
+      : summarize(compiled.problems);
+    if (compiled.ok && why === undefined) {
+      if (!folder.ok) {
+        warnings.push(
+          `the rules folder ${shown} does not load (${summarize(folder.problems)}); serving the latest published version`,
+        );
+      } else if (!sameFiles(latest.files, folder.files)) {
+        const changed = changedFiles(latest.files, folder.files);
+        warnings.push(
+          `the rules folder ${shown} differs from version ${latest.version} (${changed.join(', ')}), ` +
+            `which is served; to serve the folder, start with --rules ${shown}`,
+        );
+      }
+      return new RulesAdmin(o, latest, compiled.plan, {
+        line: `serving rules version ${latest.version} published ${latest.at} by ${latest.author}`,
+        warnings,
+      });
+    }
+    if (!folder.ok) throw new RulesInvalidError([...folder.problems]);
+    warnings.push(
+      `the latest published rules version ${latest.version} does not load here (${why}); serving the rules folder ${shown} instead`,
+    );
+    return publishFolder(
+      folder.files,
+      folder.plan,
+      `republished from ${shown}: version ${latest.version} does not load here (${why})`,
+    );
   }
 
   get version(): RulesVersion {
@@ -114,7 +198,7 @@ export class RulesAdmin {
     if (n <= this.liveVersion.version) return;
     const version = await this.o.versions.get(n);
     if (!version) return;
-    const compiled = compileDraft(this.o.rulesDir, version.files, this.o.clock.now());
+    const compiled = compileVersion(this.o, version, this.o.clock.now());
     if (!compiled.ok) {
       this.o.logger.error(
         { version: n, problems: compiled.problems.length },
@@ -133,7 +217,7 @@ export class RulesAdmin {
   }
 
   validate(files: DraftFiles): { problems: RuleProblem[]; warnings: RuleProblem[] } {
-    const r = compileDraft(this.o.rulesDir, files, this.o.clock.now());
+    const r = compileFiles(files, [this.o.rulesDir], this.o.clock.now());
     return r.ok ? { problems: [], warnings: r.warnings } : { problems: r.problems, warnings: [] };
   }
 
@@ -141,7 +225,7 @@ export class RulesAdmin {
   explain(query: ExplainRequest, files?: DraftFiles): Explanation {
     let plan = this.livePlan;
     if (files) {
-      const r = compileDraft(this.o.rulesDir, files, this.o.clock.now());
+      const r = compileFiles(files, [this.o.rulesDir], this.o.clock.now());
       if (!r.ok) throw new RulesInvalidError(r.problems);
       plan = r.plan;
     }
@@ -164,7 +248,7 @@ export class RulesAdmin {
   publish(
     files: DraftFiles,
     author: string,
-    options: { message?: string; baseVersion?: number; rollbackOf?: number } = {},
+    options: { message?: string; baseVersion?: number; rollbackOf?: number; rulesDir?: string } = {},
   ): Promise<{ version: RulesVersion; diff: FileDiff[] }> {
     const run = this.chain.then(() => this.publishNow(files, author, options));
     this.chain = run.catch(() => undefined);
@@ -174,9 +258,12 @@ export class RulesAdmin {
   private async publishNow(
     files: DraftFiles,
     author: string,
-    options: { message?: string; baseVersion?: number; rollbackOf?: number },
+    options: { message?: string; baseVersion?: number; rollbackOf?: number; rulesDir?: string },
   ): Promise<{ version: RulesVersion; diff: FileDiff[] }> {
-    const compiled = compileDraft(this.o.rulesDir, files, this.o.clock.now());
+    // Relative paths resolve against the folder the files came from (a rollback: the earlier
+    // version's), then this engine's own rules folder; the version records the first.
+    const rulesDir = resolve(options.rulesDir ?? this.o.rulesDir);
+    const compiled = compileFiles(files, [rulesDir, this.o.rulesDir], this.o.clock.now());
     if (!compiled.ok) throw new RulesInvalidError(compiled.problems);
     const centerId = this.livePlan.center.id;
     if (compiled.plan.center.id !== centerId) {
@@ -192,6 +279,7 @@ export class RulesAdmin {
       at: new Date(this.o.clock.now()).toISOString(),
       ...(options.message ? { message: options.message } : {}),
       ...(options.rollbackOf !== undefined ? { rollbackOf: options.rollbackOf } : {}),
+      rulesDir,
       files,
     });
     await this.goLive(version, compiled.plan);
@@ -220,7 +308,11 @@ export class RulesAdmin {
   ): Promise<{ version: RulesVersion; diff: FileDiff[] }> {
     const target = await this.o.versions.get(to);
     if (!target) throw new NoSuchVersionError(to);
-    return this.publish(target.files, author, { ...options, rollbackOf: to });
+    return this.publish(target.files, author, {
+      ...options,
+      rollbackOf: to,
+      ...(target.rulesDir ? { rulesDir: target.rulesDir } : {}),
+    });
   }
 
   async get(n: number): Promise<RulesVersion> {
@@ -249,4 +341,80 @@ export class RulesAdmin {
     await this.stopWatch?.();
     await this.o.versions.close();
   }
+}
+
+/**
+ * Compiles a set of rules files the way the CLI loads a folder: written to a scratch folder of
+ * their own, loaded with relative paths (`center.prompts`) resolved against `bases` in order,
+ * and the folder removed. Problems name the files' own names (`lines.yaml:lines[3].number: …`);
+ * problems of the prompt manifest keep its path.
+ */
+export function compileFiles(files: DraftFiles, bases: readonly string[], now?: number): CompiledDraft {
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-rules-'));
+  try {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, basename(name)), text, 'utf8');
+    const shown = displayPath(dir);
+    const rename = <T extends RuleProblem | Warning>(p: T): T =>
+      p.file === shown
+        ? { ...p, file: '' }
+        : p.file.startsWith(`${shown}/`)
+          ? { ...p, file: basename(p.file) }
+          : p;
+    try {
+      const loaded = loadPlan(dir, {
+        bases: bases.map((b) => resolve(b)),
+        ...(now === undefined ? {} : { now }),
+      });
+      return { ok: true, plan: loaded.plan, warnings: loaded.warnings.map(rename) };
+    } catch (err) {
+      if (err instanceof RulesInvalidError) return { ok: false, problems: err.problems.map(rename) };
+      throw err;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A published version compiled here: against the folder it was published from, then ours. */
+function compileVersion(o: RulesAdminOptions, version: RulesVersion, now: number): CompiledDraft {
+  const bases = version.rulesDir ? [version.rulesDir, o.rulesDir] : [o.rulesDir];
+  return compileFiles(version.files, bases, now);
+}
+
+/** Why a version does not load here (undefined: it does, and for the folder's center). */
+function loadsHere(o: RulesAdminOptions, version: RulesVersion, folderPlan: RoutingPlan, now: number) {
+  const compiled = compileVersion(o, version, now);
+  if (!compiled.ok) return summarize(compiled.problems);
+  if (compiled.plan.center.id !== folderPlan.center.id) return 'another center';
+  return undefined;
+}
+
+type LoadedFolder =
+  | { ok: true; files: DraftFiles; plan: RoutingPlan }
+  | { ok: false; problems: readonly RuleProblem[] };
+
+function loadFolder(dir: string, now: number): LoadedFolder {
+  try {
+    const { plan } = loadPlan(dir, { now });
+    return { ok: true, files: readRulesFolder(dir), plan };
+  } catch (err) {
+    if (err instanceof RulesInvalidError) return { ok: false, problems: err.problems };
+    throw err;
+  }
+}
+
+/** The first problem and how many more, on one line. */
+function summarize(problems: readonly RuleProblem[]): string {
+  const [first] = problems;
+  if (!first) return 'no problems';
+  const more = problems.length - 1;
+  return `${formatProblem(first)}${more > 0 ? ` and ${more} more problem${more > 1 ? 's' : ''}` : ''}`;
+}
+
+function changedFiles(a: DraftFiles, b: DraftFiles): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((n) => a[n] !== b[n]).sort();
+}
+
+function sameFiles(a: DraftFiles, b: DraftFiles): boolean {
+  return changedFiles(a, b).length === 0;
 }

@@ -10,6 +10,12 @@ export interface RulesVersion {
   message?: string;
   /** Set when this version republished an earlier one. */
   rollbackOf?: number;
+  /**
+   * The absolute rules folder the version was published from: its relative paths
+   * (`center.prompts`) resolve against it, so the version loads whatever folder an engine is
+   * started with. Versions published before this field existed resolve against the engine's own.
+   */
+  rulesDir?: string;
   files: Record<string, string>;
 }
 
