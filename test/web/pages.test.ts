@@ -48,7 +48,9 @@ beforeAll(async () => {
       `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
     );
   }
-  a = await startAdminRig({ speed: 10, promptMs: 1000 });
+  // Stepped virtual time: the engine's timers (prompts, ringing, wrap-up) move only when a test
+  // drives them, once the system is quiescent; the pages' own timers run in the browser.
+  a = await startAdminRig({ promptMs: 1000 });
   await a.api.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
   browser = await chromium.launch({
@@ -97,6 +99,8 @@ describe('the web pages in headless Chromium', () => {
       dialed: '12345',
       callerNumber: '13800138000',
     });
+    const call = () => a.rig.hotline.engine.call(channelId);
+    await a.rig.runUntil('the call talking to a1001', () => call()?.stage === 'talking');
     await until(() => page.textContent('#call-stage')).toBe('通话中');
     expect(await page.textContent('#call-caller')).toBe('138******00');
     expect(await page.textContent('#call-line')).toBe('12345政务服务便民热线（12345）');
@@ -105,23 +109,20 @@ describe('the web pages in headless Chromium', () => {
     a.rig.sim.setEndpoint('PJSIP/12366@sc-tax', { behaviour: 'answer', answerAfterMs: 1000, online: true });
     await page.selectOption('#target', 'subcenter:tax');
     await page.click('#three-way');
+    await until(() => call()?.transfer !== undefined).toBe(true); // the page's request has arrived
+    await a.rig.runUntil('the sub-center answering', () => call()?.transfer?.answeredAt !== undefined);
     await until(() => page.textContent('#log')).toContain('转接目标已应答');
     await until(() => page.isEnabled('#leave')).toBe(true);
     await page.click('#leave');
     await until(() => page.textContent('#status')).toBe('已离开通话');
-    await a.rig.until(
-      'caller with the sub-center',
-      () => a.rig.hotline.engine.call(channelId)?.stage === 'transferred',
-      20_000,
-    );
-    expect(a.rig.hotline.engine.call(channelId)!.target).toMatchObject({ kind: 'subcenter', id: 'tax' });
-    await until(() => page.textContent('#state')).toMatch(/话后处理|就绪/);
-    if ((await page.textContent('#state')) === '话后处理') {
-      await page.click('#end-wrap-up');
-      await until(() => page.textContent('#state')).toBe('就绪');
-    }
+    await a.rig.runUntil('the caller with the sub-center', () => call()?.stage === 'transferred');
+    expect(call()!.target).toMatchObject({ kind: 'subcenter', id: 'tax' });
+    // Time stands still: the agent is in wrap-up until the button ends it.
+    await until(() => page.textContent('#state')).toBe('话后处理');
+    await page.click('#end-wrap-up');
+    await until(() => page.textContent('#state')).toBe('就绪');
     a.rig.sim.hangup(channelId);
-    await a.rig.until('record', () => a.rig.records.records.some((r) => r.callId === channelId), 20_000);
+    await a.rig.runUntil('the record', () => a.rig.records.records.some((r) => r.callId === channelId));
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
