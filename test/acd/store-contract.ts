@@ -14,7 +14,7 @@ export interface StoreUnderTest {
 
 export type StoreFactory = (clock: ManualClock) => Promise<StoreUnderTest>;
 
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 15_000): Promise<void> {
   const start = Date.now();
   for (;;) {
     try {
