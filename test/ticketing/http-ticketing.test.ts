@@ -16,7 +16,8 @@ const tickets: Record<string, (res: ServerResponse) => void> = {
   },
   '2026030200500': (res) => json(res, 500, { error: 'database down' }),
   '2026030200503': (res) => json(res, 503, { error: 'maintenance' }),
-  '2026030200999': (res) => setTimeout(() => json(res, 200, { status: 'accepted' }), 1500),
+  // Never answers (the connection is closed after the tests).
+  '2026030200999': () => undefined,
 };
 const seen: { url: string; auth: string | undefined }[] = [];
 
@@ -44,7 +45,8 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const port = () => new HttpTicketing({ baseUrl, timeoutMs: 300, token: 'ticketing-token' });
+/** A time limit no answer of the scripted server comes near, even on a busy machine. */
+const port = (timeoutMs = 15_000) => new HttpTicketing({ baseUrl, timeoutMs, token: 'ticketing-token' });
 
 describe('ticket progress lookups over HTTP', () => {
   it('reads the status and how many days the ticket has been open', async () => {
@@ -68,9 +70,8 @@ describe('ticket progress lookups over HTTP', () => {
   });
 
   it('resolves null on a timeout, so the caller hears the apology and is offered an agent', async () => {
-    const started = Date.now();
-    expect(await port().lookup('2026030200999')).toBeNull();
-    expect(Date.now() - started).toBeLessThan(1200);
+    // The server never answers: only the time limit can end the lookup.
+    expect(await port(300).lookup('2026030200999')).toBeNull();
   });
 
   it('resolves null on a server error or a body it cannot read', async () => {
