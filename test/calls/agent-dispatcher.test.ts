@@ -20,16 +20,23 @@ describe('the agent dispatcher', () => {
       return release(callId, outcome);
     };
     const offers: string[][] = [];
+    let offered!: () => void;
+    const firstOffer = new Promise<void>((r) => {
+      offered = r;
+    });
     const dispatcher = new AgentDispatcher({
       engineId: 'e1',
       store,
       clock,
       logger: createLogger({ level: 'silent' }),
-      offer: (callId, agentId, endpoint) => offers.push([callId, agentId, endpoint]),
+      offer: (callId, agentId, endpoint) => {
+        offers.push([callId, agentId, endpoint]);
+        offered();
+      },
     });
     dispatcher.start();
     try {
-      for (let i = 0; i < 100 && offers.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      await firstOffer;
       expect(offers).toEqual([['c1', '1001', 'PJSIP/desk-7']]);
       expect(releases).toEqual([]);
       expect(dispatcher.reservations).toBe(1);

@@ -7,16 +7,23 @@ describe('the shared ACD snapshot for queue announcements', () => {
   it('serves concurrent askers from one read, reuses it while fresh, and reads again once stale', async () => {
     const clock = new ManualClock();
     let reads = 0;
+    // The first read is still in flight while all three ask.
+    let answer!: () => void;
+    const inFlight = new Promise<void>((r) => {
+      answer = r;
+    });
     const shared = new SharedSnapshot(
       async (): Promise<StoreSnapshot> => {
         reads++;
-        await new Promise((r) => setTimeout(r, 5));
+        await inFlight;
         return { agents: [], calls: [] };
       },
       clock,
       5000,
     );
-    const [a, b, c] = await Promise.all([shared.get(), shared.get(), shared.get()]);
+    const asked = Promise.all([shared.get(), shared.get(), shared.get()]);
+    answer();
+    const [a, b, c] = await asked;
     expect(reads).toBe(1);
     expect(a).toBe(b);
     expect(b).toBe(c);
