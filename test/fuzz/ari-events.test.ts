@@ -72,7 +72,7 @@ async function allSettled(rig: Rig, ids: string[], recordMark: number): Promise<
     rig.hotline.engine.liveCalls().length === 0 &&
     (await busyAgents(rig)).length === 0;
   try {
-    await rig.until('every call ended and nothing left behind', done, 10_000);
+    await rig.runUntil('every call ended and nothing left behind', done);
   } catch (err) {
     const left = {
       records: rig.records.records.slice(recordMark).map((r) => r.callId),
@@ -163,7 +163,7 @@ const call = fc.record({
   startOn: fc.option(fc.constantFrom('answer' as const, 'enter' as const), { nil: undefined }),
   script: fc.array(step, { maxLength: 5 }),
   hangsUpAtEnd: fc.boolean(),
-  /** Something the caller does when the call reaches a stage, `delay` real ms later. */
+  /** Something the caller does when the call reaches a stage, `delay` × SPEED ms of call time later. */
   atStage: fc.option(
     fc.record({
       stage: fc.constantFrom(...stages),
@@ -175,7 +175,7 @@ const call = fc.record({
     }),
     { nil: undefined },
   ),
-  /** Real ms after the run starts that the call arrives. */
+  /** When the call arrives after the run starts, in ms × SPEED of call time. */
   arriveAfter: fc.integer({ min: 0, max: 150 }),
 });
 
@@ -217,9 +217,13 @@ const scenario = fc.record({
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
-/** Real ms after which callers still on the line hang up (60 s of call time at speed 100). */
-const DEADLINE_MS = 600;
+/**
+ * The generated delays were real ms when this ran 100× faster than the wall clock; they are
+ * scaled by SPEED into ms of call (virtual) time, so the same seed makes the same scenarios.
+ */
 const SPEED = 100;
+/** Callers still on the line after this much call time hang up (600 ms at speed 100). */
+const DEADLINE_MS = 60_000;
 
 async function prepareAgents(rig: Rig, s: Scenario): Promise<void> {
   const store = rig.hotline.store;
@@ -260,7 +264,6 @@ describe('the engine under generated call scenarios through the simulator', () =
     rig = await startRig({
       plan: plans.jilin(),
       roster: AGENTS.map((id) => ({ id, name: id, pools: ['changchun'], skills: { general: 5 } })),
-      speed: SPEED,
       logger: createLogger({ level: 'warn', destination: log }),
     });
     rig.hotline.engine.onStage((state) => {
@@ -269,14 +272,14 @@ describe('the engine under generated call scenarios through the simulator', () =
       if (!action || action.stage !== state.stage) return;
       atStage.delete(state.id);
       count(acted, `${state.stage}:${'hangup' in action.action ? 'hangup' : 'dtmf'}`);
-      setTimeout(() => {
+      rig.clock.after(action.delay * SPEED, () => {
         try {
           if ('hangup' in action.action) rig.sim.hangup(state.callerChannel);
           else rig.sim.sendDtmf(state.callerChannel, action.action.dtmf, 50);
         } catch {
           // the caller is gone already
         }
-      }, action.delay);
+      });
     });
   });
   afterAll(async () => {
@@ -292,36 +295,32 @@ describe('the engine under generated call scenarios through the simulator', () =
         const recordMark = rig.records.records.length;
         const troubleMark = trouble.length;
         await prepareAgents(rig, s);
-        const started = Date.now();
-        const ids = await Promise.all(
-          s.calls.map(
-            (c) =>
-              new Promise<string>((resolve) =>
-                setTimeout(() => {
-                  const call = rig.sim.injectCall({
-                    app: 'hotline',
-                    dialed: c.dialed,
-                    callerNumber: c.callerNumber,
-                    ...(c.callerName !== undefined ? { callerName: c.callerName } : {}),
-                    ...(c.startOn !== undefined ? { startOn: c.startOn } : {}),
-                    script: c.hangsUpAtEnd ? [...c.script, { hangup: true }] : c.script,
-                  });
-                  if (c.atStage) atStage.set(call.channelId, c.atStage);
-                  resolve(call.channelId);
-                }, c.arriveAfter),
-              ),
-          ),
-        );
+        const started = rig.clock.now();
+        const arrived: (string | undefined)[] = s.calls.map(() => undefined);
+        for (const [i, c] of s.calls.entries()) {
+          rig.clock.after(c.arriveAfter * SPEED, () => {
+            const call = rig.sim.injectCall({
+              app: 'hotline',
+              dialed: c.dialed,
+              callerNumber: c.callerNumber,
+              ...(c.callerName !== undefined ? { callerName: c.callerName } : {}),
+              ...(c.startOn !== undefined ? { startOn: c.startOn } : {}),
+              script: c.hangsUpAtEnd ? [...c.script, { hangup: true }] : c.script,
+            });
+            if (c.atStage) atStage.set(call.channelId, c.atStage);
+            arrived[i] = call.channelId;
+          });
+        }
+        await rig.runUntil('the calls to arrive', () => arrived.every((id) => id !== undefined));
+        const ids = arrived as string[];
         injected.push(...ids);
         const mine = new Set(ids);
         const ended = () => rig.records.records.slice(recordMark).filter((r) => mine.has(r.callId)).length;
         // Callers still on the line at the deadline hang up.
         await rig
-          .until(
-            'the calls to end by themselves',
-            () => ended() === ids.length,
-            DEADLINE_MS - (Date.now() - started),
-          )
+          .runUntil('the calls to end by themselves', () => ended() === ids.length, {
+            maxVirtualMs: Math.max(0, DEADLINE_MS - (rig.clock.now() - started)),
+          })
           .catch(() => undefined);
         hangUpCallers(
           rig,
@@ -382,7 +381,7 @@ const wireRun = fc.record({
     }),
     { minLength: WITNESS_AGENTS.length, maxLength: WITNESS_AGENTS.length },
   ),
-  /** Real ms the calls run before the first frame, and after the last before their callers hang up. */
+  /** How long the calls run before the first frame, and after the last before their callers hang up, and the gaps between frames: ms × WIRE_SPEED of call time. */
   before: fc.integer({ min: 0, max: 120 }),
   after: fc.integer({ min: 0, max: 60 }),
   frames: fc.array(fc.record({ frame, gap: fc.integer({ min: 0, max: 10 }) }), {
@@ -403,7 +402,8 @@ function takeWarning(warnings: LogCapture['lines'], e: ExpectedWarning): boolean
   return i >= 0;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The wire run's generated times were real ms at 50× the wall clock: ms of call time = × WIRE_SPEED. */
+const WIRE_SPEED = 50;
 
 describe('the engine under malformed and unexpected ARI events', () => {
   const log = new LogCapture();
@@ -411,7 +411,6 @@ describe('the engine under malformed and unexpected ARI events', () => {
   beforeAll(async () => {
     rig = await startRig({
       roster: WITNESS_AGENTS.map((id) => ({ id, name: id, pools: ['general'], skills: { general: 5 } })),
-      speed: 50,
       logger: createLogger({ level: 'warn', destination: log }),
     });
   });
@@ -449,10 +448,10 @@ describe('the engine under malformed and unexpected ARI events', () => {
           (_, i) =>
             rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: `1380013800${i}` }).channelId,
         );
-        await rig.until('the engine to take the calls', () =>
+        await rig.runUntil('the engine to take the calls', () =>
           witnesses.every((id) => rig.hotline.engine.call(id) !== undefined),
         );
-        await sleep(run.before);
+        await rig.advance(run.before * WIRE_SPEED);
         const ctx: FrameContext = {
           live: witnesses.filter((id) => rig.hotline.engine.call(id) !== undefined),
           ended,
@@ -465,9 +464,9 @@ describe('the engine under malformed and unexpected ARI events', () => {
           if (e) expected.push(e);
           count(sent, f.kind === 'event' ? `${f.kind}:${f.id.ref}` : f.kind);
           expect(rig.sim.injectRawEvent('hotline', text)).toBe(true);
-          await sleep(gap);
+          await rig.advance(gap * WIRE_SPEED);
         }
-        await sleep(run.after);
+        await rig.advance(run.after * WIRE_SPEED);
         hangUpCallers(rig, witnesses);
         // The witnesses' ends come after the frames on the same WebSocket: once they are
         // recorded, every frame has been read.
@@ -573,7 +572,6 @@ describe('events about channels that do not exist, and frames that cannot be rea
   beforeAll(async () => {
     rig = await startRig({
       roster: [{ id: 'r1', name: 'r1', pools: ['general'], skills: { general: 5 } }],
-      speed: 50,
       logger: createLogger({ level: 'warn', destination: log }),
     });
     rig.hotline.engine.onEnded((state) => endedCalls.push(state));
@@ -594,7 +592,7 @@ describe('events about channels that do not exist, and frames that cannot be rea
       dialed: '12345',
       callerNumber: `1380013811${n}`,
     });
-    await rig.until('the engine to take the call', () => rig.hotline.engine.call(channelId) !== undefined);
+    await rig.runUntil('the engine to take the call', () => rig.hotline.engine.call(channelId) !== undefined);
     rig.sim.hangup(channelId);
     await allSettled(rig, [channelId], recordMark);
   }
@@ -620,7 +618,7 @@ describe('events about channels that do not exist, and frames that cannot be rea
       dialed: '12345',
       callerNumber: '13800138120',
     });
-    await rig.until('the engine to take the call', () => rig.hotline.engine.call(channelId) !== undefined);
+    await rig.runUntil('the engine to take the call', () => rig.hotline.engine.call(channelId) !== undefined);
     rig.sim.hangup(channelId);
     await allSettled(rig, [channelId], recordMark);
     const logMark = log.lines.length;

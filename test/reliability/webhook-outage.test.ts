@@ -55,14 +55,35 @@ describe('the ticketing webhook down for a whole run', () => {
     // The webhook comes back an hour later; the engine running then delivers the outbox. (The run
     // used virtual time, so "an hour later" also puts every retry of the run in the past.)
     const hourLater: Clock = { now: () => Date.now() + 3_600_000, after: systemClock.after };
-    receiver = await startTicketReceiver({ secret, port, now: hourLater.now, print: () => undefined });
+    // Each accepted record is printed: the last one of the run is the moment to look.
+    let allIn: () => void = () => undefined;
+    const delivered = new Promise<void>((resolve) => {
+      allIn = resolve;
+    });
+    const accepted = () => {
+      if (receiver && receiver.received.length >= calls) allIn();
+    };
+    receiver = await startTicketReceiver({ secret, port, now: hourLater.now, print: accepted });
     const sink = await createRecordSink(readRecordsConfig(env), {
       clock: hourLater,
       logger: createLogger({ level: 'silent' }),
     });
-    const start = Date.now();
-    while (receiver.received.length < calls && Date.now() - start < 20_000)
-      await new Promise((r) => setTimeout(r, 50));
+    // A safety net for a hung delivery only: what is delivered does not depend on how long it takes.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      delivered,
+      new Promise<void>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `timed out (real time) waiting for the outbox to deliver ${calls} records: ${receiver?.received.length} received`,
+              ),
+            ),
+          40_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     const keys = receiver.received.map((m) => (m as { idempotencyKey: string }).idempotencyKey);
     expect(new Set(keys).size).toBe(calls);
     expect(receiver.received).toHaveLength(calls);
