@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.ts';
 import { STASIS_RETRY } from '../../src/deploy/extensions.ts';
 import type { AriSimulator, CallOutcome } from '../../src/sim/index.ts';
-import { type Connected, channelOf, connectAri, connectAriWith, sleep, startSim } from './helpers/ari.ts';
+import {
+  type Connected,
+  channelOf,
+  connectAri,
+  connectAriWith,
+  framesDelivered,
+  startSim,
+} from './helpers/ari.ts';
 
 let sim: AriSimulator;
 const conns: Connected[] = [];
@@ -74,7 +82,8 @@ describe('Stasis applications', () => {
     await old.waitFor((e) => e.type === 'ApplicationReplaced');
     sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
     await fresh.waitFor((e) => e.type === 'StasisStart');
-    await sleep(30);
+    // Every frame sent so far has arrived: a StasisStart the old WebSocket lacks was never sent.
+    await framesDelivered(sim, [old, fresh]);
     expect(old.ofType('StasisStart')).toHaveLength(0);
   });
 
@@ -134,9 +143,10 @@ describe('Stasis applications', () => {
   });
 
   it('rings and retries like the shipped dialplan, so an engine back on its WebSocket gets the call', async () => {
-    // Slow enough for ari-client to connect within the dialplan's retries (1 s apart here).
-    const TIME_SCALE = 0.5;
-    sim = await startSim({ timeScale: TIME_SCALE });
+    // The dialplan's time moves only when the test moves it: ari-client connects, however long that
+    // takes, while the dialplan waits between two rounds.
+    const clock = new ManualClock();
+    sim = await startSim({ clock, timeScale: 1 });
     const ended: CallOutcome[] = [];
     sim.onCallEnded((o) => ended.push(o));
     const dialplan = { apps: ['hotline-b'], ...STASIS_RETRY };
@@ -144,7 +154,8 @@ describe('Stasis applications', () => {
     expect(call.fallback).toBe(false);
     expect(sim.stats()).toMatchObject({ liveChannels: 0, callsFallback: 0 });
     const conn = await connect('hotline-b');
-    const start = await conn.waitFor((e) => e.type === 'StasisStart', 5000);
+    clock.advance(STASIS_RETRY.waitMs); // the second round finds the app
+    const start = await conn.waitFor((e) => e.type === 'StasisStart');
     expect(channelOf(start)?.id).toBe(call.channelId);
     expect(start.application).toBe('hotline-b');
     expect(sim.callOutcome(call.channelId)?.app).toBe('hotline-b');
@@ -155,11 +166,14 @@ describe('Stasis applications', () => {
       callerNumber: '13800138000',
       dialplan: STASIS_RETRY,
     });
-    await sleep((STASIS_RETRY.rounds - 1) * STASIS_RETRY.waitMs * TIME_SCALE + 200);
+    const allRounds = (STASIS_RETRY.rounds - 1) * STASIS_RETRY.waitMs;
+    clock.advance(allRounds - 1);
+    expect(ended).toEqual([]); // still ringing through the rounds
+    clock.advance(1);
     expect(ended.map((o) => [o.channelId, o.fallback, o.hangupBy])).toEqual([
       [lost.channelId, true, 'dialplan'],
     ]);
-    expect(ended[0]!.durationMs).toBeGreaterThanOrEqual((STASIS_RETRY.rounds - 1) * STASIS_RETRY.waitMs);
+    expect(ended[0]!.durationMs).toBeGreaterThanOrEqual(allRounds);
   });
 
   it('shows an app subscribed to everything the dialplan steps before StasisStart', async () => {

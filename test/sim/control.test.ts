@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
-import { type Connected, channelOf, connectAri, sleep, startSim } from './helpers/ari.ts';
+import { type Connected, channelOf, connectAri, framesDelivered, startSim } from './helpers/ari.ts';
 import { ariFetch, simFetch } from './helpers/http.ts';
 
 let sim: AriSimulator;
@@ -131,8 +131,11 @@ describe('the control API', () => {
     clock.advance(0);
     await conn.waitFor((e) => e.type === 'PlaybackStarted');
     clock.advance(2999);
-    await sleep(20);
+    await framesDelivered(sim, [conn]);
     expect(conn.ofType('PlaybackFinished')).toHaveLength(0);
+    expect(((await conn.client.playbacks.get({ playbackId: 'p' })) as { state: string }).state).toBe(
+      'playing',
+    );
     clock.advance(1);
     const finished = await conn.waitFor((e) => e.type === 'PlaybackFinished');
     expect((finished.playback as { state: string }).state).toBe('done');

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { ManualClock } from '../../src/clock.ts';
 import type { AriSimulator } from '../../src/sim/index.ts';
 import { type Connected, connectAri, startSim } from './helpers/ari.ts';
 import { ariFetch, basic } from './helpers/http.ts';
@@ -40,7 +41,9 @@ describe('ARI REST errors', () => {
   });
 
   it('refuses with 422 to bridge an originated channel before its own StasisStart', async () => {
-    sim = await startSim();
+    // The agent answers only when the test moves the simulator's time on.
+    const clock = new ManualClock();
+    sim = await startSim({ clock, timeScale: 1 });
     sim.setEndpoint('PJSIP/agent1001', { behaviour: 'answer', answerAfterMs: 5000 });
     conn = await connectAri(sim);
     await conn.client.bridges.create({ bridgeId: 'b1', type: 'mixing' });
@@ -54,7 +57,8 @@ describe('ARI REST errors', () => {
     );
     const res = await ariFetch(sim.url, 'POST', '/bridges/b1/addChannel?channel=agent-1');
     expect(res.status).toBe(422);
-    await conn.waitFor((e) => e.type === 'StasisStart', 2000);
+    clock.advance(5000);
+    await conn.waitFor((e) => e.type === 'StasisStart');
     await conn.client.bridges.addChannel({ bridgeId: 'b1', channel: 'agent-1' });
     expect(sim.bridges()[0]?.channels).toEqual(['agent-1']);
   });

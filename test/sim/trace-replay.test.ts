@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SteppedClock } from '../../src/clock.ts';
 import { startSim } from './helpers/ari.ts';
 import { loadFixtures, replay } from './helpers/replay.ts';
 
@@ -22,9 +23,10 @@ describe('recorded Asterisk scenarios replayed through ari-client', () => {
 
   for (const fixture of fixtures) {
     it.concurrent(`scenario ${fixture.scenario} yields the recorded events, causes and statuses`, async () => {
-      const sim = await startSim({ timeScale: 0.1, promptDurations: fixture.world.promptDurations });
+      const clock = new SteppedClock();
+      const sim = await startSim({ clock, timeScale: 1, promptDurations: fixture.world.promptDurations });
       try {
-        const result = await replay(sim, fixture);
+        const result = await replay(sim, clock, fixture);
         expect(result.events).toEqual(fixture.events);
         expect(result.statuses).toEqual(fixture.rest.map((r) => r.status));
         expect(result.responses).toEqual(fixture.rest.map((r) => r.response));

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import type { SteppedClock } from '../../../src/clock.ts';
 import { createLogger } from '../../../src/log.ts';
 import { type AriSimulator, type AriSimulatorOptions, startAriSimulator } from '../../../src/sim/index.ts';
 
@@ -68,7 +69,7 @@ export class Connected {
   }
 
   /** Resolves with the first recorded event matching `pred` (already recorded ones count). */
-  async waitFor(pred: (e: AriEventRecord) => boolean, timeoutMs = 5000, from = 0): Promise<AriEventRecord> {
+  async waitFor(pred: (e: AriEventRecord) => boolean, timeoutMs = 15_000, from = 0): Promise<AriEventRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.slice(from).find(pred);
@@ -86,7 +87,7 @@ export class Connected {
     }
   }
 
-  async waitForCount(n: number, timeoutMs = 5000): Promise<void> {
+  async waitForCount(n: number, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.events.length < n) {
       const left = deadline - Date.now();
@@ -145,4 +146,44 @@ export function channelOf(e: AriEventRecord): { id: string; state: string } | un
   return e.channel as { id: string; state: string } | undefined;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits until every event frame the simulator has sent has reached `conns` (the simulator's only
+ * WebSockets): after it, an event not received was never sent. `timeoutMs` is a safety limit.
+ */
+export async function framesDelivered(
+  sim: AriSimulator,
+  conns: Connected[],
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const received = conns.reduce((n, c) => n + c.events.length, 0);
+    const sent = sim.eventWire().framesSent;
+    if (received >= sent) return;
+    if (Date.now() > deadline) throw new Error(`timed out: ${received} of ${sent} event frames received`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/**
+ * Runs a simulator on a SteppedClock until `done`: once every frame sent so far has been
+ * received, it fires the next simulated timer, one at a time. The client acts between timers, as
+ * fast or as slowly as the machine allows, so a busy machine cannot reorder what happens.
+ */
+export async function driveSim(
+  sim: AriSimulator,
+  clock: SteppedClock,
+  conns: Connected[],
+  what: string,
+  done: () => boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await framesDelivered(sim, conns, Math.max(0, deadline - Date.now()));
+    if (done()) return;
+    if (clock.fireNext()) continue;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { SteppedClock } from '../../../src/clock.ts';
 import { type OperationSpec, operations } from '../../../src/sim/api/operations.ts';
 import type { AriSimulator } from '../../../src/sim/index.ts';
 import {
@@ -8,12 +9,14 @@ import {
   compactResponse,
   type TraceFixture,
 } from '../../../src/sim/trace-compact.ts';
-import { type Connected, connectAri, operationOf } from './ari.ts';
+import { type Connected, connectAri, driveSim, framesDelivered, operationOf } from './ari.ts';
 
 /**
  * Replays a recorded scenario: sets up the simulator's world as the fixture describes, then
  * sends the same requests through the real ari-client, each once as many compared events have
- * arrived as had arrived when it was recorded.
+ * arrived as had arrived when it was recorded. The simulator runs on `clock`, fired one timer at a
+ * time and only once every event sent has arrived, so no timer overtakes a request however slow
+ * the machine is.
  */
 const fixtureDir = fileURLToPath(new URL('../../fixtures/ari-traces/', import.meta.url));
 
@@ -55,7 +58,12 @@ export interface ReplayResult {
   responses: Array<Record<string, unknown> | undefined>;
 }
 
-export async function replay(sim: AriSimulator, fixture: TraceFixture, settleMs = 50): Promise<ReplayResult> {
+export async function replay(
+  sim: AriSimulator,
+  clock: SteppedClock,
+  fixture: TraceFixture,
+  settleMs = 500,
+): Promise<ReplayResult> {
   for (const [endpoint, settings] of Object.entries(fixture.world.endpoints))
     sim.setEndpoint(endpoint, settings);
   const statuses: number[] = [];
@@ -74,17 +82,20 @@ export async function replay(sim: AriSimulator, fixture: TraceFixture, settleMs 
     const fill = (v: string): string => v.split('{caller}').join(channelId);
     const compacted = (): CompactEvent[] =>
       conn.events.map((e) => compactEvent(e, role)).filter((e): e is CompactEvent => e !== undefined);
-    const until = async (n: number): Promise<void> => {
-      const deadline = Date.now() + 15_000;
-      while (compacted().length < n) {
-        if (Date.now() > deadline)
-          throw new Error(`scenario ${fixture.scenario}: ${compacted().length}/${n} events`);
-        await conn.waitForCount(conn.events.length + 1, deadline - Date.now()).catch(() => undefined);
-      }
-    };
+    const until = (n: number): Promise<void> =>
+      driveSim(
+        sim,
+        clock,
+        [conn],
+        `scenario ${fixture.scenario}: ${n} events`,
+        () => compacted().length >= n,
+      );
     const responses: ReplayResult['responses'] = [];
     for (const step of fixture.rest) {
       await until(step.afterEvents);
+      // What falls due at this very instant (a playback starting) has happened in Asterisk by the
+      // time a client's next request arrives.
+      while (clock.fireNext(clock.now())) {}
       const { op, params } = matchOperation(step.method, fill(step.path));
       const args: Record<string, string> = { ...params };
       for (const [k, v] of Object.entries(step.query)) args[k] = fill(v);
@@ -97,7 +108,10 @@ export async function replay(sim: AriSimulator, fixture: TraceFixture, settleMs 
       }
     }
     await until(fixture.events.length);
-    await new Promise((r) => setTimeout(r, settleMs));
+    // Nothing more within `settleMs` of simulated time: fire what falls due by then, let it arrive.
+    const settled = clock.now() + settleMs;
+    do await framesDelivered(sim, [conn]);
+    while (clock.fireNext(settled));
     return { events: compacted(), statuses, responses };
   } finally {
     off();
