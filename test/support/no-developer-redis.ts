@@ -8,7 +8,8 @@ import { DEVELOPER_REDIS_PORT } from './redis.ts';
 
 const connect = Socket.prototype.connect;
 const guarded = function (this: Socket, ...args: unknown[]): Socket {
-  const first = args[0];
+  // net.connect() hands its arguments over normalized, as one array: [options, callback].
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   const port = typeof first === 'object' && first !== null ? (first as { port?: unknown }).port : first;
   if (Number(port) === DEVELOPER_REDIS_PORT) {
     const err = new Error(
