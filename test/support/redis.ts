@@ -98,7 +98,9 @@ function launch(port: number, dir: string, readyWithinMs: number): Promise<Child
       if (out.includes('Ready to accept connections')) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
+        child.stderr?.off('data', onErr);
         child.stdout?.resume();
+        child.stderr?.resume();
         child.off('exit', onExit);
         resolve(child);
       }
@@ -111,10 +113,11 @@ function launch(port: number, dir: string, readyWithinMs: number): Promise<Child
         }),
       );
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d: Buffer) => {
+    const onErr = (d: Buffer) => {
       out += d.toString();
-    });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onErr);
     child.once('exit', onExit);
     child.once('error', (err) => {
       clearTimeout(timer);
