@@ -48,6 +48,30 @@ export interface OwnedResources {
   bridges: string[];
 }
 
+/** A softphone's registration as the PBX sees it: online when one of its contacts is usable. */
+export interface PresenceChange {
+  /** `PJSIP/agent1001` */
+  endpoint: string;
+  online: boolean;
+}
+
+/**
+ * Where softphone registration comes from, at O(1) per change: AMI `ContactStatus` events (with
+ * a snapshot at every (re)connection), or a low-rate poll of the endpoints' states. The listener
+ * gets `full: true` batches (every endpoint the PBX knows) at start and after a reconnect, then
+ * single changes.
+ */
+export interface PresencePort {
+  start(listener: (changes: PresenceChange[], full: boolean) => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Everything the PBX holds at one moment (for the periodic reconciliation). */
+export interface PbxListing {
+  channels: { id: string; state: string }[];
+  bridges: { id: string; channels: string[] }[];
+}
+
 export interface TelephonyPort {
   start(listener: TelephonyListener): Promise<void>;
   stop(): Promise<void>;
@@ -65,16 +89,32 @@ export interface TelephonyPort {
   /** What the apps own now (after a reconnect); undefined playback ids are finished. */
   owned(): Promise<OwnedResources>;
   playbackExists(playbackId: string): Promise<boolean>;
+  /** Whether the PBX still has the channel (tells a race with a hang-up from a refusal). */
+  channelExists(channelId: string): Promise<boolean>;
+  /** Every channel and bridge the PBX holds now. */
+  listAll(): Promise<PbxListing>;
 }
 
-/** A REST request the PBX refused. `status` 404 means the channel, bridge or playback is gone. */
+/**
+ * A REST request the PBX refused (`status` 404: the channel, bridge or playback is gone), or,
+ * with `transport` set (status 0), one that got no answer at all: the connection broke or timed
+ * out. A transport error is not the PBX's verdict on the request.
+ */
 export class TelephonyError extends Error {
   readonly code = 'telephony-error';
+  /** True when the request got no answer from the PBX (connection reset, hang-up, timeout). */
+  transport = false;
   constructor(
     readonly status: number,
     readonly operation: string,
     message: string,
   ) {
     super(`${operation}: ${status} ${message}`);
+  }
+
+  static transport(operation: string, message: string): TelephonyError {
+    const err = new TelephonyError(0, operation, message);
+    err.transport = true;
+    return err;
   }
 }

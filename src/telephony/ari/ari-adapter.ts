@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../../clock.ts';
 import {
   type OriginateRequest,
   type OwnedResources,
+  type PbxListing,
   TelephonyError,
   type TelephonyEvent,
   type TelephonyListener,
@@ -22,6 +23,8 @@ export interface AriAdapterOptions {
   /** Most REST connections to Asterisk at once (its http.conf sessionlimit is 100 by default). */
   maxRestConnections?: number;
   restTimeoutMs?: number;
+  /** Idle pooled REST connections are closed after this (below Asterisk's session_keep_alive). */
+  restIdleSocketMs?: number;
   /** Delay before trying again after ari-client gave up reconnecting. */
   restartDelayMs?: number;
   logger: Logger;
@@ -77,6 +80,7 @@ export class AriAdapter implements TelephonyPort {
       password: options.password,
       maxConnections: options.maxRestConnections ?? 32,
       timeoutMs: options.restTimeoutMs ?? 10_000,
+      ...(options.restIdleSocketMs !== undefined ? { idleSocketMs: options.restIdleSocketMs } : {}),
     });
   }
 
@@ -124,33 +128,44 @@ export class AriAdapter implements TelephonyPort {
     this.rest.close();
   }
 
-  /** Keeps only the events used, and subscribes the first app to PJSIP endpoint state (agents' softphones). */
+  /**
+   * Keeps only the events used. The apps subscribe to nothing beyond what Stasis gives them (the
+   * channels that enter them and the bridges they create): a subscription to `endpoint:PJSIP`
+   * would forward every channel event of every call on the box again (each DTMF twice, ~6 more
+   * events per call, even for calls the engine never routes). Softphone registration comes
+   * through the presence port instead (AMI ContactStatus, or a low-rate endpoint poll). An
+   * `endpoint:PJSIP` subscription left by an earlier version is removed.
+   */
   private async configureApps(): Promise<void> {
     const allowed = EVENTS_USED.map((type) => ({ type }));
     await Promise.all(
-      this.options.apps.map((app) =>
-        this.rest
-          .call('eventFilter', 'PUT', `/applications/${encodeURIComponent(app)}/eventFilter`, undefined, {
-            allowed,
-          })
+      this.options.apps.map(async (app) => {
+        const name = encodeURIComponent(app);
+        await this.rest
+          .call('eventFilter', 'PUT', `/applications/${name}/eventFilter`, undefined, { allowed })
           .catch((err: TelephonyError) =>
             this.options.logger.warn(
               { app, status: err.status },
               'event filter not accepted; all events will arrive',
             ),
-          ),
-      ),
+          );
+        const info = await this.rest
+          .call<{ endpoint_ids?: string[] }>('getApplication', 'GET', `/applications/${name}`)
+          .catch(() => undefined);
+        const stale = (info?.endpoint_ids ?? []).filter((id) => !id.includes('/'));
+        for (const tech of stale) {
+          await this.rest
+            .call('unsubscribe', 'DELETE', `/applications/${name}/subscription`, {
+              eventSource: `endpoint:${tech}`,
+            })
+            .then(
+              () =>
+                this.options.logger.warn({ app, tech }, 'removed a whole-technology endpoint subscription'),
+              () => undefined,
+            );
+        }
+      }),
     );
-    const first = this.options.apps[0];
-    if (first) {
-      await this.rest
-        .call('subscribe', 'POST', `/applications/${encodeURIComponent(first)}/subscription`, {
-          eventSource: 'endpoint:PJSIP',
-        })
-        .catch((err: TelephonyError) =>
-          this.options.logger.warn({ status: err.status }, 'endpoint state subscription refused'),
-        );
-    }
   }
 
   private onConnected(): void {
@@ -316,7 +331,9 @@ export class AriAdapter implements TelephonyPort {
   }
 
   async answer(channelId: string): Promise<void> {
-    await this.rest.call('answer', 'POST', `/channels/${channelId}/answer`);
+    await this.rest.call('answer', 'POST', `/channels/${channelId}/answer`, undefined, undefined, {
+      idempotent: true,
+    });
   }
 
   async play(channelId: string, playbackId: string, media: string): Promise<void> {
@@ -349,7 +366,10 @@ export class AriAdapter implements TelephonyPort {
   }
 
   async createBridge(bridgeId: string): Promise<void> {
-    await this.rest.call('createBridge', 'POST', `/bridges/${bridgeId}`, { type: 'mixing' });
+    // Creating a bridge with the engine's id twice leaves one bridge: safe to repeat.
+    await this.rest.call('createBridge', 'POST', `/bridges/${bridgeId}`, { type: 'mixing' }, undefined, {
+      idempotent: true,
+    });
   }
 
   async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
@@ -365,7 +385,16 @@ export class AriAdapter implements TelephonyPort {
   }
 
   async setBridgeMoh(bridgeId: string, on: boolean): Promise<void> {
-    await this.rest.call('bridgeMoh', on ? 'POST' : 'DELETE', `/bridges/${bridgeId}/moh`);
+    await this.rest.call(
+      'bridgeMoh',
+      on ? 'POST' : 'DELETE',
+      `/bridges/${bridgeId}/moh`,
+      undefined,
+      undefined,
+      {
+        idempotent: true,
+      },
+    );
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
@@ -380,6 +409,56 @@ export class AriAdapter implements TelephonyPort {
       if (err instanceof TelephonyError && err.status === 404) return false;
       throw err;
     }
+  }
+
+  async channelExists(channelId: string): Promise<boolean> {
+    try {
+      await this.rest.call('getChannel', 'GET', `/channels/${channelId}`);
+      return true;
+    } catch (err) {
+      if (err instanceof TelephonyError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Every channel and bridge Asterisk holds now (both listings asked at once). */
+  async listAll(): Promise<PbxListing> {
+    const [channels, bridges] = await Promise.all([
+      this.rest.call<{ id: string; state?: string }[]>('listChannels', 'GET', '/channels'),
+      this.rest.call<{ id: string; bridge_class?: string; channels?: string[] }[]>(
+        'listBridges',
+        'GET',
+        '/bridges',
+      ),
+    ]);
+    return {
+      channels: channels.map((c) => ({ id: c.id, state: c.state ?? '' })),
+      bridges: bridges.map((b) => ({ id: b.id, channels: b.channels ?? [] })),
+    };
+  }
+
+  /** The state of every endpoint of a technology (one request; the presence poll's source). */
+  async listEndpoints(tech: string): Promise<{ endpoint: string; online: boolean }[]> {
+    try {
+      const list = await this.rest.call<{ technology: string; resource: string; state?: string }[]>(
+        'listEndpoints',
+        'GET',
+        `/endpoints/${encodeURIComponent(tech)}`,
+      );
+      return list.map((e) => ({ endpoint: `${e.technology}/${e.resource}`, online: e.state !== 'offline' }));
+    } catch (err) {
+      if (err instanceof TelephonyError && err.status === 404) return [];
+      throw err;
+    }
+  }
+
+  /** REST counters: requests, retries after a broken connection, failures without an answer. */
+  get restStats(): { requests: number; retries: number; transportFailures: number } {
+    return {
+      requests: this.rest.requests,
+      retries: this.rest.retries,
+      transportFailures: this.rest.transportFailures,
+    };
   }
 
   async owned(): Promise<OwnedResources> {

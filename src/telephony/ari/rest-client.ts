@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, type ClientRequest, request } from 'node:http';
 import { TelephonyError } from '../port.ts';
 
 export interface RestClientOptions {
@@ -12,11 +12,36 @@ export interface RestClientOptions {
    */
   maxConnections: number;
   timeoutMs: number;
+  /**
+   * How long an idle pooled connection is kept. Asterisk closes idle keep-alive sessions after
+   * http.conf `session_keep_alive` (15 s by default); a request written on a socket the server
+   * has just closed dies with `socket hang up`, so the pool drops idle sockets well before
+   * (default 5 s).
+   */
+  idleSocketMs?: number;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface CallOptions {
+  /** The request may be sent twice without harm (default: GET, PUT and DELETE are). */
+  idempotent?: boolean;
+}
+
+/** Transport errors that mean the request never got an answer: the connection broke under it. */
+const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED']);
+
+function brokenConnection(err: NodeJS.ErrnoException): boolean {
+  return (err.code !== undefined && RETRYABLE.has(err.code)) || /socket hang up/i.test(err.message);
 }
 
 /**
  * A small ARI REST client over one bounded keep-alive connection pool, so the engine never
  * exceeds Asterisk's HTTP session limit and sees real status codes (404: already gone).
+ * A request that breaks on its connection before any answer (the server closed an idle
+ * keep-alive socket) is sent once more on a fresh one when it is safe to repeat; the error of a
+ * request that never got an answer is a transport error (`TelephonyError.transport`), told apart
+ * from the PBX refusing it.
  */
 export class AriRestClient {
   private readonly agent: Agent;
@@ -24,6 +49,10 @@ export class AriRestClient {
   private readonly url: URL;
   inFlight = 0;
   requests = 0;
+  /** Requests sent again after their connection broke before any answer. */
+  retries = 0;
+  /** Requests that failed without an answer from the PBX (after the retry, if any). */
+  transportFailures = 0;
 
   constructor(private readonly options: RestClientOptions) {
     this.url = new URL(options.baseUrl.replace(/\/$/, ''));
@@ -31,16 +60,19 @@ export class AriRestClient {
       keepAlive: true,
       maxSockets: options.maxConnections,
       maxFreeSockets: options.maxConnections,
+      // Applied to sockets while they wait in the pool; each request sets its own timeout.
+      timeout: options.idleSocketMs ?? 5_000,
     });
     this.auth = `Basic ${Buffer.from(`${options.user}:${options.password}`).toString('base64')}`;
   }
 
-  call<T = unknown>(
+  async call<T = unknown>(
     operation: string,
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: HttpMethod,
     path: string,
     query?: Record<string, string | number | undefined>,
     body?: unknown,
+    options: CallOptions = {},
   ): Promise<T> {
     let qs = '';
     if (query) {
@@ -51,24 +83,48 @@ export class AriRestClient {
       if (parts.length) qs = `?${parts.join('&')}`;
     }
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const idempotent = options.idempotent ?? method !== 'POST';
     this.inFlight++;
     this.requests++;
+    try {
+      try {
+        return await this.send<T>(operation, method, `${this.url.pathname}${path}${qs}`, payload);
+      } catch (err) {
+        const e = err as TelephonyError & { retryable?: boolean };
+        if (!e.retryable || !idempotent) throw err;
+        this.retries++;
+        return await this.send<T>(operation, method, `${this.url.pathname}${path}${qs}`, payload);
+      }
+    } catch (err) {
+      if ((err as TelephonyError).transport) this.transportFailures++;
+      throw err;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private send<T>(
+    operation: string,
+    method: HttpMethod,
+    path: string,
+    payload: Buffer | undefined,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const settle = (err: TelephonyError | undefined, value?: T) => {
         if (settled) return;
         settled = true;
-        this.inFlight--;
         if (err) reject(err);
         else resolve(value as T);
       };
-      const req = request(
+      let answered = false;
+      const req: ClientRequest = request(
         {
           agent: this.agent,
           hostname: this.url.hostname,
           port: this.url.port,
           method,
-          path: `${this.url.pathname}${path}${qs}`,
+          path,
           timeout: this.options.timeoutMs,
           headers: {
             authorization: this.auth,
@@ -76,9 +132,10 @@ export class AriRestClient {
           },
         },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err) => settle(new TelephonyError(0, operation, err.message)));
+          res.on('error', (err) => settle(TelephonyError.transport(operation, err.message)));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
@@ -101,7 +158,12 @@ export class AriRestClient {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-      req.on('error', (err) => settle(new TelephonyError(0, operation, err.message)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const error = TelephonyError.transport(operation, err.message);
+        // Broken before any answer: the PBX never took the request (e.g. it closed the idle socket).
+        if (!answered && brokenConnection(err)) Object.assign(error, { retryable: true });
+        settle(error);
+      });
       req.end(payload);
     });
   }
