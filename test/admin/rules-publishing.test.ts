@@ -91,7 +91,7 @@ describe('publishing rules', () => {
       'nothing left',
       () => rig.sim.stats().liveChannels === 0 && rig.sim.stats().liveBridges === 0,
     );
-  });
+  }, 60_000);
 
   it('rolls back to the exact files of an earlier version, as a new version', async () => {
     a = await startAdminRig();
