@@ -30,8 +30,12 @@ class KeepAliveServer {
     return this.port;
   }
 
+  private readonly sockets = new Set<Socket>();
+
   private accept(socket: Socket): void {
     this.connections++;
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     let served = 0;
     let buffer = '';
     let idle: NodeJS.Timeout | undefined;
@@ -84,7 +88,7 @@ class KeepAliveServer {
   close(): Promise<void> {
     return new Promise((r) => {
       this.server.close(() => r());
-      this.server.closeAllConnections?.();
+      for (const s of this.sockets) s.destroy();
     });
   }
 }
