@@ -81,6 +81,14 @@ export class AppRecord {
 export class AppRegistry {
   private readonly apps = new Map<string, AppRecord>();
   readonly subscribeAllApps = new Set<AppRecord>();
+  /**
+   * Endpoint subscriptions of all apps. Like Asterisk, an app subscribed to an endpoint (or a
+   * whole technology, `endpoint:PJSIP`) also receives every event of every channel on it — again,
+   * when it owns the channel already (each DTMF twice), and for calls it never routes.
+   */
+  endpointSubscriptions = 0;
+  /** Events sent only because of an endpoint subscription. */
+  eventsByEndpoint = 0;
   eventsSent = 0;
   eventsDropped = 0;
   eventsFiltered = 0;
@@ -102,6 +110,39 @@ export class AppRegistry {
     return [...this.apps.values()];
   }
 
+  /** Apps subscribed to `tech/resource` or to all of `tech`. */
+  endpointApps(tech: string, resource: string): AppRecord[] {
+    const out: AppRecord[] = [];
+    if (this.endpointSubscriptions === 0) return out;
+    const key = `${tech}/${resource}`;
+    for (const app of this.apps.values())
+      if (app.endpoints.has(key) || app.endpoints.has(tech)) out.push(app);
+    return out;
+  }
+
+  /** The copy of a channel event an endpoint subscription adds (channel names are `TECH/resource-<seq>`). */
+  private deliverToEndpointApps(event: AriEvent, channelName: string): void {
+    const slash = channelName.indexOf('/');
+    const dash = channelName.lastIndexOf('-');
+    if (slash <= 0 || dash <= slash) return;
+    const apps = this.endpointApps(channelName.slice(0, slash), channelName.slice(slash + 1, dash));
+    if (apps.length === 0) return;
+    const body = JSON.stringify(event).slice(0, -1);
+    for (const app of apps) {
+      if (!app.accepts(event.type)) {
+        this.eventsFiltered++;
+        continue;
+      }
+      if (!app.socket) {
+        this.eventsDropped++;
+        continue;
+      }
+      app.socket.send(body + app.suffix);
+      this.eventsSent++;
+      this.eventsByEndpoint++;
+    }
+  }
+
   /** True when `name` has a connected WebSocket, i.e. Stasis(name) would succeed. */
   isActive(name: string): boolean {
     return this.apps.get(name)?.active ?? false;
@@ -118,6 +159,10 @@ export class AppRegistry {
    * built once; each app's `application` field is appended to it.
    */
   deliver(event: AriEvent, targets: Iterable<AppRecord>): void {
+    if (this.endpointSubscriptions > 0) {
+      const name = (event.channel as { name?: unknown } | undefined)?.name;
+      if (typeof name === 'string') this.deliverToEndpointApps(event, name);
+    }
     let body: string | undefined;
     const send = (app: AppRecord): void => {
       if (!app.accepts(event.type)) {

@@ -109,7 +109,8 @@ function enter(
   });
   channel.outcome = outcome;
   core.addChannel(channel);
-  if (core.apps.subscribeAllApps.size > 0) announceToSubscribeAll(core, channel, app.name);
+  if (core.apps.subscribeAllApps.size > 0 || core.apps.endpointSubscriptions > 0)
+    announceToSubscribeAll(core, channel, app.name);
   channel.dialplan = { ...channel.dialplan, priority: 2 };
   core.enterStasis(channel, app, [params.dialed]);
   const script = params.script ?? [];

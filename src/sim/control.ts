@@ -49,6 +49,10 @@ export type { CallerStep, CallOutcome, EndpointSettings, InjectCallParams, Injec
 
 export class AriSimulator {
   readonly ariUrl: string;
+  /** The simulator's AMI side, when started with `ami: true` (address and account). */
+  ami?: { host: string; port: number; user: string; secret: string };
+  /** @internal the AMI server, closed with the simulator. */
+  amiServer?: { close(): Promise<void>; dropConnections(): number; eventsSent: number };
 
   constructor(
     readonly url: string,
@@ -89,6 +93,8 @@ export class AriSimulator {
       roundtrip_usec: endpoint.state === 'online' ? '1000' : '0',
     };
     core.deliver(core.ev.plain('ContactStatusChange', { endpoint, contact_info }), targets);
+    // The AMI side sends its ContactStatus event.
+    core.hooks.emit('contact-status', endpoint);
   }
 
   private channel(channelId: string) {
@@ -211,7 +217,18 @@ export class AriSimulator {
     return this;
   }
 
+  /** Closes the AMI connections (an AMI outage); the engine's AMI client reconnects. */
+  dropAmiConnections(): number {
+    return this.amiServer?.dropConnections() ?? 0;
+  }
+
+  /** Events the app received only because of an endpoint subscription (doubles and calls it does not own). */
+  get eventsByEndpointSubscription(): number {
+    return this.core.apps.eventsByEndpoint;
+  }
+
   async stop(): Promise<void> {
+    await this.amiServer?.close();
     for (const channel of this.core.channels.values()) channel.cancelTimers();
     await this.server.close();
   }

@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import { type AppRecord, AppRegistry, type AriEvent } from './apps.ts';
 import { leaveBridge } from './bridging.ts';
 import { causeTxt } from './causes.ts';
-import { EndpointRegistry } from './endpoints.ts';
+import { EndpointRegistry, parseEndpoint } from './endpoints.ts';
 import { EventFactory } from './events.ts';
 import { failChannelPlaybacks } from './media.ts';
 import type { SimBridge } from './model/bridge.ts';
@@ -103,6 +103,18 @@ export class SimCore {
   addChannel(channel: SimChannel): void {
     this.channels.set(channel.id, channel);
     this.endpoints.attach(channel.endpoint, channel.id);
+    this.endpointChanged(channel.endpoint);
+  }
+
+  /** An endpoint's channel list changed: Asterisk tells apps subscribed to it (EndpointStateChange). */
+  private endpointChanged(endpoint: string): void {
+    if (this.apps.endpointSubscriptions === 0) return;
+    const address = parseEndpoint(endpoint);
+    if (!address) return;
+    const targets = this.apps.endpointApps(address.tech, address.resource);
+    const json = this.endpoints.json(`${address.tech}/${address.resource}`);
+    if (targets.length > 0 && json)
+      this.deliver(this.ev.plain('EndpointStateChange', { endpoint: json }), targets);
   }
 
   subscribe(channel: SimChannel, app: AppRecord): void {
@@ -202,6 +214,7 @@ export class SimCore {
     this.waiters.delete(channel.id);
     this.channels.delete(channel.id);
     this.endpoints.detach(channel.endpoint, channel.id);
+    this.endpointChanged(channel.endpoint);
     for (const app of channel.subscribers) app.channels.delete(channel.id);
     channel.subscribers.clear();
     const outcome = channel.outcome;

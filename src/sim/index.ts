@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { SimAmiServer } from './ami-server.ts';
 import { AriSimulator } from './control.ts';
 import { controlHttp } from './control-http.ts';
 import { SimCore } from './core.ts';
@@ -29,10 +30,12 @@ export interface AriSimulatorOptions {
   defaultPlaybackMs?: number;
   asteriskId?: string;
   logger?: Logger;
+  /** Also serve AMI (Login, PJSIPShowEndpoints/Contacts, ContactStatus events) on a free port. */
+  ami?: boolean;
 }
 
 export async function startAriSimulator(options: AriSimulatorOptions = {}): Promise<AriSimulator> {
-  const { clock = systemClock, logger, ...rest } = options;
+  const { clock = systemClock, logger, ami, ...rest } = options;
   const opts = parseInput(simulatorOptionsSchema, rest);
   const log = (logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'warn' })).child({
     component: 'ari-sim',
@@ -61,6 +64,13 @@ export async function startAriSimulator(options: AriSimulatorOptions = {}): Prom
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const sim = new AriSimulator(`http://${host}:${port}`, core, server, faults);
   control = controlHttp(sim);
+  if (ami) {
+    const server = new SimAmiServer(core, { host: opts.host, users: opts.users });
+    const amiPort = await server.listen();
+    const [user, secret] = Object.entries(opts.users)[0] ?? ['hotline', 'hotline'];
+    sim.ami = { host: opts.host, port: amiPort, user, secret };
+    sim.amiServer = server;
+  }
   log.info({ url: sim.url, timeScale: opts.timeScale }, 'ARI simulator listening');
   return sim;
 }

@@ -49,6 +49,7 @@ export function applicationHandlers(core: SimCore): Record<string, Handler> {
       app.explicitBridges.add(bridge.id);
     } else if (source.scheme === 'endpoint') {
       if (!endpointExists(source.id)) throw unprocessable('Event source does not exist.');
+      if (!app.endpoints.has(source.id)) core.apps.endpointSubscriptions++;
       app.endpoints.add(source.id);
     } else {
       app.devices.add(source.id);
@@ -68,6 +69,7 @@ export function applicationHandlers(core: SimCore): Record<string, Handler> {
       app.explicitBridges.delete(bridge.id);
     } else if (source.scheme === 'endpoint') {
       if (!app.endpoints.delete(source.id)) throw notSubscribed();
+      core.apps.endpointSubscriptions--;
     } else if (!app.devices.delete(source.id)) {
       throw notSubscribed();
     }

@@ -1,0 +1,284 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { SimCore } from './core.ts';
+import type { EndpointJson } from './endpoints.ts';
+
+/**
+ * The simulator's AMI side: what a registration feed reads from Asterisk 22's manager interface
+ * (main/manager.c, res_pjsip). Login, Events (event mask), Ping, Logoff, PJSIPShowEndpoints and
+ * PJSIPShowContacts (list actions: `EventList: start`, one event per item, then the `…Complete`
+ * event), and a `ContactStatus` event (class `system`) each time a scripted endpoint goes online
+ * or offline. Asterisk sends call events (class `call`) too; a session that keeps its mask to
+ * `system` never sees them, so they are not modelled.
+ */
+export interface SimAmiOptions {
+  host: string;
+  users: Record<string, string>;
+}
+
+interface AmiSession {
+  socket: Socket;
+  buffer: string;
+  user?: string;
+  /** Event classes the session receives (`on` = all, `off` = none). */
+  mask: Set<string>;
+}
+
+const CRLF = '\r\n';
+
+function message(fields: [string, string | number][]): string {
+  return fields.map(([k, v]) => `${k}: ${v}`).join(CRLF) + CRLF + CRLF;
+}
+
+export class SimAmiServer {
+  private readonly server: Server;
+  private readonly sessions = new Set<AmiSession>();
+  /** ContactStatus events sent (all sessions). */
+  eventsSent = 0;
+  actions = 0;
+  port = 0;
+
+  constructor(
+    private readonly core: SimCore,
+    private readonly o: SimAmiOptions,
+  ) {
+    this.server = createServer((socket) => this.accept(socket));
+    core.hooks.on('contact-status', (endpoint: EndpointJson) => this.contactStatus(endpoint));
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, this.o.host, () => resolve());
+    });
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+    return this.port;
+  }
+
+  /** Closes every AMI connection (an outage); the server keeps accepting new ones. */
+  dropConnections(): number {
+    const n = this.sessions.size;
+    for (const s of this.sessions) s.socket.destroy();
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.dropConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    const session: AmiSession = { socket, buffer: '', mask: new Set() };
+    this.sessions.add(session);
+    socket.setEncoding('utf8');
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: string) => this.read(session, chunk));
+    socket.on('close', () => this.sessions.delete(session));
+    socket.on('error', () => socket.destroy());
+    socket.write(`Asterisk Call Manager/9.0.0${CRLF}`);
+  }
+
+  private read(session: AmiSession, chunk: string): void {
+    session.buffer += chunk;
+    if (session.buffer.length > 1 << 20) {
+      session.socket.destroy();
+      return;
+    }
+    for (;;) {
+      const end = session.buffer.indexOf(CRLF + CRLF);
+      if (end < 0) return;
+      const block = session.buffer.slice(0, end);
+      session.buffer = session.buffer.slice(end + 4);
+      const headers = new Map<string, string>();
+      for (const line of block.split(CRLF)) {
+        const colon = line.indexOf(':');
+        if (colon <= 0) continue;
+        headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      }
+      this.action(session, headers);
+    }
+  }
+
+  private send(session: AmiSession, text: string): void {
+    if (!session.socket.destroyed) session.socket.write(text);
+  }
+
+  private action(session: AmiSession, h: Map<string, string>): void {
+    this.actions++;
+    const id = h.get('actionid');
+    const withId = (fields: [string, string | number][]): [string, string | number][] =>
+      id === undefined ? fields : [fields[0]!, ['ActionID', id], ...fields.slice(1)];
+    const reply = (fields: [string, string | number][]) => this.send(session, message(withId(fields)));
+    const error = (text: string) =>
+      reply([
+        ['Response', 'Error'],
+        ['Message', text],
+      ]);
+    const name = (h.get('action') ?? '').toLowerCase();
+    if (name === 'login') {
+      const user = h.get('username') ?? '';
+      if (!Object.hasOwn(this.o.users, user) || this.o.users[user] !== h.get('secret')) {
+        error('Authentication failed');
+        return;
+      }
+      session.user = user;
+      session.mask = maskOf(h.get('events') ?? 'on');
+      reply([
+        ['Response', 'Success'],
+        ['Message', 'Authentication accepted'],
+      ]);
+      if (session.mask.has('system'))
+        this.send(
+          session,
+          message([
+            ['Event', 'FullyBooted'],
+            ['Privilege', 'system,all'],
+            ['Uptime', 1],
+            ['LastReload', 1],
+            ['Status', 'Fully Booted'],
+          ]),
+        );
+      return;
+    }
+    if (!session.user) {
+      error('Permission denied');
+      return;
+    }
+    switch (name) {
+      case 'events':
+        session.mask = maskOf(h.get('eventmask') ?? 'off');
+        reply([
+          ['Response', 'Success'],
+          ['Events', session.mask.size > 0 ? 'On' : 'Off'],
+        ]);
+        return;
+      case 'ping':
+        reply([
+          ['Response', 'Success'],
+          ['Ping', 'Pong'],
+          ['Timestamp', (this.core.timers.now() / 1000).toFixed(6)],
+        ]);
+        return;
+      case 'logoff':
+        reply([
+          ['Response', 'Goodbye'],
+          ['Message', 'Thanks for all the fish.'],
+        ]);
+        session.socket.end();
+        return;
+      case 'pjsipshowendpoints':
+        return this.list(session, id, 'Endpoints', 'EndpointList', this.endpoints().map(endpointItem));
+      case 'pjsipshowcontacts':
+        return this.list(session, id, 'Contacts', 'ContactList', this.endpoints().map(contactItem));
+      default:
+        error('Invalid/unknown command');
+    }
+  }
+
+  private endpoints(): EndpointJson[] {
+    return this.core.endpoints.list('PJSIP').filter((e) => e.resource !== 'carrier');
+  }
+
+  private list(
+    session: AmiSession,
+    id: string | undefined,
+    what: string,
+    event: string,
+    items: [string, string | number][][],
+  ): void {
+    const head: [string, string | number][] = id === undefined ? [] : [['ActionID', id]];
+    if (items.length === 0) {
+      this.send(session, message([['Response', 'Error'], ...head, ['Message', `No ${what} found`]]));
+      return;
+    }
+    this.send(
+      session,
+      message([
+        ['Response', 'Success'],
+        ...head,
+        ['EventList', 'start'],
+        ['Message', `A listing of ${what} follows, presented as ${event} events`],
+      ]),
+    );
+    for (const item of items) this.send(session, message([['Event', event], ...head, ...item]));
+    this.send(
+      session,
+      message([
+        ['Event', `${event}Complete`],
+        ...head,
+        ['EventList', 'Complete'],
+        ['ListItems', items.length],
+      ]),
+    );
+  }
+
+  private contactStatus(endpoint: EndpointJson): void {
+    if (endpoint.technology !== 'PJSIP') return;
+    const text = message([
+      ['Event', 'ContactStatus'],
+      ['Privilege', 'system,all'],
+      ['URI', contactUri(endpoint)],
+      ['ContactStatus', endpoint.state === 'online' ? 'Reachable' : 'Unreachable'],
+      ['AOR', endpoint.resource],
+      ['EndpointName', endpoint.resource],
+      ['RoundtripUsec', endpoint.state === 'online' ? '1000' : '0'],
+    ]);
+    for (const s of this.sessions) {
+      if (!s.user || !s.mask.has('system')) continue;
+      this.send(s, text);
+      this.eventsSent++;
+    }
+  }
+}
+
+const ALL = [
+  'system',
+  'call',
+  'log',
+  'verbose',
+  'command',
+  'agent',
+  'user',
+  'dtmf',
+  'reporting',
+  'cdr',
+  'dialplan',
+];
+
+function maskOf(value: string): Set<string> {
+  const v = value.trim().toLowerCase();
+  if (v === 'on' || v === 'yes' || v === 'true' || v === 'all') return new Set(ALL);
+  if (v === 'off' || v === 'no' || v === 'false' || v === '') return new Set();
+  return new Set(v.split(',').map((x) => x.trim()));
+}
+
+function contactUri(e: EndpointJson): string {
+  return `sip:${e.resource}@127.0.0.1:5060`;
+}
+
+function endpointItem(e: EndpointJson): [string, string | number][] {
+  const online = e.state === 'online';
+  return [
+    ['ObjectType', 'endpoint'],
+    ['ObjectName', e.resource],
+    ['Transport', ''],
+    ['Aor', e.resource],
+    ['Auths', ''],
+    ['OutboundAuths', ''],
+    ['Contacts', online ? `${e.resource}/${contactUri(e)},` : ''],
+    ['DeviceState', online ? (e.channel_ids.length > 0 ? 'In use' : 'Not in use') : 'Unavailable'],
+    ['ActiveChannels', e.channel_ids.join(',')],
+  ];
+}
+
+function contactItem(e: EndpointJson): [string, string | number][] {
+  const online = e.state === 'online';
+  return [
+    ['ObjectType', 'contact'],
+    ['ObjectName', `${e.resource};@sim${e.resource.length}`],
+    ['Uri', contactUri(e)],
+    ['Endpoint', e.resource],
+    ['Status', online ? 'Reachable' : 'Unreachable'],
+    ['RoundtripUsec', online ? '1000' : 'N/A'],
+  ];
+}
