@@ -12,7 +12,13 @@ import { AcdError, InvalidTransitionError } from './errors.ts';
  * store contract tests hold both to the same behaviour.
  */
 
-export type ReleaseOutcome = 'rona' | 'failed' | 'cancelled';
+/**
+ * How an offer ended unanswered. rona: rang out (the agent goes not-ready `rona`); busy: the
+ * phone refused it busy (486: the agent is likely on another call; the agent stays ready but the
+ * device is marked unavailable until the telephony layer sees it free); failed: not the agent's
+ * doing; cancelled: the caller left.
+ */
+export type ReleaseOutcome = 'rona' | 'busy' | 'failed' | 'cancelled';
 
 export type AgentEvent =
   | { type: 'login'; endpoint: string }
@@ -125,6 +131,8 @@ function step(s: Status, event: AgentEvent, now: number): Status | AcdError {
         const { pendingNotReady: _p, readySince: _r, ...base } = withoutCall(s);
         return { ...base, state: 'not-ready', since: now, notReadyReason: RONA_REASON };
       }
+      // Busy is not RONA: no not-ready, but no offer either until the device is free again.
+      if (event.outcome === 'busy') return { ...becomeIdle(s, now, false), deviceAvailable: false };
       return becomeIdle(s, now, true);
     case 'reservation-expired':
       if (s.state !== 'reserved' || s.until === undefined || s.until > now) return invalid();

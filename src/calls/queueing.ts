@@ -188,7 +188,15 @@ export function offerFailed(s: CallState, t: Turn, cause: number, outcome: Agent
   rearmAnnounce(s, t);
 }
 
-/** Q.850 causes of a ringing agent channel that mean the agent did not take the call (RONA). */
+/** Q.850 cause 17: the agent's phone answered 486 Busy Here (ARI dial status BUSY). */
+export const CAUSE_USER_BUSY = 17;
+
+/**
+ * What the end of a ringing agent channel means: 16 (cleared normally) cancelled; 17 busy (the
+ * phone is in use: not the agent's fault, not RONA); anything else (no answer, rang out) RONA.
+ */
 export function outcomeOfCause(cause: number): AgentOutcome {
-  return cause === 16 ? 'cancelled' : 'rona';
+  if (cause === 16) return 'cancelled';
+  if (cause === CAUSE_USER_BUSY) return 'busy';
+  return 'rona';
 }

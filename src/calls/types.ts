@@ -178,7 +178,7 @@ export type CallEvent =
   | { kind: 'agent-leave' }
   | { kind: 'ticket-dispatch'; target: string; reason: string };
 
-export type AgentOutcome = 'rona' | 'failed' | 'cancelled';
+export type AgentOutcome = 'rona' | 'busy' | 'failed' | 'cancelled';
 
 export type Command =
   | { kind: 'answer'; channel: string }

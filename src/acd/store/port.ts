@@ -82,7 +82,8 @@ export interface AcdStore {
   renew(callId: string, engineId: string, ttlMs: number): Promise<boolean>;
   /** The agent answered: on-call; the call leaves its queue (`no-such-reservation`). */
   confirm(callId: string): Promise<Agent>;
-  /** The offer failed: rona → agent not-ready `rona`; failed/cancelled → ready (or the pending
+  /** The offer failed: rona → agent not-ready `rona`; busy → ready with the device unavailable
+   *  (the telephony layer makes it available again once free); failed/cancelled → ready (or the pending
    *  not-ready). The call waits again, except when cancelled (the caller left): then it is removed. */
   release(callId: string, outcome: ReleaseOutcome): Promise<Agent>;
   /** The call ended: the agent goes to wrap-up for its queue's `wrapUpSeconds`. */

@@ -1,9 +1,11 @@
 --[[
-  An offer ended unanswered. rona: the agent becomes not-ready (reason rona); failed/cancelled:
-  ready (or the pending not-ready). The call waits again, unless cancelled: then it is removed.
+  An offer ended unanswered. rona: the agent becomes not-ready (reason rona); busy: ready (or the
+  pending not-ready) at the back of the line, device unavailable until it is seen free;
+  failed/cancelled: ready (or the pending not-ready). The call waits again, unless cancelled: then
+  it is removed.
     KEYS[1] agents  KEYS[2] calls  KEYS[3] holds  KEYS[4] deadlines  KEYS[5] roster
     ARGV[1] callId
-    ARGV[2] outcome (rona | failed | cancelled)
+    ARGV[2] outcome (rona | busy | failed | cancelled)
     ARGV[3] now (ms)
     ARGV[4] change channel
   Returns { 'ok', definition JSON, status JSON } or { 'no-such-reservation', detail }.
@@ -17,6 +19,9 @@ if not agentId then return { 'no-such-reservation', why } end
 if outcome == 'rona' then
   st.pendingNotReady = 'rona'
   becomeIdle(st, now, false)
+elseif outcome == 'busy' then
+  becomeIdle(st, now, false)
+  st.deviceAvailable = false
 else
   becomeIdle(st, now, true)
 end
