@@ -210,6 +210,19 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect(await store.getCall('c1')).toBeUndefined();
     });
 
+    it('keeps an agent whose phone was busy ready, not RONA, with the device unavailable; the call waits again', async () => {
+      await store.login('1001', 'PJSIP/agent1001');
+      await enqueue('c1');
+      await store.reserve('1001', 'c1', 'e1', 5000);
+      const a = await store.release('c1', 'busy');
+      expect(a.status).toMatchObject({ state: 'ready', deviceAvailable: false });
+      expect(a.status.notReadyReason).toBeUndefined();
+      expect((await store.getCall('c1'))?.offer).toBeUndefined();
+      expect(await store.reserve('1001', 'c1', 'e1', 5000)).toEqual({ ok: false, reason: 'device-unavailable' });
+      await store.setDeviceAvailable('1001', true);
+      expect(await store.reserve('1001', 'c1', 'e1', 5000)).toEqual({ ok: true });
+    });
+
     it('expires a reservation that is not renewed: agent ready again, call waiting again', async () => {
       await store.login('1001', 'PJSIP/agent1001');
       await enqueue('c1');
