@@ -15,7 +15,11 @@ import type { RecordSink } from './records/record.ts';
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
+import { AmiClient } from './telephony/ami/ami-client.ts';
+import { AmiPresence } from './telephony/ami/ami-presence.ts';
 import { AriAdapter } from './telephony/ari/ari-adapter.ts';
+import { EndpointPoll } from './telephony/ari/endpoint-poll.ts';
+import type { PresencePort } from './telephony/port.ts';
 import { ticketingFromEnv } from './ticketing/http-ticketing.ts';
 
 /** A roster entry as administrators write it: pools and expert seats by their plan ids. */
@@ -31,7 +35,28 @@ export interface RosterEntry {
 
 export interface HotlineOptions {
   plan: RoutingPlan;
-  ari: { url: string; user: string; password: string; apps: string[]; maxConnections: number };
+  ari: {
+    url: string;
+    user: string;
+    password: string;
+    apps: string[];
+    maxConnections: number;
+    /** Idle pooled REST connections are closed after this (default 5 s, below Asterisk's 15 s). */
+    idleSocketMs?: number;
+  };
+  /**
+   * Asterisk's AMI: softphone registration from ContactStatus events. Without it the engine
+   * reads all PJSIP endpoints' states over ARI every `endpointPollMs`.
+   */
+  ami?: { host: string; port: number; user: string; secret: string };
+  /** Without AMI: how often endpoint states are read over ARI (default 10 s). */
+  endpointPollMs?: number;
+  /** How often the engine reconciles what it owns with the PBX (default 30 s; 0: never). */
+  reconcileEveryMs?: number;
+  /** Resources younger than this are left out of a reconciliation (default 10 s). */
+  reconcileGraceMs?: number;
+  /** How long an agent whose phone answered busy is not offered calls (default 30 s). */
+  busyHoldMs?: number;
   redisUrl?: string;
   /** Namespace of the Redis keys (default `hotline`); keys are per center under it. */
   redisKeyPrefix?: string;
@@ -64,6 +89,9 @@ export interface Hotline {
   dispatcher: AgentDispatcher;
   store: AcdStore;
   telephony: AriAdapter;
+  /** The AMI connection when configured (registration; queue membership later). */
+  ami?: AmiClient;
+  presence: PresencePort;
   records: RecordSink;
   close(): Promise<void>;
 }
@@ -157,9 +185,21 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     password: o.ari.password,
     apps: o.ari.apps,
     maxRestConnections: o.ari.maxConnections,
+    ...(o.ari.idleSocketMs !== undefined ? { restIdleSocketMs: o.ari.idleSocketMs } : {}),
     logger: o.logger.child({ component: 'ari' }),
     clock: o.clock,
   });
+  const ami = o.ami
+    ? new AmiClient({ ...o.ami, clock: o.clock, logger: o.logger.child({ component: 'ami' }) })
+    : undefined;
+  const presence: PresencePort = ami
+    ? new AmiPresence(ami, o.logger.child({ component: 'presence' }))
+    : new EndpointPoll({
+        list: () => telephony.listEndpoints('PJSIP'),
+        everyMs: o.endpointPollMs ?? 10_000,
+        clock: o.clock,
+        logger: o.logger.child({ component: 'presence' }),
+      });
   const engine = new CallEngine({
     engineId: o.engineId,
     telephony,
@@ -172,6 +212,10 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     logger: o.logger.child({ component: 'engine' }),
     plan: () => current,
     ...(o.onActionLatency ? { onActionLatency: o.onActionLatency } : {}),
+    presence,
+    ...(o.reconcileEveryMs !== undefined ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
+    ...(o.reconcileGraceMs !== undefined ? { reconcileGraceMs: o.reconcileGraceMs } : {}),
+    ...(o.busyHoldMs !== undefined ? { busyHoldMs: o.busyHoldMs } : {}),
   });
   const dispatcher = new AgentDispatcher({
     engineId: o.engineId,
@@ -216,9 +260,12 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     dispatcher,
     store,
     telephony,
+    ...(ami ? { ami } : {}),
+    presence,
     records,
     async close() {
       dispatcher.stop();
+      await engine.stop();
       await telephony.stop();
       await sessions?.close();
       await store.close();

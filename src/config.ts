@@ -18,12 +18,28 @@ export const ConfigSchema = z.object({
   ARI_URL: z.url().optional(),
   ARI_USER: z.string().min(1).optional(),
   ARI_PASSWORD: z.string().min(1).optional(),
-  /** Stasis app names, comma-separated; the dialplan spreads calls over them. */
+  /** Stasis app names, comma-separated; the dialplan spreads calls over them (the shipped one uses two). */
   ARI_APP: z
     .string()
     .regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, 'comma-separated app names')
-    .default('hotline'),
+    .default('hotline-1,hotline-2'),
   ARI_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(32),
+  /** Idle pooled REST connections are closed after this, below Asterisk's session_keep_alive (15 s). */
+  ARI_IDLE_SOCKET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Asterisk's AMI (`tcp://host:port`), for softphone registration (ContactStatus); with AMI_USER and AMI_SECRET. */
+  AMI_URL: z
+    .string()
+    .regex(/^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+)(:\d{1,5})?\/?$/, 'must be tcp://host:port')
+    .optional(),
+  AMI_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - or _')
+    .optional(),
+  AMI_SECRET: z.string().min(1).optional(),
+  /** Without AMI: how often the engine reads all PJSIP endpoints' states over ARI (one request). */
+  ENDPOINT_POLL_SECONDS: z.coerce.number().min(1).max(3600).default(10),
+  /** How often the engine compares the channels and bridges it owns with what Asterisk holds. */
+  RECONCILE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
@@ -82,7 +98,25 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'ARI_URL, ARI_USER and ARI_PASSWORD go together (set all three to drive a real Asterisk)',
     );
   }
+  const ami = [c.AMI_URL, c.AMI_USER, c.AMI_SECRET];
+  if (ami.some(Boolean) && !ami.every(Boolean)) {
+    throw new ConfigError('AMI_URL, AMI_USER and AMI_SECRET go together (set all three to use AMI)');
+  }
   return c;
+}
+
+/** The AMI address and account, when configured. */
+export function amiConfig(
+  config: Config,
+): { host: string; port: number; user: string; secret: string } | undefined {
+  if (!config.AMI_URL || !config.AMI_USER || !config.AMI_SECRET) return undefined;
+  const url = new URL(config.AMI_URL);
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : 5038,
+    user: config.AMI_USER,
+    secret: config.AMI_SECRET,
+  };
 }
 
 export function apps(config: Config): string[] {

@@ -123,6 +123,48 @@ export class HotlineMetrics {
         reconnectsSeen = now;
       },
     });
+    // What the periodic reconciliation with the PBX found and ended, by kind.
+    const reconcileSeen = { orphanChannels: 0, orphanBridges: 0, lostChannels: 0, endedCalls: 0 };
+    const reconcileKinds = [
+      ['orphanChannels', 'orphan-channel'],
+      ['orphanBridges', 'orphan-bridge'],
+      ['lostChannels', 'lost-channel'],
+      ['endedCalls', 'ended-call'],
+    ] as const;
+    new Counter({
+      name: 'hotline_reconcile_found_total',
+      help: 'Found by the periodic reconciliation with the PBX: orphan-channel/orphan-bridge (engine-made, call gone: ended), lost-channel (a live call leg the PBX no longer has), ended-call',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const total = hotline.engine.stats.reconcile;
+        for (const [field, kind] of reconcileKinds) {
+          if (total[field] > reconcileSeen[field]) this.inc({ kind }, total[field] - reconcileSeen[field]);
+          else this.inc({ kind }, 0);
+          reconcileSeen[field] = total[field];
+        }
+      },
+    });
+    // Commands that failed at the PBX: refused (its answer), transport (no answer), race (channel already gone).
+    const failuresSeen = { refused: 0, transport: 0, race: 0 };
+    new Counter({
+      name: 'hotline_pbx_command_failures_total',
+      help: 'Telephony commands that failed: refused by the PBX, transport (no answer: connection broken or timed out), race (the channel had just hung up)',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const s = hotline.engine.stats;
+        const now = {
+          refused: s.commandFailures,
+          transport: s.commandTransportFailures,
+          race: s.commandRaces,
+        };
+        for (const kind of ['refused', 'transport', 'race'] as const) {
+          this.inc({ kind }, Math.max(0, now[kind] - failuresSeen[kind]));
+          failuresSeen[kind] = now[kind];
+        }
+      },
+    });
     let recordsSeen = 0;
     new Counter({
       name: 'hotline_records_written_total',

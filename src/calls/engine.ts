@@ -4,8 +4,15 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import type { CallerEncryptor } from '../records/caller-crypto.ts';
 import { buildCallRecord, liveEventsSince, type RecordSink } from '../records/record.ts';
-import { TelephonyError, type TelephonyEvent, type TelephonyPort } from '../telephony/port.ts';
+import {
+  type PbxListing,
+  type PresencePort,
+  TelephonyError,
+  type TelephonyEvent,
+  type TelephonyPort,
+} from '../telephony/port.ts';
 import { checkTransfer, isRefusal, resolveTarget } from '../transfers/transfer-target.ts';
+import { DevicePresence } from './device-presence.ts';
 import { handleEvent, startCall } from './session.ts';
 import { noSessionStore, type SessionStore } from './session-store.ts';
 import { SharedSnapshot } from './shared-snapshot.ts';
@@ -60,6 +67,33 @@ export interface EngineOptions {
   recordCipher?: CallerEncryptor;
   /** Measures event-to-action latency: ms from an event's arrival to its first PBX request (benchmarks). */
   onActionLatency?: (ms: number) => void;
+  /** Where softphone registration comes from (AMI, or a poll); without it only the ACD API sets it. */
+  presence?: PresencePort;
+  /** How long an agent whose phone answered busy is not offered calls (default 30 s). */
+  busyHoldMs?: number;
+  /** How often the channels and bridges the engine owns are compared with the PBX's (0: never; default 30 s). */
+  reconcileEveryMs?: number;
+  /** Resources younger than this are left out of a reconciliation (their events may be on the way; default 10 s). */
+  reconcileGraceMs?: number;
+}
+
+/** What one reconciliation found and ended. */
+export interface ReconcileFindings {
+  /** Channels the engine originated whose call is gone (hung up). */
+  orphanChannels: number;
+  /** Bridges the engine created whose call is gone (destroyed). */
+  orphanBridges: number;
+  /** Channels of live calls the PBX no longer has (their calls were told). */
+  lostChannels: number;
+  /** Calls that ended because all they had was gone. */
+  endedCalls: number;
+}
+
+/** A channel the engine originated or a bridge it created, until it is gone. */
+interface Created {
+  kind: 'channel' | 'bridge';
+  callId: string;
+  at: number;
 }
 
 interface Live {
@@ -73,6 +107,8 @@ interface Live {
   eventsSent: number;
   /** The channels of this call in the engine's channel map (dropped when it ends). */
   channels: Set<string>;
+  /** Channels the PBX has accepted a command for: a later "not found" on one is a hang-up race. */
+  touched: Set<string>;
 }
 
 export interface EngineStats {
@@ -81,7 +117,14 @@ export interface EngineStats {
   ended: number;
   recordsWritten: number;
   recordFailures: number;
+  /** Commands the PBX refused (a real refusal, logged as a warning). */
   commandFailures: number;
+  /** Commands that got no answer from the PBX (connection broken or timed out). */
+  commandTransportFailures: number;
+  /** Commands that lost a race with a hang-up (the channel was gone): expected, not warned about. */
+  commandRaces: number;
+  /** Totals of every reconciliation so far. */
+  reconcile: ReconcileFindings & { runs: number };
 }
 
 /** ACD queue id of a plan queue. */
@@ -103,7 +146,20 @@ export class CallEngine {
     recordsWritten: 0,
     recordFailures: 0,
     commandFailures: 0,
+    commandTransportFailures: 0,
+    commandRaces: 0,
+    reconcile: { runs: 0, orphanChannels: 0, orphanBridges: 0, lostChannels: 0, endedCalls: 0 },
   };
+  /** Every channel the engine originated and bridge it created, until it is gone: what it owns, known, not guessed. */
+  private readonly created = new Map<string, Created>();
+  private readonly devices: DevicePresence;
+  private reconcileTimer?: TimerHandle;
+  private reconciling = false;
+  /** Channels and bridges with a command on its way (originate, hang-up, create, destroy): not judged meanwhile. */
+  private readonly inFlight = new Map<string, number>();
+  /** What the last reconciliation suspected; acted on only when the next one finds it again. */
+  private suspects = new Set<string>();
+  private stopped = false;
   private readonly endedListeners: ((state: CallState) => void)[] = [];
   private readonly stageListeners: ((state: CallState) => void)[] = [];
   private readonly agentListeners: ((event: AgentEvent) => void)[] = [];
@@ -119,6 +175,12 @@ export class CallEngine {
   constructor(private readonly o: EngineOptions) {
     this.media = o.media ?? ((id) => `sound:hotline/${id}`);
     this.positions = new SharedSnapshot(() => o.acd.snapshot(), o.clock);
+    this.devices = new DevicePresence({
+      acd: o.acd,
+      clock: o.clock,
+      logger: o.logger,
+      ...(o.busyHoldMs !== undefined ? { busyHoldMs: o.busyHoldMs } : {}),
+    });
   }
 
   private get sessions(): SessionStore {
@@ -131,11 +193,22 @@ export class CallEngine {
    */
   async start(): Promise<void> {
     const restored = this.restore(await this.sessions.load());
+    await this.devices.start();
     await this.o.telephony.start((e) => this.onTelephony(e));
     if (restored > 0) {
       this.o.logger.warn({ calls: restored }, 'picking up the calls of an earlier run');
       await this.resync();
     }
+    await this.o.presence?.start((changes, full) => this.devices.apply(changes, full));
+    this.scheduleReconcile();
+  }
+
+  /** Stops the engine's own timers (reconciliation, presence); the ports are closed by their owner. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.reconcileTimer?.cancel();
+    this.devices.stop();
+    await this.o.presence?.stop();
   }
 
   /** Takes back calls saved by an earlier run: their channels, and their timers from their due times. */
@@ -156,6 +229,11 @@ export class CallEngine {
         state.transfer?.channelId,
       ]) {
         if (ch) this.own(live, ch);
+        if (ch && ch !== state.callerChannel)
+          this.created.set(ch, { kind: 'channel', callId: state.id, at: now });
+      }
+      for (const b of [state.bridgeId, state.transfer?.consultBridgeId]) {
+        if (b) this.created.set(b, { kind: 'bridge', callId: state.id, at: now });
       }
       for (const [name, token] of Object.entries(state.timers)) {
         this.arm(live, name, token, (state.timerDue?.[name] ?? now) - now);
@@ -293,12 +371,16 @@ export class CallEngine {
       case 'channel-entered': {
         const callId = this.channels.get(e.channelId);
         if (callId) {
-          this.dispatch(callId, { kind: 'channel-answered', channel: e.channelId });
+          if (!this.dispatch(callId, { kind: 'channel-answered', channel: e.channelId })) {
+            // A leg the engine originated answered after its caller had gone: nobody to connect it to.
+            this.hangupStray(e.channelId, callId, 'answered after its call ended');
+          }
           return;
         }
         return this.newCall(e);
       }
       case 'channel-ended': {
+        this.created.delete(e.channelId);
         const callId = this.channels.get(e.channelId);
         if (callId)
           this.dispatch(callId, {
@@ -321,7 +403,7 @@ export class CallEngine {
         return;
       }
       case 'endpoint-state':
-        return void this.deviceState(e.endpoint, e.online);
+        return this.devices.apply([{ endpoint: e.endpoint, online: e.online }]);
       case 'reconnected':
         return void this.resync()
           .catch((err) =>
@@ -344,6 +426,7 @@ export class CallEngine {
       acdChain: Promise.resolve(),
       eventsSent,
       channels: new Set(),
+      touched: new Set(),
     };
     this.calls.set(state.id, live);
     return live;
@@ -373,7 +456,7 @@ export class CallEngine {
     const t0 = performance.now();
     if (e.args[0] === 'agent' || e.args[0] === 'target') {
       // An originated channel of a call that has ended: nobody to connect it to.
-      void this.o.telephony.hangup(e.channelId, 'normal').catch(() => undefined);
+      this.hangupStray(e.channelId, e.args[1] ?? '', 'answered after its call ended');
       return;
     }
     const plan = this.o.plan();
@@ -441,6 +524,7 @@ export class CallEngine {
         case 'originate':
           // Ringing an agent or target does not wait for the caller's pending requests.
           this.own(live, c.channelId);
+          this.created.set(c.channelId, { kind: 'channel', callId: s.id, at: this.o.clock.now() });
           this.immediate(live, c, t0, measured);
           measured = true;
           break;
@@ -467,6 +551,10 @@ export class CallEngine {
         case 'ended':
           this.finish(live);
           break;
+        case 'create-bridge':
+          this.created.set(c.bridgeId, { kind: 'bridge', callId: s.id, at: this.o.clock.now() });
+          chainTelephony(c);
+          break;
         default:
           chainTelephony(c);
       }
@@ -480,83 +568,137 @@ export class CallEngine {
   }
 
   private async telephony(live: Live, c: Command): Promise<void> {
-    const t = this.o.telephony;
+    const id =
+      c.kind === 'originate'
+        ? c.channelId
+        : c.kind === 'hangup'
+          ? c.channel
+          : c.kind === 'create-bridge' || c.kind === 'destroy-bridge'
+            ? c.bridgeId
+            : undefined;
+    if (id === undefined) return this.runTelephony(live, c);
+    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
     try {
-      switch (c.kind) {
-        case 'answer':
-          return await t.answer(c.channel);
-        case 'play':
-          return await t.play(c.channel, c.playbackId, this.media(c.prompt));
-        case 'stop-playback':
-          return await t.stopPlayback(c.playbackId);
-        case 'hangup':
-          return await t.hangup(c.channel, c.reason);
-        case 'create-bridge':
-          await t.createBridge(c.bridgeId);
-          await Promise.all([
-            t.addToBridge(c.bridgeId, c.channels),
-            c.moh ? t.setBridgeMoh(c.bridgeId, true) : undefined,
-          ]);
-          return;
-        case 'bridge-moh':
-          return await t.setBridgeMoh(c.bridgeId, c.on);
-        case 'add-to-bridge':
-          await Promise.all([
-            t.addToBridge(c.bridgeId, [c.channel]),
-            c.stopMoh ? t.setBridgeMoh(c.bridgeId, false) : undefined,
-          ]);
-          return;
-        case 'destroy-bridge':
-          return await t.destroyBridge(c.bridgeId);
-        case 'remove-from-bridge':
-          return await t.removeFromBridge(c.bridgeId, [c.channel]);
-        case 'originate':
-          return await t.originate({
-            app: live.state.app,
-            channelId: c.channelId,
-            endpoint: c.endpoint,
-            callerId: c.callerId,
-            timeoutSeconds: c.timeoutSeconds,
-            variables: c.variables,
-            appArgs: `${c.role},${live.state.id}`,
-          });
-        default:
-          return;
-      }
+      await this.runTelephony(live, c);
+    } finally {
+      const n = (this.inFlight.get(id) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(id, n);
+      else this.inFlight.delete(id);
+    }
+  }
+
+  private async runTelephony(live: Live, c: Command): Promise<void> {
+    try {
+      await this.send(live, c);
+      for (const ch of channelsOf(c)) live.touched.add(ch);
     } catch (err) {
-      const status = err instanceof TelephonyError ? err.status : undefined;
-      // 404: the channel, bridge or playback is already gone; its own event tells the rest.
-      if (
-        status === 404 &&
-        (c.kind === 'hangup' ||
-          c.kind === 'destroy-bridge' ||
-          c.kind === 'stop-playback' ||
-          c.kind === 'remove-from-bridge')
-      )
+      await this.failed(live, c, err);
+    }
+  }
+
+  private async send(live: Live, c: Command): Promise<void> {
+    const t = this.o.telephony;
+    switch (c.kind) {
+      case 'answer':
+        return await t.answer(c.channel);
+      case 'play':
+        return await t.play(c.channel, c.playbackId, this.media(c.prompt));
+      case 'stop-playback':
+        return await t.stopPlayback(c.playbackId);
+      case 'hangup':
+        return await t.hangup(c.channel, c.reason);
+      case 'create-bridge':
+        await t.createBridge(c.bridgeId);
+        await Promise.all([
+          t.addToBridge(c.bridgeId, c.channels),
+          c.moh ? t.setBridgeMoh(c.bridgeId, true) : undefined,
+        ]);
         return;
+      case 'bridge-moh':
+        return await t.setBridgeMoh(c.bridgeId, c.on);
+      case 'add-to-bridge':
+        await Promise.all([
+          t.addToBridge(c.bridgeId, [c.channel]),
+          c.stopMoh ? t.setBridgeMoh(c.bridgeId, false) : undefined,
+        ]);
+        return;
+      case 'destroy-bridge':
+        await t.destroyBridge(c.bridgeId);
+        this.created.delete(c.bridgeId);
+        return;
+      case 'remove-from-bridge':
+        return await t.removeFromBridge(c.bridgeId, [c.channel]);
+      case 'originate':
+        await t.originate({
+          app: live.state.app,
+          channelId: c.channelId,
+          endpoint: c.endpoint,
+          callerId: c.callerId,
+          timeoutSeconds: c.timeoutSeconds,
+          variables: c.variables,
+          appArgs: `${c.role},${live.state.id}`,
+        });
+        // The call gave the leg up while the originate was on its way (the caller left, the
+        // ring timer fired): a hang-up sent meanwhile may have found no channel yet.
+        if (!this.usesChannel(live.state.id, c.channelId))
+          this.hangupStray(c.channelId, live.state.id, 'given up while dialling');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A command failed: expected ends stay quiet, races are counted, refusals warned about and handled. */
+  private async failed(live: Live, c: Command, err: unknown): Promise<void> {
+    const status = err instanceof TelephonyError ? err.status : undefined;
+    // 404: the channel, bridge or playback is already gone; its own event tells the rest.
+    if (
+      status === 404 &&
+      (c.kind === 'hangup' ||
+        c.kind === 'destroy-bridge' ||
+        c.kind === 'stop-playback' ||
+        c.kind === 'remove-from-bridge')
+    ) {
+      if (c.kind === 'destroy-bridge') this.created.delete(c.bridgeId);
+      return;
+    }
+    if (err instanceof TelephonyError && err.transport) {
+      this.stats.commandTransportFailures++;
+      this.o.logger.warn(
+        { callId: live.state.id, command: c.kind, err: err.message },
+        'PBX did not answer a command (connection broken or timed out)',
+      );
+    } else if (await this.lostRace(live, c, status)) {
+      // The caller (or agent) hung up while the command was on its way: expected, not a refusal.
+      this.stats.commandRaces++;
+      this.o.logger.debug(
+        { callId: live.state.id, command: c.kind, status },
+        'a command found its channel gone (hang-up race)',
+      );
+    } else {
       this.stats.commandFailures++;
       this.o.logger.warn(
         { callId: live.state.id, command: c.kind, status, err: (err as Error).message },
         'PBX refused a command',
       );
-      if (status === 404 && c.kind === 'answer' && c.channel === live.state.callerChannel) {
-        // The caller's channel does not exist (a StasisStart for a channel that was never there,
-        // or whose end was not seen): no event will end this call, so it ends here.
-        this.dispatch(live.state.id, {
-          kind: 'channel-ended',
-          channel: c.channel,
-          cause: 0,
-          causeText: 'channel not found',
-          lost: true,
-        });
-        return;
-      }
-      this.dispatch(live.state.id, {
-        kind: 'command-failed',
-        command: c,
-        ...(status !== undefined ? { status } : {}),
-      });
     }
+    if (status === 404 && c.kind === 'answer' && c.channel === live.state.callerChannel) {
+      // The caller's channel does not exist (a StasisStart for a channel that was never there,
+      // or whose end was not seen): no event will end this call, so it ends here.
+      this.dispatch(live.state.id, {
+        kind: 'channel-ended',
+        channel: c.channel,
+        cause: 0,
+        causeText: 'channel not found',
+        lost: true,
+      });
+      return;
+    }
+    this.dispatch(live.state.id, {
+      kind: 'command-failed',
+      command: c,
+      ...(status !== undefined ? { status } : {}),
+    });
   }
 
   private async acd(live: Live, c: Command): Promise<void> {
@@ -582,6 +724,7 @@ export class CallEngine {
           return;
         case 'agent-release':
           await acd.release(s.id, c.outcome);
+          if (c.outcome === 'busy') this.devices.heldBusy(c.agentId);
           return;
         case 'agent-complete':
           await acd.complete(s.id, c.talkSeconds);
@@ -681,12 +824,163 @@ export class CallEngine {
     for (const { callId, event } of held) this.dispatch(callId, event);
   }
 
-  private async deviceState(endpoint: string, online: boolean): Promise<void> {
-    const agents = await this.o.acd.listAgents();
-    for (const a of agents) {
-      if ((a.status.endpoint ?? a.endpoint) === endpoint && a.status.deviceAvailable !== online) {
-        await this.o.acd.setDeviceAvailable(a.id, online).catch(() => undefined);
+  /**
+   * Whether a failed command lost a race with a hang-up: it names channels (play, answer, bridge
+   * membership) and one of them is gone — the call no longer has it, or the PBX does not.
+   */
+  private async lostRace(live: Live, c: Command, status: number | undefined): Promise<boolean> {
+    if (status !== 400 && status !== 404 && status !== 409 && status !== 422) return false;
+    if (c.kind === 'originate' || c.kind === 'hangup') return false;
+    // Only a channel the PBX had already taken commands for can have been lost to a hang-up
+    // meanwhile; one gone before the engine's first command is a genuine "not found".
+    for (const ch of channelsOf(c)) {
+      if (!live.touched.has(ch)) continue;
+      if (!this.calls.has(live.state.id) || !this.usesChannel(live.state.id, ch)) return true;
+      try {
+        if (!(await this.o.telephony.channelExists(ch))) return true;
+      } catch {
+        return false;
       }
+    }
+    return false;
+  }
+
+  /** Whether a live call still has this channel as one of its legs. */
+  private usesChannel(callId: string, channelId: string): boolean {
+    const s = this.calls.get(callId)?.state;
+    if (!s || s.stage === 'ended') return false;
+    return (
+      s.callerChannel === channelId ||
+      s.offer?.channelId === channelId ||
+      s.agent?.channelId === channelId ||
+      s.target?.channelId === channelId ||
+      s.transfer?.channelId === channelId
+    );
+  }
+
+  /** Hangs up a leg the engine originated whose call no longer wants it. */
+  private hangupStray(channelId: string, callId: string, why: string): void {
+    this.o.logger.info({ callId, channelId, why }, 'hanging up a leg its call no longer has');
+    this.o.telephony.hangup(channelId, 'normal').catch((err) => {
+      if (!(err instanceof TelephonyError && err.status === 404))
+        this.o.logger.warn({ callId, err: (err as Error).message }, 'could not hang up a stray leg');
+    });
+  }
+
+  private scheduleReconcile(): void {
+    const every = this.o.reconcileEveryMs ?? 30_000;
+    if (every <= 0 || this.stopped) return;
+    this.reconcileTimer = this.o.clock.after(every, () => {
+      void this.reconcile()
+        .catch((err) =>
+          this.o.logger.warn({ err: (err as Error).message }, 'reconciliation with the PBX failed'),
+        )
+        .finally(() => this.scheduleReconcile());
+    });
+  }
+
+  /** Whether a reconciliation is running now (tests driving time wait for it). */
+  get reconcilingNow(): boolean {
+    return this.reconciling;
+  }
+
+  /**
+   * Compares what the engine owns with what the PBX holds (one listing of channels and bridges)
+   * and ends the difference: legs the engine originated and bridges it created whose call is gone
+   * are hung up / destroyed; live calls' channels the PBX no longer has are reported gone to their
+   * calls (a call left with nothing ends with its record). A difference is acted on only when two
+   * reconciliations in a row find it, with no command on its way for it and the resource older
+   * than the grace: events and requests in flight settle in between, so nothing is judged on a
+   * moment's race. Skipped during an event outage (the resync after it does this).
+   */
+  async reconcile(): Promise<ReconcileFindings> {
+    const found: ReconcileFindings = { orphanChannels: 0, orphanBridges: 0, lostChannels: 0, endedCalls: 0 };
+    if (this.heldTimers || this.reconciling || this.stopped) return found;
+    this.reconciling = true;
+    try {
+      const old = this.o.clock.now() - (this.o.reconcileGraceMs ?? 10_000);
+      const listing: PbxListing = await this.o.telephony.listAll();
+      if (this.heldTimers) return found;
+      const channels = new Set(listing.channels.map((c) => c.id));
+      const bridges = new Set(listing.bridges.map((b) => b.id));
+      const previous = this.suspects;
+      const now = new Set<string>();
+      /** True when `key` was suspected last time too (and is remembered for next time). */
+      const confirmed = (key: string) => {
+        now.add(key);
+        return previous.has(key);
+      };
+      for (const [id, r] of [...this.created]) {
+        if (r.at > old || this.inFlight.has(id)) continue;
+        const present = r.kind === 'channel' ? channels.has(id) : bridges.has(id);
+        const s = this.calls.get(r.callId)?.state;
+        const used =
+          r.kind === 'channel'
+            ? this.usesChannel(r.callId, id)
+            : s !== undefined && (s.bridgeId === id || s.transfer?.consultBridgeId === id);
+        if (!present) {
+          // Gone from the PBX, its end handled (or its event missed): nothing left to do.
+          if (!used) this.created.delete(id);
+          continue;
+        }
+        if (used || !confirmed(`orphan:${id}`)) continue;
+        this.created.delete(id);
+        if (r.kind === 'channel') {
+          found.orphanChannels++;
+          this.o.logger.warn(
+            { callId: r.callId, channelId: id },
+            'reconciliation: hanging up an orphaned leg',
+          );
+          await this.o.telephony.hangup(id, 'normal').catch(() => undefined);
+        } else {
+          found.orphanBridges++;
+          this.o.logger.warn(
+            { callId: r.callId, bridgeId: id },
+            'reconciliation: destroying an orphaned bridge',
+          );
+          await this.o.telephony.destroyBridge(id).catch(() => undefined);
+        }
+      }
+      for (const live of [...this.calls.values()]) {
+        const s = live.state;
+        if (s.arrivedAt > old) continue;
+        const legs = [
+          s.offer?.channelId,
+          s.transfer?.channelId,
+          s.target?.channelId,
+          s.agent?.channelId,
+          s.callerChannel,
+        ];
+        for (const ch of legs) {
+          if (!ch || channels.has(ch) || this.inFlight.has(ch)) continue;
+          if (!this.calls.has(s.id) || !this.usesChannel(s.id, ch)) continue;
+          const made = this.created.get(ch);
+          // A leg the engine made whose end it has seen is no longer in `created`.
+          if (ch !== s.callerChannel && !made) continue;
+          if ((made && made.at > old) || !confirmed(`lost:${ch}`)) continue;
+          found.lostChannels++;
+          this.o.logger.warn({ callId: s.id, channelId: ch }, 'reconciliation: a leg of a live call is gone');
+          this.created.delete(ch);
+          this.dispatch(s.id, {
+            kind: 'channel-ended',
+            channel: ch,
+            cause: 0,
+            causeText: 'gone (reconciliation)',
+            lost: true,
+          });
+          if (!this.calls.has(s.id)) found.endedCalls++;
+        }
+      }
+      this.suspects = now;
+      const total = this.stats.reconcile;
+      total.runs++;
+      total.orphanChannels += found.orphanChannels;
+      total.orphanBridges += found.orphanBridges;
+      total.lostChannels += found.lostChannels;
+      total.endedCalls += found.endedCalls;
+      return found;
+    } finally {
+      this.reconciling = false;
     }
   }
 
@@ -753,6 +1047,24 @@ export class CallEngine {
     for (const b of owned.bridges) {
       if (!bridges.has(b)) await this.o.telephony.destroyBridge(b).catch(() => undefined);
     }
+  }
+}
+
+/** The channels a command names. */
+function channelsOf(c: Command): string[] {
+  switch (c.kind) {
+    case 'answer':
+    case 'play':
+    case 'add-to-bridge':
+    case 'remove-from-bridge':
+    case 'hangup':
+      return [c.channel];
+    case 'create-bridge':
+      return c.channels;
+    case 'originate':
+      return [c.channelId];
+    default:
+      return [];
   }
 }
 
