@@ -12,7 +12,7 @@ import { issueToken, type TokenEntry, TokenSet, TokensFileError } from '../admin
 import { buildApi } from '../api/server.ts';
 import { type Hotline, type RosterEntry, rosterToAgents, startHotline } from '../app.ts';
 import { systemClock } from '../clock.ts';
-import { apps, type Config, ConfigError, readConfig } from '../config.ts';
+import { amiConfig, apps, type Config, ConfigError, readConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { loadPlan } from '../plan/load.ts';
@@ -258,7 +258,7 @@ async function start(
   const rnd = new Random(Date.now() % 100_000);
   let sim: AriSimulator | undefined;
   if (embedded) {
-    const s = await startAriSimulator({ logger: logger.child({ component: 'ari-sim' }) });
+    const s = await startAriSimulator({ logger: logger.child({ component: 'ari-sim' }), ami: true });
     sim = s;
     started.push(() => s.stop());
     ari = { url: s.url, user: 'hotline', password: 'hotline' };
@@ -302,9 +302,19 @@ async function start(
   }
 
   const recordsPath = underRoot(config.HOTLINE_RECORDS);
+  // Softphone registration: AMI when configured, else the embedded simulator's AMI side, else a poll.
+  const ami = amiConfig(config) ?? sim?.ami;
   const hotline = await startHotline({
     plan,
-    ari: { ...ari, apps: apps(config), maxConnections: config.ARI_MAX_CONNECTIONS },
+    ari: {
+      ...ari,
+      apps: apps(config),
+      maxConnections: config.ARI_MAX_CONNECTIONS,
+      idleSocketMs: config.ARI_IDLE_SOCKET_MS,
+    },
+    ...(ami ? { ami } : {}),
+    endpointPollMs: config.ENDPOINT_POLL_SECONDS * 1000,
+    reconcileEveryMs: config.RECONCILE_SECONDS * 1000,
     ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
     roster,
     records: { jsonlPath: recordsPath },
