@@ -150,4 +150,63 @@ describe('the AMI adapter against the simulator’s AMI side', () => {
     expect(rejected).toMatchObject({ event: 'contactstatus', field: 'contactstatus' });
     expect(batches).toContainEqual([{ endpoint: 'PJSIP/agent1', online: true }]);
   });
+
+  it('reads the frames Asterisk 22.10.1 sends (recorded from a scratch PBX): static contacts only in EndpointList, NonQualified, Removed', async () => {
+    const frames = (id: string) => [
+      `Response: Success\r\nActionID: ${id}\r\nEventList: start\r\nMessage: A listing of Endpoints follows, presented as EndpointList events\r\n\r\n`,
+      `Event: EndpointList\r\nActionID: ${id}\r\nObjectType: endpoint\r\nObjectName: agent1001\r\nTransport: \r\nAor: agent1001\r\nAuths: agent1001\r\nOutboundAuths: \r\nContacts: \r\nDeviceState: Unavailable\r\nActiveChannels: 0\r\n\r\n`,
+      `Event: EndpointList\r\nActionID: ${id}\r\nObjectType: endpoint\r\nObjectName: agent1002\r\nTransport: \r\nAor: agent1002\r\nAuths: \r\nOutboundAuths: \r\nContacts: agent1002/sip:agent1002@127.0.0.9:15062,agent1002/sip:agent1002@127.0.0.9:15064,\r\nDeviceState: Not in use\r\nActiveChannels: 0\r\n\r\n`,
+      `Event: EndpointListComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 2\r\n\r\n`,
+    ];
+    const status = (uri: string, st: string, name: string) =>
+      `Event: ContactStatus\r\nPrivilege: system,all\r\nURI: ${uri}\r\nContactStatus: ${st}\r\nAOR: ${name}\r\nEndpointName: ${name}\r\nRoundtripUsec: 0\r\n\r\n`;
+    fake = createServer((socket) => {
+      socket.write('Asterisk Call Manager/11.0.0\r\n');
+      let buffer = '';
+      socket.on('data', (d) => {
+        buffer += d.toString();
+        const blocks = buffer.split('\r\n\r\n');
+        buffer = blocks.pop() ?? '';
+        for (const text of blocks) {
+          const id = /ActionID: (\S+)/i.exec(text)?.[1] ?? '';
+          if (/Action: login/i.test(text))
+            socket.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
+          else if (/Action: PJSIPShowEndpoints/i.test(text)) {
+            for (const f of frames(id)) socket.write(f);
+            // After the snapshot: one static contact of agent1002 fails, the other still answers;
+            // agent1001 registers (NonQualified), stops answering, then unregisters.
+            setTimeout(() => {
+              socket.write(status('sip:agent1002@127.0.0.9:15062', 'Unreachable', 'agent1002'));
+              socket.write(status('sip:agent1001@127.0.0.9:15070', 'NonQualified', 'agent1001'));
+              socket.write(status('sip:agent1001@127.0.0.9:15070', 'Unreachable', 'agent1001'));
+              socket.write(status('sip:agent1001@127.0.0.9:15070', 'Removed', 'agent1001'));
+              socket.write(status('sip:agent1002@127.0.0.9:15064', 'Unreachable', 'agent1002'));
+            }, 20);
+          } else if (/Action: PJSIPShowContacts/i.test(text))
+            socket.write(`Response: Error\r\nActionID: ${id}\r\nMessage: No Contacts found\r\n\r\n`);
+          else socket.write(`Response: Success\r\nActionID: ${id}\r\nEvents: On\r\n\r\n`);
+        }
+      });
+    });
+    await new Promise<void>((r) => fake!.listen(0, '127.0.0.1', () => r()));
+    const port = (fake.address() as { port: number }).port;
+    const batches: { changes: PresenceChange[]; full: boolean }[] = [];
+    const presence = new AmiPresence(client(port), silent);
+    await presence.start((changes, full) => batches.push({ changes, full }));
+    await until('four batches', () => batches.length >= 4);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(batches).toEqual([
+      {
+        full: true,
+        changes: [
+          { endpoint: 'PJSIP/agent1001', online: false },
+          { endpoint: 'PJSIP/agent1002', online: true },
+        ],
+      },
+      // 15062 failing leaves 15064: agent1002 stays online (no batch).
+      { full: false, changes: [{ endpoint: 'PJSIP/agent1001', online: true }] },
+      { full: false, changes: [{ endpoint: 'PJSIP/agent1001', online: false }] },
+      { full: false, changes: [{ endpoint: 'PJSIP/agent1002', online: false }] },
+    ]);
+  });
 });

@@ -20,6 +20,8 @@ export class AmiPresence implements PresencePort {
   private readonly contacts = new Map<string, Map<string, boolean>>();
   private readonly online = new Map<string, boolean>();
   private listener?: (changes: PresenceChange[], full: boolean) => void;
+  /** ContactStatus events that arrive while a snapshot is read: applied after it, in order. */
+  private held: ContactStatusEvent[] | undefined;
   snapshots = 0;
 
   constructor(
@@ -46,6 +48,17 @@ export class AmiPresence implements PresencePort {
 
   /** Reads every endpoint and contact once, and reports every endpoint's state. */
   async snapshot(): Promise<void> {
+    this.held ??= [];
+    try {
+      await this.readSnapshot();
+    } finally {
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const e of held) this.onContactStatus(e);
+    }
+  }
+
+  private async readSnapshot(): Promise<void> {
     const endpoints = await this.ami
       .list({ action: 'PJSIPShowEndpoints' }, 'EndpointListComplete')
       .catch((err: { transport?: boolean; message: string }) => {
@@ -67,7 +80,18 @@ export class AmiPresence implements PresencePort {
         continue;
       }
       const ds = e.data.devicestate.toLowerCase();
-      state.set(`${this.tech}/${e.data.objectname}`, ds !== 'unavailable' && ds !== 'invalid');
+      const endpoint = `${this.tech}/${e.data.objectname}`;
+      const online = ds !== 'unavailable' && ds !== 'invalid';
+      state.set(endpoint, online);
+      // `Contacts: aor/uri,aor/uri,` names static contacts too (PJSIPShowContacts lists only
+      // registered ones, as seen on 22.10.1): their URIs seed the map the events update.
+      for (const entry of (e.data.contacts ?? '').split(',')) {
+        const slash = entry.indexOf('/');
+        if (slash <= 0) continue;
+        const map = this.contacts.get(endpoint) ?? new Map<string, boolean>();
+        map.set(entry.slice(slash + 1), online);
+        this.contacts.set(endpoint, map);
+      }
     }
     for (const raw of contacts) {
       const c = contactListEvent.safeParse(raw);
@@ -81,7 +105,9 @@ export class AmiPresence implements PresencePort {
       map.set(c.data.uri, contactUsable(c.data.status));
       this.contacts.set(endpoint, map);
     }
-    for (const [endpoint, map] of this.contacts) state.set(endpoint, [...map.values()].some(Boolean));
+    for (const [endpoint, map] of this.contacts) {
+      if (map.size > 0) state.set(endpoint, [...map.values()].some(Boolean));
+    }
     this.online.clear();
     for (const [endpoint, online] of state) this.online.set(endpoint, online);
     this.snapshots++;
@@ -92,6 +118,10 @@ export class AmiPresence implements PresencePort {
   }
 
   private onContactStatus(e: ContactStatusEvent): void {
+    if (this.held) {
+      this.held.push(e);
+      return;
+    }
     const name = e.endpointname || e.aor;
     if (!name) return;
     const endpoint = `${this.tech}/${name}`;
