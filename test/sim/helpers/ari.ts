@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { SteppedClock } from '../../../src/clock.ts';
 import { createLogger } from '../../../src/log.ts';
@@ -47,6 +48,12 @@ interface AriModule {
 
 const require = createRequire(import.meta.url);
 const ari = require('ari-client') as AriModule;
+
+// Node 20's global HTTP agent times a socket out after 5 s without data, even while it waits for
+// a response; ari-client's HTTP layer (swagger-client 2) ignores the error of a request aborted
+// that way, so its promise never settles. On a busy machine an answer can take that long: the
+// tests' ari-client uses an agent without that time limit.
+http.globalAgent = new http.Agent({ keepAlive: true });
 
 export interface AriEventRecord {
   type: string;
