@@ -159,7 +159,8 @@ export class AppRegistry {
    * built once; each app's `application` field is appended to it.
    */
   deliver(event: AriEvent, targets: Iterable<AppRecord>): void {
-    if (this.endpointSubscriptions > 0) {
+    // StasisStart/StasisEnd go to the channel's app only; the channel topic's events are forwarded.
+    if (this.endpointSubscriptions > 0 && event.type !== 'StasisStart' && event.type !== 'StasisEnd') {
       const name = (event.channel as { name?: unknown } | undefined)?.name;
       if (typeof name === 'string') this.deliverToEndpointApps(event, name);
     }

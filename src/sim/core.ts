@@ -113,8 +113,9 @@ export class SimCore {
     if (!address) return;
     const targets = this.apps.endpointApps(address.tech, address.resource);
     const json = this.endpoints.json(`${address.tech}/${address.resource}`);
-    if (targets.length > 0 && json)
-      this.deliver(this.ev.plain('EndpointStateChange', { endpoint: json }), targets);
+    if (targets.length === 0 || !json) return;
+    this.deliver(this.ev.plain('EndpointStateChange', { endpoint: json }), targets);
+    this.apps.eventsByEndpoint += targets.length;
   }
 
   subscribe(channel: SimChannel, app: AppRecord): void {
