@@ -218,7 +218,10 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect(a.status).toMatchObject({ state: 'ready', deviceAvailable: false });
       expect(a.status.notReadyReason).toBeUndefined();
       expect((await store.getCall('c1'))?.offer).toBeUndefined();
-      expect(await store.reserve('1001', 'c1', 'e1', 5000)).toEqual({ ok: false, reason: 'device-unavailable' });
+      expect(await store.reserve('1001', 'c1', 'e1', 5000)).toEqual({
+        ok: false,
+        reason: 'device-unavailable',
+      });
       await store.setDeviceAvailable('1001', true);
       expect(await store.reserve('1001', 'c1', 'e1', 5000)).toEqual({ ok: true });
     });
