@@ -146,7 +146,7 @@ async function ringing(pbx: FakePbx) {
   expect(engine.call('c1')?.stage).toBe('queued');
   engine.dispatch('c1', { kind: 'agent-reserved', agentId: 'a1001', endpoint: 'PJSIP/agent1001' });
   const offer = engine.call('c1')!.offer!.channelId;
-  return { engine, records, offer };
+  return { engine, records, offer, clock };
 }
 
 describe('a caller who leaves while the agent’s phone is being answered', () => {
@@ -195,5 +195,49 @@ describe('a caller who leaves while the agent’s phone is being answered', () =
     expect(pbx.hangups).toEqual([offer, offer]);
     expect(pbx.channels.has(offer)).toBe(false);
     await engine.settle();
+  });
+});
+
+describe('the periodic reconciliation, on a PBX that lost events', () => {
+  it('ends a call whose legs are gone without a word (twice found), with its record, and hangs up nothing live', async () => {
+    const pbx = new FakePbx();
+    const { engine, records, clock } = await ringing(pbx);
+    await flush();
+    // The PBX loses both channels and their ChannelDestroyed events never come.
+    pbx.channels.clear();
+    clock.advance(15_000);
+    expect(await engine.reconcile()).toEqual({
+      orphanChannels: 0,
+      orphanBridges: 0,
+      lostChannels: 0,
+      endedCalls: 0,
+    });
+    expect(engine.call('c1')?.stage).toBe('ringing');
+    clock.advance(30_000);
+    const found = await engine.reconcile();
+    expect(found.lostChannels).toBeGreaterThanOrEqual(1);
+    expect(found.endedCalls).toBe(1);
+    await flush();
+    expect(engine.call('c1')).toBeUndefined();
+    expect(records.records).toHaveLength(1);
+    expect(records.records[0]).toMatchObject({ callId: 'c1', disposition: 'abandoned-ringing' });
+    expect(pbx.hangups).not.toContain('c1');
+    // The call's end removed its bridge; later runs find nothing more.
+    expect(pbx.bridges.size).toBe(0);
+    clock.advance(30_000);
+    await engine.reconcile();
+    clock.advance(30_000);
+    expect(await engine.reconcile()).toEqual({
+      orphanChannels: 0,
+      orphanBridges: 0,
+      lostChannels: 0,
+      endedCalls: 0,
+    });
+    expect(engine.stats.reconcile).toMatchObject({
+      runs: 4,
+      endedCalls: 1,
+      orphanBridges: 0,
+      orphanChannels: 0,
+    });
   });
 });
