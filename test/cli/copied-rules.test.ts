@@ -10,7 +10,8 @@ const root = join(import.meta.dirname, '../..');
 const hotline = (cwd: string, ...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'bin/hotline.js'), ...args], { cwd, encoding: 'utf8' });
 
-describe('a rules folder copied away from the project', () => {
+// Each case runs the command as a child process (tsx and the loader): slow on a busy machine.
+describe('a rules folder copied away from the project', { timeout: 120_000 }, () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'hotline-copy-'));

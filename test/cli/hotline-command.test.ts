@@ -7,7 +7,8 @@ const root = join(import.meta.dirname, '../..');
 const hotline = (...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'bin/hotline.js'), ...args], { cwd: root, encoding: 'utf8' });
 
-describe('the hotline command', () => {
+// Each case runs the command as a child process (tsx and the loader): slow on a busy machine.
+describe('the hotline command', { timeout: 120_000 }, () => {
   it.each(['routing-rules', 'routing-rules/examples/puyang', 'routing-rules/examples/jilin'])(
     'validates the shipped plan %s',
     (dir) => {
