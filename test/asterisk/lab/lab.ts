@@ -1,0 +1,675 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashToken, newToken } from '../../../src/admin/tokens.ts';
+import { generatedFiles } from '../../../src/deploy/generated-files.ts';
+import { parsePeers } from '../../../src/deploy/peers.ts';
+import { loadPlan } from '../../../src/plan/load.ts';
+import type { CallRecord } from '../../../src/records/record.ts';
+import { writeAlawPcap } from './pcap.ts';
+import { killAllSipp, type SippRun, startSipp } from './sipp.ts';
+
+export const ROOT = join(import.meta.dirname, '../../..');
+export const DIALPLAN_DIR = join(ROOT, 'dialplan');
+export const LAB_RULES = join(import.meta.dirname, 'rules');
+/** Where install.sh puts Asterisk 22.10.1 (ASTERISK_PREFIX overrides). */
+export const ASTERISK_PREFIX = process.env.ASTERISK_PREFIX ?? '/opt/asterisk-22.10.1';
+/** The engine under test: this checkout, or another one's (HOTLINE_LAB_ENGINE_ROOT). */
+export const ENGINE_ROOT = process.env.HOTLINE_LAB_ENGINE_ROOT ?? ROOT;
+/** The Stasis apps of the shipped dialplan and of the engine's default. */
+export const APPS = ['hotline-1', 'hotline-2'];
+
+/** An error that ends a wait at once (the process it waits on has exited). */
+export class Fatal extends Error {}
+
+/** Polls `check` until it returns a truthy value; fails naming what it waited for. */
+export async function waitFor<T>(
+  what: string | (() => string),
+  check: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  ms = 30_000,
+  everyMs = 100,
+): Promise<T> {
+  const start = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      if (err instanceof Fatal) throw err;
+      last = err;
+    }
+    if (Date.now() - start > ms) {
+      const named = typeof what === 'string' ? what : what();
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${named}${last ? ` (last error: ${String(last)})` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const freePort = (host: string) =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+export interface LabAgentSpec {
+  id: string;
+  pools?: string[];
+  skills?: Record<string, number>;
+  expertSeats?: string[];
+}
+export interface LabAgent extends Required<LabAgentSpec> {
+  ip: string;
+  password: string;
+}
+
+export type AgentBehaviour =
+  | { kind: 'answers'; afterMs?: number }
+  | { kind: 'answers-hangs-up'; afterMs?: number; talkMs: number }
+  | { kind: 'busy' }
+  | { kind: 'never-answers' };
+
+export interface Lab {
+  dir: string;
+  /** Asterisk's own loopback address. */
+  ip: string;
+  sipPort: number;
+  ariUrl: string;
+  carrierIp: string;
+  peerIps: Record<string, string>;
+  agents: Map<string, LabAgent>;
+  spool: string;
+  audioPcap: string;
+  /** ARI REST as the engine's user. */
+  ari(method: string, path: string): Promise<{ status: number; body: unknown }>;
+  /** `asterisk -rx COMMAND` against this lab's Asterisk. */
+  rx(command: string): Promise<string>;
+  startEngine(extraEnv?: Record<string, string>): Promise<void>;
+  stopEngine(signal?: NodeJS.Signals): Promise<void>;
+  engineOutput(): string;
+  /** The engine's HTTP API with the lab's supervisor token. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  records(): CallRecord[];
+  /** An agent's softphone: registers (digest), then runs the behaviour as a UAS. */
+  agent(id: string, behaviour: AgentBehaviour, opts?: { timeoutSeconds?: number }): Promise<SippRun>;
+  unregister(id: string): Promise<void>;
+  /** A linked center's trunk peer (sc-tax, emergency) answering like an agent. */
+  peer(name: string, behaviour: AgentBehaviour, opts?: { timeoutSeconds?: number }): SippRun;
+  /** The carrier delivering a call. */
+  call(opts: {
+    dialed: string;
+    caller: string;
+    talkMs?: number;
+    waitByeMs?: number;
+    pcap?: string;
+    answerWithinMs?: number;
+    timeoutSeconds?: number;
+  }): SippRun;
+  /** Logs an agent in and makes it ready, once the engine sees its softphone. */
+  ready(id: string): Promise<void>;
+  logout(id: string): Promise<void>;
+  /** Waits until Asterisk holds no channel and no bridge. */
+  settled(what: string, ms?: number): Promise<void>;
+  stop(): Promise<void>;
+  asteriskLog(): string;
+}
+
+/** Renders the lab's copy of dialplan/, starts Asterisk, Redis and (optionally) the engine. */
+export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
+  if (!existsSync(join(ASTERISK_PREFIX, 'sbin/asterisk'))) {
+    throw new Error(`no Asterisk at ${ASTERISK_PREFIX}: run ../shared/tools/asterisk/install.sh`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-lab-'));
+  const net = `127.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}`;
+  const ip = `${net}.1`;
+  const carrierIp = `${net}.2`;
+  const peerIps: Record<string, string> = { 'sc-tax': `${net}.3`, emergency: `${net}.4` };
+  const agents = new Map<string, LabAgent>();
+  spec.agents.forEach((a, i) => {
+    agents.set(a.id, {
+      id: a.id,
+      pools: a.pools ?? ['general'],
+      skills: a.skills ?? { general: 5 },
+      expertSeats: a.expertSeats ?? [],
+      ip: `${net}.${10 + i}`,
+      password: newToken('lab').slice(0, 24),
+    });
+  });
+  const httpPort = await freePort(ip);
+  const amiPort = await freePort(ip);
+  const sipPort = 5060;
+  const rtpStart = 20_000 + Math.floor(Math.random() * 20) * 2000;
+  const ariUser = 'hotline';
+  const ariPassword = newToken('ari').slice(0, 32);
+  const etc = join(dir, 'etc');
+  const spool = join(dir, 'spool/hotline/fallback');
+  for (const d of [
+    etc,
+    spool,
+    join(dir, 'run'),
+    join(dir, 'log'),
+    join(dir, 'lib/db'),
+    join(dir, 'spool/asterisk'),
+  ]) {
+    mkdirSync(d, { recursive: true });
+  }
+
+  // --- the project's dialplan/, with this lab's addresses, ports, paths and credentials -----
+  const subst = (name: string, pairs: [string | RegExp, string][]): string => {
+    let text = readFileSync(join(DIALPLAN_DIR, name), 'utf8');
+    for (const [from, to] of pairs) {
+      const before = text;
+      text = text.replace(from, to);
+      if (text === before)
+        throw new Error(`dialplan/${name}: "${String(from)}" not found (the lab renders the shipped file)`);
+    }
+    return text;
+  };
+  const data = join(dir, 'data');
+  const conf: Record<string, string> = {
+    'asterisk.conf': subst('asterisk.conf', [
+      [/^astetcdir => .*$/m, `astetcdir => ${etc}`],
+      [/^astmoddir => .*$/m, `astmoddir => ${ASTERISK_PREFIX}/lib/asterisk/modules`],
+      [/^astvarlibdir => .*$/m, `astvarlibdir => ${join(dir, 'lib')}`],
+      [/^astdbdir => .*$/m, `astdbdir => ${join(dir, 'lib/db')}`],
+      [/^astkeydir => .*$/m, `astkeydir => ${join(dir, 'lib')}`],
+      [/^astdatadir => .*$/m, `astdatadir => ${data}`],
+      [/^astagidir => .*$/m, `astagidir => ${join(dir, 'lib/agi-bin')}`],
+      [/^astspooldir => .*$/m, `astspooldir => ${join(dir, 'spool/asterisk')}`],
+      [/^astrundir => .*$/m, `astrundir => ${join(dir, 'run')}`],
+      [/^astlogdir => .*$/m, `astlogdir => ${join(dir, 'log')}`],
+      [/^astsbindir => .*$/m, `astsbindir => ${ASTERISK_PREFIX}/sbin`],
+      // the lab runs as the test's own user
+      [/^runuser = .*$/m, ''],
+      [/^rungroup = .*$/m, ''],
+    ]),
+    'pjsip.conf': subst('pjsip.conf', [
+      [/^bind = 0\.0\.0\.0:5060$/gm, `bind = ${ip}:${sipPort}`],
+      ['password = change-me-agent1001', `password = ${newToken('a').slice(0, 24)}`],
+    ]),
+    'http.conf': subst('http.conf', [
+      ['bindaddr = 127.0.0.1', `bindaddr = ${ip}`],
+      ['bindport = 8088', `bindport = ${httpPort}`],
+    ]),
+    'manager.conf': subst('manager.conf', [
+      ['bindaddr = 127.0.0.1', `bindaddr = ${ip}`],
+      ['port = 5038', `port = ${amiPort}`],
+      ['"/run/hotline/manager-users.conf"', `"${join(dir, 'secrets/manager-users.conf')}"`],
+    ]),
+    'ari.conf': subst('ari.conf', [
+      ['"/run/hotline/ari-users.conf"', `"${join(dir, 'secrets/ari-users.conf')}"`],
+    ]),
+    'extensions.conf': subst('extensions.conf', [
+      ['HOTLINE_SPOOL = /var/spool/hotline/fallback', `HOTLINE_SPOOL = ${spool}`],
+    ]),
+    'rtp.conf': subst('rtp.conf', [
+      ['rtpstart = 10000', `rtpstart = ${rtpStart}`],
+      ['rtpend = 20000', `rtpend = ${rtpStart + 1999}`],
+    ]),
+  };
+  // Agents: one block of three sections each and a queue member, as dialplan/README.md says.
+  for (const a of agents.values()) {
+    conf['pjsip.conf'] += [
+      '',
+      `[${a.id}](hotline-agent)`,
+      `auth = ${a.id}`,
+      `aors = ${a.id}`,
+      `callerid = "Agent ${a.id}" <${a.id}>`,
+      '',
+      `[${a.id}](hotline-agent-auth)`,
+      `username = ${a.id}`,
+      `password = ${a.password}`,
+      '',
+      `[${a.id}](hotline-agent-aor)`,
+      '',
+    ].join('\n');
+  }
+  conf['queues.conf'] =
+    readFileSync(join(DIALPLAN_DIR, 'queues.conf'), 'utf8') +
+    [...agents.keys()].map((id) => `member => PJSIP/${id}\n`).join('');
+  for (const name of readdirSync(DIALPLAN_DIR)) {
+    if (!name.endsWith('.conf') || name.includes('-generated')) continue;
+    writeFileSync(join(etc, name), conf[name] ?? readFileSync(join(DIALPLAN_DIR, name), 'utf8'));
+  }
+  // The generated files, from the lab's plan and peers, as `hotline dialplan --peers` writes them.
+  const { plan } = loadPlan(LAB_RULES);
+  const peersYaml = [`carrier: ${carrierIp}`, ...Object.entries(peerIps).map(([n, a]) => `${n}: ${a}`)].join(
+    '\n',
+  );
+  writeFileSync(join(dir, 'peers.yaml'), peersYaml);
+  for (const [name, text] of generatedFiles(plan, APPS, {
+    peers: parsePeers(peersYaml),
+    file: 'peers.yaml',
+  })) {
+    writeFileSync(join(etc, name), text);
+  }
+  // Credentials, as docker-entrypoint.sh writes them.
+  mkdirSync(join(dir, 'secrets'));
+  writeFileSync(
+    join(dir, 'secrets/ari-users.conf'),
+    `[${ariUser}]\ntype = user\nread_only = no\npassword_format = plain\npassword = ${ariPassword}\n`,
+  );
+  // Sounds: the prompts at sounds/hotline (as docker-compose mounts them); hold music and the
+  // beep the distribution packages would bring.
+  mkdirSync(join(data, 'sounds'), { recursive: true });
+  // Asterisk's own data (XML documentation stasis needs to start, ARI's API descriptions).
+  for (const own of ['documentation', 'rest-api']) {
+    symlinkSync(join(ASTERISK_PREFIX, 'var/lib/asterisk', own), join(data, own));
+  }
+  symlinkSync(join(ROOT, 'ivr-prompts'), join(data, 'sounds/hotline'));
+  mkdirSync(join(data, 'moh'));
+  writeWav(join(data, 'moh/lab-tone.wav'), 10, 440);
+  writeWav(join(data, 'sounds/beep.wav'), 0.3, 1000);
+  const audioPcap = join(dir, 'audio.pcap');
+  writeAlawPcap(audioPcap, 120);
+
+  // --- processes -------------------------------------------------------------------------
+  const children: ChildProcess[] = [];
+  const asteriskLogPath = join(dir, 'asterisk.out');
+  const asteriskOut = createWriteStream(asteriskLogPath);
+  const asterisk = spawn(
+    join(ASTERISK_PREFIX, 'sbin/asterisk'),
+    ['-f', '-n', '-vvv', '-C', join(etc, 'asterisk.conf')],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(asterisk);
+  asterisk.stdout!.pipe(asteriskOut, { end: false });
+  asterisk.stderr!.pipe(asteriskOut, { end: false });
+  let asteriskExited = false;
+  asterisk.once('exit', () => {
+    asteriskExited = true;
+  });
+  const ariUrl = `http://${ip}:${httpPort}/ari`;
+  const authHeader = `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}`;
+  const ari = async (method: string, path: string) => {
+    const res = await fetch(`${ariUrl}${path}`, { method, headers: { authorization: authHeader } });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body };
+  };
+  const rx = (command: string) =>
+    new Promise<string>((resolve, reject) => {
+      const c = spawn(
+        join(ASTERISK_PREFIX, 'sbin/asterisk'),
+        ['-C', join(etc, 'asterisk.conf'), '-rx', command],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      c.once('error', reject);
+      c.once('exit', (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`asterisk -rx '${command}' exit ${code}: ${out}`)),
+      );
+    });
+
+  // Redis of its own.
+  const redisPort = await freePort('127.0.0.1');
+  mkdirSync(join(dir, 'redis'));
+  const redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      join(dir, 'redis'),
+    ],
+    { stdio: 'ignore' },
+  );
+  children.push(redis);
+
+  const supervisorToken = newToken('lab-supervisor');
+  const adminToken = newToken('lab-admin');
+  const agentTokens = new Map([...agents.keys()].map((id) => [id, newToken(id)]));
+  writeFileSync(
+    join(dir, 'tokens.yaml'),
+    [
+      'tokens:',
+      `  - { id: lab-supervisor, role: supervisor, hash: "${hashToken(supervisorToken)}" }`,
+      `  - { id: lab-admin, role: admin, hash: "${hashToken(adminToken)}" }`,
+      ...[...agentTokens].map(
+        ([id, t]) => `  - { id: ${id}, role: agent, agentId: ${id}, hash: "${hashToken(t)}" }`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'roster.yaml'),
+    [
+      'agents:',
+      ...[...agents.values()].map(
+        (a) =>
+          `  - { id: ${a.id}, name: 坐席${a.id}, endpoint: PJSIP/${a.id}, pools: [${a.pools.join(', ')}], skills: ${JSON.stringify(a.skills)}, expertSeats: [${a.expertSeats.join(', ')}] }`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  const recordsPath = join(dir, 'records.jsonl');
+  const engineHttpPort = await freePort('127.0.0.1');
+  let engine: ChildProcess | undefined;
+  let engineOut = '';
+  const engineLog = join(dir, 'engine.log');
+
+  const stop = async () => {
+    killAllSipp();
+    if (engine && engine.exitCode === null) engine.kill('SIGKILL');
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    if (process.env.HOTLINE_LAB_KEEP) return;
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitFor(
+      'Asterisk to answer ARI (GET /asterisk/info)',
+      async () => {
+        if (asteriskExited)
+          throw new Error(`Asterisk exited: ${readFileSync(asteriskLogPath, 'utf8').slice(-2000)}`);
+        return (await ari('GET', '/asterisk/info')).status === 200;
+      },
+      90_000,
+      250,
+    );
+    await rx('core waitfullybooted');
+    await waitFor('redis-server to accept connections', () => canConnect('127.0.0.1', redisPort), 20_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${engineHttpPort}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${supervisorToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body: parsed };
+  };
+
+  const lab: Lab = {
+    dir,
+    ip,
+    sipPort,
+    ariUrl,
+    carrierIp,
+    peerIps,
+    agents,
+    spool,
+    audioPcap,
+    ari,
+    rx,
+    async startEngine(extraEnv = {}) {
+      engineOut = '';
+      const child = spawn(
+        process.execPath,
+        [join(ENGINE_ROOT, 'bin/hotline.js'), 'serve', '--rules', LAB_RULES],
+        {
+          cwd: ENGINE_ROOT,
+          env: {
+            ...process.env,
+            ARI_URL: ariUrl,
+            ARI_USER: ariUser,
+            ARI_PASSWORD: ariPassword,
+            ARI_APP: APPS.join(','),
+            REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+            ENGINE_ID: 'lab-engine',
+            HOTLINE_ROSTER: join(dir, 'roster.yaml'),
+            HOTLINE_TOKENS: join(dir, 'tokens.yaml'),
+            HOTLINE_RECORDS: recordsPath,
+            HTTP_HOST: '127.0.0.1',
+            HTTP_PORT: String(engineHttpPort),
+            LOG_LEVEL: 'debug',
+            ...extraEnv,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      engine = child;
+      children.push(child);
+      const onData = (d: Buffer) => {
+        engineOut += d.toString();
+        appendFileSync(engineLog, d);
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      await waitFor(
+        'the engine serving',
+        () => {
+          if (child.exitCode !== null)
+            throw new Error(`the engine exited ${child.exitCode}: ${engineOut.slice(-2000)}`);
+          return engineOut.includes('hotline is serving');
+        },
+        60_000,
+      );
+      await waitFor(
+        'the engine to register its Stasis apps',
+        async () => {
+          const r = await ari('GET', '/applications');
+          const names = (r.body as { name: string }[]).map((a) => a.name);
+          return APPS.every((a) => names.includes(a));
+        },
+        30_000,
+      );
+    },
+    async stopEngine(signal = 'SIGTERM') {
+      const child = engine;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await gone;
+      }
+    },
+    engineOutput: () => engineOut,
+    api,
+    records() {
+      if (!existsSync(recordsPath)) return [];
+      return readFileSync(recordsPath, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as CallRecord);
+    },
+    async agent(id, behaviour, opts = {}) {
+      const a = agents.get(id);
+      if (!a) throw new Error(`no lab agent ${id}`);
+      await register(a, 120);
+      return startSipp({
+        scenario: scenarioOf(behaviour),
+        name: `${id}-${Date.now()}`,
+        dir,
+        localIp: a.ip,
+        localPort: 5060,
+        mediaPort: 7000,
+        vars: behaviourVars(id, behaviour, audioPcap),
+        timeoutSeconds: opts.timeoutSeconds ?? 120,
+      });
+    },
+    async unregister(id) {
+      const a = agents.get(id);
+      if (!a) throw new Error(`no lab agent ${id}`);
+      await register(a, 0);
+    },
+    peer(name, behaviour, opts = {}) {
+      const peerIp = peerIps[name];
+      if (!peerIp) throw new Error(`no lab peer ${name}`);
+      return startSipp({
+        scenario: scenarioOf(behaviour),
+        name: `${name}-${Date.now()}`,
+        dir,
+        localIp: peerIp,
+        localPort: 5060,
+        mediaPort: 7000,
+        vars: behaviourVars(name, behaviour, audioPcap),
+        timeoutSeconds: opts.timeoutSeconds ?? 120,
+      });
+    },
+    call(o) {
+      const waits = o.waitByeMs !== undefined;
+      return startSipp({
+        scenario: waits ? 'caller-waits-bye.xml' : 'caller-hangs-up.xml',
+        name: `caller-${o.dialed}-${Date.now()}`,
+        dir,
+        localIp: carrierIp,
+        localPort: 5060,
+        mediaPort: 6000,
+        remote: `${ip}:${sipPort}`,
+        vars: {
+          DIALED: o.dialed,
+          CALLER: o.caller,
+          PCAP: o.pcap ?? audioPcap,
+          ANSWER_WITHIN_MS: o.answerWithinMs ?? 30_000,
+          TALK_MS: o.talkMs ?? 0,
+          WAIT_MS: o.waitByeMs ?? 0,
+        },
+        timeoutSeconds: o.timeoutSeconds ?? 120,
+      });
+    },
+    async ready(id) {
+      const endpoint = `PJSIP/${id}`;
+      const login = await api('POST', `/agents/${id}/login`, { endpoint });
+      if (login.status !== 200) throw new Error(`login ${id}: ${login.status} ${JSON.stringify(login.body)}`);
+      const ready = await api('POST', `/agents/${id}/ready`);
+      if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
+      await waitFor(
+        `agent ${id} ready with a reachable softphone`,
+        async () => {
+          const r = (await api('GET', `/agents/${id}`)).body as { state: string; deviceAvailable: boolean };
+          return r.state === 'ready' && r.deviceAvailable;
+        },
+        30_000,
+      );
+    },
+    async logout(id) {
+      await api('POST', `/agents/${id}/logout`);
+    },
+    async settled(what, ms = 30_000) {
+      await waitFor(
+        `${what}: no channel and no bridge left in Asterisk`,
+        async () => {
+          const [channels, bridges] = await Promise.all([ari('GET', '/channels'), ari('GET', '/bridges')]);
+          return (channels.body as unknown[]).length === 0 && (bridges.body as unknown[]).length === 0;
+        },
+        ms,
+        200,
+      );
+    },
+    stop,
+    asteriskLog: () => (existsSync(asteriskLogPath) ? readFileSync(asteriskLogPath, 'utf8') : ''),
+  };
+
+  async function register(a: LabAgent, expires: number): Promise<void> {
+    const run = startSipp({
+      scenario: 'register.xml',
+      name: `${a.id}-register-${expires}-${Date.now()}`,
+      dir,
+      localIp: a.ip,
+      localPort: 5060,
+      mediaPort: 7000,
+      remote: `${ip}:${sipPort}`,
+      vars: { USER: a.id, EXPIRES: expires },
+      auth: { user: a.id, password: a.password },
+      timeoutSeconds: 20,
+    });
+    const { code } = await run.exited;
+    if (code !== 0) throw new Error(`REGISTER of ${a.id} (expires ${expires}) failed\n${run.diagnostics()}`);
+  }
+
+  return lab;
+}
+
+function scenarioOf(b: AgentBehaviour): string {
+  return {
+    answers: 'agent-answers.xml',
+    'answers-hangs-up': 'agent-answers-hangs-up.xml',
+    busy: 'agent-busy.xml',
+    'never-answers': 'agent-never-answers.xml',
+  }[b.kind];
+}
+
+function behaviourVars(user: string, b: AgentBehaviour, pcap: string): Record<string, string | number> {
+  return {
+    USER: user,
+    PCAP: pcap,
+    INVITE_WITHIN_MS: 120_000,
+    ANSWER_AFTER_MS: 'afterMs' in b ? (b.afterMs ?? 0) : 0,
+    TALK_MS: b.kind === 'answers-hangs-up' ? b.talkMs : 0,
+    BYE_WITHIN_MS: 120_000,
+    CANCEL_WITHIN_MS: 120_000,
+  };
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** A mono 8 kHz 16-bit WAV tone (hold music and the beep the distribution's packages bring). */
+function writeWav(path: string, seconds: number, hz: number): void {
+  const n = Math.round(seconds * 8000);
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(8000, 24);
+  buf.writeUInt32LE(16000, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36);
+  buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++)
+    buf.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * hz * i) / 8000)), 44 + i * 2);
+  writeFileSync(path, buf);
+}
