@@ -62,6 +62,8 @@ describe('modules.conf', () => {
       'res_ari_channels.so',
       'res_ari_events.so',
       'res_http_websocket.so',
+      'res_websocket_client.so',
+      'res_rtp_multicast.so',
       'codec_ulaw.so',
       'codec_alaw.so',
       'format_wav.so',
@@ -69,6 +71,38 @@ describe('modules.conf', () => {
       'bridge_softmix.so',
     ]) {
       expect(loaded).toContain(m);
+    }
+  });
+});
+
+/**
+ * Dependencies a module declares on Asterisk 22.10.1 (`.requires` of its AST_MODULE_INFO): with
+ * `autoload = no` a missing one makes the module fail to load. The end-to-end suite checks on the
+ * real build that every `load =>` module runs (test/asterisk).
+ */
+const requires: Record<string, string[]> = {
+  'res_ari.so': ['res_stasis.so', 'res_http_websocket.so', 'res_websocket_client.so'],
+  'app_stasis.so': ['res_stasis.so', 'res_ari.so'],
+  'chan_rtp.so': ['res_rtp_multicast.so'],
+  'chan_pjsip.so': ['res_pjsip.so', 'res_pjsip_session.so', 'res_pjsip_pubsub.so'],
+  'res_pjsip_session.so': ['res_pjsip.so'],
+  'res_pjsip.so': [
+    'res_pjproject.so',
+    'res_sorcery_config.so',
+    'res_sorcery_memory.so',
+    'res_sorcery_astdb.so',
+  ],
+};
+
+describe('modules.conf on Asterisk 22.10.1', () => {
+  const loaded = parseConf(read('modules.conf'))
+    .sections[0]!.entries.filter(([k]) => k === 'load')
+    .map(([, v]) => v);
+
+  it('loads what each loaded module requires (res_ari needs res_websocket_client, chan_rtp res_rtp_multicast)', () => {
+    for (const [module, needs] of Object.entries(requires)) {
+      if (!loaded.includes(module)) continue;
+      for (const need of needs) expect(loaded, `${module} requires ${need}`).toContain(need);
     }
   });
 });
