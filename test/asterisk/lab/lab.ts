@@ -11,7 +11,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken, newToken } from '../../../src/admin/tokens.ts';
@@ -100,6 +100,9 @@ export interface Lab {
   agents: Map<string, LabAgent>;
   spool: string;
   audioPcap: string;
+  /** Cuts the engine's ARI connections (WebSocket and REST) and refuses new ones until restored. */
+  cutAri(): void;
+  restoreAri(): void;
   /** ARI REST as the engine's user. */
   ari(method: string, path: string): Promise<{ status: number; body: unknown }>;
   /** `asterisk -rx COMMAND` against this lab's Asterisk. */
@@ -331,6 +334,32 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
       );
     });
 
+  // The engine reaches ARI through a TCP relay the suite can cut (an ARI outage mid-call).
+  const relayed = new Set<Socket>();
+  let ariCut = false;
+  const relay = createServer((client) => {
+    if (ariCut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect({ host: ip, port: httpPort });
+    relayed.add(client);
+    relayed.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      relayed.delete(client);
+      relayed.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  const relayPort = await new Promise<number>((resolve) =>
+    relay.listen(0, '127.0.0.1', () => resolve((relay.address() as { port: number }).port)),
+  );
+
   // Redis of its own.
   const redisPort = await freePort('127.0.0.1');
   mkdirSync(join(dir, 'redis'));
@@ -386,6 +415,8 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
 
   const stop = async () => {
     killAllSipp();
+    relay.close();
+    for (const sock of relayed) sock.destroy();
     if (engine && engine.exitCode === null) engine.kill('SIGKILL');
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
@@ -438,6 +469,14 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     agents,
     spool,
     audioPcap,
+    cutAri() {
+      ariCut = true;
+      for (const sock of relayed) sock.destroy();
+      relayed.clear();
+    },
+    restoreAri() {
+      ariCut = false;
+    },
     ari,
     rx,
     async startEngine(extraEnv = {}) {
@@ -449,7 +488,7 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
           cwd: ENGINE_ROOT,
           env: {
             ...process.env,
-            ARI_URL: ariUrl,
+            ARI_URL: `http://127.0.0.1:${relayPort}/ari`,
             ARI_USER: ariUser,
             ARI_PASSWORD: ariPassword,
             ARI_APP: APPS.join(','),
