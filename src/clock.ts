@@ -120,7 +120,12 @@ export class SteppedClock implements Clock {
   }
 
   after(ms: number, fn: () => void): TimerHandle {
-    const timer: PendingTimer = { at: this.current + Math.max(0, ms || 0), seq: this.seq++, fn, cancelled: false };
+    const timer: PendingTimer = {
+      at: this.current + Math.max(0, ms || 0),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.push(timer);
     this.live++;
     return {
@@ -159,7 +164,8 @@ export class SteppedClock implements Clock {
   /** Moves time forward to `ms` without firing anything; refused while a timer falls due before. */
   moveTo(ms: number): void {
     const due = this.nextDue();
-    if (due !== undefined && due < ms) throw new RangeError('a timer falls due before that time: fire it first');
+    if (due !== undefined && due < ms)
+      throw new RangeError('a timer falls due before that time: fire it first');
     this.current = Math.max(this.current, ms);
   }
 

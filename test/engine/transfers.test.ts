@@ -239,10 +239,7 @@ describe('emergency linkage from the IVR', () => {
       callerNumber: '13800138001',
       script: [{ wait: 3500 }, { dtmf: '0' }, { wait: 1500 }, { dtmf: '2' }],
     });
-    await rig.runUntil(
-      'transferred',
-      () => rig!.hotline.engine.call(channelId)?.stage === 'transferred',
-    );
+    await rig.runUntil('transferred', () => rig!.hotline.engine.call(channelId)?.stage === 'transferred');
     rig.sim.hangup(channelId);
     await rig.runUntil('ended', () => ended.length === 1);
     expect(ended[0]!.transfers).toMatchObject([

@@ -120,9 +120,8 @@ describe('Redis unreachable during live calls', () => {
     await new Promise((r) => redis!.once('exit', r));
     redis = startRedis(port);
     await waitForRedis(redisUrl);
-    await rig.runUntil(
-      'the call back in its queue',
-      async () => Boolean(await rig!.hotline.store.getCall(waiting.channelId)),
+    await rig.runUntil('the call back in its queue', async () =>
+      Boolean(await rig!.hotline.store.getCall(waiting.channelId)),
     );
 
     // The agent's login was lost with Redis: they log in again and get the waiting call.
