@@ -46,6 +46,10 @@ export const courierClock = (): ManualClock => new ManualClock(Date.now());
  * finished its round, so moving `stepMs` fires it. `stepMs` must cover the longest backoff
  * (RECORDS_RETRY_MAX_MS) and poll. On a slow machine rounds only take longer: no retry comes
  * early and none is skipped. `timeoutMs` is a safety limit only.
+ *
+ * Time moves only at the start of a turn of the event loop: a round sets its timer a few
+ * microtasks before it counts as finished, and a kick in between is dropped (the courier's own
+ * poll would recover it, but here the poll is that very timer).
  */
 export async function drive(
   clock: ManualClock,
@@ -57,8 +61,8 @@ export async function drive(
   const start = Date.now();
   while (!(await predicate())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    if (clock.pending() > 0) clock.advance(stepMs);
     await new Promise((r) => setTimeout(r, 5));
+    if (clock.pending() > 0) clock.advance(stepMs);
   }
 }
 
