@@ -10,6 +10,11 @@ export interface DevicePresenceOptions {
   logger: Logger;
   /** How long an agent whose phone answered busy is not offered calls (default 30 s). */
   busyHoldMs?: number;
+  /**
+   * Whether the phone is on a call through the PBX now: a hold that ends while it is goes on for
+   * another period, so a busy agent is offered calls again once the device is free.
+   */
+  inUse?: (endpoint: string) => Promise<boolean>;
 }
 
 /**
@@ -62,13 +67,19 @@ export class DevicePresence {
     this.busy.get(agentId)?.cancel();
     this.busy.set(
       agentId,
-      this.o.clock.after(this.o.busyHoldMs ?? 30_000, () => {
-        this.busy.delete(agentId);
-        const endpoint = this.endpointOf.get(agentId);
-        const online = endpoint === undefined ? true : (this.registered.get(endpoint) ?? true);
-        this.write(agentId, online);
-      }),
+      this.o.clock.after(this.o.busyHoldMs ?? 30_000, () => void this.holdEnds(agentId)),
     );
+  }
+
+  private async holdEnds(agentId: string): Promise<void> {
+    const endpoint = this.endpointOf.get(agentId);
+    if (endpoint !== undefined && this.o.inUse) {
+      const inUse = await this.o.inUse(endpoint).catch(() => false);
+      if (inUse && this.busy.has(agentId)) return this.heldBusy(agentId);
+    }
+    if (!this.busy.delete(agentId)) return;
+    const online = endpoint === undefined ? true : (this.registered.get(endpoint) ?? true);
+    this.write(agentId, online);
   }
 
   /** The agent's endpoint as indexed (tests). */

@@ -180,6 +180,9 @@ export class CallEngine {
       clock: o.clock,
       logger: o.logger,
       ...(o.busyHoldMs !== undefined ? { busyHoldMs: o.busyHoldMs } : {}),
+      ...(o.telephony.endpointInUse
+        ? { inUse: (endpoint: string) => o.telephony.endpointInUse!(endpoint) }
+        : {}),
     });
   }
 

@@ -93,6 +93,8 @@ export interface TelephonyPort {
   channelExists(channelId: string): Promise<boolean>;
   /** Every channel and bridge the PBX holds now. */
   listAll(): Promise<PbxListing>;
+  /** Whether the PBX has a channel on this endpoint now (the phone is on a call through it). */
+  endpointInUse?(endpoint: string): Promise<boolean>;
 }
 
 /**

@@ -452,6 +452,22 @@ export class AriAdapter implements TelephonyPort {
     }
   }
 
+  async endpointInUse(endpoint: string): Promise<boolean> {
+    const slash = endpoint.indexOf('/');
+    if (slash <= 0) return false;
+    try {
+      const e = await this.rest.call<{ channel_ids?: string[] }>(
+        'getEndpoint',
+        'GET',
+        `/endpoints/${encodeURIComponent(endpoint.slice(0, slash))}/${encodeURIComponent(endpoint.slice(slash + 1))}`,
+      );
+      return (e.channel_ids ?? []).length > 0;
+    } catch (err) {
+      if (err instanceof TelephonyError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
   /** REST counters: requests, retries after a broken connection, failures without an answer. */
   get restStats(): { requests: number; retries: number; transportFailures: number } {
     return {
