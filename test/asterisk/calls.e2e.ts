@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConf } from '../deploy/asterisk-conf.ts';
@@ -39,6 +39,21 @@ afterAll(async () => {
   await lab?.stop();
 });
 
+/**
+ * With HOTLINE_LAB_TRACES=DIR, writes the engine's ARI traffic of one scenario (as Asterisk logged
+ * it) to DIR/NAME.jsonl: how test/fixtures/ari-traces/asterisk-22.10.1/ was recorded.
+ */
+function recordTrace(name: string): () => void {
+  const dir = process.env.HOTLINE_LAB_TRACES;
+  if (!dir) return () => undefined;
+  const from = lab.ariTrace().length;
+  return () => {
+    mkdirSync(dir, { recursive: true });
+    const lines = lab.ariTrace(from).map((e) => JSON.stringify(e));
+    writeFileSync(join(dir, `${name}.jsonl`), `${lines.join('\n')}\n`);
+  };
+}
+
 async function readyAgent(id: string, behaviour: Parameters<Lab['agent']>[1]) {
   const run = await lab.agent(id, behaviour);
   loggedIn.add(id);
@@ -72,6 +87,7 @@ describe('the shipped configuration on Asterisk 22.10.1', () => {
 describe('a call to 12345', () => {
   it('reaches a ready agent with RTP both ways; the carrier never sees its own number as the party; one record', async () => {
     const agent = await readyAgent('agent2001', { kind: 'answers-hangs-up', talkMs: 6000 });
+    const saveTrace = recordTrace('12345-agent-answers-then-hangs-up');
     const before = lab.records().length;
     const caller = lab.call({ dialed: '12345', caller: '13800138001', waitByeMs: 90_000 });
     const { legs } = await bridgedWith(lab, 'PJSIP/agent2001');
@@ -90,6 +106,8 @@ describe('a call to 12345', () => {
       pool: 'general',
     });
     expect(record!.callerMasked).not.toContain('13800138001');
+    await lab.settled('after the call');
+    saveTrace();
   });
 
   it('waits in the queue and, abandoned there, ends with an abandoned-queue record', async () => {
@@ -104,6 +122,7 @@ describe('a call to 12345', () => {
   it('offered to a busy agent (486), is taken by the next agent; busy is not ring-no-answer', async () => {
     const busy = await readyAgent('agent2004', { kind: 'busy' });
     const taker = await readyAgent('agent2001', { kind: 'answers-hangs-up', talkMs: 2000 });
+    const saveTrace = recordTrace('12345-agent-busy-486-then-next-agent');
     const before = lab.records().length;
     const caller = lab.call({ dialed: '12345', caller: '13800138003', waitByeMs: 90_000 });
     await bridgedWith(lab, 'PJSIP/agent2001');
@@ -113,6 +132,8 @@ describe('a call to 12345', () => {
     expect(busy.received('INVITE')).toHaveLength(1);
     const [record] = await newRecords(lab, before);
     expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent2001' });
+    await lab.settled('after the call');
+    saveTrace();
     expect(record!.offers).toEqual([{ agentId: 'agent2004', outcome: 'busy' }]);
     const busyAgent = (await lab.api('GET', '/agents/agent2004')).body as {
       state: string;
@@ -200,12 +221,15 @@ describe('the plan on the real PBX', () => {
     const expert = await readyAgent('agent2003', { kind: 'answers-hangs-up', talkMs: 2000 });
     const pcap = join(lab.dir, 'keys-0-1.pcap');
     writeDtmfPcap(pcap, '01', { firstAtMs: 1500, gapMs: 1500 });
+    const saveTrace = recordTrace('12319-menu-keys-0-1-then-agent');
     const before = lab.records().length;
     const caller = lab.call({ dialed: '12319', caller: '13800138009', waitByeMs: 90_000, pcap });
     await bridgedWith(lab, 'PJSIP/agent2003', 60_000);
     await passed(caller);
     await passed(expert);
     const [record] = await newRecords(lab, before);
+    await lab.settled('after the call');
+    saveTrace();
     expect(record!.ivrPath.map((p) => [p.menu, p.keys])).toEqual([
       ['main', '0'],
       ['second', '1'],

@@ -19,6 +19,7 @@ import { generatedFiles } from '../../../src/deploy/generated-files.ts';
 import { parsePeers } from '../../../src/deploy/peers.ts';
 import { loadPlan } from '../../../src/plan/load.ts';
 import type { CallRecord } from '../../../src/records/record.ts';
+import { type AriTraceEntry, parseAriDebug } from './ari-trace.ts';
 import { writeAlawPcap } from './pcap.ts';
 import { killAllSipp, type SippRun, startSipp } from './sipp.ts';
 
@@ -112,6 +113,13 @@ export interface Lab {
   engineOutput(): string;
   /** The engine's HTTP API with the lab's supervisor token. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** The engine's HTTP API as an agent (transfers and leaving a call are the agent's). */
+  apiAs(
+    agentId: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }>;
   records(): CallRecord[];
   /** An agent's softphone: registers (digest), then runs the behaviour as a UAS. */
   agent(id: string, behaviour: AgentBehaviour, opts?: { timeoutSeconds?: number }): Promise<SippRun>;
@@ -135,6 +143,11 @@ export interface Lab {
   settled(what: string, ms?: number): Promise<void>;
   stop(): Promise<void>;
   asteriskLog(): string;
+  /**
+   * The engine's ARI requests, responses and events since `from` (an index into the trace), as
+   * Asterisk logged them; `ari set debug all on` is set when HOTLINE_LAB_TRACES names a folder.
+   */
+  ariTrace(from?: number): AriTraceEntry[];
 }
 
 /** Renders the lab's copy of dialplan/, starts Asterisk, Redis and (optionally) the engine. */
@@ -272,6 +285,14 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     join(dir, 'secrets/ari-users.conf'),
     `[${ariUser}]\ntype = user\nread_only = no\npassword_format = plain\npassword = ${ariPassword}\n`,
   );
+  // An AMI account for the engine's softphone presence (ContactStatus), as the entrypoint writes it.
+  const amiUser = 'hotline';
+  const amiSecret = newToken('ami').slice(0, 32);
+  writeFileSync(
+    join(dir, 'secrets/manager-users.conf'),
+    `[${amiUser}]\nsecret = ${amiSecret}\ndeny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/255.255.255.255\n` +
+      'read = system,call,agent,user,dtmf,reporting,cdr\nwrite = system,call,agent,user,reporting,originate\n',
+  );
   // Sounds: the prompts at sounds/hotline (as docker-compose mounts them); hold music and the
   // beep the distribution packages would bring.
   mkdirSync(join(data, 'sounds'), { recursive: true });
@@ -334,7 +355,10 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
       );
     });
 
-  // The engine reaches ARI through a TCP relay the suite can cut (an ARI outage mid-call).
+  // The engine reaches ARI through a TCP relay the suite can cut (an ARI outage mid-call); the
+  // relay connects from an address of its own, so Asterisk's ARI debug output tells the engine's
+  // traffic from the suite's own requests.
+  const engineSide = `${net}.250`;
   const relayed = new Set<Socket>();
   let ariCut = false;
   const relay = createServer((client) => {
@@ -342,7 +366,7 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
       client.destroy();
       return;
     }
-    const upstream = connect({ host: ip, port: httpPort });
+    const upstream = connect({ host: ip, port: httpPort, localAddress: engineSide });
     relayed.add(client);
     relayed.add(upstream);
     const drop = () => {
@@ -442,11 +466,11 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     throw err;
   }
 
-  const api = async (method: string, path: string, body?: unknown) => {
+  const apiWith = async (token: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${engineHttpPort}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${supervisorToken}`,
+        authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -458,6 +482,7 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     } catch {}
     return { status: res.status, body: parsed };
   };
+  const api = (method: string, path: string, body?: unknown) => apiWith(supervisorToken, method, path, body);
 
   const lab: Lab = {
     dir,
@@ -492,6 +517,9 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
             ARI_USER: ariUser,
             ARI_PASSWORD: ariPassword,
             ARI_APP: APPS.join(','),
+            AMI_URL: `tcp://${ip}:${amiPort}`,
+            AMI_USER: amiUser,
+            AMI_SECRET: amiSecret,
             REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
             ENGINE_ID: 'lab-engine',
             HOTLINE_ROSTER: join(dir, 'roster.yaml'),
@@ -545,6 +573,11 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     },
     engineOutput: () => engineOut,
     api,
+    apiAs(agentId, method, path, body) {
+      const token = agentTokens.get(agentId);
+      if (!token) throw new Error(`no lab agent ${agentId}`);
+      return apiWith(token, method, path, body);
+    },
     records() {
       if (!existsSync(recordsPath)) return [];
       return readFileSync(recordsPath, 'utf8')
@@ -609,8 +642,13 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     },
     async ready(id) {
       const endpoint = `PJSIP/${id}`;
-      const login = await api('POST', `/agents/${id}/login`, { endpoint });
-      if (login.status !== 200) throw new Error(`login ${id}: ${login.status} ${JSON.stringify(login.body)}`);
+      // an agent still in wrap-up from the last scenario logs in once it has ended
+      let login: { status: number; body: unknown } = { status: 0, body: undefined };
+      await waitFor(`agent ${id} to log in (last answer ${login.status} ${JSON.stringify(login.body)})`, async () => {
+        login = await api('POST', `/agents/${id}/login`, { endpoint });
+        if (login.status === 409) await api('POST', `/agents/${id}/logout`);
+        return login.status === 200;
+      }, 30_000, 500);
       const ready = await api('POST', `/agents/${id}/ready`);
       if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
       await waitFor(
@@ -638,7 +676,14 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     },
     stop,
     asteriskLog: () => (existsSync(asteriskLogPath) ? readFileSync(asteriskLogPath, 'utf8') : ''),
+    ariTrace(from = 0) {
+      const text = existsSync(asteriskLogPath) ? readFileSync(asteriskLogPath, 'utf8') : '';
+      return parseAriDebug(text)
+        .filter((e) => e.kind === 'event' || e.peer.startsWith(`${engineSide}:`))
+        .slice(from);
+    },
   };
+  if (process.env.HOTLINE_LAB_TRACES) await rx('ari set debug all on');
 
   async function register(a: LabAgent, expires: number): Promise<void> {
     const run = startSipp({
