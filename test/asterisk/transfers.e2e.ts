@@ -62,7 +62,10 @@ describe('an agent transferring a call to a sub-center trunk', () => {
     await passed(tax, 60_000);
     await passed(caller, 30_000);
     const [record] = await newRecords(lab, before);
-    expect(record!.transfers[0]).toMatchObject({ target: { kind: 'subcenter', id: 'tax' }, mode: 'three-way' });
+    expect(record!.transfers[0]).toMatchObject({
+      target: { kind: 'subcenter', id: 'tax' },
+      mode: 'three-way',
+    });
   }, 200_000);
 
   it('blind: the agent is freed at once and the caller waits for the sub-center', async () => {

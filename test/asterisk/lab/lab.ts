@@ -644,11 +644,16 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
       const endpoint = `PJSIP/${id}`;
       // an agent still in wrap-up from the last scenario logs in once it has ended
       let login: { status: number; body: unknown } = { status: 0, body: undefined };
-      await waitFor(`agent ${id} to log in (last answer ${login.status} ${JSON.stringify(login.body)})`, async () => {
-        login = await api('POST', `/agents/${id}/login`, { endpoint });
-        if (login.status === 409) await api('POST', `/agents/${id}/logout`);
-        return login.status === 200;
-      }, 30_000, 500);
+      await waitFor(
+        `agent ${id} to log in (last answer ${login.status} ${JSON.stringify(login.body)})`,
+        async () => {
+          login = await api('POST', `/agents/${id}/login`, { endpoint });
+          if (login.status === 409) await api('POST', `/agents/${id}/logout`);
+          return login.status === 200;
+        },
+        30_000,
+        500,
+      );
       const ready = await api('POST', `/agents/${id}/ready`);
       if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
       await waitFor(
