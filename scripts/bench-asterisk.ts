@@ -20,7 +20,8 @@
  *
  * Prints one JSON line per measurement on stdout (progress on stderr), then the ratio line.
  * Figures, not assertions: the goals are reported next to them.
- * --quick: 40 calls to time, steps of 20 and 40 calls/s for 5 s each.
+ * --quick: 40 calls to time, steps of 20 and 40 calls/s for 5 s each. --rates, --step-seconds,
+ * --ring-calls and --paths change one part (bounded: at most 200 calls/s, 60 s a step).
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,22 +52,53 @@ import { killAllSipp } from '../test/asterisk/lab/sipp.ts';
 
 type Path = 'engine' | 'app_queue';
 
+const USAGE = `usage: npm run bench:asterisk [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N] [--paths engine,app_queue]`;
 const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const unknown = args.filter((a) => a !== '--quick');
-if (unknown.length) {
-  console.error(`bench-asterisk: unknown argument(s) ${unknown.join(' ')} (only --quick)`);
+let quick = false;
+const opts: { rates?: number[]; stepSeconds?: number; ringCalls?: number; paths?: Path[] } = {};
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  const value = () => {
+    const v = args[++i];
+    if (v === undefined) usage(`${a} needs a value`);
+    return v!;
+  };
+  const int = (v: string, min: number, max: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) usage(`${a} ${v}: an integer from ${min} to ${max}`);
+    return n;
+  };
+  if (a === '--quick') quick = true;
+  else if (a === '--rates')
+    opts.rates = value()
+      .split(',')
+      .map((r) => int(r, 1, 200));
+  else if (a === '--step-seconds') opts.stepSeconds = int(value(), 1, 60);
+  else if (a === '--ring-calls') opts.ringCalls = int(value(), 2, 2000);
+  else if (a === '--paths') {
+    opts.paths = value()
+      .split(',')
+      .map((p) =>
+        p === 'engine' || p === 'app_queue' ? p : usage(`--paths: engine or app_queue, not ${p}`),
+      );
+  } else usage(`unknown argument ${a}`);
+}
+function usage(problem: string): never {
+  console.error(`bench-asterisk: ${problem}\n${USAGE}`);
   process.exit(2);
 }
 
 const AGENTS = 400;
 const ENGINE_NUMBER = '12345';
 const WRAP_UP_SECONDS = 2; // the lab plan's pool `general`; the bench queue gets the same
-const RING_CALLS = quick ? 40 : 400; // both paths together, interleaved
+const RING_CALLS = opts.ringCalls ?? (quick ? 40 : 400); // both paths together, interleaved
 const RING_RATE = 5;
+/** Calls placed before the timing run, half per path, not measured. */
+const WARMUP_CALLS = 20;
 const TALK_MS = 500;
-const STEP_RATES = quick ? [20, 40] : [20, 40, 60, 80, 100];
-const STEP_SECONDS = quick ? 5 : 20;
+const STEP_RATES = opts.rates ?? (quick ? [20, 40] : [20, 40, 60, 80, 100]);
+const STEP_SECONDS = opts.stepSeconds ?? (quick ? 5 : 20);
+const STEP_PATHS: Path[] = opts.paths ?? ['engine', 'app_queue'];
 const DIALED: Record<Path, string> = { engine: ENGINE_NUMBER, app_queue: BENCH_QUEUE_NUMBER };
 /** How long a run's calls may take to end once the carrier is done. */
 const DRAIN_MS = 30_000;
@@ -196,7 +228,33 @@ async function main(): Promise<void> {
       agents: AGENTS,
       loadAvg: loadAverage(),
     });
-    log(`timing ${RING_CALLS} calls at ${RING_RATE}/s`);
+    // Warm-up, not measured: the first calls of a fresh engine and Asterisk are slower (code
+    // not yet optimised, pools and caches empty).
+    const warmup = startLoadSipp({
+      scenario: 'bench-carrier.xml',
+      name: 'warmup-carrier',
+      dir: lab.dir,
+      localIp: lab.carrierIp,
+      localPort: 5060,
+      remote: `${lab.ip}:${lab.sipPort}`,
+      vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
+      inject: [
+        'SEQUENTIAL',
+        ...Array.from(
+          { length: WARMUP_CALLS },
+          (_, i) => `${i % 2 ? BENCH_QUEUE_NUMBER : ENGINE_NUMBER};${nextCaller()}`,
+        ),
+      ],
+      rate: RING_RATE * 2,
+      calls: WARMUP_CALLS,
+      limit: 50,
+      timeoutSeconds: 60,
+    });
+    await warmup.exited;
+    await sleep(3000);
+    log(
+      `warm-up: ${warmup.stats()?.['SuccessfulCall(C)']} of ${WARMUP_CALLS} calls; timing ${RING_CALLS} calls at ${RING_RATE}/s`,
+    );
     const ringCalls: { path: Path; caller: string }[] = [];
     for (let i = 0; i < RING_CALLS; i++) {
       ringCalls.push({ path: i % 2 === 0 ? 'engine' : 'app_queue', caller: nextCaller() });
@@ -274,7 +332,7 @@ async function main(): Promise<void> {
 
     // --- 2. load steps ----------------------------------------------------------------------
     const steps: Record<string, unknown>[] = [];
-    for (const path of ['engine', 'app_queue'] as const) {
+    for (const path of STEP_PATHS) {
       let collapsed = false;
       for (const rate of STEP_RATES) {
         if (collapsed) {
