@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bridgedWith, mediaBothWays, newRecords, passed } from './lab/checks.ts';
 import { type Lab, ROOT, startLab, waitFor } from './lab/lab.ts';
+import { itNeedsFix } from './lab/open-defects.ts';
 import { killAllSipp } from './lab/sipp.ts';
 
 // Faults on the real PBX: a carrier that vanishes, the engine stopped (the dialplan's safety
@@ -45,94 +46,110 @@ const durationOf = (prompt: string): number => {
 };
 
 describe('a carrier that vanishes without BYE', () => {
-  it('ends the call after PJSIP rtp_timeout: the agent gets BYE, nothing is left, the record is written', async () => {
-    const agent = await readyAgent('agent3001', { kind: 'answers' });
-    const before = lab.records().length;
-    const caller = lab.call({
-      dialed: '12345',
-      caller: '13800138101',
-      waitByeMs: 300_000,
-      timeoutSeconds: 300,
-    });
-    const { legs } = await bridgedWith(lab, 'PJSIP/agent3001');
-    await mediaBothWays(lab, legs, 50);
-    const vanished = Date.now();
-    caller.kill('SIGKILL'); // no BYE, no more RTP
-    await passed(agent, 120_000);
-    expect(agent.received('BYE')).toHaveLength(1);
-    // rtp_timeout = 30 on the carrier's endpoint (pjsip.conf): not the 70 s+ of issue 13
-    expect(Date.now() - vanished).toBeLessThan(60_000);
-    await lab.settled('after the RTP timeout');
-    const [record] = await newRecords(lab, before);
-    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
-  }, 200_000);
+  itNeedsFix('stasis-end')(
+    'ends the call after PJSIP rtp_timeout: the agent gets BYE, nothing is left, the record is written',
+    async () => {
+      const agent = await readyAgent('agent3001', { kind: 'answers' });
+      const before = lab.records().length;
+      const caller = lab.call({
+        dialed: '12345',
+        caller: '13800138101',
+        waitByeMs: 300_000,
+        timeoutSeconds: 300,
+      });
+      const { legs } = await bridgedWith(lab, 'PJSIP/agent3001');
+      await mediaBothWays(lab, legs, 50);
+      const vanished = Date.now();
+      caller.kill('SIGKILL'); // no BYE, no more RTP
+      await passed(agent, 120_000);
+      expect(agent.received('BYE')).toHaveLength(1);
+      // rtp_timeout = 30 on the carrier's endpoint (pjsip.conf): not the 70 s+ of issue 13
+      expect(Date.now() - vanished).toBeLessThan(60_000);
+      await lab.settled('after the RTP timeout');
+      const [record] = await newRecords(lab, before);
+      expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
+    },
+    200_000,
+  );
 });
 
 describe('a talk longer than the HTTP keep-alive (15 s)', () => {
-  it('is torn down completely when the agent hangs up after 20 s', async () => {
-    const agent = await readyAgent('agent3001', { kind: 'answers-hangs-up', talkMs: 20_000 });
-    const before = lab.records().length;
-    const caller = lab.call({ dialed: '12345', caller: '13800138102', waitByeMs: 120_000 });
-    await bridgedWith(lab, 'PJSIP/agent3001');
-    await passed(agent, 90_000);
-    await passed(caller, 60_000);
-    await lab.settled('after a 20 s talk');
-    const [record] = await newRecords(lab, before);
-    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
-    expect(record!.talkSeconds).toBeGreaterThanOrEqual(19);
-  }, 200_000);
+  itNeedsFix('stasis-end')(
+    'is torn down completely when the agent hangs up after 20 s',
+    async () => {
+      const agent = await readyAgent('agent3001', { kind: 'answers-hangs-up', talkMs: 20_000 });
+      const before = lab.records().length;
+      const caller = lab.call({ dialed: '12345', caller: '13800138102', waitByeMs: 120_000 });
+      await bridgedWith(lab, 'PJSIP/agent3001');
+      await passed(agent, 90_000);
+      await passed(caller, 60_000);
+      await lab.settled('after a 20 s talk');
+      const [record] = await newRecords(lab, before);
+      expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
+      expect(record!.talkSeconds).toBeGreaterThanOrEqual(19);
+    },
+    200_000,
+  );
 });
 
 describe('the engine killed with SIGKILL while a call is bridged', () => {
-  it('leaves the call up; the restarted engine picks it up and finishes it with its record', async () => {
-    const agent = await readyAgent('agent3001', { kind: 'answers' });
-    const before = lab.records().length;
-    // the caller talks 45 s, then hangs up: long enough for the kill and the restart
-    const caller = lab.call({ dialed: '12345', caller: '13800138103', talkMs: 45_000 });
-    const { legs } = await bridgedWith(lab, 'PJSIP/agent3001');
-    await lab.stopEngine('SIGKILL');
-    const bridges = (await lab.ari('GET', '/bridges')).body as { channels: string[] }[];
-    expect(bridges.flatMap((b) => b.channels).sort()).toEqual(legs.map((l) => l.id).sort());
-    await lab.startEngine();
-    await waitFor('the restarted engine picking the call up', () =>
-      lab.engineOutput().includes('picking up the calls of an earlier run'),
-    );
-    await passed(caller, 90_000);
-    await passed(agent, 30_000);
-    expect(agent.received('BYE')).toHaveLength(1);
-    const [record] = await newRecords(lab, before);
-    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
-  }, 200_000);
+  itNeedsFix('stasis-end')(
+    'leaves the call up; the restarted engine picks it up and finishes it with its record',
+    async () => {
+      const agent = await readyAgent('agent3001', { kind: 'answers' });
+      const before = lab.records().length;
+      // the caller talks 45 s, then hangs up: long enough for the kill and the restart
+      const caller = lab.call({ dialed: '12345', caller: '13800138103', talkMs: 45_000 });
+      const { legs } = await bridgedWith(lab, 'PJSIP/agent3001');
+      await lab.stopEngine('SIGKILL');
+      const bridges = (await lab.ari('GET', '/bridges')).body as { channels: string[] }[];
+      expect(bridges.flatMap((b) => b.channels).sort()).toEqual(legs.map((l) => l.id).sort());
+      await lab.startEngine();
+      await waitFor('the restarted engine picking the call up', () =>
+        lab.engineOutput().includes('picking up the calls of an earlier run'),
+      );
+      await passed(caller, 90_000);
+      await passed(agent, 30_000);
+      expect(agent.received('BYE')).toHaveLength(1);
+      const [record] = await newRecords(lab, before);
+      expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
+    },
+    200_000,
+  );
 });
 
 describe("the engine's ARI connection cut mid-call", () => {
-  it('carries the bridged call on; after the reconnect the agent hangs up and the caller is released', async () => {
-    const agent = await readyAgent('agent3001', { kind: 'answers-hangs-up', talkMs: 15_000 });
-    const before = lab.records().length;
-    const caller = lab.call({ dialed: '12345', caller: '13800138104', waitByeMs: 120_000 });
-    await bridgedWith(lab, 'PJSIP/agent3001');
-    const reconnects = lab.engineOutput().split('ARI reconnected').length;
-    lab.cutAri();
-    await waitFor(
-      'Asterisk to see the engine gone (no app connected)',
-      async () => {
-        const apps = (await lab.ari('GET', '/applications')).body as { name: string }[];
-        return !apps.some((a) => a.name.startsWith('hotline-'));
-      },
-      20_000,
-    ).catch(() => undefined);
-    lab.restoreAri();
-    await waitFor(
-      'the engine to reconnect and resynchronise',
-      () => lab.engineOutput().split('ARI reconnected').length > reconnects,
-      60_000,
-    );
-    await passed(agent, 90_000);
-    await passed(caller, 60_000);
-    await lab.settled('after the ARI outage');
-    const [record] = await newRecords(lab, before);
-    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
-  }, 200_000);
+  itNeedsFix('stasis-end')(
+    'carries the bridged call on; after the reconnect the agent hangs up and the caller is released',
+    async () => {
+      const agent = await readyAgent('agent3001', { kind: 'answers-hangs-up', talkMs: 15_000 });
+      const before = lab.records().length;
+      const caller = lab.call({ dialed: '12345', caller: '13800138104', waitByeMs: 120_000 });
+      await bridgedWith(lab, 'PJSIP/agent3001');
+      const reconnects = lab.engineOutput().split('ARI reconnected').length;
+      lab.cutAri();
+      await waitFor(
+        'Asterisk to see the engine gone (no app connected)',
+        async () => {
+          const apps = (await lab.ari('GET', '/applications')).body as { name: string }[];
+          return !apps.some((a) => a.name.startsWith('hotline-'));
+        },
+        20_000,
+      ).catch(() => undefined);
+      lab.restoreAri();
+      await waitFor(
+        'the engine to reconnect and resynchronise',
+        () => lab.engineOutput().split('ARI reconnected').length > reconnects,
+        60_000,
+      );
+      await passed(agent, 90_000);
+      await passed(caller, 60_000);
+      await lab.settled('after the ARI outage');
+      const [record] = await newRecords(lab, before);
+      expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
+    },
+    200_000,
+  );
 });
 
 describe('with the engine stopped: the safety net of extensions.conf', () => {
