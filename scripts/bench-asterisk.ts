@@ -24,6 +24,7 @@
  * --ring-calls and --paths change one part (bounded: at most 200 calls/s, 60 s a step).
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ import {
   stepCount,
   sumCounts,
 } from '../test/asterisk/bench/sipp-load.ts';
-import { APPS as APPS_OF_ENGINE, startLab } from '../test/asterisk/lab/lab.ts';
+import { APPS as APPS_OF_ENGINE, ENGINE_ROOT, startLab } from '../test/asterisk/lab/lab.ts';
 import { killAllSipp } from '../test/asterisk/lab/sipp.ts';
 
 type Path = 'engine' | 'app_queue';
@@ -226,6 +227,7 @@ async function main(): Promise<void> {
       },
       subscriptionsWithNoCall: await subscriptions(),
       agents: AGENTS,
+      engineTree: engineTree(),
       loadAvg: loadAverage(),
     });
     // Warm-up, not measured: the first calls of a fresh engine and Asterisk are slower (code
@@ -490,6 +492,20 @@ async function main(): Promise<void> {
     });
   } finally {
     await stopAll();
+  }
+}
+
+/** Which engine was measured: the checkout's commit and how many files under src/ differ from it. */
+function engineTree(): { head: string; srcFilesChanged: number } | string {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: ENGINE_ROOT, encoding: 'utf8' });
+    const head = git('rev-parse', '--short', 'HEAD').trim();
+    const changed = git('status', '--porcelain', '--', 'src')
+      .split('\n')
+      .filter((l) => l.trim()).length;
+    return { head, srcFilesChanged: changed };
+  } catch (err) {
+    return `unknown (${(err as Error).message.split('\n')[0]})`;
   }
 }
 
