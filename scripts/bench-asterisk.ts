@@ -344,8 +344,9 @@ async function main(): Promise<void> {
           continue;
         }
         const uas = await agentsFor(`step-${path}-${rate}`, false, STEP_SECONDS + 120);
-        // every agent back from wrap-up and seen reachable by the engine (bounded)
-        const ready = await waitAgentsReady(lab, AGENTS, 30_000).then(
+        // every agent back from wrap-up (or from a leaked call, once the engine reconciles) and seen
+        // reachable by the engine, so each step starts with the whole pool (bounded)
+        const ready = await waitAgentsReady(lab, AGENTS, 60_000).then(
           () => AGENTS,
           async (e: Error) => {
             const now = await readyCount(lab);
