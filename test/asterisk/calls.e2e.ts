@@ -98,6 +98,8 @@ describe('a call to 12345', () => {
       expect(Object.keys(media).sort()).toEqual(['PJSIP/agent2001', 'PJSIP/carrier']);
       await passed(caller);
       await passed(agent);
+      await lab.settled('after the call');
+      saveTrace();
       expect(agent.received('INVITE')).toHaveLength(1);
       expect(caller.received('BYE')).toHaveLength(1);
       expect(selfShownToCaller(caller, '13800138001')).toEqual([]);
@@ -109,8 +111,6 @@ describe('a call to 12345', () => {
         pool: 'general',
       });
       expect(record!.callerMasked).not.toContain('13800138001');
-      await lab.settled('after the call');
-      saveTrace();
     },
   );
 
@@ -138,11 +138,11 @@ describe('a call to 12345', () => {
       await passed(caller);
       await passed(busy);
       await passed(taker);
+      await lab.settled('after the call');
+      saveTrace();
       expect(busy.received('INVITE')).toHaveLength(1);
       const [record] = await newRecords(lab, before);
       expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent2001' });
-      await lab.settled('after the call');
-      saveTrace();
       expect(record!.offers).toEqual([{ agentId: 'agent2004', outcome: 'busy' }]);
       const busyAgent = (await lab.api('GET', '/agents/agent2004')).body as {
         state: string;
@@ -248,9 +248,9 @@ describe('the plan on the real PBX', () => {
       await bridgedWith(lab, 'PJSIP/agent2003', 60_000);
       await passed(caller);
       await passed(expert);
-      const [record] = await newRecords(lab, before);
       await lab.settled('after the call');
       saveTrace();
+      const [record] = await newRecords(lab, before);
       expect(record!.ivrPath.map((p) => [p.menu, p.keys])).toEqual([
         ['main', '0'],
         ['second', '1'],
