@@ -85,6 +85,23 @@ describe('the shipped configuration on Asterisk 22.10.1', () => {
   });
 });
 
+describe('the trunks of pjsip-trunks-generated.conf', () => {
+  it('reach a sub-center at its peers.yaml address: its contact is qualified Avail', async () => {
+    const tax = lab.peer('sc-tax', { kind: 'answers' });
+    const contact = `sc-tax/sip:${lab.peerIps['sc-tax']}`;
+    await waitFor(
+      `${contact} Avail in pjsip show contacts`,
+      async () =>
+        (await lab.rx('pjsip show contacts'))
+          .split('\n')
+          .some((l) => l.includes(contact) && /\bAvail\b/.test(l)),
+      45_000,
+      500,
+    );
+    expect(tax.received('OPTIONS').length).toBeGreaterThan(0);
+  });
+});
+
 describe('a call to 12345', () => {
   itNeedsFix('stasis-end')(
     'reaches a ready agent with RTP both ways; the carrier never sees its own number as the party; one record',
