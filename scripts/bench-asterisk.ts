@@ -18,6 +18,9 @@
  *    (utime + stime) of Asterisk and of `hotline serve` over the step and its drain. A step
  *    whose calls stop connecting is cut short; higher steps of that path are then skipped.
  *
+ * 3. ARI traffic per call: events Asterisk sends the engine's apps and requests it receives, by
+ *    type, for 10 calls of each path (Asterisk's `ari set debug all on`, outside the timed runs).
+ *
  * Prints one JSON line per measurement on stdout (progress on stderr), then the ratio line.
  * Figures, not assertions: the goals are reported next to them.
  * --quick: 40 calls to time, steps of 20 and 40 calls/s for 5 s each. --rates, --step-seconds,
@@ -96,6 +99,8 @@ const RING_CALLS = opts.ringCalls ?? (quick ? 40 : 400); // both paths together,
 const RING_RATE = 5;
 /** Calls placed before the timing run, half per path, not measured. */
 const WARMUP_CALLS = 20;
+/** Calls per path whose ARI traffic is counted (Asterisk's ARI debug dump). */
+const ARI_AUDIT_CALLS = 10;
 const TALK_MS = 500;
 const STEP_RATES = opts.rates ?? (quick ? [20, 40] : [20, 40, 60, 80, 100]);
 const STEP_SECONDS = opts.stepSeconds ?? (quick ? 5 : 20);
@@ -362,6 +367,77 @@ async function main(): Promise<void> {
       }
     }
 
+    // --- 3. ARI traffic per call -------------------------------------------------------------
+    // Asterisk's own ARI debug (`ari set debug all on`) writes every event it sends to an app and
+    // every request it receives to its console: counted here for a few calls of each path, apart
+    // from the timed runs (the debug output costs Asterisk CPU). Only counts leave the lab (the
+    // dump holds the ARI credentials).
+    for (const path of ['engine', 'app_queue'] as const) {
+      await agentsFor(`ari-${path}`, false, 150);
+      await waitAgentsReady(lab, AGENTS, 60_000).catch((e: Error) => log(`warning: ${e.message}`));
+      await lab.rx('ari set debug all on');
+      const from = lab.asteriskLog().length;
+      const uac = startLoadSipp({
+        scenario: 'bench-carrier.xml',
+        name: `ari-${path}`,
+        dir: lab.dir,
+        localIp: lab.carrierIp,
+        localPort: 5060,
+        remote: `${lab.ip}:${lab.sipPort}`,
+        vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
+        inject: [
+          'SEQUENTIAL',
+          ...Array.from({ length: ARI_AUDIT_CALLS }, () => `${DIALED[path]};${nextCaller()}`),
+        ],
+        rate: 2,
+        calls: ARI_AUDIT_CALLS,
+        limit: 20,
+        timeoutSeconds: 60,
+      });
+      await uac.exited;
+      const left = await drain(lab);
+      await lab.rx('ari set debug all off');
+      const dump = lab.asteriskLog().slice(from);
+      const events: Record<string, number> = {};
+      const requests: Record<string, number> = {};
+      let nEvents = 0;
+      let nRequests = 0;
+      const lines = dump.split('\n');
+      lines.forEach((line, i) => {
+        if (line.startsWith('<--- Sending ARI event to')) {
+          nEvents++;
+          const type = /"type"\s*:\s*"(\w+)"/.exec(lines.slice(i + 1, i + 4).join('\n'))?.[1] ?? '?';
+          events[type] = (events[type] ?? 0) + 1;
+        } else if (line.startsWith('<--- ARI request received from')) {
+          nRequests++;
+          const req = (lines[i + 1] ?? '')
+            .trim()
+            .split(/\s+/)
+            .slice(0, 2)
+            .join(' ')
+            .replace(/\/[0-9][\w.-]*/g, '/:id');
+          requests[req] = (requests[req] ?? 0) + 1;
+        }
+      });
+      const calls = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0) || ARI_AUDIT_CALLS;
+      const perCall = (m: Record<string, number>) =>
+        Object.fromEntries(
+          Object.entries(m)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => [k, round(v / calls)]),
+        );
+      emit({
+        ariPerCall: path,
+        calls,
+        eventsPerCall: round(nEvents / calls),
+        requestsPerCall: round(nRequests / calls),
+        events: perCall(events),
+        requests: perCall(requests),
+        channelsLeftAfterDrain: left,
+        loadAvg: loadAverage(),
+      });
+    }
+
     async function step(path: Path, rate: number, uas: LoadSippRun): Promise<Record<string, unknown>> {
       const total = rate * STEP_SECONDS;
       const ast0 = cpuMs(asteriskPid!);
@@ -516,19 +592,24 @@ function nullableRound(x: number | null): number | null {
 
 /**
  * Waits (bounded) until Asterisk holds no channel: the calls of a run have all ended. Returns
- * how many were still up at the limit (0: drained), by technology and state.
+ * how many were still up at the limit (0: drained), by technology and state. Asks the CLI, not
+ * ARI, so that its polling is not counted as the engine's ARI traffic.
  */
 async function drain(lab: Awaited<ReturnType<typeof startLab>>): Promise<Record<string, number> | 0> {
   const deadline = Date.now() + DRAIN_MS;
   for (;;) {
-    const r = await lab.ari('GET', '/channels').catch(() => ({ status: 0, body: [] }));
-    const channels = Array.isArray(r.body) ? (r.body as { name: string; state: string }[]) : [];
-    if (r.status === 200 && channels.length === 0) return 0;
+    const shown = await lab.rx('core show channels concise').catch(() => undefined);
+    // channel!context!exten!priority!state!application!data!…
+    const channels = (shown ?? '')
+      .split('\n')
+      .filter((l) => l.includes('!'))
+      .map((l) => l.split('!'));
+    if (shown !== undefined && channels.length === 0) return 0;
     if (Date.now() > deadline) {
       const kinds: Record<string, number> = {};
       for (const c of channels) {
         // PJSIP/agent3001-0000002a → PJSIP/agent
-        const k = `${c.name.replace(/-[0-9a-f]+$/, '').replace(/\d+$/, '')} ${c.state}`;
+        const k = `${(c[0] ?? '').replace(/-[0-9a-f]+$/, '').replace(/\d+$/, '')} ${c[4] ?? ''}`;
         kinds[k] = (kinds[k] ?? 0) + 1;
       }
       log(
