@@ -174,6 +174,12 @@ describe('with the engine stopped: the safety net of extensions.conf', () => {
     const caller = lab.call({ dialed: '12345', caller: '13800138105', waitByeMs: 120_000 });
     await passed(agent, 120_000);
     await passed(caller, 30_000);
+    // bridged by app_queue, the carrier still gets no connected-line re-INVITE or UPDATE
+    // (send_connected_line = no on trunks)
+    const updates = caller
+      .messages()
+      .filter((m) => m.direction === 'received' && ['INVITE', 'UPDATE'].includes(m.method));
+    expect(updates.map((m) => m.line)).toEqual([]);
     const note = await noteOf('13800138105');
     expect(note).toMatch(
       /^outcome=served caller=13800138105 dialed=12345 started=\S+ uniqueid=\S+ agent=PJSIP\/agent3002 /,
