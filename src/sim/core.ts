@@ -118,9 +118,28 @@ export class SimCore {
     this.apps.eventsByEndpoint += targets.length;
   }
 
+  /** One more subscription of `app` to the channel (Stasis entry, originate/create, or explicit). */
   subscribe(channel: SimChannel, app: AppRecord): void {
+    channel.subscriptions.set(app, (channel.subscriptions.get(app) ?? 0) + 1);
     channel.subscribers.add(app);
     app.channels.add(channel.id);
+  }
+
+  /**
+   * Drops one subscription of `app` to the channel; the app stops receiving the channel's events
+   * when it held no other. False when it held none.
+   */
+  unsubscribe(channel: SimChannel, app: AppRecord): boolean {
+    const count = channel.subscriptions.get(app);
+    if (count === undefined) return false;
+    if (count > 1) {
+      channel.subscriptions.set(app, count - 1);
+      return true;
+    }
+    channel.subscriptions.delete(app);
+    channel.subscribers.delete(app);
+    app.channels.delete(channel.id);
+    return true;
   }
 
   setState(channel: SimChannel, state: ChannelState): void {
@@ -193,7 +212,13 @@ export class SimCore {
     channel.moh = undefined;
     if (!channel.inStasis) return false;
     channel.inStasis = false;
-    this.emit(channel, 'StasisEnd');
+    // As Asterisk 22 does (res_stasis app_send_end_msg): the app drops the subscription Stasis gave
+    // it, then StasisEnd goes to the app. Later events of the channel (the hangup request that
+    // follows, ChannelDestroyed) reach it only through another subscription: originate/create,
+    // an explicit channel or endpoint subscription, or subscribeAll.
+    const app = channel.app === undefined ? undefined : this.apps.get(channel.app);
+    if (app) this.unsubscribe(channel, app);
+    this.deliver(this.ev.channel('StasisEnd', channel), app ? [app] : []);
     this.emit(channel, 'ChannelVarset', { variable: 'STASISSTATUS', value: 'SUCCESS' });
     return true;
   }
@@ -218,6 +243,7 @@ export class SimCore {
     this.endpointChanged(channel.endpoint);
     for (const app of channel.subscribers) app.channels.delete(channel.id);
     channel.subscribers.clear();
+    channel.subscriptions.clear();
     const outcome = channel.outcome;
     if (outcome) {
       outcome.ended = true;

@@ -44,7 +44,7 @@ describe('Stasis applications', () => {
     const conn = await connect();
     const first = await answeredCall(conn);
     await conn.client.channels.hangup({ channelId: first });
-    await conn.waitFor((e) => e.type === 'ChannelDestroyed');
+    await conn.waitFor((e) => e.type === 'StasisEnd');
     expect(conn.ofType('ChannelVarset').length).toBeGreaterThan(0);
 
     const app = (await conn.client.applications.filter({
@@ -55,7 +55,7 @@ describe('Stasis applications', () => {
     const seen = conn.events.length;
     const second = await answeredCall(conn);
     await conn.client.channels.hangup({ channelId: second });
-    await conn.waitFor((e) => e.type === 'ChannelDestroyed' && channelOf(e)?.id === second);
+    await conn.waitFor((e) => e.type === 'StasisEnd' && channelOf(e)?.id === second);
     const after = conn.events.slice(seen).map((e) => e.type);
     expect(after).not.toContain('ChannelVarset');
     expect(after).not.toContain('ChannelStateChange');
@@ -67,12 +67,15 @@ describe('Stasis applications', () => {
     const conn = await connect();
     await conn.client.applications.filter({
       applicationName: 'hotline',
-      filter: { allowed: [{ type: 'StasisStart' }, { type: 'ChannelDestroyed' }] },
+      filter: { allowed: [{ type: 'StasisStart' }, { type: 'StasisEnd' }, { type: 'ChannelDestroyed' }] },
     });
     const id = await answeredCall(conn);
     await conn.client.channels.hangup({ channelId: id });
-    await conn.waitFor((e) => e.type === 'ChannelDestroyed');
-    expect(conn.events.map((e) => e.type)).toEqual(['StasisStart', 'ChannelDestroyed']);
+    await conn.waitFor((e) => e.type === 'StasisEnd');
+    // As on Asterisk 22.10.1: the caller's channel is the app's only while in Stasis, so its
+    // ChannelDestroyed (allowed) never comes.
+    await framesDelivered(sim, [conn]);
+    expect(conn.events.map((e) => e.type)).toEqual(['StasisStart', 'StasisEnd']);
   });
 
   it('tells the old WebSocket ApplicationReplaced when a second one takes the app', async () => {
@@ -106,7 +109,7 @@ describe('Stasis applications', () => {
     const channels = (await conn.client.channels.list()) as Array<{ id: string; state: string }>;
     expect(channels.map((c) => [c.id, c.state])).toEqual([[kept, 'Up']]);
     sim.hangup(kept);
-    await conn.waitFor((e) => e.type === 'ChannelDestroyed' && channelOf(e)?.id === kept);
+    await conn.waitFor((e) => e.type === 'StasisEnd' && channelOf(e)?.id === kept);
   });
 
   it('sends BridgeDestroyed only to apps subscribed to the bridge', async () => {
@@ -188,6 +191,37 @@ describe('Stasis applications', () => {
       'ChannelVarset',
       'StasisStart',
     ]);
+  });
+
+  it('ends its interest in a caller at StasisEnd, and in an originated leg at ChannelDestroyed (Asterisk 22.10.1)', async () => {
+    // test/fixtures/ari-traces/asterisk-22.10.1/12345-agent-answers-then-hangs-up.jsonl
+    sim = await startSim();
+    sim.setEndpoint('PJSIP/agent1001', { behaviour: 'answer' });
+    const conn = await connect();
+    const caller = await answeredCall(conn);
+    const subscribed = await answeredCall(conn);
+    await conn.client.applications.subscribe({
+      applicationName: 'hotline',
+      eventSource: `channel:${subscribed}`,
+    });
+    await conn.client.channels.originate({ endpoint: 'PJSIP/agent1001', app: 'hotline', channelId: 'ag' });
+    await conn.waitFor((e) => e.type === 'StasisStart' && channelOf(e)?.id === 'ag');
+    sim.hangup('ag');
+    await conn.client.channels.hangup({ channelId: caller });
+    await conn.client.channels.hangup({ channelId: subscribed });
+    await conn.waitFor((e) => e.type === 'ChannelDestroyed' && channelOf(e)?.id === 'ag');
+    await conn.waitFor((e) => e.type === 'ChannelDestroyed' && channelOf(e)?.id === subscribed);
+    await framesDelivered(sim, [conn]);
+    const last = (id: string) =>
+      conn.events
+        .filter((e) => channelOf(e)?.id === id && e.type !== 'ChannelVarset')
+        .map((e) => e.type)
+        .slice(-2);
+    expect(last(caller)).toEqual(['ChannelHangupRequest', 'StasisEnd']);
+    expect(last('ag')).toEqual(['StasisEnd', 'ChannelDestroyed']);
+    expect(last(subscribed)).toEqual(['ChannelHangupRequest', 'ChannelDestroyed']);
+    const app = (await conn.client.applications.get({ applicationName: 'hotline' })) as AppDetails;
+    expect(app.channel_ids).toEqual([]);
   });
 
   it('cancels an outbound leg the app hangs up while it rings', async () => {

@@ -46,7 +46,8 @@ describe('the control API', () => {
     });
     expect(badEndpoint.body).toMatchObject({ field: 'behaviour' });
     expect((await simFetch(sim.url, 'POST', `/channels/${channelId}/hangup`, {})).status).toBe(204);
-    await conn.waitFor((e) => e.type === 'ChannelDestroyed');
+    // The caller's channel is the app's only while in Stasis: StasisEnd is the last event it gets.
+    await conn.waitFor((e) => e.type === 'StasisEnd');
     expect((await simFetch(sim.url, 'GET', `/calls/${channelId}`)).body).toMatchObject({
       hangupBy: 'caller',
     });
@@ -83,7 +84,7 @@ describe('the control API', () => {
     });
     await conn.waitFor((e) => e.type === 'StasisStart' && channelOf(e)?.id === 'ag');
     await client.bridges.addChannel({ bridgeId: 'br', channel: `${channelId},ag` });
-    await conn.waitFor((e) => e.type === 'ChannelDestroyed' && channelOf(e)?.id === channelId);
+    await conn.waitFor((e) => e.type === 'StasisEnd' && channelOf(e)?.id === channelId);
     const outcome = sim.callOutcome(channelId);
     expect(outcome).toMatchObject({
       answered: true,

@@ -30,7 +30,7 @@ describe('ARI REST errors', () => {
     const { channelId } = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
     await conn.waitFor((e) => e.type === 'StasisStart');
     sim.hangup(channelId);
-    await conn.waitFor((e) => e.type === 'ChannelDestroyed');
+    await conn.waitFor((e) => e.type === 'StasisEnd');
     expect(await ariFetch(sim.url, 'GET', `/channels/${channelId}`)).toEqual({
       status: 404,
       body: { message: 'Channel not found' },
@@ -93,6 +93,11 @@ describe('ARI REST errors', () => {
     const { channelId } = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
     await conn.waitFor((e) => e.type === 'StasisStart');
     expect((await ariFetch(sim.url, 'DELETE', `/channels/${channelId}?reason=nonsense`)).status).toBe(400);
+    // Subscribed explicitly, the app still gets the channel's ChannelDestroyed after its StasisEnd.
+    await conn.client.applications.subscribe({
+      applicationName: 'hotline',
+      eventSource: `channel:${channelId}`,
+    });
     await conn.client.channels.hangup({ channelId, reason: 'congestion' });
     const destroyed = await conn.waitFor((e) => e.type === 'ChannelDestroyed');
     expect([destroyed.cause, destroyed.cause_txt]).toEqual([34, 'Circuit/channel congestion']);

@@ -66,6 +66,13 @@ export class SimChannel {
   stasisArgs: string[] = [];
   /** Apps that receive this channel's events. */
   readonly subscribers = new Set<AppRecord>();
+  /**
+   * How many subscriptions each app holds on the channel, as Asterisk counts them: one for being
+   * in its Stasis app (dropped as StasisEnd is sent), one for being originated or created for it,
+   * one per `POST /applications/{app}/subscription` of `channel:<id>`. The app gets the channel's
+   * events while it holds at least one.
+   */
+  readonly subscriptions = new Map<AppRecord, number>();
   bridge: SimBridge | undefined;
   playbacks: SimPlayback[] = [];
   moh: string | undefined;

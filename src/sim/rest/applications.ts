@@ -60,8 +60,7 @@ export function applicationHandlers(core: SimCore): Record<string, Handler> {
     if (source.scheme === 'channel') {
       const channel = core.channels.get(source.id);
       if (!channel) throw unprocessable('Event source does not exist.');
-      if (!channel.subscribers.delete(app)) throw notSubscribed();
-      app.channels.delete(channel.id);
+      if (!core.unsubscribe(channel, app)) throw notSubscribed();
     } else if (source.scheme === 'bridge') {
       const bridge = core.bridges.get(source.id);
       if (!bridge) throw unprocessable('Event source does not exist.');

@@ -9,7 +9,7 @@ import {
   compactResponse,
   type TraceFixture,
 } from '../../../src/sim/trace-compact.ts';
-import { type Connected, connectAri, driveSim, framesDelivered, operationOf } from './ari.ts';
+import { type Connected, connectAriWith, driveSim, framesDelivered, operationOf } from './ari.ts';
 
 /**
  * Replays a recorded scenario: sets up the simulator's world as the fixture describes, then
@@ -68,7 +68,9 @@ export async function replay(
     sim.setEndpoint(endpoint, settings);
   const statuses: number[] = [];
   const off = sim.onRest((entry) => statuses.push(entry.status));
-  const conn: Connected = await connectAri(sim, fixture.app);
+  // Recorded with subscribeAll=true (shared ari-traces README): the caller's hangup request and
+  // ChannelDestroyed after its StasisEnd reach the app only through that subscription.
+  const conn: Connected = await connectAriWith(sim, fixture.app, true);
   try {
     const { caller } = fixture.world;
     const { channelId } = sim.injectCall({
