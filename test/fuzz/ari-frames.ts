@@ -129,6 +129,8 @@ export const templateTypes = Object.keys(templates) as TemplateType[];
 /** The event types the engine acts on, and the fields without which it must reject them. */
 export const required = {
   StasisStart: ['channel', 'channel.id'],
+  StasisEnd: ['channel', 'channel.id'],
+  ChannelHangupRequest: ['channel', 'channel.id'],
   ChannelDestroyed: ['channel', 'channel.id'],
   ChannelDtmfReceived: ['channel', 'channel.id', 'digit'],
   PlaybackFinished: ['playback', 'playback.id'],
@@ -338,7 +340,9 @@ export function buildFrame(
     };
   }
   let id: string;
-  if (f.id.ref === 'live' && f.type !== 'ChannelDestroyed') id = pick(ctx.live) ?? ctx.fresh();
+  // A channel's end (StasisEnd or ChannelDestroyed) is never forged for a live call: it would end it.
+  if (f.id.ref === 'live' && f.type !== 'ChannelDestroyed' && f.type !== 'StasisEnd')
+    id = pick(ctx.live) ?? ctx.fresh();
   else if (f.id.ref === 'ended') id = pick(ctx.ended) ?? ctx.fresh();
   else if (f.id.ref === 'agent' && f.type === 'EndpointStateChange') id = pick(ctx.agents) ?? ctx.fresh();
   else if (f.id.ref === 'odd') id = String(f.id.id);

@@ -27,6 +27,8 @@ export interface AriAdapterOptions {
   restIdleSocketMs?: number;
   /** Delay before trying again after ari-client gave up reconnecting. */
   restartDelayMs?: number;
+  /** Time limit of one attempt at ARI's API discovery at start (wall clock; default 15 s). */
+  discoveryTimeoutMs?: number;
   logger: Logger;
   clock: Clock;
 }
@@ -35,6 +37,7 @@ export interface AriAdapterOptions {
 export const EVENTS_USED = [
   'StasisStart',
   'StasisEnd',
+  'ChannelHangupRequest',
   'ChannelDestroyed',
   'ChannelDtmfReceived',
   'PlaybackFinished',
@@ -47,6 +50,19 @@ interface AriChannel {
   state: string;
   caller?: { number?: string; name?: string };
   dialplan?: { exten?: string };
+}
+
+/** ARI refused the configured user or password: retrying cannot help. */
+export class AriLoginError extends Error {
+  readonly code = 'ari-login-refused';
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
+    super(
+      `ARI at ${url} refused the user or password (${status}): check ARI_USER, ARI_PASSWORD and ari.conf`,
+    );
+  }
 }
 
 /**
@@ -71,6 +87,12 @@ export class AriAdapter implements TelephonyPort {
   eventsRejected = 0;
   /** Channels recently destroyed, oldest first (a StasisStart for one of them is refused). */
   private readonly destroyed = new RecentIds(10_000);
+  /** Channels whose end the engine was told (by StasisEnd or ChannelDestroyed): it is told once. */
+  private readonly ended = new RecentIds(10_000);
+  /** Channels asked to hang up, with the Q.850 cause of the request (undefined: none given, a BYE). */
+  private readonly hangupRequests = new RecentMap<number | undefined>(10_000);
+  /** Channels the engine hung up itself, with the cause of the reason it gave. */
+  private readonly hungUp = new RecentMap<number>(10_000);
 
   constructor(private readonly options: AriAdapterOptions) {
     const base = options.url.replace(/\/$/, '').replace(/\/ari$/, '');
@@ -110,7 +132,7 @@ export class AriAdapter implements TelephonyPort {
   async start(listener: TelephonyListener): Promise<void> {
     this.listener = listener;
     const base = this.options.url.replace(/\/$/, '').replace(/\/ari$/, '');
-    const client = await ari.connect(base, this.options.user, this.options.password);
+    const client = await this.discover(base);
     this.client = client;
     client.on('*', (event: AriEvent) => this.onEvent(event));
     client.on('WebSocketConnected', () => this.onConnected());
@@ -118,6 +140,45 @@ export class AriAdapter implements TelephonyPort {
     client.on('WebSocketMaxRetries', () => this.onGaveUp());
     await client.start(this.options.apps);
     await this.configureApps();
+  }
+
+  /**
+   * Reaches ARI before handing it to ari-client, whose API discovery (swagger-client 2) throws a
+   * refused login out of a callback, where nothing can catch it, and never settles a request that
+   * Node's global HTTP agent aborted after 5 s without data. So: `GET /asterisk/ping` through our
+   * own REST pool first — a refused user or password is an `AriLoginError` at once, no answer is
+   * retried with backoff (Asterisk may still be starting) — then the discovery, each attempt with
+   * a time limit. The limits are on the wall clock: they bound I/O, not call time.
+   */
+  private async discover(base: string): Promise<Client> {
+    const limitMs = this.options.discoveryTimeoutMs ?? 15_000;
+    for (let attempt = 1; ; attempt++) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await this.rest.call('ping', 'GET', '/asterisk/ping');
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`API discovery: no answer within ${limitMs} ms`)),
+            limitMs,
+          );
+          timer.unref?.();
+        });
+        return await Promise.race([ari.connect(base, this.options.user, this.options.password), timedOut]);
+      } catch (err) {
+        const status = err instanceof TelephonyError ? err.status : 0;
+        if (status === 401 || status === 403) throw new AriLoginError(this.options.url, status);
+        if (this.stopped) throw err;
+        const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+        this.options.logger.warn(
+          { attempt, reason: (err as Error).message, retryInMs: waitMs },
+          'ARI does not answer yet; trying again',
+        );
+        await new Promise((r) => setTimeout(r, waitMs).unref?.());
+        if (this.stopped) throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -266,8 +327,23 @@ export class AriAdapter implements TelephonyPort {
       return;
     }
     const e = reading.event;
-    if (e.type === 'ChannelDestroyed') this.destroyed.add(e.channel.id);
-    else if (e.type === 'StasisStart' && this.destroyed.has(e.channel.id)) {
+    if (e.type === 'ChannelHangupRequest') {
+      this.noteHangupRequest(e.channel.id, e.cause, e.soft === true);
+      return;
+    }
+    if (e.type === 'ChannelDestroyed') {
+      this.destroyed.add(e.channel.id);
+      this.hangupRequests.delete(e.channel.id);
+      this.hungUp.delete(e.channel.id);
+      // Seen to end at its StasisEnd already (a channel the app is still subscribed to: originated).
+      if (this.ended.has(e.channel.id)) return;
+      this.ended.add(e.channel.id);
+    } else if (e.type === 'StasisEnd') {
+      if (this.ended.has(e.channel.id)) return;
+      this.ended.add(e.channel.id);
+      if (this.hangupRequests.has(e.channel.id) || this.hungUp.has(e.channel.id))
+        this.destroyed.add(e.channel.id);
+    } else if (e.type === 'StasisStart' && this.destroyed.has(e.channel.id)) {
       // Channel ids are never reused: this is a replay, and would start the call a second time.
       this.eventsRejected++;
       this.rejected(raw, 'channel.id', 'the channel was destroyed already');
@@ -310,6 +386,10 @@ export class AriAdapter implements TelephonyPort {
           cause: e.cause ?? 0,
           causeText: e.cause_txt ?? '',
         };
+      case 'StasisEnd':
+        return this.leftStasis(e.channel.id);
+      case 'ChannelHangupRequest':
+        return undefined;
       case 'ChannelDtmfReceived':
         return { kind: 'dtmf', channelId: e.channel.id, digit: e.digit };
       case 'PlaybackFinished':
@@ -330,6 +410,41 @@ export class AriAdapter implements TelephonyPort {
     }
   }
 
+  /**
+   * A hangup request of a channel. ARI's own (`soft`, cause 32 for a DELETE) says nothing of why;
+   * the far end's BYE comes without a cause; a cause given otherwise (a failure, a timeout, a
+   * hangup from the CLI or AMI) is kept.
+   */
+  private noteHangupRequest(channelId: string, cause: number | undefined, soft: boolean): void {
+    if (this.ended.has(channelId)) return;
+    const known = this.hangupRequests.get(channelId);
+    if (known !== undefined) return;
+    this.hangupRequests.set(channelId, soft ? undefined : cause);
+  }
+
+  /**
+   * A channel left the app (StasisEnd): for the engine it has ended. On Asterisk 22 the app's
+   * interest in a channel that entered through the dialplan ends with its StasisEnd: no
+   * ChannelDestroyed follows unless the app is subscribed to it otherwise (a channel it originated
+   * is; the caller's is not). The cause is the one the engine gave when it hung the channel up,
+   * else the one of the hangup request that preceded the StasisEnd, else Normal Clearing for a
+   * hangup without a cause (the far end's BYE); 0 when the channel left Stasis without a hangup.
+   */
+  private leftStasis(channelId: string): TelephonyEvent {
+    const own = this.hungUp.get(channelId);
+    const requested = this.hangupRequests.has(channelId);
+    const requestCause = this.hangupRequests.get(channelId);
+    this.hungUp.delete(channelId);
+    this.hangupRequests.delete(channelId);
+    const cause = own ?? requestCause ?? (requested ? 16 : 0);
+    return {
+      kind: 'channel-ended',
+      channelId,
+      cause,
+      causeText: requested || own !== undefined ? (CAUSE_TEXT[cause] ?? '') : 'left Stasis',
+    };
+  }
+
   async answer(channelId: string): Promise<void> {
     await this.rest.call('answer', 'POST', `/channels/${channelId}/answer`, undefined, undefined, {
       idempotent: true,
@@ -345,6 +460,7 @@ export class AriAdapter implements TelephonyPort {
   }
 
   async hangup(channelId: string, reason: 'normal' | 'busy' | 'no_answer'): Promise<void> {
+    if (!this.ended.has(channelId)) this.hungUp.set(channelId, REASON_CAUSE[reason]);
     await this.rest.call('hangup', 'DELETE', `/channels/${channelId}`, { reason });
   }
 
@@ -518,6 +634,50 @@ export class AriAdapter implements TelephonyPort {
   /** Bridge ids the engine creates end with `-b<n>` (see calls/context nextId). */
   private ownsBridge(id: string): boolean {
     return /-b\d+$/.test(id);
+  }
+}
+
+/** The Q.850 cause Asterisk gives a channel hung up through ARI with each reason. */
+const REASON_CAUSE = { normal: 16, busy: 17, no_answer: 19 } as const;
+
+/** Asterisk's names of the causes a channel that left Stasis may end with. */
+const CAUSE_TEXT: Record<number, string> = {
+  0: 'Unknown',
+  16: 'Normal Clearing',
+  17: 'User busy',
+  18: 'No user responding',
+  19: 'User alerting, no answer',
+  21: 'Call Rejected',
+  27: 'Destination out of order',
+  34: 'Circuit/channel congestion',
+  38: 'Network out of order',
+  41: 'Temporary failure',
+  42: 'Switching equipment congestion',
+  44: 'Requested channel not available',
+  127: 'Interworking, unspecified',
+};
+
+/** A map of the last `capacity` ids set, oldest dropped first. */
+class RecentMap<V> {
+  private readonly values = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+
+  set(id: string, value: V): void {
+    this.values.delete(id);
+    this.values.set(id, value);
+    if (this.values.size > this.capacity) this.values.delete(this.values.keys().next().value as string);
+  }
+
+  has(id: string): boolean {
+    return this.values.has(id);
+  }
+
+  get(id: string): V | undefined {
+    return this.values.get(id);
+  }
+
+  delete(id: string): void {
+    this.values.delete(id);
   }
 }
 

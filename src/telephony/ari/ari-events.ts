@@ -55,6 +55,19 @@ const channelDestroyed = z.object({
   cause_txt: described(z.string().max(200), 'cause_txt'),
 });
 
+const stasisEnd = z.object({
+  type: z.literal('StasisEnd'),
+  channel,
+});
+
+/** `cause` is absent when the far end hung up (BYE); `soft` is set for a hangup asked through ARI. */
+const hangupRequest = z.object({
+  type: z.literal('ChannelHangupRequest'),
+  channel,
+  cause: described(z.number().int().min(0).max(65535), 'cause'),
+  soft: described(z.boolean(), 'soft'),
+});
+
 const dtmfReceived = z.object({
   type: z.literal('ChannelDtmfReceived'),
   channel,
@@ -82,6 +95,8 @@ const applicationReplaced = z.object({
 
 const schemas = {
   StasisStart: stasisStart,
+  StasisEnd: stasisEnd,
+  ChannelHangupRequest: hangupRequest,
   ChannelDestroyed: channelDestroyed,
   ChannelDtmfReceived: dtmfReceived,
   PlaybackFinished: playbackFinished,
