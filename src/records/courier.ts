@@ -67,6 +67,9 @@ export class Courier {
     this.timer = undefined;
     this.round = this.rounds().finally(() => {
       this.round = undefined;
+      // A kick that came after the round's last look (between its end and this callback) would
+      // otherwise wait for the poll timer.
+      if (this.again && !this.stopped) this.kick();
     });
   }
 
