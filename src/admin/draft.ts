@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { RoutingPlan } from '../plan/compile.ts';
-import type { Warning } from '../plan/cross-check.ts';
-import { displayPath, loadPlan } from '../plan/load.ts';
-import { type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
+import type { RuleProblem } from '../plan/problems.ts';
 
 /** A set of rules files by name, as administrators upload them: `{ "lines.yaml": "…", … }`. */
 export const DraftFilesSchema = z
@@ -21,36 +18,6 @@ export type DraftFiles = z.infer<typeof DraftFilesSchema>;
 export type CompiledDraft =
   | { ok: true; plan: RoutingPlan; warnings: RuleProblem[] }
   | { ok: false; problems: RuleProblem[] };
-
-/**
- * Compiles a draft the way the CLI loads a folder: its files are written to a fresh folder beside
- * the live rules folder (so `center.prompts: ../ivr-prompts/manifest.yaml` resolves to the same
- * manifest), loaded, and the folder removed. Problems name the draft's own file names
- * (`lines.yaml:lines[3].number: …`); problems of the prompt manifest keep its path.
- */
-export function compileDraft(rulesDir: string, files: DraftFiles, now?: number): CompiledDraft {
-  const dir = join(dirname(resolve(rulesDir)), `.rules-draft-${randomBytes(6).toString('hex')}`);
-  mkdirSync(dir, { mode: 0o700 });
-  try {
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, 'utf8');
-    const shown = displayPath(dir);
-    const rename = <T extends RuleProblem | Warning>(p: T): T =>
-      p.file === shown
-        ? { ...p, file: '' }
-        : p.file.startsWith(`${shown}/`)
-          ? { ...p, file: basename(p.file) }
-          : p;
-    try {
-      const loaded = loadPlan(dir, now === undefined ? {} : { now });
-      return { ok: true, plan: loaded.plan, warnings: loaded.warnings.map(rename) };
-    } catch (err) {
-      if (err instanceof RulesInvalidError) return { ok: false, problems: err.problems.map(rename) };
-      throw err;
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** The rules files of a folder (`*.yaml`/`*.yml` directly in it), to seed the first version. */
 export function readRulesFolder(dir: string): DraftFiles {
