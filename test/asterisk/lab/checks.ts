@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CallRecord } from '../../../src/records/record.ts';
 import type { Lab } from './lab.ts';
-import { waitFor } from './lab.ts';
+import { ROOT, waitFor } from './lab.ts';
 import { headerValues, type SippRun } from './sipp.ts';
 
 export interface AriChannel {
@@ -120,4 +122,12 @@ export function selfShownToCaller(run: SippRun, callerNumber: string): string[] 
     .filter((m) => m.direction === 'received' && (m.method === 'INVITE' || m.method === 'UPDATE'))
     .flatMap((m) => ['P-Asserted-Identity', 'Remote-Party-ID', 'From'].flatMap((h) => headerValues(m, h)))
     .filter((v) => v.includes(callerNumber));
+}
+
+/** A prompt's length in ms, from ivr-prompts/manifest.yaml. */
+export function promptMs(prompt: string): number {
+  const manifest = readFileSync(join(ROOT, 'ivr-prompts/manifest.yaml'), 'utf8');
+  const m = new RegExp(`id: ${prompt}\\n(?:.*\\n){0,3}?\\s*durationMs: (\\d+)`).exec(manifest);
+  if (!m) throw new Error(`no duration for prompt ${prompt}`);
+  return Number(m[1]);
 }
