@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AriChannel, bridgedWith, channels, newRecords, passed } from './lab/checks.ts';
 import { type Lab, startLab, waitFor } from './lab/lab.ts';
-import { itNeedsFix } from './lab/open-defects.ts';
 import { killAllSipp } from './lab/sipp.ts';
 
 // Transfers by an agent to a sub-center's trunk (the lab plan's subcenter:tax, PJSIP/12366@sc-tax,
@@ -36,65 +35,57 @@ async function connectedCall(caller: string): Promise<{ callId: string; legs: Ar
 }
 
 describe('an agent transferring a call to a sub-center trunk', () => {
-  itNeedsFix('stasis-end')(
-    'three-way: the sub-center joins the bridge, the agent leaves, the sub-center ends the call',
-    async () => {
-      const agent = await lab.agent('agent4001', { kind: 'answers' });
-      loggedIn.add('agent4001');
-      await lab.ready('agent4001');
-      const tax = lab.peer('sc-tax', { kind: 'answers-hangs-up', talkMs: 4000 });
-      const before = lab.records().length;
-      const caller = lab.call({ dialed: '12345', caller: '13800138201', waitByeMs: 120_000 });
-      const { callId } = await connectedCall('13800138201');
-      const r = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers`, {
-        target: 'subcenter:tax',
-        mode: 'three-way',
-      });
-      expect(r.status).toBe(202);
-      await waitFor('the sub-center in the caller and agent bridge', async () => {
-        const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
-        return (bridges.body as { channels: string[] }[]).some((b) =>
-          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/sc-tax-')),
-        );
-      });
-      expect(tax.received('INVITE')[0]?.line).toMatch(/^INVITE sip:12366@/);
-      const leave = await lab.apiAs('agent4001', 'DELETE', `/calls/${callId}/agent`);
-      expect(leave.status).toBeLessThan(300);
-      await passed(agent, 30_000);
-      expect(agent.received('BYE')).toHaveLength(1);
-      await passed(tax, 60_000);
-      await passed(caller, 30_000);
-      const [record] = await newRecords(lab, before);
-      expect(record!.transfers[0]).toMatchObject({
-        target: { kind: 'subcenter', id: 'tax' },
-        mode: 'three-way',
-      });
-    },
-    200_000,
-  );
+  it('three-way: the sub-center joins the bridge, the agent leaves, the sub-center ends the call', async () => {
+    const agent = await lab.agent('agent4001', { kind: 'answers' });
+    loggedIn.add('agent4001');
+    await lab.ready('agent4001');
+    const tax = lab.peer('sc-tax', { kind: 'answers-hangs-up', talkMs: 4000 });
+    const before = lab.records().length;
+    const caller = lab.call({ dialed: '12345', caller: '13800138201', waitByeMs: 120_000 });
+    const { callId } = await connectedCall('13800138201');
+    const r = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers`, {
+      target: 'subcenter:tax',
+      mode: 'three-way',
+    });
+    expect(r.status).toBe(202);
+    await waitFor('the sub-center in the caller and agent bridge', async () => {
+      const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
+      return (bridges.body as { channels: string[] }[]).some((b) =>
+        b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/sc-tax-')),
+      );
+    });
+    expect(tax.received('INVITE')[0]?.line).toMatch(/^INVITE sip:12366@/);
+    const leave = await lab.apiAs('agent4001', 'DELETE', `/calls/${callId}/agent`);
+    expect(leave.status).toBeLessThan(300);
+    await passed(agent, 30_000);
+    expect(agent.received('BYE')).toHaveLength(1);
+    await passed(tax, 60_000);
+    await passed(caller, 30_000);
+    const [record] = await newRecords(lab, before);
+    expect(record!.transfers[0]).toMatchObject({
+      target: { kind: 'subcenter', id: 'tax' },
+      mode: 'three-way',
+    });
+  }, 200_000);
 
-  itNeedsFix('stasis-end')(
-    'blind: the agent is freed at once and the caller waits for the sub-center',
-    async () => {
-      const agent = await lab.agent('agent4001', { kind: 'answers' });
-      loggedIn.add('agent4001');
-      await lab.ready('agent4001');
-      const tax = lab.peer('sc-tax', { kind: 'answers-hangs-up', afterMs: 1000, talkMs: 3000 });
-      const before = lab.records().length;
-      const caller = lab.call({ dialed: '12345', caller: '13800138202', waitByeMs: 120_000 });
-      const { callId } = await connectedCall('13800138202');
-      const r = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers`, {
-        target: 'subcenter:tax',
-        mode: 'blind',
-      });
-      expect(r.status).toBe(202);
-      await passed(agent, 30_000);
-      expect(agent.received('BYE')).toHaveLength(1);
-      await passed(tax, 60_000);
-      await passed(caller, 30_000);
-      const [record] = await newRecords(lab, before);
-      expect(record!.transfers[0]).toMatchObject({ target: { kind: 'subcenter', id: 'tax' }, mode: 'blind' });
-    },
-    200_000,
-  );
+  it('blind: the agent is freed at once and the caller waits for the sub-center', async () => {
+    const agent = await lab.agent('agent4001', { kind: 'answers' });
+    loggedIn.add('agent4001');
+    await lab.ready('agent4001');
+    const tax = lab.peer('sc-tax', { kind: 'answers-hangs-up', afterMs: 1000, talkMs: 3000 });
+    const before = lab.records().length;
+    const caller = lab.call({ dialed: '12345', caller: '13800138202', waitByeMs: 120_000 });
+    const { callId } = await connectedCall('13800138202');
+    const r = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers`, {
+      target: 'subcenter:tax',
+      mode: 'blind',
+    });
+    expect(r.status).toBe(202);
+    await passed(agent, 30_000);
+    expect(agent.received('BYE')).toHaveLength(1);
+    await passed(tax, 60_000);
+    await passed(caller, 30_000);
+    const [record] = await newRecords(lab, before);
+    expect(record!.transfers[0]).toMatchObject({ target: { kind: 'subcenter', id: 'tax' }, mode: 'blind' });
+  }, 200_000);
 });
