@@ -513,6 +513,9 @@ async function main(): Promise<void> {
         unexpected: sumCounts(uac.counts(), 'Unexp') + sumCounts(uas1, 'Unexp') - sumCounts(uas0, 'Unexp'),
         engineCpuMsPerCall: offered ? round(engMs / offered) : null,
         asteriskCpuMsPerCall: offered ? round(astMs / offered) : null,
+        // per call that reached an agent: the fairer figure when not every offered call did
+        engineCpuMsPerConnectedCall: connected ? round(engMs / connected) : null,
+        asteriskCpuMsPerConnectedCall: connected ? round(astMs / connected) : null,
         // the same less the idle baseline over the step's wall time (placing, drain, dumps)
         engineCpuMsPerCallOverIdle: offered ? round((engMs - idleRate.eng * wall) / offered) : null,
         asteriskCpuMsPerCallOverIdle: offered ? round((astMs - idleRate.ast * wall) / offered) : null,
@@ -556,6 +559,7 @@ async function main(): Promise<void> {
       appQueueRingMsP50: nullableRound(p50.app_queue ?? null),
       cleanToRate: { engine: cleanTo('engine'), app_queue: cleanTo('app_queue') },
       engineCpuMsPerCallAt40: at(40, 'engine')?.engineCpuMsPerCall ?? null,
+      engineCpuMsPerConnectedCallAt40: at(40, 'engine')?.engineCpuMsPerConnectedCall ?? null,
       engineCpuMsPerCallForAppQueueAt40: at(40, 'app_queue')?.engineCpuMsPerCall ?? null,
       // channels still up when a step's drain gave up waiting (leaked or very late to end)
       channelsLeftAfterSteps: {
