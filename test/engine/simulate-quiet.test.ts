@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,7 +42,17 @@ describe('a fault-free hotline simulate', () => {
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { level: number; msg: string; command?: string; status?: number });
       const refused = warnings.filter((w) => w.msg === 'PBX refused a command');
-      expect(refused.map((w) => `${w.command} ${w.status}`)).toEqual([]);
+      // Only a caller gone before the engine's first command may still be refused (a genuine 404:
+      // nothing had been done on the channel yet), and only as often as the records show a call the
+      // engine never answered — how many depends on how short of CPU the machine is.
+      const unanswered = readFileSync(join(dir, 'records.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { times: { answeredAt?: string } })
+        .filter((rec) => rec.times.answeredAt === undefined).length;
+      const early = refused.filter((w) => w.command === 'answer' && w.status === 404);
+      expect(early.length).toBeLessThanOrEqual(unanswered);
+      expect(refused.filter((w) => !early.includes(w)).map((w) => `${w.command} ${w.status}`)).toEqual([]);
       expect(warnings.filter((w) => w.msg.startsWith('reconciliation'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
