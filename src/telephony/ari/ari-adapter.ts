@@ -411,9 +411,10 @@ export class AriAdapter implements TelephonyPort {
   }
 
   /**
-   * A hangup request of a channel. ARI's own (`soft`, cause 32 for a DELETE) says nothing of why;
-   * the far end's BYE comes without a cause; a cause given otherwise (a failure, a timeout, a
-   * hangup from the CLI or AMI) is kept.
+   * A hangup request of a channel. A `soft` one's `cause` is Asterisk's soft-hangup flag, not a
+   * Q.850 cause (ast_softhangup: 32 is AST_SOFTHANGUP_EXPLICIT, ARI's DELETE); the far end's BYE
+   * comes without a cause; a Q.850 cause queued otherwise (a failure such as 17 with tech_cause
+   * 486, a media timeout) is kept.
    */
   private noteHangupRequest(channelId: string, cause: number | undefined, soft: boolean): void {
     if (this.ended.has(channelId)) return;
