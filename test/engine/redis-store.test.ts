@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { testRedisUrl } from '../support/redis.ts';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+const redisUrl = testRedisUrl();
 let rig: Rig | undefined;
 afterEach(async () => {
   await rig?.close();

@@ -5,8 +5,9 @@ import { SteppedClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
 import { MemoryRecords, plans, VirtualTime } from '../support/engine-harness.ts';
+import { testRedisUrl } from '../support/redis.ts';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+const redisUrl = testRedisUrl();
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const roster = [
   { id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } },
