@@ -4,7 +4,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConf } from '../deploy/asterisk-conf.ts';
 import { bridgedWith, mediaBothWays, newRecords, passed, promptMs, selfShownToCaller } from './lab/checks.ts';
 import { DIALPLAN_DIR, type Lab, startLab, waitFor } from './lab/lab.ts';
-import { itNeedsFix } from './lab/open-defects.ts';
 import { writeDtmfPcap } from './lab/pcap.ts';
 import { killAllSipp } from './lab/sipp.ts';
 
@@ -126,33 +125,30 @@ describe('a call to 12345', () => {
     expect(record!.callerMasked).not.toContain('13800138001');
   });
 
-  itNeedsFix('stasis-end')(
-    'when the agent hangs up first, releases the caller and writes the record at once',
-    async () => {
-      const agent = await readyAgent('agent2001', { kind: 'answers-hangs-up', talkMs: 3000 });
-      const saveTrace = recordTrace('12345-agent-answers-then-hangs-up');
-      const before = lab.records().length;
-      const caller = lab.call({ dialed: '12345', caller: '13800138010', waitByeMs: 90_000 });
-      await bridgedWith(lab, 'PJSIP/agent2001');
-      await passed(agent);
-      const agentLeft = Date.now();
-      await passed(caller, 30_000);
-      await lab.settled('after the call');
-      saveTrace();
-      const [record] = await newRecords(lab, before, 1, 10_000);
-      expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent2001' });
-      expect(Date.now() - agentLeft).toBeLessThan(10_000);
-      // the ended call no longer holds the agent
-      await waitFor(
-        'agent2001 out of the call',
-        async () => {
-          const a = (await lab.api('GET', '/agents/agent2001')).body as { state: string };
-          return a.state === 'wrap-up' || a.state === 'ready';
-        },
-        10_000,
-      );
-    },
-  );
+  it('when the agent hangs up first, releases the caller and writes the record at once', async () => {
+    const agent = await readyAgent('agent2001', { kind: 'answers-hangs-up', talkMs: 3000 });
+    const saveTrace = recordTrace('12345-agent-answers-then-hangs-up');
+    const before = lab.records().length;
+    const caller = lab.call({ dialed: '12345', caller: '13800138010', waitByeMs: 90_000 });
+    await bridgedWith(lab, 'PJSIP/agent2001');
+    await passed(agent);
+    const agentLeft = Date.now();
+    await passed(caller, 30_000);
+    await lab.settled('after the call');
+    saveTrace();
+    const [record] = await newRecords(lab, before, 1, 10_000);
+    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent2001' });
+    expect(Date.now() - agentLeft).toBeLessThan(10_000);
+    // the ended call no longer holds the agent
+    await waitFor(
+      'agent2001 out of the call',
+      async () => {
+        const a = (await lab.api('GET', '/agents/agent2001')).body as { state: string };
+        return a.state === 'wrap-up' || a.state === 'ready';
+      },
+      10_000,
+    );
+  });
 
   it('waits in the queue and, abandoned there, ends with an abandoned-queue record', async () => {
     const before = lab.records().length;

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bridgedWith, mediaBothWays, newRecords, passed, promptMs } from './lab/checks.ts';
 import { type Lab, startLab, waitFor } from './lab/lab.ts';
-import { itNeedsFix } from './lab/open-defects.ts';
 import { killAllSipp } from './lab/sipp.ts';
 
 // Faults on the real PBX: a carrier that vanishes, the engine stopped (the dialplan's safety
@@ -39,31 +38,27 @@ async function readyAgent(id: string, behaviour: Parameters<Lab['agent']>[1]) {
 }
 
 describe('a carrier that vanishes without BYE', () => {
-  itNeedsFix('stasis-end')(
-    'ends the call after PJSIP rtp_timeout: the agent gets BYE, nothing is left, the record is written',
-    async () => {
-      const agent = await readyAgent('agent3001', { kind: 'answers' });
-      const before = lab.records().length;
-      const caller = lab.call({
-        dialed: '12345',
-        caller: '13800138101',
-        waitByeMs: 300_000,
-        timeoutSeconds: 300,
-      });
-      const { legs } = await bridgedWith(lab, 'PJSIP/agent3001');
-      await mediaBothWays(lab, legs, 50);
-      const vanished = Date.now();
-      caller.kill('SIGKILL'); // no BYE, no more RTP
-      await passed(agent, 120_000);
-      expect(agent.received('BYE')).toHaveLength(1);
-      // rtp_timeout = 30 on the carrier's endpoint (pjsip.conf): not the 70 s+ of issue 13
-      expect(Date.now() - vanished).toBeLessThan(60_000);
-      await lab.settled('after the RTP timeout');
-      const [record] = await newRecords(lab, before);
-      expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
-    },
-    200_000,
-  );
+  it('ends the call after PJSIP rtp_timeout: the agent gets BYE, nothing is left, the record is written', async () => {
+    const agent = await readyAgent('agent3001', { kind: 'answers' });
+    const before = lab.records().length;
+    const caller = lab.call({
+      dialed: '12345',
+      caller: '13800138101',
+      waitByeMs: 300_000,
+      timeoutSeconds: 300,
+    });
+    const { legs } = await bridgedWith(lab, 'PJSIP/agent3001');
+    await mediaBothWays(lab, legs, 50);
+    const vanished = Date.now();
+    caller.kill('SIGKILL'); // no BYE, no more RTP
+    await passed(agent, 120_000);
+    expect(agent.received('BYE')).toHaveLength(1);
+    // rtp_timeout = 30 on the carrier's endpoint (pjsip.conf): not the 70 s+ of issue 13
+    expect(Date.now() - vanished).toBeLessThan(60_000);
+    await lab.settled('after the RTP timeout');
+    const [record] = await newRecords(lab, before);
+    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
+  }, 200_000);
 });
 
 describe('a talk longer than the HTTP keep-alive (15 s)', () => {
@@ -82,21 +77,17 @@ describe('a talk longer than the HTTP keep-alive (15 s)', () => {
     expect(record!.talkSeconds).toBeGreaterThanOrEqual(18);
   }, 200_000);
 
-  itNeedsFix('stasis-end')(
-    'is torn down completely when the agent hangs up after 20 s',
-    async () => {
-      const agent = await readyAgent('agent3001', { kind: 'answers-hangs-up', talkMs: 20_000 });
-      const before = lab.records().length;
-      const caller = lab.call({ dialed: '12345', caller: '13800138107', waitByeMs: 120_000 });
-      await bridgedWith(lab, 'PJSIP/agent3001');
-      await passed(agent, 90_000);
-      await passed(caller, 60_000);
-      await lab.settled('after a 20 s talk');
-      const [record] = await newRecords(lab, before, 1, 10_000);
-      expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
-    },
-    200_000,
-  );
+  it('is torn down completely when the agent hangs up after 20 s', async () => {
+    const agent = await readyAgent('agent3001', { kind: 'answers-hangs-up', talkMs: 20_000 });
+    const before = lab.records().length;
+    const caller = lab.call({ dialed: '12345', caller: '13800138107', waitByeMs: 120_000 });
+    await bridgedWith(lab, 'PJSIP/agent3001');
+    await passed(agent, 90_000);
+    await passed(caller, 60_000);
+    await lab.settled('after a 20 s talk');
+    const [record] = await newRecords(lab, before, 1, 10_000);
+    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
+  }, 200_000);
 });
 
 describe('the engine killed with SIGKILL while a call is bridged', () => {
