@@ -27,6 +27,28 @@ afterAll(async () => {
   await lab?.stop();
 });
 
+/**
+ * Starts the sub-center's SIPp peer and waits until Asterisk holds its contact reachable again: a
+ * peer of an earlier scenario that ended long before its test did stopped answering the qualify
+ * OPTIONS, and PJSIP refuses to dial an unreachable contact (originate: Allocation failed).
+ */
+async function taxPeer(behaviour: Parameters<Lab['peer']>[1]): Promise<ReturnType<Lab['peer']>> {
+  const tax = lab.peer('sc-tax', behaviour);
+  const contact = `sc-tax/sip:${lab.peerIps['sc-tax']}`;
+  await waitFor(
+    `${contact} Avail in pjsip show contacts`,
+    async () => {
+      await lab.rx('pjsip qualify sc-tax');
+      return (await lab.rx('pjsip show contacts'))
+        .split('\n')
+        .some((l) => l.includes(contact) && /\bAvail\b/.test(l));
+    },
+    45_000,
+    500,
+  );
+  return tax;
+}
+
 async function connectedCall(caller: string): Promise<{ callId: string; legs: AriChannel[] }> {
   const { legs } = await bridgedWith(lab, 'PJSIP/agent4001');
   const callerLeg = legs.find((l) => l.name.startsWith('PJSIP/carrier-'))!;
@@ -39,7 +61,7 @@ describe('an agent transferring a call to a sub-center trunk', () => {
     const agent = await lab.agent('agent4001', { kind: 'answers' });
     loggedIn.add('agent4001');
     await lab.ready('agent4001');
-    const tax = lab.peer('sc-tax', { kind: 'answers-hangs-up', talkMs: 4000 });
+    const tax = await taxPeer({ kind: 'answers-hangs-up', talkMs: 4000 });
     const before = lab.records().length;
     const caller = lab.call({ dialed: '12345', caller: '13800138201', waitByeMs: 120_000 });
     const { callId } = await connectedCall('13800138201');
@@ -68,11 +90,102 @@ describe('an agent transferring a call to a sub-center trunk', () => {
     });
   }, 200_000);
 
+  it('consult, then complete: the caller holds apart while agent and sub-center talk, then joins the sub-center', async () => {
+    const agent = await lab.agent('agent4001', { kind: 'answers' });
+    loggedIn.add('agent4001');
+    await lab.ready('agent4001');
+    const tax = await taxPeer({ kind: 'answers-hangs-up', talkMs: 20_000 });
+    const before = lab.records().length;
+    const caller = lab.call({ dialed: '12345', caller: '13800138203', waitByeMs: 120_000 });
+    const { callId, legs } = await connectedCall('13800138203');
+    const callerLeg = legs.find((l) => l.name.startsWith('PJSIP/carrier-'))!;
+    const r = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers`, {
+      target: 'subcenter:tax',
+      mode: 'consult',
+    });
+    expect(r.status).toBe(202);
+    const { transferId } = r.body as { transferId: string };
+    // Agent and sub-center talk in a bridge of their own; the caller is not in it.
+    await waitFor('agent and sub-center bridged without the caller', async () => {
+      const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
+      return (bridges.body as { channels: string[] }[]).some(
+        (b) =>
+          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/sc-tax-')) &&
+          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/agent4001-')) &&
+          !b.channels.includes(callerLeg.id),
+      );
+    });
+    const done = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers/${transferId}/complete`);
+    expect(done.status).toBeLessThan(300);
+    await passed(agent, 30_000);
+    expect(agent.received('BYE')).toHaveLength(1);
+    await waitFor('the caller bridged with the sub-center', async () => {
+      const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
+      return (bridges.body as { channels: string[] }[]).some(
+        (b) =>
+          b.channels.includes(callerLeg.id) &&
+          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/sc-tax-')),
+      );
+    });
+    await passed(tax, 60_000);
+    await passed(caller, 30_000);
+    expect(caller.received('BYE')).toHaveLength(1);
+    const [record] = await newRecords(lab, before);
+    expect(record!.transfers[0]).toMatchObject({
+      target: { kind: 'subcenter', id: 'tax' },
+      mode: 'consult',
+      result: 'completed',
+    });
+  }, 200_000);
+
+  it('consult, then cancel: the sub-center is hung up and the agent is back with the caller', async () => {
+    const agent = await lab.agent('agent4001', { kind: 'answers' });
+    loggedIn.add('agent4001');
+    await lab.ready('agent4001');
+    const tax = await taxPeer({ kind: 'answers' });
+    const before = lab.records().length;
+    // The caller hangs up 45 s after being answered: long after the consult was cancelled.
+    const caller = lab.call({ dialed: '12345', caller: '13800138204', talkMs: 45_000 });
+    const { callId, legs } = await connectedCall('13800138204');
+    const callerLeg = legs.find((l) => l.name.startsWith('PJSIP/carrier-'))!;
+    const r = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers`, {
+      target: 'subcenter:tax',
+      mode: 'consult',
+    });
+    expect(r.status).toBe(202);
+    const { transferId } = r.body as { transferId: string };
+    await waitFor('the sub-center answered the consult', async () =>
+      (await channels(lab)).some((c) => c.name.startsWith('PJSIP/sc-tax-') && c.state === 'Up'),
+    );
+    const cancel = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers/${transferId}/cancel`);
+    expect(cancel.status).toBeLessThan(300);
+    await passed(tax, 30_000);
+    expect(tax.received('BYE')).toHaveLength(1);
+    await waitFor('caller and agent bridged again', async () => {
+      const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
+      return (bridges.body as { channels: string[] }[]).some(
+        (b) =>
+          b.channels.includes(callerLeg.id) &&
+          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/agent4001-')),
+      );
+    });
+    await passed(caller, 90_000);
+    await passed(agent, 30_000);
+    expect(agent.received('BYE')).toHaveLength(1);
+    const [record] = await newRecords(lab, before);
+    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent4001' });
+    expect(record!.transfers[0]).toMatchObject({
+      target: { kind: 'subcenter', id: 'tax' },
+      mode: 'consult',
+      result: 'cancelled',
+    });
+  }, 200_000);
+
   it('blind: the agent is freed at once and the caller waits for the sub-center', async () => {
     const agent = await lab.agent('agent4001', { kind: 'answers' });
     loggedIn.add('agent4001');
     await lab.ready('agent4001');
-    const tax = lab.peer('sc-tax', { kind: 'answers-hangs-up', afterMs: 1000, talkMs: 3000 });
+    const tax = await taxPeer({ kind: 'answers-hangs-up', afterMs: 1000, talkMs: 3000 });
     const before = lab.records().length;
     const caller = lab.call({ dialed: '12345', caller: '13800138202', waitByeMs: 120_000 });
     const { callId } = await connectedCall('13800138202');
