@@ -406,7 +406,10 @@ async function main(): Promise<void> {
       lines.forEach((line, i) => {
         if (line.startsWith('<--- Sending ARI event to')) {
           nEvents++;
-          const type = /"type"\s*:\s*"(\w+)"/.exec(lines.slice(i + 1, i + 4).join('\n'))?.[1] ?? '?';
+          // the event's JSON follows, up to the next dump header (other output may come between)
+          const next = lines.findIndex((l, j) => j > i && l.startsWith('<---'));
+          const body = lines.slice(i + 1, next < 0 ? i + 40 : Math.min(next, i + 40)).join('\n');
+          const type = /"type"\s*:\s*"(\w+)"/.exec(body)?.[1] ?? 'unparsed';
           events[type] = (events[type] ?? 0) + 1;
         } else if (line.startsWith('<--- ARI request received from')) {
           nRequests++;
