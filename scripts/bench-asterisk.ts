@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   // The lab's temp dir under a root of the bench's own (os.tmpdir() reads TMPDIR at each call):
   // other work on the machine sweeps /tmp/hotline-lab-* directories.
-  const root = mkdtempSync(join(tmpdir(), 'hotline-bench-'));
+  const root = mkdtempSync(join(tmpdir(), 'hotline-bench-asterisk-'));
   process.env.TMPDIR = root;
   log(`load average ${loadAverage().join(' ')}; starting the lab (${AGENTS} agents) under ${root}`);
   const lab = await startLab({
