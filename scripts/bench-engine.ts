@@ -9,7 +9,7 @@
  *   node --import tsx scripts/bench-engine.ts            (npm run bench:engine)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -112,7 +112,10 @@ async function parent(): Promise<void> {
   const url = (await readLine()).replace('READY ', '');
 
   const agents = 1300;
-  const { plan } = loadPlan(benchPlan());
+  const planDir = benchPlan();
+  const { plan } = loadPlan(planDir);
+  // The plan is compiled: its folder is not needed any more.
+  rmSync(planDir, { recursive: true, force: true });
   const latencies: number[] = [];
   const records: RecordSink = { write: async (_r: CallRecord) => undefined, close: async () => undefined };
   const logger = createLogger({ level: 'error' });
