@@ -230,6 +230,20 @@ describe('the plan on the real PBX', () => {
     expect(record!.prompts).toContain('transition-whole-merge');
   });
 
+  it('abandoned during the transition notice: no agent is rung, the record says abandoned-ivr (12396)', async () => {
+    const agent = await readyAgent('agent2001', { kind: 'answers' });
+    const before = lab.records().length;
+    // The caller hangs up a second into a notice that lasts several.
+    expect(promptMs('transition-whole-merge')).toBeGreaterThan(3000);
+    const caller = lab.call({ dialed: '12396', caller: '13800138009', talkMs: 1000 });
+    await passed(caller);
+    const [record] = await newRecords(lab, before);
+    expect(record).toMatchObject({ dialed: '12396', disposition: 'abandoned-ivr' });
+    expect(record!.agentId).toBeUndefined();
+    await lab.settled('after the abandoned notice');
+    expect(agent.received('INVITE')).toHaveLength(0);
+  });
+
   it('plays the deregistered-number notice, then serves the call as 12345 (12300)', async () => {
     const agent = await readyAgent('agent2001', { kind: 'answers' });
     const before = lab.records().length;
