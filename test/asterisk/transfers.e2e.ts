@@ -49,6 +49,17 @@ async function taxPeer(behaviour: Parameters<Lab['peer']>[1]): Promise<ReturnTyp
   return tax;
 }
 
+/** Whether some bridge Asterisk holds passes `test` (its channel ids, and a look-up by name prefix). */
+async function someBridge(test: (b: { ids: string[]; has: (namePrefix: string) => boolean }) => boolean) {
+  const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
+  return (bridges.body as { channels: string[] }[]).some((b) =>
+    test({
+      ids: b.channels,
+      has: (prefix) => b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith(prefix)),
+    }),
+  );
+}
+
 async function connectedCall(caller: string): Promise<{ callId: string; legs: AriChannel[] }> {
   const { legs } = await bridgedWith(lab, 'PJSIP/agent4001');
   const callerLeg = legs.find((l) => l.name.startsWith('PJSIP/carrier-'))!;
@@ -70,12 +81,9 @@ describe('an agent transferring a call to a sub-center trunk', () => {
       mode: 'three-way',
     });
     expect(r.status).toBe(202);
-    await waitFor('the sub-center in the caller and agent bridge', async () => {
-      const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
-      return (bridges.body as { channels: string[] }[]).some((b) =>
-        b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/sc-tax-')),
-      );
-    });
+    await waitFor('the sub-center in the caller and agent bridge', () =>
+      someBridge((b) => b.has('PJSIP/sc-tax-')),
+    );
     expect(tax.received('INVITE')[0]?.line).toMatch(/^INVITE sip:12366@/);
     const leave = await lab.apiAs('agent4001', 'DELETE', `/calls/${callId}/agent`);
     expect(leave.status).toBeLessThan(300);
@@ -106,27 +114,16 @@ describe('an agent transferring a call to a sub-center trunk', () => {
     expect(r.status).toBe(202);
     const { transferId } = r.body as { transferId: string };
     // Agent and sub-center talk in a bridge of their own; the caller is not in it.
-    await waitFor('agent and sub-center bridged without the caller', async () => {
-      const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
-      return (bridges.body as { channels: string[] }[]).some(
-        (b) =>
-          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/sc-tax-')) &&
-          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/agent4001-')) &&
-          !b.channels.includes(callerLeg.id),
-      );
-    });
+    await waitFor('agent and sub-center bridged without the caller', () =>
+      someBridge((b) => b.has('PJSIP/sc-tax-') && b.has('PJSIP/agent4001-') && !b.ids.includes(callerLeg.id)),
+    );
     const done = await lab.apiAs('agent4001', 'POST', `/calls/${callId}/transfers/${transferId}/complete`);
     expect(done.status).toBeLessThan(300);
     await passed(agent, 30_000);
     expect(agent.received('BYE')).toHaveLength(1);
-    await waitFor('the caller bridged with the sub-center', async () => {
-      const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
-      return (bridges.body as { channels: string[] }[]).some(
-        (b) =>
-          b.channels.includes(callerLeg.id) &&
-          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/sc-tax-')),
-      );
-    });
+    await waitFor('the caller bridged with the sub-center', () =>
+      someBridge((b) => b.ids.includes(callerLeg.id) && b.has('PJSIP/sc-tax-')),
+    );
     await passed(tax, 60_000);
     await passed(caller, 30_000);
     expect(caller.received('BYE')).toHaveLength(1);
@@ -161,14 +158,9 @@ describe('an agent transferring a call to a sub-center trunk', () => {
     expect(cancel.status).toBeLessThan(300);
     await passed(tax, 30_000);
     expect(tax.received('BYE')).toHaveLength(1);
-    await waitFor('caller and agent bridged again', async () => {
-      const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
-      return (bridges.body as { channels: string[] }[]).some(
-        (b) =>
-          b.channels.includes(callerLeg.id) &&
-          b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/agent4001-')),
-      );
-    });
+    await waitFor('caller and agent bridged again', () =>
+      someBridge((b) => b.ids.includes(callerLeg.id) && b.has('PJSIP/agent4001-')),
+    );
     await passed(caller, 90_000);
     await passed(agent, 30_000);
     expect(agent.received('BYE')).toHaveLength(1);
