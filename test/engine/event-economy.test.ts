@@ -3,7 +3,7 @@ import { type Hotline, startHotline } from '../../src/app.ts';
 import { ScaledClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
-import { type Connected, connectAri, startSim } from '../sim/helpers/ari.ts';
+import { type Connected, connectAri, framesDelivered, startSim } from '../sim/helpers/ari.ts';
 import { ariFetch } from '../sim/helpers/http.ts';
 import { MemoryRecords, plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
@@ -43,7 +43,7 @@ describe('the simulator models what an endpoint:PJSIP subscription costs on a re
     await app.client.channels.answer({ channelId: a.channelId });
     sim.sendDtmf(a.channelId, '5');
     await app.waitFor((e) => e.type === 'ChannelDtmfReceived');
-    await sleep(50);
+    await framesDelivered(sim!, [app]);
     expect(app.ofType('ChannelDtmfReceived')).toHaveLength(1);
 
     const sub = await ariFetch(
@@ -55,7 +55,7 @@ describe('the simulator models what an endpoint:PJSIP subscription costs on a re
     const before = app.events.length;
     sim.sendDtmf(a.channelId, '7');
     await app.waitFor((e) => e.type === 'ChannelDtmfReceived' && e.digit === '7');
-    await sleep(50);
+    await framesDelivered(sim!, [app]);
     expect(app.ofType('ChannelDtmfReceived').filter((e) => e.digit === '7')).toHaveLength(2);
     // A call the app never routes (another app's) still reaches it through the subscription.
     const other = await connectAri(sim, 'other');

@@ -181,6 +181,8 @@ describe('the AMI adapter against the simulator’s AMI side', () => {
               socket.write(status('sip:agent1001@127.0.0.9:15070', 'Unreachable', 'agent1001'));
               socket.write(status('sip:agent1001@127.0.0.9:15070', 'Removed', 'agent1001'));
               socket.write(status('sip:agent1002@127.0.0.9:15064', 'Unreachable', 'agent1002'));
+              // The last frame: once it is applied, nothing sent before it is still on the way.
+              socket.write(status('sip:agent1003@127.0.0.9:15066', 'Reachable', 'agent1003'));
             }, 20);
           } else if (/Action: PJSIPShowContacts/i.test(text))
             socket.write(`Response: Error\r\nActionID: ${id}\r\nMessage: No Contacts found\r\n\r\n`);
@@ -193,8 +195,9 @@ describe('the AMI adapter against the simulator’s AMI side', () => {
     const batches: { changes: PresenceChange[]; full: boolean }[] = [];
     const presence = new AmiPresence(client(port), silent);
     await presence.start((changes, full) => batches.push({ changes, full }));
-    await until('four batches', () => batches.length >= 4);
-    await new Promise((r) => setTimeout(r, 50));
+    await until('the last frame sent', () =>
+      batches.some((b) => b.changes.some((c) => c.endpoint === 'PJSIP/agent1003')),
+    );
     expect(batches).toEqual([
       {
         full: true,
@@ -207,6 +210,7 @@ describe('the AMI adapter against the simulator’s AMI side', () => {
       { full: false, changes: [{ endpoint: 'PJSIP/agent1001', online: true }] },
       { full: false, changes: [{ endpoint: 'PJSIP/agent1001', online: false }] },
       { full: false, changes: [{ endpoint: 'PJSIP/agent1002', online: false }] },
+      { full: false, changes: [{ endpoint: 'PJSIP/agent1003', online: true }] },
     ]);
   });
 });
