@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startHotline } from '../src/app.ts';
-import type { CallState } from '../src/calls/types.ts';
+import type { CallState } from '../src/calls/core/types.ts';
 import { systemClock } from '../src/clock.ts';
 import { createLogger } from '../src/log.ts';
 import { loadPlan } from '../src/plan/load.ts';

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { AgentDefinitionInput } from './acd/agent.ts';
+import { AgentDispatcher } from './acd/agent-dispatcher.ts';
 import type { QueuePolicyInput } from './acd/queue-policy.ts';
 import { MemoryAcdStore } from './acd/store/memory.ts';
 import type { AcdStore } from './acd/store/port.ts';
 import { RedisAcdStore } from './acd/store/redis.ts';
-import { AgentDispatcher } from './calls/agent-dispatcher.ts';
-import { acdQueueId, CallEngine } from './calls/engine.ts';
-import type { SessionStore } from './calls/session-store.ts';
-import { noTicketing, type TicketingPort } from './calls/ticketing.ts';
+import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
+import type { SessionStore } from './calls/runtime/session-store.ts';
+import { noTicketing, type TicketingPort } from './calls/runtime/ticketing.ts';
 import type { Clock } from './clock.ts';
 import type { RoutingPlan } from './plan/compile.ts';
 import type { CallerEncryptor } from './records/caller-crypto.ts';

@@ -1,4 +1,4 @@
-import type { CallState } from '../calls/types.ts';
+import type { CallState } from '../calls/core/types.ts';
 
 /**
  * The figures the hotline is judged on, live over a sliding window (24 h by default), kept in

@@ -1,4 +1,4 @@
-import type { CallState } from '../calls/types.ts';
+import type { CallState } from '../calls/core/types.ts';
 import { maskNumber } from '../log.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 

@@ -3,7 +3,7 @@ import type { FailureLimiter } from '../admin/failure-limiter.ts';
 import type { AccessLedger } from '../admin/ledgers.ts';
 import { policyOf } from '../admin/permissions.ts';
 import type { Principal, TokenSet } from '../admin/tokens.ts';
-import type { CallEngine } from '../calls/engine.ts';
+import type { CallEngine } from '../calls/runtime/engine.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { AgentEvent, CallEngine, CallRequest } from '../calls/engine.ts';
+import type { AgentEvent, CallEngine, CallRequest } from '../calls/runtime/engine.ts';
 import { HotlineError } from '../errors.ts';
 import { invalidRequest } from './errors.ts';
 

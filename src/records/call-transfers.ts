@@ -1,32 +1,11 @@
-import type { CallState, TransferLog } from '../calls/types.ts';
+import { legFailureOf } from '../calls/core/q850.ts';
+import type { CallState, TransferLog } from '../calls/core/types.ts';
 import type { Transfer } from './schema.ts';
 
 /** The call state as the records builder reads it (with the recording reference when recording is on). */
 export type RecordableState = CallState & { recording?: string };
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Q.850 cause of a transfer leg that never answered → the transfer's result. */
-export function resultOfCause(cause: number | undefined): Transfer['result'] {
-  switch (cause) {
-    case 17:
-    case 21:
-      return 'busy';
-    case 16:
-    case 19:
-      return 'no-answer';
-    case 1:
-    case 3:
-    case 18:
-    case 20:
-    case 27:
-    case 34:
-    case 38:
-      return 'unreachable';
-    default:
-      return 'failed';
-  }
-}
 
 function splitTarget(value: unknown): { kind: string; id: string } {
   const text = String(value ?? '');
@@ -62,7 +41,7 @@ function fromEventLog(s: CallState): TransferLog[] {
       open.result = 'connected';
     } else if (e.what === 'target-failed' || e.what === 'target-left') {
       open.endedAt = e.at;
-      if (e.what === 'target-failed') open.result = resultOfCause(cause);
+      if (e.what === 'target-failed') open.result = legFailureOf(cause);
       if (cause !== undefined) open.cause = cause;
       open = undefined;
     }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { SessionStore } from '../calls/session-store.ts';
-import type { CallState } from '../calls/types.ts';
+import type { CallState } from '../calls/core/types.ts';
+import type { SessionStore } from '../calls/runtime/session-store.ts';
 
 export interface RedisSessionStoreOptions {
   url: string;

@@ -4,7 +4,7 @@ import type { Agent } from '../acd/agent.ts';
 import type { QueuedCall } from '../acd/queue-policy.ts';
 import type { StoreSnapshot } from '../acd/store/port.ts';
 import { startHotline } from '../app.ts';
-import type { CallState } from '../calls/types.ts';
+import type { CallState } from '../calls/core/types.ts';
 import { type Clock, ScaledClock } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import type { SimStats } from '../sim/index.ts';

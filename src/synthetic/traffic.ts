@@ -1,7 +1,7 @@
 import type { AcdStore } from '../acd/store/port.ts';
 import type { RosterEntry } from '../app.ts';
-import type { CallEngine } from '../calls/engine.ts';
-import type { CallState } from '../calls/types.ts';
+import type { CallState } from '../calls/core/types.ts';
+import type { CallEngine } from '../calls/runtime/engine.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { phaseAt } from '../plan/phase.ts';

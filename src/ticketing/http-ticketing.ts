@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TicketingPort } from '../calls/ticketing.ts';
+import type { TicketingPort } from '../calls/runtime/ticketing.ts';
 import { ConfigError } from '../config.ts';
 import { notFoundPrompts, statusPrompts, TicketStatusResponse } from './ticket-status.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallState } from '../../src/calls/types.ts';
+import type { CallState } from '../../src/calls/core/types.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 import { plans, type Rig, readyAgents, root, startRig } from '../support/engine-harness.ts';
 import { copyPlan, removePlan } from '../support/rules-fixture.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Hotline, startHotline } from '../../src/app.ts';
-import type { CallState } from '../../src/calls/types.ts';
+import type { CallState } from '../../src/calls/core/types.ts';
 import { SteppedClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallState } from '../../src/calls/types.ts';
+import type { CallState } from '../../src/calls/core/types.ts';
 import { HttpTicketing } from '../../src/ticketing/http-ticketing.ts';
 import { plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentEvent } from '../../src/calls/engine.ts';
-import type { CallState } from '../../src/calls/types.ts';
+import type { CallState } from '../../src/calls/core/types.ts';
+import type { AgentEvent } from '../../src/calls/runtime/engine.ts';
 import { plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;

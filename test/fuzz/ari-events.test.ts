@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallState, Stage } from '../../src/calls/types.ts';
+import type { CallState, Stage } from '../../src/calls/core/types.ts';
 import { createLogger } from '../../src/log.ts';
 import type { CallerStep, EndpointSettings } from '../../src/sim/index.ts';
 import { readAriEvent } from '../../src/telephony/ari/ari-events.ts';

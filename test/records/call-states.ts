@@ -1,4 +1,4 @@
-import type { CallEventLog, CallState } from '../../src/calls/types.ts';
+import type { CallEventLog, CallState } from '../../src/calls/core/types.ts';
 
 /** Call states as the session leaves them when a call ends, for the records builder. */
 export const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);

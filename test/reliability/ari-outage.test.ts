@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CallState } from '../../src/calls/types.ts';
+import type { CallState } from '../../src/calls/core/types.ts';
 import { STASIS_RETRY } from '../../src/deploy/extensions.ts';
 import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 import { heapMiB, reportScenario } from '../support/scenario-report.ts';

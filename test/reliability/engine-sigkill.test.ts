@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisAcdStore } from '../../src/acd/store/redis.ts';
 import { hashToken, newToken } from '../../src/admin/tokens.ts';
-import type { CallState } from '../../src/calls/types.ts';
+import type { CallState } from '../../src/calls/core/types.ts';
 import { systemClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import type { CallRecord } from '../../src/records/record.ts';

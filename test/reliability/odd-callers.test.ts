@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallState } from '../../src/calls/types.ts';
+import type { CallState } from '../../src/calls/core/types.ts';
 import { maskNumber } from '../../src/log.ts';
 import { plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 import { heapMiB, reportScenario } from '../support/scenario-report.ts';

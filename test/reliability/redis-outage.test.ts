@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CallState } from '../../src/calls/types.ts';
+import type { CallState } from '../../src/calls/core/types.ts';
 import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 import { heapMiB, reportScenario } from '../support/scenario-report.ts';
 

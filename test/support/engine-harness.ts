@@ -31,7 +31,7 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type Hotline, type RosterEntry, startHotline } from '../../src/app.ts';
-import type { TicketingPort } from '../../src/calls/ticketing.ts';
+import type { TicketingPort } from '../../src/calls/runtime/ticketing.ts';
 import { type Clock, ScaledClock, SteppedClock } from '../../src/clock.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { RoutingPlan } from '../../src/plan/compile.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { AgentDispatcher } from '../../src/acd/agent-dispatcher.ts';
 import { MemoryAcdStore } from '../../src/acd/store/memory.ts';
-import { AgentDispatcher } from '../../src/calls/agent-dispatcher.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
-import { definition, policy, T0 } from '../acd/helpers.ts';
+import { definition, policy, T0 } from './helpers.ts';
 
 describe('the agent dispatcher', () => {
   it('rings the agent a full round picks at its login endpoint, with one reservation and no failed release', async () => {

@@ -1,19 +1,6 @@
-import type { RoutingPlan } from '../plan/compile.ts';
-import { UnknownNumberError } from '../plan/problems.ts';
-import { type CallEntry, enterLine } from '../plan/route-step.ts';
-import {
-  agentLeaves,
-  cancelConsult,
-  completeConsult,
-  dispatchTicket,
-  dropTransfer,
-  startTransfer,
-  transferAnswered,
-  transferLegEnded,
-  transferLog,
-} from '../transfers/transfer-session.ts';
-import { checkTransfer, failureOf, isRefusal, resolveTarget } from '../transfers/transfer-target.ts';
-import { cancelAllTimers, cancelTimer, log, nextId, startTimer, type Turn } from './context.ts';
+import type { RoutingPlan } from '../../plan/compile.ts';
+import { UnknownNumberError } from '../../plan/problems.ts';
+import { type CallEntry, enterLine } from '../../plan/route-step.ts';
 import {
   enterMenu,
   enterQuery,
@@ -25,8 +12,8 @@ import {
   queryKey,
   queryListen,
   queryTimeout,
-} from './ivr.ts';
-import { playNext, say, silence } from './playlist.ts';
+} from './capabilities/ivr.ts';
+import { playNext, say, silence } from './capabilities/playlist.ts';
 import {
   agentAnswered,
   announceDue,
@@ -36,10 +23,23 @@ import {
   maxWaitDue,
   offerFailed,
   offerToAgent,
-  outcomeOfCause,
   overflowDue,
   RING_GRACE_MS,
-} from './queueing.ts';
+} from './capabilities/queue.ts';
+import {
+  agentLeaves,
+  cancelConsult,
+  completeConsult,
+  dispatchTicket,
+  dropTransfer,
+  startTransfer,
+  transferAnswered,
+  transferLegEnded,
+  transferLog,
+} from './capabilities/transfer.ts';
+import { cancelAllTimers, cancelTimer, log, nextId, startTimer, type Turn } from './kernel.ts';
+import { agentOutcomeOf, legFailureOf } from './q850.ts';
+import { checkTransfer, isRefusal, resolveTarget } from './transfer-target.ts';
 import type { CallEvent, CallState, Command, Next } from './types.ts';
 
 export interface NewCall {
@@ -279,7 +279,7 @@ function targetFailed(s: CallState, t: Turn, cause: number): void {
   cancelTimer(s, t, 'dial');
   log(s, t, 'target-failed', { target: `${s.target!.kind}:${s.target!.id}`, cause });
   const entry = targetLog(s);
-  if (entry) Object.assign(entry, { result: failureOf(cause), endedAt: t.now, cause });
+  if (entry) Object.assign(entry, { result: legFailureOf(cause), endedAt: t.now, cause });
   const fromAgent = entry !== undefined && entry.mode !== 'ivr';
   s.target = undefined;
   s.targetLogId = undefined;
@@ -323,7 +323,7 @@ function onChannelEnded(s: CallState, t: Turn, channel: string, cause: number, l
   if (channel === s.callerChannel) return callerGone(s, t, cause);
   // A ringing leg lost to an outage is not the agent's doing: released as ready, not RONA.
   if (s.offer?.channelId === channel)
-    return offerFailed(s, t, cause, lost ? 'failed' : outcomeOfCause(cause));
+    return offerFailed(s, t, cause, lost ? 'failed' : agentOutcomeOf(cause));
   if (s.transfer?.channelId === channel) return transferLegEnded(s, t, cause);
   if (s.agent?.channelId === channel && s.stage === 'talking') {
     if (agentLeaves(s, t, true)) return;

@@ -1,9 +1,9 @@
-import type { CompiledMenu } from '../plan/compile.ts';
-import { afterFailure, type MenuFailure, matchDigits } from '../plan/menu-input.ts';
-import { followRoute } from '../plan/route-step.ts';
-import { cancelTimer, log, startTimer, type Turn } from './context.ts';
+import type { CompiledMenu } from '../../../plan/compile.ts';
+import { afterFailure, type MenuFailure, matchDigits } from '../../../plan/menu-input.ts';
+import { followRoute } from '../../../plan/route-step.ts';
+import { cancelTimer, log, startTimer, type Turn } from '../kernel.ts';
+import type { CallState } from '../types.ts';
 import { applyStep, type RunNext, say, silence } from './playlist.ts';
-import type { CallState } from './types.ts';
 
 /** How long a caller has to key a ticket number before the query goes ahead with what was keyed. */
 export const QUERY_INPUT_MS = 15_000;

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryAcdStore } from '../../src/acd/store/memory.ts';
-import { acdQueueId, CallEngine } from '../../src/calls/engine.ts';
-import { noTicketing } from '../../src/calls/ticketing.ts';
-import { ManualClock } from '../../src/clock.ts';
-import { createLogger } from '../../src/log.ts';
-import { loadPlan } from '../../src/plan/load.ts';
-import type { CallRecord, RecordSink } from '../../src/records/record.ts';
+import { MemoryAcdStore } from '../../../src/acd/store/memory.ts';
+import { acdQueueId, CallEngine } from '../../../src/calls/runtime/engine.ts';
+import { noTicketing } from '../../../src/calls/runtime/ticketing.ts';
+import { ManualClock } from '../../../src/clock.ts';
+import { createLogger } from '../../../src/log.ts';
+import { loadPlan } from '../../../src/plan/load.ts';
+import type { CallRecord, RecordSink } from '../../../src/records/record.ts';
 import {
   type OriginateRequest,
   type PbxListing,
@@ -14,9 +14,9 @@ import {
   type TelephonyEvent,
   type TelephonyListener,
   type TelephonyPort,
-} from '../../src/telephony/port.ts';
+} from '../../../src/telephony/port.ts';
 
-const root = join(import.meta.dirname, '../..');
+const root = join(import.meta.dirname, '../../..');
 
 interface Deferred {
   promise: Promise<void>;

@@ -1,5 +1,5 @@
-import type { CallState } from '../calls/types.ts';
-import type { RoutingPlan } from '../plan/compile.ts';
+import type { RoutingPlan } from '../../plan/compile.ts';
+import type { CallState } from './types.ts';
 
 /** Where an agent can send a call: a number to dial, or an expert seat queue. */
 export type TransferTarget =
@@ -62,12 +62,4 @@ export function checkTransfer(
 
 export function isRefusal(x: TransferTarget | TransferRefusal): x is TransferRefusal {
   return 'code' in x;
-}
-
-/** How a transfer leg that ended before answering failed, from its Q.850 cause. */
-export function failureOf(cause: number): 'busy' | 'no-answer' | 'unreachable' | 'failed' {
-  if (cause === 17) return 'busy';
-  if (cause === 19) return 'no-answer';
-  if (cause === 18 || cause === 20 || cause === 27 || cause === 38 || cause === 3) return 'unreachable';
-  return 'failed';
 }

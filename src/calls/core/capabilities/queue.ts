@@ -1,10 +1,10 @@
-import type { CompiledExpert, CompiledPool } from '../plan/compile.ts';
-import { parseRef } from '../plan/ref.ts';
-import { sayNumber } from '../prompts/say-number.ts';
-import { cancelTimer, log, nextId, startTimer, type Turn } from './context.ts';
+import type { CompiledExpert, CompiledPool } from '../../../plan/compile.ts';
+import { parseRef } from '../../../plan/ref.ts';
+import { sayNumber } from '../../../prompts/say-number.ts';
+import { cancelTimer, log, nextId, startTimer, type Turn } from '../kernel.ts';
+import type { AgentOutcome, CallState, Next } from '../types.ts';
 import { followFrom } from './ivr.ts';
 import { type RunNext, say, silence } from './playlist.ts';
-import type { AgentOutcome, CallState, Next } from './types.ts';
 
 /** Extra time after the originate timeout before the engine gives up on a ringing channel itself. */
 export const RING_GRACE_MS = 3_000;
@@ -186,17 +186,4 @@ export function offerFailed(s: CallState, t: Turn, cause: number, outcome: Agent
   log(s, t, 'offer-failed', { agent: offer.agentId, cause, outcome });
   t.out.push({ kind: 'agent-release', agentId: offer.agentId, outcome });
   rearmAnnounce(s, t);
-}
-
-/** Q.850 cause 17: the agent's phone answered 486 Busy Here (ARI dial status BUSY). */
-export const CAUSE_USER_BUSY = 17;
-
-/**
- * What the end of a ringing agent channel means: 16 (cleared normally) cancelled; 17 busy (the
- * phone is in use: not the agent's fault, not RONA); anything else (no answer, rang out) RONA.
- */
-export function outcomeOfCause(cause: number): AgentOutcome {
-  if (cause === 16) return 'cancelled';
-  if (cause === CAUSE_USER_BUSY) return 'busy';
-  return 'rona';
 }

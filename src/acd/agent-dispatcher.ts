@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { DispatchBoard } from '../acd/dispatch-board.ts';
-import type { AcdStore } from '../acd/store/port.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
+import { DispatchBoard } from './dispatch-board.ts';
+import type { AcdStore } from './store/port.ts';
 
 export interface DispatcherOptions {
   engineId: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { DevicePresence } from '../../src/acd/device-presence.ts';
 import { MemoryAcdStore } from '../../src/acd/store/memory.ts';
-import { DevicePresence } from '../../src/calls/device-presence.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { handleEvent, startCall } from '../../src/calls/session.ts';
-import type { CallEvent, CallState, Command } from '../../src/calls/types.ts';
-import { loadPlan } from '../../src/plan/load.ts';
-import { parseInstant } from '../../src/plan/zoned-time.ts';
+import { handleEvent, startCall } from '../../../src/calls/core/session.ts';
+import type { CallEvent, CallState, Command } from '../../../src/calls/core/types.ts';
+import { loadPlan } from '../../../src/plan/load.ts';
+import { parseInstant } from '../../../src/plan/zoned-time.ts';
 
-const root = join(import.meta.dirname, '../..');
+const root = join(import.meta.dirname, '../../..');
 const sichuan = loadPlan(join(root, 'routing-rules')).plan;
 const puyang = loadPlan(join(root, 'routing-rules/examples/puyang')).plan;
 const at = (iso: string) => parseInstant(iso, 'Asia/Shanghai')!;

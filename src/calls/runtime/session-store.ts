@@ -1,4 +1,4 @@
-import type { CallState } from './types.ts';
+import type { CallState } from '../core/types.ts';
 
 /**
  * Where live call sessions are kept so an engine that restarts (crash, deploy) picks its calls

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Agent } from '../acd/agent.ts';
-import type { AcdStore } from '../acd/store/port.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { PresenceChange } from '../telephony/port.ts';
+import type { Agent } from './agent.ts';
+import type { AcdStore } from './store/port.ts';
 
 export interface DevicePresenceOptions {
   acd: AcdStore;

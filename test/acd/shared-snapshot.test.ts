@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { SharedSnapshot } from '../../src/acd/shared-snapshot.ts';
 import type { StoreSnapshot } from '../../src/acd/store/port.ts';
-import { SharedSnapshot } from '../../src/calls/shared-snapshot.ts';
 import { ManualClock } from '../../src/clock.ts';
 
 describe('the shared ACD snapshot for queue announcements', () => {

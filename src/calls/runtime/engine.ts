@@ -1,23 +1,23 @@
 import type { Logger } from 'pino';
-import type { AcdStore } from '../acd/store/port.ts';
-import type { Clock, TimerHandle } from '../clock.ts';
-import type { RoutingPlan } from '../plan/compile.ts';
-import type { CallerEncryptor } from '../records/caller-crypto.ts';
-import { buildCallRecord, liveEventsSince, type RecordSink } from '../records/record.ts';
+import { DevicePresence } from '../../acd/device-presence.ts';
+import { SharedSnapshot } from '../../acd/shared-snapshot.ts';
+import type { AcdStore } from '../../acd/store/port.ts';
+import type { Clock, TimerHandle } from '../../clock.ts';
+import type { RoutingPlan } from '../../plan/compile.ts';
+import type { CallerEncryptor } from '../../records/caller-crypto.ts';
+import { buildCallRecord, liveEventsSince, type RecordSink } from '../../records/record.ts';
 import {
   type PbxListing,
   type PresencePort,
   TelephonyError,
   type TelephonyEvent,
   type TelephonyPort,
-} from '../telephony/port.ts';
-import { checkTransfer, isRefusal, resolveTarget } from '../transfers/transfer-target.ts';
-import { DevicePresence } from './device-presence.ts';
-import { handleEvent, startCall } from './session.ts';
+} from '../../telephony/port.ts';
+import { handleEvent, startCall } from '../core/session.ts';
+import { checkTransfer, isRefusal, resolveTarget } from '../core/transfer-target.ts';
+import type { AgentNotice, CallEvent, CallState, Command, TransferMode } from '../core/types.ts';
 import { noSessionStore, type SessionStore } from './session-store.ts';
-import { SharedSnapshot } from './shared-snapshot.ts';
 import type { TicketingPort } from './ticketing.ts';
-import type { AgentNotice, CallEvent, CallState, Command, TransferMode } from './types.ts';
 
 /** What an agent's desktop is told about its calls. */
 export interface AgentEvent {

@@ -1,5 +1,5 @@
-import type { StoreSnapshot } from '../acd/store/port.ts';
 import type { Clock } from '../clock.ts';
+import type { StoreSnapshot } from './store/port.ts';
 
 /**
  * One ACD snapshot shared by every call that announces its place in the queue. Reading the

@@ -1,4 +1,4 @@
-import type { MergeModeName, PhaseKindName } from '../plan/schema.ts';
+import type { MergeModeName, PhaseKindName } from '../../plan/schema.ts';
 
 /**
  * A call session as plain data: everything the engine must know to carry on with a call,

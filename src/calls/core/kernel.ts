@@ -1,4 +1,4 @@
-import type { RoutingPlan } from '../plan/compile.ts';
+import type { RoutingPlan } from '../../plan/compile.ts';
 import type { CallState, Command } from './types.ts';
 
 /** What one transition works with: the plan the call started on, the time, and the commands it emits. */

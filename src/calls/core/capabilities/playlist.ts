@@ -1,6 +1,6 @@
-import type { StepResult } from '../plan/route-step.ts';
-import { nextId, type Turn } from './context.ts';
-import type { CallState, Next } from './types.ts';
+import type { StepResult } from '../../../plan/route-step.ts';
+import { nextId, type Turn } from '../kernel.ts';
+import type { CallState, Next } from '../types.ts';
 
 /**
  * Queues prompts to play on the caller's channel, one playback at a time, and what to do when

@@ -1,7 +1,8 @@
-import { cancelTimer, log, nextId, startTimer, type Turn } from '../calls/context.ts';
-import { enterQueue, RING_GRACE_MS } from '../calls/queueing.ts';
-import type { AgentNotice, CallState, TransferLog, TransferMode } from '../calls/types.ts';
-import { failureOf, type TransferTarget } from './transfer-target.ts';
+import { cancelTimer, log, nextId, startTimer, type Turn } from '../kernel.ts';
+import { legFailureOf } from '../q850.ts';
+import type { TransferTarget } from '../transfer-target.ts';
+import type { AgentNotice, CallState, TransferLog, TransferMode } from '../types.ts';
+import { enterQueue, RING_GRACE_MS } from './queue.ts';
 
 /**
  * Agent-initiated transfers over the call's mixing bridge, with the engine in control
@@ -178,7 +179,7 @@ export function transferLegEnded(s: CallState, t: Turn, cause: number): void {
   const x = s.transfer!;
   cancelTimer(s, t, 'transfer-ring');
   const answered = x.answeredAt !== undefined;
-  const result = answered ? 'target-left' : failureOf(cause);
+  const result = answered ? 'target-left' : legFailureOf(cause);
   close(s, t, x.id, result, cause);
   log(s, t, answered ? 'transfer-target-left' : 'transfer-failed', { id: x.id, cause });
   if (x.consultBridgeId) returnAgentFromConsult(s, t);
