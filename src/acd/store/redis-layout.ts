@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { loadLuaScripts } from '../../redis/lua-scripts.ts';
 import type { Agent, AgentDefinition, AgentStatus } from '../agent.ts';
 import { AcdError, NoSuchReservationError } from '../errors.ts';
 import type { QueuedCall } from '../queue-policy.ts';
@@ -27,34 +26,18 @@ export function centerKeys(keyPrefix: string, centerId: string): Record<KeyName,
   };
 }
 
-export interface Script {
-  name: string;
-  keys: number;
-  lua: string;
-  sha: string;
-}
-
-const lua = (file: string) => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
-
-/** Reads `lua/<name>-<keys>.lua`, inlining `--- @include "part"` lines from `lua/includes/`. */
-function loadScript(name: string, keys: number): Script {
-  const source = lua(`${name}-${keys}.lua`).replace(/^--- @include "([\w-]+)"$/gm, (_, part: string) =>
-    lua(`includes/${part}.lua`),
-  );
-  return { name, keys, lua: source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-export const scripts = {
-  reserve: loadScript('reserve', 4),
-  renew: loadScript('renew', 4),
-  confirm: loadScript('confirm', 5),
-  release: loadScript('release', 5),
-  complete: loadScript('complete', 5),
-  expire: loadScript('expire', 4),
-  enqueue: loadScript('enqueue', 2),
-  remove: loadScript('remove', 1),
-  cas: loadScript('cas', 1),
-};
+/** The store's Lua scripts, `lua/<name>-<keys>.lua` (loaded by the shared loader). */
+export const scripts = loadLuaScripts(new URL('./lua/', import.meta.url), {
+  reserve: ['reserve', 4],
+  renew: ['renew', 4],
+  confirm: ['confirm', 5],
+  release: ['release', 5],
+  complete: ['complete', 5],
+  expire: ['expire', 4],
+  enqueue: ['enqueue', 2],
+  remove: ['remove', 1],
+  cas: ['cas', 1],
+});
 
 export function toAgent(def: string, status: string): Agent {
   return { ...(JSON.parse(def) as AgentDefinition), status: JSON.parse(status) as AgentStatus };

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Clock, TimerHandle } from '../../clock.ts';
+import { type LuaScript, preloadLuaScripts, runLuaScript } from '../../redis/lua-scripts.ts';
 import {
   type Agent,
   type AgentDefinitionInput,
@@ -26,15 +27,7 @@ import type {
   ReserveResult,
   StoreSnapshot,
 } from './port.ts';
-import {
-  agentReply,
-  centerKeys,
-  type KeyName,
-  type Script,
-  scripts,
-  toAgent,
-  toCall,
-} from './redis-layout.ts';
+import { agentReply, centerKeys, type KeyName, scripts, toAgent, toCall } from './redis-layout.ts';
 
 /**
  * The shared store: several engine processes share agents and queues of a center in Redis (key
@@ -114,9 +107,7 @@ export class RedisAcdStore implements AcdStore {
     const store = new RedisAcdStore(options);
     try {
       if (options.subscribe !== false) await store.subscribed();
-      const pipeline = store.redis.pipeline();
-      for (const s of Object.values(scripts)) pipeline.script('LOAD', s.lua);
-      await pipeline.exec();
+      await preloadLuaScripts(store.redis, scripts);
     } catch (err) {
       await store.close();
       throw err;
@@ -146,13 +137,8 @@ export class RedisAcdStore implements AcdStore {
     await this.redis.del(...Object.values(stored));
   }
 
-  private async run(script: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(script.sha, script.keys, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.redis.eval(script.lua, script.keys, ...keys, ...args);
-    }
+  private run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return runLuaScript(this.redis, script, keys, args);
   }
 
   private scheduleSweep(): void {

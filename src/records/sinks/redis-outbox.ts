@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
+import { runLuaScript } from '../../redis/lua-scripts.ts';
 import type { DeadLetter, OutboxCounts, OutboxEntry, OutboxMessage, OutboxStore } from '../outbox.ts';
-import { runScript, scripts } from './redis-scripts.ts';
+import { scripts } from './redis-scripts.ts';
 
 /**
  * The outbox in Redis, shared by every engine of the center (a message written by one engine is
@@ -49,11 +50,11 @@ export class RedisOutbox implements OutboxStore {
       JSON.stringify({ ...m, attempts: 0, nextAt: m.createdAt }),
       m.createdAt,
     ]);
-    await runScript(this.redis, scripts.add, [this.keys.entries, this.keys.due], args);
+    await runLuaScript(this.redis, scripts.add, [this.keys.entries, this.keys.due], args);
   }
 
   async claim(now: number, limit: number): Promise<OutboxEntry[]> {
-    const flat = (await runScript(
+    const flat = (await runLuaScript(
       this.redis,
       scripts.claim,
       [this.keys.due, this.keys.entries],
@@ -70,12 +71,17 @@ export class RedisOutbox implements OutboxStore {
 
   async retryLater(entry: OutboxEntry, nextAt: number, error: string): Promise<void> {
     const json = JSON.stringify({ ...entry, nextAt, lastError: error });
-    await runScript(this.redis, scripts.retry, [this.keys.entries, this.keys.due], [entry.id, json, nextAt]);
+    await runLuaScript(
+      this.redis,
+      scripts.retry,
+      [this.keys.entries, this.keys.due],
+      [entry.id, json, nextAt],
+    );
   }
 
   async bury(entry: OutboxEntry, error: string, now: number): Promise<void> {
     const json = JSON.stringify({ ...entry, lastError: error });
-    await runScript(
+    await runLuaScript(
       this.redis,
       scripts.bury,
       [this.keys.entries, this.keys.due, this.keys.dead],
@@ -104,7 +110,7 @@ export class RedisOutbox implements OutboxStore {
   async replay(ids: string[] | 'all', now: number): Promise<number> {
     if (ids !== 'all' && ids.length === 0) return 0;
     return Number(
-      await runScript(
+      await runLuaScript(
         this.redis,
         scripts.replay,
         [this.keys.entries, this.keys.due, this.keys.dead],

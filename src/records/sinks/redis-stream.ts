@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
+import { runLuaScript } from '../../redis/lua-scripts.ts';
 import type { OutboxEntry, SendResult, Transport } from '../outbox.ts';
 import { RecordMessage } from '../schema.ts';
-import { runScript, scripts } from './redis-scripts.ts';
+import { scripts } from './redis-scripts.ts';
 
 /**
  * The Redis Stream of call records and live events. Each entry has the fields `type`
@@ -29,7 +30,7 @@ export class RedisStreamTransport implements Transport {
 
   async send(entry: OutboxEntry): Promise<SendResult> {
     try {
-      await runScript(
+      await runLuaScript(
         this.o.redis,
         scripts.streamAdd,
         [this.o.stream, seenKey(this.o.stream, entry.idempotencyKey)],
