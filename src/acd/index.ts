@@ -7,6 +7,7 @@ export { DispatchBoard } from './dispatch-board.ts';
 export * from './dispatcher.ts';
 export * from './errors.ts';
 export * from './escalation.ts';
+export * from './position.ts';
 export * from './queue-figures.ts';
 export * from './queue-policy.ts';
 export * from './select-agent.ts';

@@ -56,7 +56,13 @@ export interface QueuedCall extends WaitingCall {
   offer?: CallOffer;
 }
 
-/** Queue order: priority (higher first), then arrival (earlier first), then call id. */
-export function compareCalls(a: WaitingCall, b: WaitingCall): number {
+/** The keys of the queue order. */
+export type QueueOrderKeys = Pick<WaitingCall, 'callId' | 'priority' | 'enqueuedAt'>;
+
+/**
+ * Queue order: priority (higher first), then arrival (earlier first), then call id. The dispatch
+ * board offers calls in this order, and a caller's announced place (`queuePosition`) counts by it.
+ */
+export function compareCalls<T extends QueueOrderKeys>(a: T, b: T): number {
   return b.priority - a.priority || a.enqueuedAt - b.enqueuedAt || (a.callId < b.callId ? -1 : 1);
 }
