@@ -4,7 +4,6 @@ export * from './agent.ts';
 export * from './agent-state.ts';
 export * from './dispatch.ts';
 export { DispatchBoard } from './dispatch-board.ts';
-export * from './dispatcher.ts';
 export * from './errors.ts';
 export * from './escalation.ts';
 export * from './position.ts';
