@@ -1,25 +1,25 @@
 import { dirname } from 'node:path';
 import type { PromptEntry } from '../prompts/manifest.ts';
-import { ALWAYS } from './cross-check.ts';
-import type { RawRules } from './load.ts';
+import type { RawRules } from './raw-rules.ts';
 import { parseRef, type Ref } from './ref.ts';
-import type {
-  AnswerRule,
-  CalendarRule,
-  CallerClassRule,
-  CenterRule,
-  DirectoryRule,
-  EmergencyRule,
-  ExpertRule,
-  MenuRule,
-  MergeModeName,
-  OtherCenterRule,
-  PhaseKindName,
-  PoolRule,
-  RouteRule,
-  ScheduleRule,
-  SelfServiceRule,
-  SubcenterRule,
+import {
+  ALWAYS,
+  type AnswerRule,
+  type CalendarRule,
+  type CallerClassRule,
+  type CenterRule,
+  type DirectoryRule,
+  type EmergencyRule,
+  type ExpertRule,
+  type MenuRule,
+  type MergeModeName,
+  type OtherCenterRule,
+  type PhaseKindName,
+  type PoolRule,
+  type RouteRule,
+  type ScheduleRule,
+  type SelfServiceRule,
+  type SubcenterRule,
 } from './schema.ts';
 import { parseInstant } from './zoned-time.ts';
 

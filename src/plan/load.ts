@@ -4,37 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkPromptFiles } from '../prompts/files.ts';
-import { PromptManifest } from '../prompts/manifest.ts';
+import { type PromptEntry, PromptManifest } from '../prompts/manifest.ts';
 import { compilePlan, type RoutingPlan } from './compile.ts';
-import { crossCheck, type Warning } from './cross-check.ts';
-import { formatPath, joinPath, type RuleProblem, RulesInvalidError } from './problems.ts';
-import {
-  type CenterRule,
-  type ListSection,
-  listSections,
-  RulesFile,
-  type RulesFileContent,
-} from './schema.ts';
-
-/** An element of a list section with where it was written. */
-export interface Located<T> {
-  value: T;
-  file: string;
-  /** e.g. `lines[3]` */
-  path: string;
-}
-
-type SectionItem<K extends ListSection> = NonNullable<RulesFileContent[K]>[number];
-
-/** The rule files merged, every element still knowing its file and path. */
-export type RawRules = {
-  dir: string;
-  center: Located<CenterRule>;
-  manifestFile: string;
-  /** Absolute path of the prompt manifest. */
-  manifestPath: string;
-  prompts: Map<string, Located<import('../prompts/manifest.ts').PromptEntry>>;
-} & { [K in ListSection]: Located<SectionItem<K>>[] };
+import { crossCheck } from './cross-check.ts';
+import { formatPath, joinPath, type RuleProblem, RulesInvalidError, type Warning } from './problems.ts';
+import type { Located, RawRules } from './raw-rules.ts';
+import { type CenterRule, type ListSection, listSections, RulesFile } from './schema.ts';
 
 export interface LoadedPlan {
   plan: RoutingPlan;
@@ -181,7 +156,7 @@ function readRules(
       message: `${center.value.prompts} is not beside this rules folder (no ${where.fallback}); using ${manifestPath}`,
     });
   }
-  const prompts = new Map<string, Located<import('../prompts/manifest.ts').PromptEntry>>();
+  const prompts = new Map<string, Located<PromptEntry>>();
   const manifest = parseYamlFile(manifestPath, manifestFile, PromptManifest, problems, {
     file: center.file,
     path: 'center.prompts',

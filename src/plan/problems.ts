@@ -8,6 +8,13 @@ export interface RuleProblem {
   message: string;
 }
 
+/** Something worth saying about a rule set that still loads, located like a problem. */
+export interface Warning {
+  file: string;
+  path: string;
+  message: string;
+}
+
 export function formatProblem(p: RuleProblem): string {
   if (!p.path) return `${p.file}: ${p.message}`;
   return `${p.file}:${p.path}: ${p.message}`;

@@ -70,6 +70,9 @@ const Weekly = z
   })
   .strict();
 
+/** Built-in 7×24 schedule, usable without being declared (the default `hours`). */
+export const ALWAYS = 'always';
+
 export const Schedule = z
   .object({
     id: Id,
@@ -121,7 +124,7 @@ const staffedTarget = {
   name: z.string().min(1),
   /** Agents need at least one of these skills to serve the queue (empty: any pool member). */
   skills: z.array(Id).default([]),
-  hours: Id.default('always'),
+  hours: Id.default(ALWAYS),
   /** Where calls go while the queue is closed (outside `hours`). */
   closed: Route.optional(),
   queue: QueuePolicy.default({
@@ -152,7 +155,7 @@ export const Subcenter = z
     number: PhoneNumber,
     department: z.string().min(1),
     dial: DialString,
-    hours: Id.default('always'),
+    hours: Id.default(ALWAYS),
     closed: Route.optional(),
     ringSeconds: z.number().int().min(5).max(120).default(30),
   })
