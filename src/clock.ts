@@ -11,10 +11,21 @@ export interface Clock {
   now(): number;
   /** Runs `fn` once after `ms` milliseconds; the handle cancels it. */
   after(ms: number, fn: () => void): TimerHandle;
+  /**
+   * Monotonic milliseconds from an arbitrary origin, at high resolution: for measuring how long
+   * something took (differences only). Clocks without it are measured with `now()`.
+   */
+  elapsedMs?(): number;
+}
+
+/** Monotonic elapsed ms of a clock (its `elapsedMs`, else its `now`). */
+export function elapsedMs(clock: Clock): number {
+  return clock.elapsedMs ? clock.elapsedMs() : clock.now();
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  elapsedMs: () => performance.now(),
   after(ms, fn) {
     const t = setTimeout(fn, Math.max(0, ms));
     t.unref?.();
@@ -40,6 +51,10 @@ export class ManualClock implements Clock {
   }
 
   now(): number {
+    return this.current;
+  }
+
+  elapsedMs(): number {
     return this.current;
   }
 
@@ -94,6 +109,10 @@ export class ScaledClock implements Clock {
     return this.virtualStart + (Date.now() - this.realStart) * this.speed;
   }
 
+  elapsedMs(): number {
+    return this.now();
+  }
+
   after(ms: number, fn: () => void): TimerHandle {
     return systemClock.after(ms / this.speed, fn);
   }
@@ -116,6 +135,10 @@ export class SteppedClock implements Clock {
   }
 
   now(): number {
+    return this.current;
+  }
+
+  elapsedMs(): number {
     return this.current;
   }
 
