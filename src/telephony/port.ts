@@ -86,8 +86,12 @@ export interface TelephonyPort {
   removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void>;
   setBridgeMoh(bridgeId: string, on: boolean): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
-  /** What the apps own now (after a reconnect); undefined playback ids are finished. */
-  owned(): Promise<OwnedResources>;
+  /**
+   * What the apps own now (after a reconnect): their channels, the bridges they list, and the
+   * empty Stasis bridges (listed by no app) that `ours` claims (the caller knows which bridges it
+   * created; without `ours` no empty bridge is reported).
+   */
+  owned(ours?: (bridgeId: string) => boolean): Promise<OwnedResources>;
   playbackExists(playbackId: string): Promise<boolean>;
   /** Whether the PBX still has the channel (tells a race with a hang-up from a refusal). */
   channelExists(channelId: string): Promise<boolean>;

@@ -594,7 +594,7 @@ export class AriAdapter implements TelephonyPort {
     };
   }
 
-  async owned(): Promise<OwnedResources> {
+  async owned(ours?: (bridgeId: string) => boolean): Promise<OwnedResources> {
     const out: OwnedResources = { channels: [], bridges: [] };
     for (const app of this.options.apps) {
       const info = await this.rest.call<{ channel_ids: string[]; bridge_ids: string[] }>(
@@ -619,22 +619,17 @@ export class AriAdapter implements TelephonyPort {
         }
       }
     }
-    // An empty bridge is listed by no app: find the engine's Stasis bridges among all bridges.
+    // An empty bridge is listed by no app: the caller tells which Stasis bridges are its own.
+    if (!ours) return out;
     const all = await this.rest.call<{ id: string; bridge_class?: string }[]>(
       'listBridges',
       'GET',
       '/bridges',
     );
     for (const b of all) {
-      if (b.bridge_class === 'stasis' && this.ownsBridge(b.id) && !out.bridges.includes(b.id))
-        out.bridges.push(b.id);
+      if (b.bridge_class === 'stasis' && ours(b.id) && !out.bridges.includes(b.id)) out.bridges.push(b.id);
     }
     return out;
-  }
-
-  /** Bridge ids the engine creates end with `-b<n>` (see calls/context nextId). */
-  private ownsBridge(id: string): boolean {
-    return /-b\d+$/.test(id);
   }
 }
 

@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { DevicePresence } from '../../../acd/device-presence.ts';
+import { queuePosition } from '../../../acd/position.ts';
+import type { SharedSnapshot } from '../../../acd/shared-snapshot.ts';
+import type { AcdStore } from '../../../acd/store/port.ts';
+import type { CallEvent, Command } from '../../core/types.ts';
+import type { Live } from '../registry.ts';
+import type { EngineStats } from '../stats.ts';
+
+/** ACD queue id of a plan queue. */
+export const acdQueueId = (kind: 'pool' | 'expert', id: string) => `${kind}:${id}`;
+
+export type AcdCommand = Extract<
+  Command,
+  { kind: 'enqueue' | 'dequeue' | 'agent-answered' | 'agent-release' | 'agent-complete' | 'ask-position' }
+>;
+
+export interface AcdExecutorOptions {
+  engineId: string;
+  acd: AcdStore;
+  devices: DevicePresence;
+  /** What queue announcements count from: one shared, recent ACD snapshot. */
+  positions: SharedSnapshot;
+  stats: EngineStats;
+  logger: Logger;
+  deliver: (callId: string, event: CallEvent) => void;
+}
+
+/** Runs a call's ACD commands in order (its own chain, apart from its telephony commands). */
+export class AcdExecutor {
+  constructor(private readonly o: AcdExecutorOptions) {}
+
+  submit(live: Live, c: AcdCommand): void {
+    live.acdChain = live.acdChain.then(() => this.run(live, c));
+  }
+
+  private async run(live: Live, c: AcdCommand): Promise<void> {
+    const s = live.state;
+    const acd = this.o.acd;
+    try {
+      switch (c.kind) {
+        case 'enqueue':
+          await acd.enqueue({
+            callId: s.id,
+            queueId: acdQueueId(c.queue.kind, c.queue.id),
+            priority: c.queue.priority,
+            enqueuedAt: c.queue.enqueuedAt,
+            preferredSkill: c.queue.skill,
+            engineId: this.o.engineId,
+          });
+          return;
+        case 'dequeue':
+          await acd.removeCall(s.id);
+          return;
+        case 'agent-answered':
+          await acd.confirm(s.id);
+          return;
+        case 'agent-release':
+          await acd.release(s.id, c.outcome);
+          if (c.outcome === 'busy') this.o.devices.heldBusy(c.agentId);
+          return;
+        case 'agent-complete':
+          await acd.complete(s.id, c.talkSeconds);
+          return;
+        case 'ask-position': {
+          const figures = await this.position(live);
+          this.o.deliver(s.id, { kind: 'position', ...figures });
+          return;
+        }
+      }
+    } catch (err) {
+      this.o.stats.commandFailures++;
+      this.o.logger.warn(
+        { callId: s.id, command: c.kind, code: (err as { code?: string }).code, err: (err as Error).message },
+        'ACD refused a command',
+      );
+    }
+  }
+
+  /** The caller's place in its queue and a wait estimate, from the shared snapshot. */
+  private async position(live: Live): Promise<{ ahead: number; expectedWaitSeconds: number | null }> {
+    const s = live.state;
+    if (!s.queue) return { ahead: 0, expectedWaitSeconds: null };
+    const snapshot = await this.o.positions.get();
+    return queuePosition(snapshot, {
+      callId: s.id,
+      queueId: acdQueueId(s.queue.kind, s.queue.id),
+      priority: s.queue.priority,
+      enqueuedAt: s.queue.enqueuedAt,
+      preferredSkill: s.queue.skill,
+    });
+  }
+
+  /**
+   * Puts waiting calls in their ACD queues again (after the store lost its state); calls the
+   * store still holds are left as they are. Returns how many were put back.
+   */
+  async requeue(calls: Iterable<Live>): Promise<number> {
+    let n = 0;
+    for (const live of calls) {
+      const s = live.state;
+      if (s.stage !== 'queued' || !s.queue) continue;
+      try {
+        await this.o.acd.enqueue({
+          callId: s.id,
+          queueId: acdQueueId(s.queue.kind, s.queue.id),
+          priority: s.queue.priority,
+          enqueuedAt: s.queue.enqueuedAt,
+          preferredSkill: s.queue.skill,
+          engineId: this.o.engineId,
+        });
+        n++;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'duplicate-call') throw err;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { TelephonyEvent, TelephonyPort } from '../../telephony/port.ts';
+import type { CallEvent } from '../core/types.ts';
+import { legsOf, type Registry } from './registry.ts';
+
+export interface ResyncParts {
+  registry: Registry;
+  telephony: TelephonyPort;
+  logger: Logger;
+  deliver: (callId: string, event: CallEvent) => void;
+  /** A channel found in the app that no call owns: handled as if it had just entered. */
+  entered: (e: Extract<TelephonyEvent, { kind: 'channel-entered' }>) => void;
+}
+
+/**
+ * After an outage Asterisk has dropped the events of the meantime: compare what the apps own
+ * with the live calls. Gone channels end their calls; unknown channels are calls that arrived
+ * during the outage; finished playbacks move their calls on; bridges no live call uses (of the
+ * apps', or empty ones the engine created) are removed.
+ */
+export async function resync(p: ResyncParts): Promise<void> {
+  const { registry, telephony } = p;
+  const owned = await telephony.owned((bridgeId) => registry.isOwnBridge(bridgeId));
+  const present = new Set(owned.channels.map((c) => c.id));
+  const up = new Set(owned.channels.filter((c) => c.state === 'Up').map((c) => c.id));
+  // Legs that answered while the events were lost.
+  for (const live of [...registry.calls.values()]) {
+    const s = live.state;
+    const answered = (ch: string | undefined) => ch !== undefined && up.has(ch);
+    if (s.stage === 'ringing' && answered(s.offer?.channelId))
+      p.deliver(s.id, { kind: 'channel-answered', channel: s.offer!.channelId });
+    else if (s.transfer && s.transfer.answeredAt === undefined && answered(s.transfer.channelId))
+      p.deliver(s.id, { kind: 'channel-answered', channel: s.transfer.channelId });
+    else if (s.stage === 'dialing' && answered(s.target?.channelId))
+      p.deliver(s.id, { kind: 'channel-answered', channel: s.target!.channelId });
+  }
+  for (const live of [...registry.calls.values()]) {
+    const s = live.state;
+    for (const ch of legsOf(s)) {
+      if (ch && !present.has(ch) && registry.calls.has(s.id)) {
+        p.deliver(s.id, {
+          kind: 'channel-ended',
+          channel: ch,
+          cause: 0,
+          causeText: 'gone during ARI outage',
+          lost: true,
+        });
+      }
+    }
+    const pb = live.state.playback;
+    if (pb && registry.calls.has(s.id) && !(await telephony.playbackExists(pb.id))) {
+      registry.playbackFinished(pb.id);
+      p.deliver(s.id, { kind: 'playback-finished', playbackId: pb.id, failed: false });
+    }
+  }
+  for (const ch of owned.channels) {
+    if (registry.callOfChannel(ch.id) === undefined) {
+      p.logger.info({ callId: ch.id }, 'picking up a call that arrived during the outage');
+      p.entered({
+        kind: 'channel-entered',
+        app: ch.app,
+        channelId: ch.id,
+        args: [],
+        dialed: ch.dialed,
+        callerNumber: ch.callerNumber,
+        callerName: ch.callerName,
+        state: ch.state,
+      });
+    }
+  }
+  const bridges = new Set([...registry.calls.values()].map((l) => l.state.bridgeId).filter(Boolean));
+  for (const b of owned.bridges) {
+    if (!bridges.has(b)) await telephony.destroyBridge(b).catch(() => undefined);
+  }
+}
