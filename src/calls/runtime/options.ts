@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { AcdStore } from '../../acd/store/port.ts';
+import type { Clock } from '../../clock.ts';
+import type { RoutingPlan } from '../../plan/compile.ts';
+import type { CallerEncryptor } from '../../records/caller-crypto.ts';
+import type { RecordSink } from '../../records/record.ts';
+import type { PresencePort, TelephonyPort } from '../../telephony/port.ts';
+import type { SessionStore } from './session-store.ts';
+import type { TicketingPort } from './ticketing.ts';
+
+/** What the call engine is built from. */
+export interface EngineOptions {
+  engineId: string;
+  telephony: TelephonyPort;
+  acd: AcdStore;
+  records: RecordSink;
+  ticketing: TicketingPort;
+  clock: Clock;
+  logger: Logger;
+  /** The plan new calls start on; a call keeps the plan it started with until it ends. */
+  plan: () => RoutingPlan;
+  /** Media URI of a prompt, e.g. `sound:hotline/welcome-12345`. */
+  media?: (promptId: string) => string;
+  /** Where live sessions are kept so a restarted engine picks its calls up again (default: nowhere). */
+  sessions?: SessionStore;
+  /** Encrypts caller numbers in call records (AES-256-GCM); without it records carry the masked number only. */
+  recordCipher?: CallerEncryptor;
+  /** Measures event-to-action latency: ms from an event's arrival to its first PBX request (benchmarks). */
+  onActionLatency?: (ms: number) => void;
+  /** Where softphone registration comes from (AMI, or a poll); without it only the ACD API sets it. */
+  presence?: PresencePort;
+  /** How long an agent whose phone answered busy is not offered calls (default 30 s). */
+  busyHoldMs?: number;
+  /** How often the channels and bridges the engine owns are compared with the PBX's (0: never; default 30 s). */
+  reconcileEveryMs?: number;
+  /** Resources younger than this are left out of a reconciliation (their events may be on the way; default 10 s). */
+  reconcileGraceMs?: number;
+}

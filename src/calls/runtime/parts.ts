@@ -1,0 +1,65 @@
+import { DevicePresence } from '../../acd/device-presence.ts';
+import { SharedSnapshot } from '../../acd/shared-snapshot.ts';
+import { elapsedMs } from '../../clock.ts';
+import type { CallEvent } from '../core/types.ts';
+import { CommandBus } from './command-bus.ts';
+import { AcdExecutor } from './executors/acd.ts';
+import { NotifyExecutor } from './executors/notify.ts';
+import { TelephonyExecutor } from './executors/telephony.ts';
+import { TicketingExecutor } from './executors/ticketing.ts';
+import type { EngineOptions } from './options.ts';
+import { Reconciler } from './reconcile.ts';
+import { RecordEmitter } from './record-emitter.ts';
+import { Registry } from './registry.ts';
+import { SessionRunner } from './session-runner.ts';
+import { noSessionStore } from './session-store.ts';
+import type { EngineStats } from './stats.ts';
+import { CallTimers } from './timers.ts';
+
+export type EngineParts = ReturnType<typeof buildParts>;
+
+/** Builds the engine's parts and wires them to each other; events reach calls through the runner. */
+export function buildParts(o: EngineOptions, stats: EngineStats) {
+  const { clock, logger } = o;
+  const registry = new Registry();
+  const deliver = (callId: string, event: CallEvent) => runner.dispatch(callId, event);
+  const devices = new DevicePresence({
+    acd: o.acd,
+    clock,
+    logger,
+    ...(o.busyHoldMs !== undefined ? { busyHoldMs: o.busyHoldMs } : {}),
+    ...(o.telephony.endpointInUse
+      ? { inUse: (endpoint: string) => o.telephony.endpointInUse!(endpoint) }
+      : {}),
+  });
+  const timers = new CallTimers(clock, deliver);
+  const telephony = new TelephonyExecutor({
+    ...{ telephony: o.telephony, registry, clock, logger, stats, deliver },
+    media: o.media ?? ((id) => `sound:hotline/${id}`),
+  });
+  const acd = new AcdExecutor({
+    ...{ engineId: o.engineId, acd: o.acd, devices, stats, logger, deliver },
+    positions: new SharedSnapshot(() => o.acd.snapshot(), clock),
+  });
+  const notify = new NotifyExecutor(clock);
+  const emitter = new RecordEmitter({ records: o.records, recordCipher: o.recordCipher, stats, logger });
+  const sessions = o.sessions ?? noSessionStore;
+  const runner: SessionRunner = new SessionRunner({
+    ...{ registry, timers, emitter, sessions, stats, clock, logger, plan: o.plan },
+    bus: () => bus,
+  });
+  const bus = new CommandBus({
+    ...{ timers, telephony, acd, notify },
+    ticketing: new TicketingExecutor(o.ticketing, deliver),
+    finish: (live) => runner.finish(live),
+    elapsedMs: () => elapsedMs(clock),
+    onActionLatency: o.onActionLatency,
+  });
+  const reconciler = new Reconciler({
+    ...{ registry, telephony: o.telephony, clock, logger, stats, deliver },
+    outage: () => timers.holding,
+    everyMs: o.reconcileEveryMs,
+    graceMs: o.reconcileGraceMs,
+  });
+  return { registry, devices, timers, telephony, acd, notify, sessions, runner, reconciler };
+}

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.ts';
+import { elapsedMs } from '../../clock.ts';
+import type { RoutingPlan } from '../../plan/compile.ts';
+import type { TelephonyEvent } from '../../telephony/port.ts';
+import { handleEvent, startCall } from '../core/session.ts';
+import type { CallEvent, CallState, Command } from '../core/types.ts';
+import type { CommandBus } from './command-bus.ts';
+import type { RecordEmitter } from './record-emitter.ts';
+import type { Live, Registry } from './registry.ts';
+import type { SessionStore } from './session-store.ts';
+import type { EngineStats } from './stats.ts';
+import type { CallTimers } from './timers.ts';
+
+export interface SessionRunnerParts {
+  registry: Registry;
+  timers: CallTimers;
+  emitter: RecordEmitter;
+  sessions: SessionStore;
+  stats: EngineStats;
+  clock: Clock;
+  logger: Logger;
+  plan: () => RoutingPlan;
+  /** Where the commands a session emits go (set once the bus is built). */
+  bus: () => CommandBus;
+}
+
+/**
+ * Steps the call sessions: starts a call, feeds it events, saves it, tells listeners of its
+ * stages, and lets it go when it ends. The commands each step emits go to the command bus.
+ */
+export class SessionRunner {
+  readonly endedListeners: ((state: CallState) => void)[] = [];
+  readonly stageListeners: ((state: CallState) => void)[] = [];
+
+  constructor(private readonly p: SessionRunnerParts) {}
+
+  /** Delivers an event to a call; false when the call is not live. */
+  dispatch(callId: string, event: CallEvent): boolean {
+    const { registry, clock, logger } = this.p;
+    const live = registry.get(callId);
+    if (!live) return false;
+    const before = live.state.stage;
+    const t0 = elapsedMs(clock);
+    let commands: Command[];
+    try {
+      commands = handleEvent(live.state, event, live.plan, clock.now());
+    } catch (err) {
+      logger.error(
+        { callId, event: event.kind, err: (err as Error).message },
+        'call session failed on an event',
+      );
+      const channel = live.state.callerChannel;
+      commands = handleEvent(
+        live.state,
+        { kind: 'channel-ended', channel, cause: 0 },
+        live.plan,
+        clock.now(),
+      );
+      commands.unshift({ kind: 'hangup', channel, reason: 'normal' });
+    }
+    if (live.state.stage !== before && live.state.stage !== 'ended')
+      for (const l of this.stageListeners) l(live.state);
+    this.p.emitter.liveEvents(live);
+    if (live.state.stage !== 'ended') this.p.sessions.save(live.state);
+    this.p.bus().run(live, commands, t0);
+    return true;
+  }
+
+  /** A channel entered that no call owns: a new call starts on the current plan. */
+  arrive(e: Extract<TelephonyEvent, { kind: 'channel-entered' }>, t0: number): void {
+    const { registry, stats } = this.p;
+    const plan = this.p.plan();
+    const { channelId, app, dialed, callerNumber, callerName } = e;
+    const call = { id: channelId, app, callerChannel: channelId, dialed, callerNumber, callerName };
+    const { state, commands } = startCall(call, plan, this.p.clock.now());
+    const live = registry.adopt(state, plan, 0);
+    registry.own(live, channelId);
+    stats.started++;
+    stats.live = registry.size;
+    this.p.logger.debug({ callId: state.id, line: state.line.id, phase: state.phase.id }, 'call arrived');
+    for (const l of this.stageListeners) l(state);
+    this.p.emitter.liveEvents(live);
+    this.p.sessions.save(state);
+    this.p.bus().run(live, commands, t0);
+  }
+
+  /** Takes back calls saved by an earlier run: their channels, and their timers from their due times. */
+  restore(states: CallState[]): number {
+    const { registry, timers } = this.p;
+    const plan = this.p.plan();
+    const now = this.p.clock.now();
+    for (const state of states) {
+      if (state.stage === 'ended' || !plan.lines.has(state.line.id)) {
+        this.p.sessions.remove(state.id);
+        continue;
+      }
+      const live = registry.adopt(state, plan, state.events.length);
+      registry.restore(live, now);
+      for (const [name, token] of Object.entries(state.timers))
+        timers.arm(live, name, token, (state.timerDue?.[name] ?? now) - now);
+    }
+    this.p.stats.live = registry.size;
+    return registry.size;
+  }
+
+  /** The call ended: it leaves the registry, its timers stop, its record is written. */
+  finish(live: Live): void {
+    const { registry, stats, emitter } = this.p;
+    this.p.timers.cancelAll(live);
+    registry.remove(live);
+    this.p.sessions.remove(live.state.id);
+    stats.live = registry.size;
+    stats.ended++;
+    // Keep channel mappings until the chain has run, so late events of this call's channels are ignored quietly.
+    void live.chain.then(() => registry.dropChannels(live));
+    emitter.liveEvents(live);
+    emitter.record(live);
+    for (const l of this.endedListeners) l(live.state);
+  }
+}
