@@ -1,4 +1,5 @@
 import { maskNumber } from '../log.ts';
+import { callFigures } from './call-figures.ts';
 import { type RecordableState, transfersOf } from './call-transfers.ts';
 import type { CallerEncryptor } from './caller-crypto.ts';
 import { type CallRecord, type LiveEvent, RECORD_VERSION } from './schema.ts';
@@ -15,18 +16,15 @@ export interface BuildRecordOptions {
 const iso = (ms: number) => new Date(ms).toISOString();
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
-/** Builds the final record (version 2) of an ended call from its session state. */
+/**
+ * Builds the final record (version 2) of an ended call from its session state. Its queue, answer,
+ * wait and talk figures are `callFigures`' (call-figures.ts): the wait runs from the first queue
+ * entry, and the agent is the one who answered, even if they later left a three-way call.
+ */
 export function buildCallRecord(s: RecordableState, options: BuildRecordOptions = {}): CallRecord {
-  const ended = s.endedAt ?? s.events.at(-1)?.at ?? s.arrivedAt;
-  const first = (what: string, after = 0) => s.events.find((e) => e.what === what && e.at >= after);
-  const queued = first('queued');
-  const connected = first('connected');
+  const f = callFigures(s);
+  const ended = f.endedAt;
   const ivrEnd = s.events.find((e) => e.what === 'queued' || e.what === 'dial');
-  const queueLeft =
-    queued &&
-    s.events.find((e) => e.at >= queued.at && ['connected', 'max-wait', 'dial', 'ended'].includes(e.what));
-  const offers = s.events.filter((e) => e.what === 'offer' && e.at <= (connected?.at ?? ended));
-  const talkEnd = first('agent-left')?.at ?? ended;
   const recording = options.recording ?? s.recording;
 
   const record: CallRecord = {
@@ -39,16 +37,16 @@ export function buildCallRecord(s: RecordableState, options: BuildRecordOptions 
     phase: { ...s.phase },
     callerMasked: maskNumber(s.callerNumber),
     times: {
-      arrivedAt: iso(s.arrivedAt),
+      arrivedAt: iso(f.arrivedAt),
       ...(s.answeredAt !== undefined ? { answeredAt: iso(s.answeredAt) } : {}),
       ...(ivrEnd ? { ivrEndedAt: iso(ivrEnd.at) } : {}),
-      ...(queued ? { queueEnteredAt: iso(queued.at) } : {}),
-      ...(queueLeft ? { queueLeftAt: iso(queueLeft.at) } : {}),
-      ...(offers.length > 0 ? { agentOfferedAt: iso(offers.at(-1)!.at) } : {}),
-      ...(s.agent ? { agentAnsweredAt: iso(s.agent.answeredAt) } : {}),
+      ...(f.queuedAt !== undefined ? { queueEnteredAt: iso(f.queuedAt) } : {}),
+      ...(f.queueLeftAt !== undefined ? { queueLeftAt: iso(f.queueLeftAt) } : {}),
+      ...(f.agentOfferedAt !== undefined ? { agentOfferedAt: iso(f.agentOfferedAt) } : {}),
+      ...(f.answeredAt !== undefined ? { agentAnsweredAt: iso(f.answeredAt) } : {}),
       endedAt: iso(ended),
     },
-    durationSeconds: seconds(ended - s.arrivedAt),
+    durationSeconds: seconds(ended - f.arrivedAt),
     ivrPath: s.ivrPath.map((p) => ({ ...p })),
     prompts: [...s.prompts],
     overflows: s.events
@@ -62,17 +60,15 @@ export function buildCallRecord(s: RecordableState, options: BuildRecordOptions 
   };
   if (options.encrypt && s.callerNumber)
     record.callerEncrypted = options.encrypt.encrypt(s.callerNumber, s.id);
-  if (queued) record.waitSeconds = seconds((queueLeft?.at ?? ended) - queued.at);
+  if (f.waitMs !== undefined) record.waitSeconds = seconds(f.waitMs);
   if (s.queue) {
     const { kind, id, skill, priority } = s.queue;
     record.queue = { kind, id, skill, priority };
     if (kind === 'pool') record.pool = id;
     else record.expertSeat = id;
   }
-  if (s.agent) {
-    record.agentId = s.agent.agentId;
-    record.talkSeconds = seconds(talkEnd - s.agent.answeredAt);
-  }
+  if (f.agentId !== undefined) record.agentId = f.agentId;
+  if (f.talkMs !== undefined) record.talkSeconds = seconds(f.talkMs);
   if (s.ticketReason) record.ticketReason = s.ticketReason;
   if (s.surveyScore !== undefined) record.surveyScore = s.surveyScore;
   if (s.hangupCause !== undefined) record.hangupCause = s.hangupCause;

@@ -77,10 +77,12 @@ export const CallTimes = z.object({
   answeredAt: Iso.optional(),
   /** The caller left the IVR for a queue or a transfer. */
   ivrEndedAt: Iso.optional(),
+  /** The first entry into a queue: kept through overflows; the wait starts here. */
   queueEnteredAt: Iso.optional(),
   queueLeftAt: Iso.optional(),
   /** The offer to the agent who took the call (else the last offer made). */
   agentOfferedAt: Iso.optional(),
+  /** The first agent answered: the call counts as answered from here on. */
   agentAnsweredAt: Iso.optional(),
   endedAt: Iso,
 });
@@ -98,7 +100,9 @@ export const CallRecord = z.object({
   callerEncrypted: EncryptedValue.optional(),
   times: CallTimes,
   durationSeconds: z.number().int().min(0),
+  /** From the first queue entry to the agent's answer, or to leaving the queues unanswered (see call-figures.ts). */
   waitSeconds: z.number().int().min(0).optional(),
+  /** The answering agent's talk time: from the answer until that agent left the call or the call ended. */
   talkSeconds: z.number().int().min(0).optional(),
   ivrPath: z.array(z.object({ menu: z.string(), keys: z.string(), outcome: z.string() })),
   prompts: z.array(z.string()),
@@ -111,6 +115,7 @@ export const CallRecord = z.object({
   /** The expert seat (专家座席) that served or last held the call. */
   expertSeat: z.string().optional(),
   overflows: z.array(z.object({ from: z.string(), to: z.string(), at: Iso })),
+  /** The agent who answered the call (the first to connect), even if they later left a three-way call. */
   agentId: z.string().optional(),
   /** Offers that did not end in an answer. */
   offers: z.array(z.object({ agentId: z.string(), outcome: z.string() })),
