@@ -1,13 +1,16 @@
 import type { CallState } from '../calls/core/types.ts';
+import { callFigures, withinServiceLevel } from '../records/call-figures.ts';
 
 /**
  * The figures the hotline is judged on, live over a sliding window (24 h by default), kept in
  * one-minute buckets so memory stays bounded whatever the traffic:
  * - volume: calls that ended, per line;
- * - offered: calls that asked for an agent (entered a pool or expert-seat queue);
- * - answered: offered calls an agent picked up; answer rate (接通率) = answered / offered;
- * - abandoned: offered calls whose caller hung up waiting or while an agent was ringing;
- * - service level: answered within `serviceLevelSeconds` (15 s, GB/T 33358) / offered;
+ * - offered, answered, abandoned and each answered call's wait: as `callFigures` defines them
+ *   (records/call-figures.ts) — offered = entered a queue, answered = an agent connected (even
+ *   if they later left a three-way call), wait from the first queue entry;
+ * - answer rate (接通率) = answered / offered; abandonment rate = abandoned / offered;
+ * - service level: answered within `serviceLevelSeconds` (15 s, GB/T 33358, from queue entry) / offered,
+ *   with the threshold of the live plan at the time the figures are read;
  * - ASA: mean wait from first entering a queue to an agent answering.
  */
 export interface CallSample {
@@ -45,19 +48,16 @@ export interface WindowFigures {
   perLine: { line: string; calls: number }[];
 }
 
-/** What one ended call contributes. */
+/** What one ended call contributes: its figures as `callFigures` (records/call-figures.ts) defines them. */
 export function sampleOf(s: CallState): CallSample {
-  const queued = s.events.find((e) => e.what === 'queued')?.at ?? s.queue?.enqueuedAt ?? s.queuedAt;
-  // An agent who left a three-way call is no longer on the state: its `connected` event remains.
-  const answeredAt = s.events.find((e) => e.what === 'connected')?.at ?? s.agent?.answeredAt;
-  const offered = queued !== undefined;
+  const f = callFigures(s);
   return {
-    endedAt: s.endedAt ?? s.events.at(-1)?.at ?? s.arrivedAt,
+    endedAt: f.endedAt,
     line: s.line.id,
-    offered,
-    answered: answeredAt !== undefined,
-    abandoned: s.disposition === 'abandoned-queue' || s.disposition === 'abandoned-ringing',
-    ...(answeredAt !== undefined && queued !== undefined ? { waitMs: Math.max(0, answeredAt - queued) } : {}),
+    offered: f.offered,
+    answered: f.answered,
+    abandoned: f.abandonedWaiting,
+    ...(f.answered && f.waitMs !== undefined ? { waitMs: f.waitMs } : {}),
   };
 }
 
@@ -109,7 +109,7 @@ export class CallFigures {
       abandoned += b.abandoned;
       for (const w of b.waitMs) {
         waitSum += w;
-        if (w <= sl * 1000) within++;
+        if (withinServiceLevel(w, sl)) within++;
       }
       for (const [line, n] of b.lines) lines.set(line, (lines.get(line) ?? 0) + n);
     }

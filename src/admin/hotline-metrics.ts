@@ -3,6 +3,7 @@ import type { AgentState } from '../acd/agent.ts';
 import type { Hotline } from '../app.ts';
 import type { CallState } from '../calls/core/types.ts';
 import type { Clock } from '../clock.ts';
+import { callFigures, withinServiceLevel } from '../records/call-figures.ts';
 import { CallFigures, sampleOf } from './call-figures.ts';
 
 const queueLabel = (s: CallState) => (s.queue ? `${s.queue.kind}:${s.queue.id}` : '');
@@ -218,51 +219,41 @@ export class HotlineMetrics {
       },
     });
 
+    const sl = () => hotline.plan.center.serviceLevelSeconds;
+    // Every count below is a figure of `callFigures` (records/call-figures.ts), the one definition.
+    const countAnswered = (line: string, queue: string, waitMs: number) => {
+      answered.inc({ line, queue });
+      wait.observe({ queue, outcome: 'answered' }, waitMs / 1000);
+      if (withinServiceLevel(waitMs, sl())) withinSl.inc({ line, queue });
+    };
     hotline.engine.onStage((s) => {
       const seen = this.seen.get(s.id) ?? { queue: '', offered: false, answered: false };
       this.seen.set(s.id, seen);
-      if (!seen.offered && (s.stage === 'queued' || s.events.some((e) => e.what === 'queued'))) {
+      const f = callFigures(s);
+      if (!seen.offered && f.offered) {
         seen.offered = true;
         seen.queue = queueLabel(s);
         offered.inc({ line: s.line.id, queue: seen.queue });
       }
-      if (s.stage === 'talking' && s.agent && !seen.answered && seen.offered) {
+      if (f.answered && !seen.answered && seen.offered) {
         seen.answered = true;
-        const w = sampleOf(s).waitMs ?? 0;
-        answered.inc({ line: s.line.id, queue: seen.queue });
-        wait.observe({ queue: seen.queue, outcome: 'answered' }, w / 1000);
-        if (w <= hotline.plan.center.serviceLevelSeconds * 1000) {
-          withinSl.inc({ line: s.line.id, queue: seen.queue });
-        }
+        countAnswered(s.line.id, seen.queue, f.waitMs ?? 0);
       }
     });
     hotline.engine.onEnded((s) => {
       const seen = this.seen.get(s.id);
       this.seen.delete(s.id);
-      const sample = sampleOf(s);
+      const f = callFigures(s);
       const queue = seen?.offered ? seen.queue : queueLabel(s);
-      if (!seen?.offered && sample.offered) offered.inc({ line: s.line.id, queue });
-      if (sample.answered && sample.offered && !seen?.answered) {
-        answered.inc({ line: s.line.id, queue });
-        wait.observe({ queue, outcome: 'answered' }, (sample.waitMs ?? 0) / 1000);
-        if ((sample.waitMs ?? 0) <= hotline.plan.center.serviceLevelSeconds * 1000) {
-          withinSl.inc({ line: s.line.id, queue });
-        }
-      }
+      if (!seen?.offered && f.offered) offered.inc({ line: s.line.id, queue });
+      if (f.answered && f.offered && !seen?.answered) countAnswered(s.line.id, queue, f.waitMs ?? 0);
       ended.inc({ line: s.line.id, disposition: s.disposition ?? 'unknown' });
-      if (s.disposition?.startsWith('abandoned-')) {
-        abandoned.inc({ line: s.line.id, queue, stage: s.disposition.slice('abandoned-'.length) });
-        const queuedAt = s.events.find((e) => e.what === 'queued')?.at;
-        if (queuedAt !== undefined) {
-          wait.observe({ queue, outcome: 'abandoned' }, Math.max(0, sample.endedAt - queuedAt) / 1000);
-        }
+      if (f.abandoned) {
+        abandoned.inc({ line: s.line.id, queue, stage: f.abandoned });
+        if (f.offered && !f.answered) wait.observe({ queue, outcome: 'abandoned' }, (f.waitMs ?? 0) / 1000);
       }
-      const connected = s.events.find((e) => e.what === 'connected')?.at ?? s.agent?.answeredAt;
-      if (connected !== undefined) {
-        const left = s.events.find((e) => e.what === 'agent-left' && e.at >= connected)?.at;
-        talk.observe({ queue }, Math.max(0, (left ?? sample.endedAt) - connected) / 1000);
-      }
-      this.figures.add(sample);
+      if (f.talkMs !== undefined) talk.observe({ queue }, f.talkMs / 1000);
+      this.figures.add(sampleOf(s));
     });
   }
 

@@ -4,6 +4,7 @@ import { queueFigures } from '../acd/queue-figures.ts';
 import type { HotlineMetrics } from '../admin/hotline-metrics.ts';
 import type { Hotline } from '../app.ts';
 import type { Clock } from '../clock.ts';
+import { liveCounts } from '../records/call-figures.ts';
 
 export interface StatsApiOptions {
   hotline: Hotline;
@@ -15,8 +16,9 @@ export interface StatsApiOptions {
 
 /**
  * `GET /stats`: what the wallboard shows, in one response — the 24 h KPIs (answer rate 接通率,
- * service level, ASA, abandonment, volume per line), the queues (waiting, longest wait) and the
- * agents (state, seconds in that state). No caller data.
+ * service level, ASA, abandonment, volume per line; each call counted by `callFigures`,
+ * records/call-figures.ts), the live calls (`liveCounts`), the queues (waiting, longest wait) and
+ * the agents (state, seconds in that state). No caller data.
  */
 export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
   app.get('/stats', async () => {
@@ -31,12 +33,7 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
       at: new Date(now).toISOString(),
       center: { id: o.hotline.plan.center.id, name: o.hotline.plan.center.name },
       kpi: { ...kpi, perLine: kpi.perLine.map((l) => ({ ...l, name: lines.get(l.line) ?? l.line })) },
-      live: {
-        calls: live.length,
-        ivr: live.filter((c) => c.stage === 'ivr').length,
-        waiting: live.filter((c) => c.stage === 'queued').length,
-        talking: live.filter((c) => c.stage === 'talking' || c.stage === 'transferred').length,
-      },
+      live: liveCounts(live),
       queues: queueFigures(policies, agents, snapshot.calls, now),
       agents: agents.map((a) => ({
         id: a.id,
