@@ -7,6 +7,7 @@ import { startHotline } from '../app.ts';
 import type { CallState } from '../calls/core/types.ts';
 import { type Clock, ScaledClock } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
+import { callFigures } from '../records/call-figures.ts';
 import type { SimStats } from '../sim/index.ts';
 import { demoRoster, promptDurations } from './demo-agents.ts';
 import { Random } from './random.ts';
@@ -191,7 +192,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRun
   const connected = new Set<string>();
   let connects = 0;
   engine.onStage((s) => {
-    if (s.stage === 'talking' && s.agent && !connected.has(s.id)) {
+    if (s.stage === 'talking' && !connected.has(s.id) && callFigures(s).answered) {
       connected.add(s.id);
       connects++;
     }
@@ -431,7 +432,13 @@ export function heapFit(
   return { growthKiBPerKCall: Math.round((sch / scc) * 1000), perLiveCallKiB: undefined };
 }
 
-/** The summary of the ended calls, kept as counts and sums as each call ends. */
+/**
+ * The summary of the ended calls, kept as counts and sums as each call ends. Answered, abandoned,
+ * ASA and service level are `callFigures`' (records/call-figures.ts), as on the wallboard: answered
+ * = an agent connected (even if they then left a three-way call), the wait runs from the first
+ * queue entry, abandoned = offered and hung up waiting or ringing, service level = answered within
+ * the plan's threshold / offered.
+ */
 export class Tally {
   ended = 0;
   private answered = 0;
@@ -446,17 +453,18 @@ export class Tally {
   constructor(private readonly slSeconds: number) {}
 
   add(s: CallState): void {
+    const f = callFigures(s, { serviceLevelSeconds: this.slSeconds });
     this.ended++;
-    if (s.disposition?.startsWith('abandoned')) this.abandoned++;
+    if (f.abandonedWaiting) this.abandoned++;
     if (s.disposition === 'ticketed') this.ticketed++;
-    if (s.disposition === 'transferred') this.transferred++;
+    if (f.transferred) this.transferred++;
     if (s.phase.kind === 'deregistered') this.deregistered++;
-    if (s.queuedAt !== undefined) this.queued++;
-    if (s.agent) {
-      const wait = s.agent.answeredAt - (s.queuedAt ?? s.arrivedAt);
+    if (!f.offered) return;
+    this.queued++;
+    if (f.answered) {
       this.answered++;
-      this.waitSum += wait;
-      if (wait <= this.slSeconds * 1000) this.withinSl++;
+      this.waitSum += f.waitMs ?? 0;
+      if (f.serviceLevelHit) this.withinSl++;
     }
   }
 
