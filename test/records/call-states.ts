@@ -133,3 +133,111 @@ export function transferredByIvrWithoutLog(): CallState {
   s.endedAt = at(100);
   return s;
 }
+
+/**
+ * The agent made a three-way call to a sub-center and left it: the caller stays with the target.
+ * The agent is no longer on the state; the call is answered all the same.
+ */
+export function answeredThenLeftThreeWay(): CallState {
+  const s = base('call-three-way', [
+    [0, 'arrived'],
+    [5, 'queued', { queue: 'pool:general', priority: 0 }],
+    [8, 'offer', { agent: 'a1001' }],
+    [12, 'connected', { agent: 'a1001' }],
+    [60, 'transfer', { id: 'call-three-way-x9', mode: 'three-way', target: 'subcenter:12366' }],
+    [70, 'transfer-connected', { id: 'call-three-way-x9' }],
+    [95, 'agent-left', { agent: 'a1001' }],
+    [200, 'target-left', { cause: 16 }],
+    [200, 'ended', { cause: 16, disposition: 'transferred' }],
+  ]);
+  s.queue = { kind: 'pool', id: 'general', skill: 'general', priority: 0, enqueuedAt: at(5) };
+  s.queuedAt = at(5);
+  s.target = {
+    kind: 'subcenter',
+    id: '12366',
+    channelId: 'call-three-way-t10',
+    startedAt: at(60),
+    answeredAt: at(70),
+  };
+  s.targetLogId = 'call-three-way-x9';
+  s.transfers = [
+    {
+      id: 'call-three-way-x9',
+      mode: 'three-way',
+      target: { kind: 'subcenter', id: '12366' },
+      startedAt: at(60),
+      answeredAt: at(70),
+      endedAt: at(200),
+      result: 'completed',
+      cause: 16,
+    },
+  ];
+  s.disposition = 'transferred';
+  s.endedAt = at(200);
+  s.hangupCause = 16;
+  return s;
+}
+
+/** Overflowed from the general pool to the backup pool after 30 s, answered there; the caller hung up. */
+export function overflowedThenAnswered(): CallState {
+  const s = base('call-overflowed', [
+    [0, 'arrived'],
+    [4, 'queued', { queue: 'pool:general', priority: 0 }],
+    [34, 'overflow', { from: 'pool:general', to: 'pool:backup' }],
+    [34, 'queued', { queue: 'pool:backup', priority: 0 }],
+    [40, 'offer', { agent: 'a2001' }],
+    [44, 'connected', { agent: 'a2001' }],
+    [104, 'ended', { cause: 16, disposition: 'answered' }],
+  ]);
+  s.queue = { kind: 'pool', id: 'backup', skill: 'general', priority: 0, enqueuedAt: at(4) };
+  s.queuedAt = at(34);
+  s.agent = { agentId: 'a2001', channelId: 'call-overflowed-a6', answeredAt: at(44) };
+  s.disposition = 'answered';
+  s.endedAt = at(104);
+  s.hangupCause = 16;
+  return s;
+}
+
+/** The caller hung up while an agent's phone was ringing. */
+export function abandonedWhileRinging(): CallState {
+  const s = base('call-ringing', [
+    [0, 'arrived'],
+    [3, 'queued', { queue: 'pool:general', priority: 0 }],
+    [9, 'offer', { agent: 'a1001' }],
+    [13, 'ended', { cause: 16, disposition: 'abandoned-ringing' }],
+  ]);
+  s.queue = { kind: 'pool', id: 'general', skill: 'general', priority: 0, enqueuedAt: at(3) };
+  s.queuedAt = at(3);
+  s.offer = { agentId: 'a1001', endpoint: 'PJSIP/agent1001', channelId: 'call-ringing-a4', offeredAt: at(9) };
+  s.disposition = 'abandoned-ringing';
+  s.endedAt = at(13);
+  s.hangupCause = 16;
+  return s;
+}
+
+/** Served by the IVR alone (a ticket progress query): never queued. */
+export function selfServiceNeverQueued(): CallState {
+  const s = base('call-self-service', [
+    [0, 'arrived'],
+    [3, 'menu', { menu: 'main' }],
+    [5, 'key', { digit: '3' }],
+    [40, 'ended', { cause: 16, disposition: 'self-service' }],
+  ]);
+  s.ivrPath = [{ menu: 'main', keys: '3', outcome: '工单查询' }];
+  s.disposition = 'self-service';
+  s.endedAt = at(40);
+  s.hangupCause = 16;
+  return s;
+}
+
+/** Hung up during the welcome prompt. */
+export function abandonedInIvr(): CallState {
+  const s = base('call-ivr-abandoned', [
+    [0, 'arrived'],
+    [2, 'ended', { cause: 16, disposition: 'abandoned-ivr' }],
+  ]);
+  s.disposition = 'abandoned-ivr';
+  s.endedAt = at(2);
+  s.hangupCause = 16;
+  return s;
+}
