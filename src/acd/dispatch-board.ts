@@ -1,12 +1,13 @@
-import { type Agent, isOfferable } from './agent.ts';
-import { type EscalationStage, escalate, isOfferableStage } from './escalation.ts';
+import { type Agent, isOfferable, memberships } from './agent.ts';
 import { compareCalls, type QueuedCall, type QueuePolicy } from './queue-policy.ts';
 import {
   hasSkill,
   type RankedAgent,
   rankAgent,
+  type SkillStage,
   servesQueue,
   skillOrder,
+  skillStage,
   strategyOrder,
 } from './select-agent.ts';
 import { SortedList } from './sorted-list.ts';
@@ -26,22 +27,11 @@ export interface OfferDecision {
   endpoint: string | undefined;
   /** The engine holding the call's channel. */
   engineId: string;
-  stage: 'preferred' | 'widened';
-}
-
-export interface EscalationDecision {
-  callId: string;
-  queueId: string;
-  engineId: string;
-  stage: 'overflow' | 'max-wait';
-  overflowTo?: string;
+  stage: SkillStage;
 }
 
 export interface DispatchDecision {
   offers: OfferDecision[];
-  escalations: EscalationDecision[];
-  /** The next time a waiting call changes stage: dispatch again then. */
-  nextCheckAt?: number;
 }
 
 interface QueueIndex {
@@ -121,7 +111,7 @@ export class DispatchBoard {
 
   private queuesOf(agent: Agent): QueueIndex[] {
     const out: QueueIndex[] = [];
-    for (const id of agent.expertSeats.length === 0 ? agent.pools : [...agent.pools, ...agent.expertSeats]) {
+    for (const id of memberships(agent)) {
       const q = this.queues.get(id);
       if (q && servesQueue(agent, q.policy) && !out.includes(q)) out.push(q);
     }
@@ -207,12 +197,11 @@ export class DispatchBoard {
   }
 
   /** The best offerable agent for a waiting call at its current stage, if any. */
-  bestAgentFor(call: QueuedCall, now: number): { agentId: string; stage: EscalationStage } | undefined {
+  bestAgentFor(call: QueuedCall, now: number): { agentId: string; stage: SkillStage } | undefined {
     this.roll(now);
     const q = this.queues.get(call.queueId);
     if (!q) return undefined;
-    const { stage } = escalate(call, q.policy, now);
-    if (!isOfferableStage(stage)) return undefined;
+    const stage = skillStage(call, q.policy, now);
     const skill = call.preferredSkill;
     let pick: RankedAgent | undefined;
     if (skill === undefined) pick = q.agents.first();
@@ -223,16 +212,15 @@ export class DispatchBoard {
   }
 
   /** The best waiting call across the agent's queues (highest priority, then longest waiting). */
-  bestCallFor(agentId: string, now: number): { call: QueuedCall; stage: EscalationStage } | undefined {
+  bestCallFor(agentId: string, now: number): { call: QueuedCall; stage: SkillStage } | undefined {
     this.roll(now);
     const r = this.ranked.get(agentId);
     if (!r) return undefined;
-    let best: { call: QueuedCall; stage: EscalationStage } | undefined;
+    let best: { call: QueuedCall; stage: SkillStage } | undefined;
     for (const q of this.members.get(agentId) ?? []) {
       for (const call of q.calls.items) {
         if (best && compareCalls(best.call, call) < 0) break;
-        const { stage } = escalate(call, q.policy, now);
-        if (!isOfferableStage(stage)) continue;
+        const stage = skillStage(call, q.policy, now);
         if (
           stage === 'preferred' &&
           call.preferredSkill !== undefined &&
@@ -249,51 +237,29 @@ export class DispatchBoard {
 
   /**
    * Matches waiting calls to offerable agents: calls are taken in global order (priority, then
-   * arrival) and each gets the best agent of its queue at its stage; calls past overflow or
-   * max-wait are reported for the engine instead. Offered agents and calls leave the board.
+   * arrival, then call id) and each gets the best agent of its queue at its skill stage. Offered
+   * agents and calls leave the board.
    */
   decide(now: number): DispatchDecision {
     this.roll(now);
     const all: QueuedCall[] = [...this.calls.values()].sort(compareCalls);
     const offers: OfferDecision[] = [];
-    const escalations: EscalationDecision[] = [];
-    let nextCheckAt: number | undefined;
     for (const call of all) {
-      const q = this.queues.get(call.queueId);
-      if (!q) continue;
-      const e = escalate(call, q.policy, now);
-      if (!isOfferableStage(e.stage)) {
-        const out: EscalationDecision = {
-          callId: call.callId,
-          queueId: call.queueId,
-          engineId: call.engineId,
-          stage: e.stage,
-        };
-        if (e.overflowTo !== undefined && e.stage === 'overflow') out.overflowTo = e.overflowTo;
-        escalations.push(out);
-        if (e.stage === 'overflow' && e.nextAt !== undefined)
-          nextCheckAt = Math.min(nextCheckAt ?? e.nextAt, e.nextAt);
-        continue;
-      }
-      const pick = this.ranked.size > 0 ? this.bestAgentFor(call, now) : undefined;
-      if (pick && isOfferableStage(pick.stage)) {
-        const agent = this.agent(pick.agentId);
-        offers.push({
-          callId: call.callId,
-          queueId: call.queueId,
-          agentId: pick.agentId,
-          endpoint: agent?.status.endpoint ?? agent?.endpoint,
-          engineId: call.engineId,
-          stage: pick.stage,
-        });
-        this.removeAgent(pick.agentId);
-        this.removeCall(call.callId);
-      } else if (e.nextAt !== undefined) {
-        nextCheckAt = Math.min(nextCheckAt ?? e.nextAt, e.nextAt);
-      }
+      if (this.ranked.size === 0) break;
+      const pick = this.bestAgentFor(call, now);
+      if (!pick) continue;
+      const agent = this.agent(pick.agentId);
+      offers.push({
+        callId: call.callId,
+        queueId: call.queueId,
+        agentId: pick.agentId,
+        endpoint: agent?.status.endpoint ?? agent?.endpoint,
+        engineId: call.engineId,
+        stage: pick.stage,
+      });
+      this.removeAgent(pick.agentId);
+      this.removeCall(call.callId);
     }
-    const decision: DispatchDecision = { offers, escalations };
-    if (nextCheckAt !== undefined) decision.nextCheckAt = nextCheckAt;
-    return decision;
+    return { offers };
   }
 }

@@ -2,7 +2,7 @@ import type { Agent } from './agent.ts';
 import { DispatchBoard, type DispatchDecision } from './dispatch-board.ts';
 import type { QueuedCall, QueuePolicy } from './queue-policy.ts';
 
-export type { DispatchDecision, EscalationDecision, OfferDecision } from './dispatch-board.ts';
+export type { DispatchDecision, OfferDecision } from './dispatch-board.ts';
 
 /** What the dispatch decision looks at: queue policies, agents and waiting calls. */
 export interface DispatchSnapshot {
@@ -13,7 +13,7 @@ export interface DispatchSnapshot {
 
 /**
  * The dispatch decision as a pure function of (snapshot, now): which waiting calls go to which
- * ready agents, and which calls are due for overflow or max-wait handling. Calls already offered
+ * ready agents. Calls already offered
  * are left alone; agents not ready or without a registered softphone are never chosen.
  */
 export function decideDispatch(snapshot: DispatchSnapshot, now: number): DispatchDecision {

@@ -5,7 +5,6 @@ export * from './agent-state.ts';
 export * from './dispatch.ts';
 export { DispatchBoard } from './dispatch-board.ts';
 export * from './errors.ts';
-export * from './escalation.ts';
 export * from './position.ts';
 export * from './queue-figures.ts';
 export * from './queue-policy.ts';

@@ -1,5 +1,5 @@
 import { type Agent, countersOn } from './agent.ts';
-import type { QueuePolicy, Strategy } from './queue-policy.ts';
+import type { QueuePolicy, Strategy, WaitingCall } from './queue-policy.ts';
 
 /**
  * Agent selection strategies as orderings of a queue's offerable agents (the first is chosen):
@@ -82,4 +82,23 @@ export function servesQueue(agent: Agent, policy: QueuePolicy): boolean {
 /** Whether the agent has the skill (any level). */
 export function hasSkill(agent: Agent, skill: string): boolean {
   return (agent.skills[skill] ?? 0) >= 1;
+}
+
+/**
+ * Skill widening of a waiting call with a preferred skill: `preferred` (offered only to agents
+ * having the skill) until `widenAfterSeconds` after it entered the queue, then `widened` (any
+ * agent of the queue; skill-level queues still try the skilled agents first). The boundary is
+ * inclusive: at exactly `enqueuedAt + N s` the call is widened. A queue without
+ * `widenAfterSeconds` never widens. Overflow and max-wait are not the ACD's: the call's own
+ * timers take it out of the queue, and the ACD serves it for as long as it waits there.
+ */
+export type SkillStage = 'preferred' | 'widened';
+
+export function skillStage(
+  call: Pick<WaitingCall, 'enqueuedAt'>,
+  policy: QueuePolicy,
+  now: number,
+): SkillStage {
+  const widenAfter = policy.widenAfterSeconds;
+  return widenAfter !== undefined && now >= call.enqueuedAt + widenAfter * 1000 ? 'widened' : 'preferred';
 }

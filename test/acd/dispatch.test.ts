@@ -19,7 +19,6 @@ describe('dispatch decision', () => {
     const calls = [call('c1', { preferredSkill: 'tax', enqueuedAt: T0 })];
     const before = decideDispatch({ queues: [general], agents, calls }, T0 + 29_999);
     expect(before.offers).toEqual([]);
-    expect(before.nextCheckAt).toBe(T0 + 30_000);
     const after = decideDispatch({ queues: [general], agents, calls }, T0 + 30_000);
     expect(after.offers).toEqual([
       {
@@ -70,18 +69,14 @@ describe('dispatch decision', () => {
     expect(board.bestCallFor('a', T0)?.call.callId).toBe('any');
   });
 
-  it('reports calls past overflow or max-wait for the engine instead of offering them', () => {
+  it('offers calls however long they have waited: overflow and max-wait are the call’s own timers', () => {
     const calls = [
       call('over', { enqueuedAt: T0 - 120_000 }),
       call('max', { enqueuedAt: T0 - 300_000 }),
       call('fresh', { enqueuedAt: T0 }),
     ];
     const d = decideDispatch({ queues: [general], agents: [agent('a'), agent('b')], calls }, T0);
-    expect(d.offers.map((o) => o.callId)).toEqual(['fresh']);
-    expect(d.escalations).toEqual([
-      { callId: 'max', queueId: 'general', engineId: 'e1', stage: 'max-wait' },
-      { callId: 'over', queueId: 'general', engineId: 'e1', stage: 'overflow', overflowTo: 'prov' },
-    ]);
+    expect(d.offers.map((o) => o.callId)).toEqual(['max', 'over']);
   });
 
   it('leaves calls already offered alone', () => {
@@ -91,10 +86,7 @@ describe('dispatch decision', () => {
 
   it('ignores calls of queues it does not know', () => {
     const calls = [call('c1', { queueId: 'nowhere' })];
-    expect(decideDispatch({ queues: [general], agents: [agent('a')], calls }, T0)).toEqual({
-      offers: [],
-      escalations: [],
-    });
+    expect(decideDispatch({ queues: [general], agents: [agent('a')], calls }, T0)).toEqual({ offers: [] });
   });
 
   it('never offers an agent twice nor a call twice, and leaves no match unmade', () => {
@@ -130,7 +122,7 @@ describe('dispatch decision', () => {
         );
         const d = decideDispatch({ queues: [general, tax], agents, calls }, T0);
         const agentIds = d.offers.map((o) => o.agentId);
-        const callIds = [...d.offers.map((o) => o.callId), ...d.escalations.map((e) => e.callId)];
+        const callIds = d.offers.map((o) => o.callId);
         expect(new Set(agentIds).size).toBe(agentIds.length);
         expect(new Set(callIds).size).toBe(callIds.length);
         for (const o of d.offers) expect(agents.find((a) => a.id === o.agentId)?.status.state).toBe('ready');

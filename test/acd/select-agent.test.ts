@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/acd/agent.ts';
 import { DispatchBoard } from '../../src/acd/dispatch-board.ts';
 import type { QueuedCall, QueuePolicy } from '../../src/acd/queue-policy.ts';
+import { skillStage } from '../../src/acd/select-agent.ts';
 import { agent, call, policy, T0 } from './helpers.ts';
 
 function choose(p: QueuePolicy, agents: Agent[], c: QueuedCall, now = T0 + 1000): string | undefined {
@@ -130,5 +131,27 @@ describe('agent selection strategies', () => {
       agent('b', { pools: [], expertSeats: ['expert-12333'], department: '12333' }),
     ];
     expect(choose(p, agents, call('x', { queueId: 'expert-12333' }))).toBe('b');
+  });
+});
+
+describe('skill widening', () => {
+  const widening = policy('general', {
+    widenAfterSeconds: 30,
+    overflowAfterSeconds: 90,
+    overflowTo: 'center-provincial',
+    maxWaitSeconds: 180,
+  });
+
+  it('widens exactly at the boundary, counted from the time the call entered the queue', () => {
+    const c = call('c1', { enqueuedAt: T0 + 5000, preferredSkill: 'tax' });
+    expect(skillStage(c, widening, T0 + 34_999)).toBe('preferred');
+    expect(skillStage(c, widening, T0 + 35_000)).toBe('widened');
+    // Overflow and max-wait belong to the call's timers: the ACD keeps the call widened.
+    expect(skillStage(c, widening, T0 + 500_000)).toBe('widened');
+  });
+
+  it('never widens when the policy does not say when', () => {
+    const p = policy('general', { overflowAfterSeconds: 60, overflowTo: 'x', maxWaitSeconds: 120 });
+    expect(skillStage(call('c1', { preferredSkill: 'tax' }), p, T0 + 3_600_000)).toBe('preferred');
   });
 });
