@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Tally } from '../../src/synthetic/run-simulation.ts';
 import { readyAgents } from '../support/engine-harness.ts';
 import { type AdminRig, startAdminRig } from './admin-rig.ts';
 
@@ -92,6 +93,47 @@ describe('metrics and wallboard figures', () => {
     expect(stats.kpi.asaSeconds).toBeLessThan(15);
     expect(stats.agents.map((x: { id: string }) => x.id)).toEqual(['a1001', 'a1002']);
     expect(stats.queues.find((x: { id: string }) => x.id === 'pool:general')).toMatchObject({ waiting: 0 });
+  });
+
+  it('count a call whose agent left a three-way call as answered: /metrics, /stats, the record and the simulator summary alike', async () => {
+    a = await startAdminRig();
+    const rig = a.rig;
+    const tally = new Tally(15);
+    rig.hotline.engine.onEnded((s) => tally.add(s));
+    await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 300 }]);
+    rig.sim.setEndpoint('PJSIP/12366@sc-tax', { behaviour: 'answer', answerAfterMs: 1000, online: true });
+    const { channelId } = rig.sim.injectCall({
+      app: 'hotline',
+      dialed: '12345',
+      callerNumber: '13800000005',
+    });
+    const call = () => rig.hotline.engine.call(channelId);
+    await rig.runUntil('talking', () => call()?.stage === 'talking');
+    expect(
+      rig.hotline.engine.request(channelId, { kind: 'transfer', target: 'subcenter:tax', mode: 'three-way' }),
+    ).toMatchObject({ ok: true });
+    await rig.runUntil('target joined', () => call()?.transfers?.[0]?.result === 'connected');
+    expect(rig.hotline.engine.request(channelId, { kind: 'agent-leave' })).toEqual({ ok: true });
+    await rig.runUntil('transferred', () => call()?.stage === 'transferred');
+    rig.sim.hangup(channelId);
+    await rig.runUntil('the record', () => rig.records.records.length === 1);
+
+    const record = rig.records.records[0]!;
+    expect(record).toMatchObject({ disposition: 'transferred', agentId: 'a1001' });
+    expect(record.times.agentAnsweredAt).toBeDefined();
+    expect(record.talkSeconds).toBeGreaterThan(0);
+    const text = (await a.as('supervisor', { method: 'GET', url: '/metrics' })).body;
+    const q = 'line="hotline-12345",queue="pool:general"';
+    expect(sample(text, 'hotline_calls_offered_total', q)).toBe(1);
+    expect(sample(text, 'hotline_calls_answered_total', q)).toBe(1);
+    expect(sample(text, 'hotline_answer_rate_24h')).toBe(1);
+    const stats = (await a.as('supervisor', { method: 'GET', url: '/stats' })).json();
+    expect(stats.kpi).toMatchObject({ calls: 1, offered: 1, answered: 1, abandoned: 0, answerRate: 1 });
+    expect(tally.summary(1, { liveChannels: 0, liveBridges: 0 }, 1)).toMatchObject({
+      answered: 1,
+      abandoned: 0,
+      transferred: 1,
+    });
   });
 
   it('writes each read of live calls to the access ledger: who, which route, which calls', async () => {
