@@ -241,3 +241,61 @@ describe('the periodic reconciliation, on a PBX that lost events', () => {
     });
   });
 });
+
+describe('ids the engine handed out, known from its own maps', () => {
+  it('hangs up a leg it originated for an ended call without reading the leg’s app arguments', async () => {
+    const pbx = new FakePbx();
+    const { engine, offer } = await ringing(pbx);
+    await flush();
+    pbx.emit({ kind: 'channel-ended', channelId: 'c1', cause: 16, causeText: 'Normal Clearing' });
+    await engine.settle();
+    await flush();
+    expect(pbx.hangups).toEqual([offer]);
+    pbx.channels.add(offer);
+    pbx.emit({
+      kind: 'channel-entered',
+      app: 'hotline',
+      channelId: offer,
+      args: [],
+      dialed: '',
+      callerNumber: '',
+      callerName: '',
+      state: 'Up',
+    });
+    await flush();
+    expect(pbx.hangups).toEqual([offer, offer]);
+    expect(engine.liveCalls()).toEqual([]);
+    expect(engine.stats.started).toBe(1);
+  });
+
+  it('moves a call on only for a playback it started', async () => {
+    const pbx = new FakePbx();
+    const { engine } = await ringing(pbx);
+    pbx.channels.add('c2');
+    pbx.emit({
+      kind: 'channel-entered',
+      app: 'hotline',
+      channelId: 'c2',
+      args: ['12345'],
+      dialed: '12345',
+      callerNumber: '13900000002',
+      callerName: '',
+      state: 'Ring',
+    });
+    await flush();
+    const pb = engine.call('c2')!.playback!;
+    const before = JSON.stringify(engine.call('c2'));
+    pbx.emit({ kind: 'playback-finished', playbackId: `c2-p${pb.id.length + 99}`, failed: false });
+    await flush();
+    expect(JSON.stringify(engine.call('c2'))).toBe(before);
+    pbx.emit({ kind: 'playback-finished', playbackId: pb.id, failed: false });
+    await flush();
+    expect(engine.call('c2')!.playback?.id).not.toBe(pb.id);
+    // The same playback finishing twice moves nothing a second time.
+    const after = JSON.stringify(engine.call('c2'));
+    pbx.emit({ kind: 'playback-finished', playbackId: pb.id, failed: false });
+    await flush();
+    expect(JSON.stringify(engine.call('c2'))).toBe(after);
+    await engine.settle();
+  });
+});
