@@ -80,12 +80,27 @@ export function loadPlan(dir: string, options: LoadOptions = {}): LoadedPlan {
   return { plan: compilePlan(raw), warnings, files, manifestPath: raw.manifestPath };
 }
 
-function readRules(
-  dir: string,
-  problems: RuleProblem[],
-  warnings: Warning[],
-  bases: readonly string[] | undefined,
-): RawRules | undefined {
+/**
+ * The id of the center a rules folder is for, from the file holding its `center` section (the
+ * files are parsed and schema-checked; nothing is cross-checked or compiled). Throws
+ * RulesInvalidError when no file gives it. The engine names its versions and ledgers with it
+ * before the plan itself is loaded.
+ */
+export function readCenterId(dir: string): string {
+  const problems: RuleProblem[] = [];
+  const files = readRuleFiles(resolve(dir), problems);
+  const center = files && centerOf(files.center, dir, problems);
+  if (!center) throw new RulesInvalidError(problems);
+  return center.value.id;
+}
+
+interface RuleFiles {
+  center: Located<CenterRule> | undefined;
+  sections: Record<ListSection, Located<unknown>[]>;
+}
+
+/** Parses every rules file directly in `dir`; the list sections concatenated, the one `center`. */
+function readRuleFiles(dir: string, problems: RuleProblem[]): RuleFiles | undefined {
   const shownDir = displayPath(dir);
   let names: string[];
   try {
@@ -133,17 +148,36 @@ function readRules(
       });
     }
   }
+  return { center, sections };
+}
 
-  if (!center) {
-    if (problems.length === 0) {
-      problems.push({
-        file: shownDir,
-        path: '',
-        message: 'no file defines the "center" section (id, name, timezone, prompts)',
-      });
-    }
-    return undefined;
+/** The center section, or undefined with a problem saying none was found (unless others were). */
+function centerOf(
+  center: Located<CenterRule> | undefined,
+  dir: string,
+  problems: RuleProblem[],
+): Located<CenterRule> | undefined {
+  if (!center && problems.length === 0) {
+    problems.push({
+      file: displayPath(dir),
+      path: '',
+      message: 'no file defines the "center" section (id, name, timezone, prompts)',
+    });
   }
+  return center;
+}
+
+function readRules(
+  dir: string,
+  problems: RuleProblem[],
+  warnings: Warning[],
+  bases: readonly string[] | undefined,
+): RawRules | undefined {
+  const files = readRuleFiles(dir, problems);
+  if (!files) return undefined;
+  const { sections } = files;
+  const center = centerOf(files.center, dir, problems);
+  if (!center) return undefined;
 
   // Every rules file is directly in `dir`: the folder of the file that names the prompts.
   const where = resolvePromptManifest(center.value.prompts, bases && bases.length > 0 ? bases : [dir]);
