@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentDefinitionInput } from './acd/agent.ts';
 import { AgentDispatcher } from './acd/agent-dispatcher.ts';
@@ -5,16 +8,30 @@ import type { QueuePolicyInput } from './acd/queue-policy.ts';
 import { MemoryAcdStore } from './acd/store/memory.ts';
 import type { AcdStore } from './acd/store/port.ts';
 import { RedisAcdStore } from './acd/store/redis.ts';
+import { type AppendLog, JsonlAppendLog, RedisAppendLog } from './admin/append-log.ts';
+import type { AccessEntry, AuditEntry } from './admin/ledgers.ts';
+import { RedisVersionStore } from './admin/redis-versions.ts';
+import { RulesAdmin } from './admin/rules-admin.ts';
+import { FileVersionStore, type VersionStore } from './admin/rules-versions.ts';
+import { issueToken, type TokenEntry, TokenSet, TokensFileError } from './admin/tokens.ts';
+import { buildApi } from './api/server.ts';
 import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
 import type { SessionStore } from './calls/runtime/session-store.ts';
 import { noTicketing, type TicketingPort } from './calls/runtime/ticketing.ts';
-import type { Clock } from './clock.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { RoutingPlan } from './plan/compile.ts';
+import { readCenterId } from './plan/load.ts';
 import type { CallerEncryptor } from './records/caller-crypto.ts';
 import type { RecordSink } from './records/record.ts';
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';
+import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection.ts';
+import { loadRoster } from './roster.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
+import { type AriSimulator, startAriSimulator } from './sim/index.ts';
+import { demoRoster } from './synthetic/demo-agents.ts';
+import { Random } from './synthetic/random.ts';
+import { SyntheticTraffic } from './synthetic/traffic.ts';
 import { AmiClient } from './telephony/ami/ami-client.ts';
 import { AmiPresence } from './telephony/ami/ami-presence.ts';
 import { AriAdapter } from './telephony/ari/ari-adapter.ts';
@@ -57,7 +74,13 @@ export interface HotlineOptions {
   reconcileGraceMs?: number;
   /** How long an agent whose phone answered busy is not offered calls (default 30 s). */
   busyHoldMs?: number;
+  /** Redis: the shared state (ACD, sessions, and the records outbox when it is on the same server). */
   redisUrl?: string;
+  /**
+   * Connections to `redisUrl` opened by the caller (closed by the caller, not by `close()`);
+   * without them `startHotline` opens its own.
+   */
+  redis?: RedisConnections;
   /** Namespace of the Redis keys (default `hotline`); keys are per center under it. */
   redisKeyPrefix?: string;
   roster: RosterEntry[];
@@ -135,20 +158,79 @@ export function rosterToAgents(roster: RosterEntry[], centerId: string): AgentDe
   }));
 }
 
+/**
+ * The engine's Redis connections, all opened here. ioredis pipelines every command of a process
+ * over one connection, so everything that sends ordinary commands shares `commands`: the ACD
+ * store (reads, compare-and-set, its Lua scripts, the sweeper), the call sessions, the records
+ * outbox and stream, the rules versions, the audit log and the access ledger. Nothing in the
+ * engine sends a blocking command (BLPOP, XREAD BLOCK…), so none needs its own connection.
+ */
+export interface RedisConnections {
+  commands: Redis;
+  /**
+   * The ACD change feed's subscription. A connection in subscriber mode can send nothing but
+   * (P)SUBSCRIBE/UNSUBSCRIBE/PING, so the feed cannot share `commands`.
+   */
+  changeFeed: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the engine's Redis connections (lazily with `lazy`: the first command, or `connect()`,
+ * connects). Commands wait for Redis while it is away (no per-request retry limit): a frozen or
+ * restarted Redis delays calls instead of failing them. Connection errors go to the log (once
+ * per outage); ioredis reconnects.
+ */
+export function openRedisConnections(url: string, logger: Logger, lazy = false): RedisConnections {
+  const commands = openRedis(url, { maxRetriesPerRequest: null, lazyConnect: lazy });
+  const changeFeed = commands.duplicate();
+  for (const [name, c] of [
+    ['commands', commands],
+    ['change feed', changeFeed],
+  ] as const) {
+    // One line per outage, not one per reconnection attempt.
+    let reported = false;
+    c.on('ready', () => {
+      reported = false;
+    });
+    c.on('error', (err: Error) => {
+      if (reported) return;
+      reported = true;
+      logger.warn({ component: 'redis', connection: name, err: err.message }, 'Redis error');
+    });
+  }
+  return {
+    commands,
+    changeFeed,
+    async close() {
+      await Promise.all([changeFeed, commands].map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
+
 /** Wires the engine: ARI adapter, ACD store (Redis when configured, else memory), dispatcher, records. */
 export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   const centerId = o.plan.center.id;
   let current = o.plan;
-  const store: AcdStore = o.redisUrl
-    ? await RedisAcdStore.open({
-        centerId,
-        clock: o.clock,
-        url: o.redisUrl,
-        ...(o.redisKeyPrefix ? { keyPrefix: o.redisKeyPrefix } : {}),
-        onError: (err) =>
-          o.logger.warn({ component: 'acd', err: (err as Error).message }, 'ACD store: Redis error'),
-      })
-    : new MemoryAcdStore({ centerId, clock: o.clock });
+  const ownRedis = !o.redis && o.redisUrl ? openRedisConnections(o.redisUrl, o.logger) : undefined;
+  const redis = o.redis ?? ownRedis;
+  let store: AcdStore;
+  try {
+    store = redis
+      ? await RedisAcdStore.open({
+          centerId,
+          clock: o.clock,
+          redis: redis.commands,
+          subscriber: redis.changeFeed,
+          ...(o.redisKeyPrefix ? { keyPrefix: o.redisKeyPrefix } : {}),
+          onError: (err) =>
+            o.logger.warn({ component: 'acd', err: (err as Error).message }, 'ACD store: Redis error'),
+        })
+      : new MemoryAcdStore({ centerId, clock: o.clock });
+  } catch (err) {
+    await ownRedis?.close();
+    throw err;
+  }
   await store.setQueues(queuePolicies(o.plan));
   await store.upsertAgents(rosterToAgents(o.roster, centerId));
   const env = o.env ?? process.env;
@@ -156,21 +238,23 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   let recordCipher = o.recordCipher;
   if ('write' in o.records) records = o.records;
   else {
-    const configured = await createRecordSink(
-      readRecordsConfig({ ...env, HOTLINE_RECORDS: o.records.jsonlPath }),
-      {
-        clock: o.clock,
-        logger: o.logger.child({ component: 'records' }),
-      },
-    );
+    const recordsConfig = readRecordsConfig({ ...env, HOTLINE_RECORDS: o.records.jsonlPath });
+    const configured = await createRecordSink(recordsConfig, {
+      clock: o.clock,
+      logger: o.logger.child({ component: 'records' }),
+      // The outbox and the stream use the engine's connection when they are on its Redis.
+      ...(redis && recordsConfig.redisUrl !== undefined && recordsConfig.redisUrl === o.redisUrl
+        ? { redis: redis.commands }
+        : {}),
+    });
     o.logger.info({ destinations: configured.destinations }, configured.summary);
     records = configured;
     recordCipher ??= configured.cipher;
   }
   // With Redis, sessions are kept so this engine (same ENGINE_ID) picks its calls up after a restart.
-  const sessions: SessionStore | undefined = o.redisUrl
+  const sessions: SessionStore | undefined = redis
     ? new RedisSessionStore({
-        url: o.redisUrl,
+        redis: redis.commands,
         centerId,
         engineId: o.engineId,
         logger: o.logger.child({ component: 'sessions' }),
@@ -270,6 +354,320 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
       await sessions?.close();
       await store.close();
       await records.close();
+      await ownRedis?.close();
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// `hotline serve`: the whole service (rules administration, engine, API, and without Asterisk the
+// simulator with demo agents and callers). `src/cli/serve.ts` reads the settings and calls this.
+
+/** What `hotline serve` runs with, read from its arguments and the environment. */
+export interface ServeSettings {
+  /** The rules folder (absolute). */
+  rulesDir: string;
+  /** The folder was named with --rules: it wins over the published versions. */
+  folderWins: boolean;
+  /** Asterisk's ARI; absent: the built-in simulator with demo agents and synthetic callers. */
+  ari?: { url: string; user: string; password: string };
+  apps: string[];
+  ariMaxConnections: number;
+  ariIdleSocketMs: number;
+  ami?: { host: string; port: number; user: string; secret: string };
+  endpointPollMs: number;
+  reconcileEveryMs: number;
+  redisUrl?: string;
+  rosterFile?: string;
+  tokensFile?: string;
+  /** Absolute paths of what is kept on disk without Redis, and of the call records. */
+  recordsPath: string;
+  rulesVersionsDir: string;
+  accessLedgerPath: string;
+  auditLogPath: string;
+  http: { host: string; port: number; trustedProxies: readonly string[] };
+  authFailuresPerMinute: number;
+  engineId: string;
+  /** Synthetic calls per minute on the simulator. */
+  demoRate: number;
+}
+
+/** Where `serveHotline` prints what the operator reads (the rules line, warnings, demo pages). */
+export interface ServeConsole {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface ServedHotline {
+  hotline: Hotline;
+  /** Stops everything, in reverse order of starting. */
+  stop(): Promise<void>;
+}
+
+/** A start-up failure worth one line: printed as is, exit code 1 (2 for the configuration). */
+export class StartupError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+const DEMO_AGENT = 'demo-agent';
+/** How long a step of the start-up may wait on Redis before the start is abandoned. */
+const REDIS_START_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts the service: everything up to the API listening, then the demo traffic (simulator) and
+ * the periodic `calls` log line. A failure stops what was started and throws (StartupError: one
+ * line; RulesInvalidError: its problems).
+ */
+export async function serveHotline(
+  s: ServeSettings,
+  logger: Logger,
+  io: ServeConsole,
+): Promise<ServedHotline> {
+  const started: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of started.reverse()) await step().catch(() => undefined);
+    started.length = 0;
+  };
+  try {
+    const hotline = await startService(s, logger, io, started);
+    return { hotline, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function startService(
+  s: ServeSettings,
+  logger: Logger,
+  io: ServeConsole,
+  started: (() => Promise<unknown>)[],
+): Promise<Hotline> {
+  // The folder names the center (whose versions, queues and ledgers are used); the plan itself is
+  // loaded and compiled once, by the rules administration, from the folder or a published version.
+  const centerId = readCenterId(s.rulesDir);
+  let roster = s.rosterFile ? loadRoster(s.rosterFile) : [];
+  if (s.ari && roster.length === 0) {
+    throw new StartupError(
+      'configuration: HOTLINE_ROSTER is required with a real Asterisk (the agents who may log in)',
+      2,
+    );
+  }
+  if (s.ari && !s.tokensFile) {
+    throw new StartupError(
+      'configuration: HOTLINE_TOKENS is required with a real Asterisk (who may use the API)',
+      2,
+    );
+  }
+
+  let redis: RedisConnections | undefined;
+  if (s.redisUrl) {
+    const opened = openRedisConnections(s.redisUrl, logger, true);
+    redis = opened;
+    started.push(() => opened.close());
+    try {
+      await reachRedis(opened.commands, s.redisUrl, REDIS_START_TIMEOUT_MS);
+    } catch (err) {
+      if (err instanceof RedisUnreachableError) throw new StartupError(err.message);
+      throw err;
+    }
+  }
+  const centerKey = `hotline:${centerId}`;
+  // Versions are kept per center: a folder of another center starts its own history.
+  const versions: VersionStore = redis
+    ? new RedisVersionStore(redis.commands, centerId)
+    : new FileVersionStore(join(s.rulesVersionsDir, centerId));
+  const audit: AppendLog<AuditEntry> = redis
+    ? new RedisAppendLog(redis.commands, `${centerKey}:audit`)
+    : new JsonlAppendLog(s.auditLogPath);
+  const ledger: AppendLog<AccessEntry> = redis
+    ? new RedisAppendLog(redis.commands, `${centerKey}:access-ledger`)
+    : new JsonlAppendLog(s.accessLedgerPath);
+  const rules = await RulesAdmin.open({
+    versions,
+    rulesDir: s.rulesDir,
+    folderWins: s.folderWins,
+    audit,
+    clock: systemClock,
+    logger: logger.child({ component: 'rules' }),
+  });
+  started.push(() => rules.close());
+  for (const w of rules.start.warnings) io.err(`warning: ${w}`);
+  io.out(rules.start.line);
+  const plan = rules.plan;
+
+  let ari = s.ari;
+  const rnd = new Random(Date.now() % 100_000);
+  let sim: AriSimulator | undefined;
+  if (!ari) {
+    const simulator = await startAriSimulator({ logger: logger.child({ component: 'ari-sim' }), ami: true });
+    sim = simulator;
+    started.push(() => simulator.stop());
+    ari = { url: simulator.url, user: 'hotline', password: 'hotline' };
+    if (roster.length === 0) roster = demoRoster(plan, 12, rnd);
+    logger.info(
+      { ari: simulator.url },
+      'no ARI_URL: running on the built-in ARI simulator with demo agents and callers',
+    );
+  }
+
+  let tokens: TokenSet;
+  const demoTokens: { role: string; token: string }[] = [];
+  if (s.tokensFile) {
+    try {
+      tokens = TokenSet.fromFile(s.tokensFile);
+    } catch (err) {
+      if (err instanceof TokensFileError) throw new StartupError(`configuration: ${err.message}`, 2);
+      throw err;
+    }
+  } else {
+    // A demo agent the synthetic traffic leaves alone: whoever opens the agent page drives it.
+    const topics = [...new Set([...plan.lines.values()].map((l) => l.topic))];
+    roster.push({
+      id: DEMO_AGENT,
+      name: '演示坐席',
+      endpoint: `PJSIP/${DEMO_AGENT}`,
+      pools: [...plan.pools.keys()],
+      skills: Object.fromEntries(topics.map((t) => [t, 5])),
+    });
+    const entries: TokenEntry[] = [];
+    for (const [id, role, agentId] of [
+      ['demo-admin', 'admin', undefined],
+      ['demo-supervisor', 'supervisor', undefined],
+      [DEMO_AGENT, 'agent', DEMO_AGENT],
+    ] as const) {
+      const issued = issueToken(id, role, agentId);
+      entries.push(issued.entry);
+      demoTokens.push({ role, token: issued.token });
+    }
+    tokens = new TokenSet(entries);
+  }
+
+  // Softphone registration: AMI when configured, else the embedded simulator's AMI side, else a poll.
+  const ami = s.ami ?? sim?.ami;
+  const hotline = await startHotline({
+    plan,
+    ari: {
+      ...ari,
+      apps: s.apps,
+      maxConnections: s.ariMaxConnections,
+      idleSocketMs: s.ariIdleSocketMs,
+    },
+    ...(ami ? { ami } : {}),
+    endpointPollMs: s.endpointPollMs,
+    reconcileEveryMs: s.reconcileEveryMs,
+    ...(s.redisUrl && redis ? { redisUrl: s.redisUrl, redis } : {}),
+    roster,
+    records: { jsonlPath: s.recordsPath },
+    engineId: s.engineId,
+    clock: systemClock,
+    logger,
+  });
+  started.push(() => hotline.close());
+  await rules.attach((next) => hotline.setPlan(next));
+  const api = await buildApi({
+    hotline,
+    roster: rosterToAgents(roster, plan.center.id),
+    clock: systemClock,
+    logger,
+    tokens,
+    ledger,
+    audit,
+    rules,
+    authFailures: { max: s.authFailuresPerMinute, windowMs: 60_000 },
+    trustProxy: s.http.trustedProxies,
+  });
+  started.push(() => api.close());
+  await listen(api, s.http);
+  logger.info(
+    {
+      center: plan.center.name,
+      rulesVersion: rules.version.version,
+      lines: plan.lines.size,
+      agents: roster.length,
+      http: `http://${s.http.host}:${s.http.port}`,
+      records: s.recordsPath,
+    },
+    'hotline is serving',
+  );
+
+  const timers: NodeJS.Timeout[] = [];
+  started.push(async () => {
+    for (const t of timers) clearTimeout(t);
+  });
+  if (sim) {
+    const traffic = new SyntheticTraffic({
+      plan,
+      sim,
+      engine: hotline.engine,
+      store: hotline.store,
+      clock: systemClock,
+      rnd,
+      apps: s.apps,
+      roster: roster.filter((r) => r.id !== DEMO_AGENT),
+    });
+    await traffic.staff();
+    sim.setEndpoint(`PJSIP/${DEMO_AGENT}`, { behaviour: 'answer', answerAfterMs: 1500, online: true });
+    const base = `http://${s.http.host === '0.0.0.0' ? '127.0.0.1' : s.http.host}:${s.http.port}`;
+    const page = (path: string, role: string) =>
+      `${base}${path}#token=${demoTokens.find((t) => t.role === role)?.token ?? ''}`;
+    if (demoTokens.length > 0) {
+      io.out(
+        [
+          'demo tokens for this run (not kept anywhere):',
+          `  wallboard (supervisor): ${page('/web/wallboard.html', 'supervisor')}`,
+          `  agent toolbar (${DEMO_AGENT}): ${page('/web/agent.html', 'agent')}`,
+          `  rules (admin):          ${page('/web/rules.html', 'admin')}`,
+          `  API reference:          ${page('/docs', 'admin')}`,
+        ].join('\n'),
+      );
+    }
+    const place = () => {
+      traffic.placeCall();
+      timers[0] = setTimeout(place, rnd.exponential(60_000 / Math.max(0.1, s.demoRate)));
+    };
+    place();
+  }
+  timers.push(
+    setInterval(() => {
+      const live = hotline.engine.liveCalls();
+      logger.info(
+        {
+          live: live.length,
+          ivr: live.filter((c) => c.stage === 'ivr').length,
+          waiting: live.filter((c) => c.stage === 'queued').length,
+          talking: live.filter((c) => c.stage === 'talking' || c.stage === 'transferred').length,
+          ended: hotline.engine.stats.ended,
+          records: hotline.engine.stats.recordsWritten,
+        },
+        'calls',
+      );
+    }, 10_000),
+  );
+  return hotline;
+}
+
+/** Listens on the HTTP address, or says in one line why it cannot. */
+async function listen(api: FastifyInstance, http: ServeSettings['http']): Promise<void> {
+  try {
+    await api.listen({ host: http.host, port: http.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `port ${http.port} on ${http.host}`;
+    if (code === 'EADDRINUSE') {
+      throw new StartupError(`${where} is in use: set HTTP_PORT or stop the other process`);
+    }
+    if (code === 'EACCES') {
+      throw new StartupError(`${where} is not allowed to this user: set HTTP_PORT to a port above 1023`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new StartupError(`${http.host} is not an address of this machine: set HTTP_HOST`);
+    }
+    throw err;
+  }
 }

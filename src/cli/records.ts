@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { systemClock } from '../clock.ts';
 import { createLogger } from '../log.ts';
 import type { OutboxStore } from '../records/outbox.ts';
 import { readRecordsConfig } from '../records/sinks/config.ts';
 import { createRecordSink, openOutbox } from '../records/sinks/factory.ts';
+import { openRedis } from '../redis/connection.ts';
 import { type CommandIO, UsageError } from './io.ts';
 
 export const recordsHelp = `hotline records <dead-letters|replay|status> [options]
@@ -23,7 +23,7 @@ async function withOutbox<T>(env: NodeJS.ProcessEnv, run: (outbox: OutboxStore) 
   // The CLI gives up on an unreachable Redis instead of waiting for it.
   const redis =
     config.outbox.kind === 'redis' || config.stream
-      ? new Redis(config.redisUrl!, { maxRetriesPerRequest: 1, connectTimeout: 3000 })
+      ? openRedis(config.redisUrl!, { maxRetriesPerRequest: 1, connectTimeout: 3000 })
       : undefined;
   try {
     const { outbox } = await openOutbox(config, redis ? { redis } : {});

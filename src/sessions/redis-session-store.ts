@@ -1,10 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallState } from '../calls/core/types.ts';
 import type { SessionStore } from '../calls/runtime/session-store.ts';
 
 export interface RedisSessionStoreOptions {
-  url: string;
+  /** The connection to use (its owner closes it; `close` only flushes). */
+  redis: Redis;
   centerId: string;
   engineId: string;
   keyPrefix?: string;
@@ -24,8 +25,7 @@ export class RedisSessionStore implements SessionStore {
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: RedisSessionStoreOptions) {
-    this.redis = new Redis(o.url, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.redis.on('error', (err) => o.logger.warn({ err: err.message }, 'session store: Redis error'));
+    this.redis = o.redis;
     this.key = `${o.keyPrefix ?? 'hotline'}:{${o.centerId}}:sessions:${o.engineId}`;
   }
 
@@ -59,9 +59,9 @@ export class RedisSessionStore implements SessionStore {
     await this.writing;
   }
 
+  /** Writes what is pending; the connection stays open (its owner closes it). */
   async close(): Promise<void> {
     await this.flush();
-    this.redis.disconnect();
   }
 
   private schedule(): void {

@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Clock, TimerHandle } from '../../clock.ts';
+import { openRedis } from '../../redis/connection.ts';
 import { type LuaScript, preloadLuaScripts, runLuaScript } from '../../redis/lua-scripts.ts';
 import {
   type Agent,
@@ -42,6 +43,11 @@ export interface RedisStoreOptions {
   clock: Clock;
   /** A connection to use (not closed by `close()`); or `url` to let the store open its own. */
   redis?: Redis;
+  /**
+   * A connection for the change feed's subscription (not closed by `close()`): a subscribed
+   * connection runs nothing else. Default: a duplicate of the store's connection, closed by `close()`.
+   */
+  subscriber?: Redis;
   url?: string;
   /** First part of every key; default `hotline`. Tests use a unique one. */
   keyPrefix?: string;
@@ -66,6 +72,7 @@ export class RedisAcdStore implements AcdStore {
   private readonly keys: Record<KeyName, string>;
   private readonly hub: ChangeHub;
   private subscriber: Redis | undefined;
+  private readonly givenSubscriber: Redis | undefined;
   private subscription: Promise<void> | undefined;
   private sweeper: TimerHandle | undefined;
   private readonly sweepEveryMs: number;
@@ -79,9 +86,10 @@ export class RedisAcdStore implements AcdStore {
       this.redis = options.redis;
       this.ownsConnection = false;
     } else {
-      this.redis = new Redis(options.url ?? 'redis://127.0.0.1:6379');
+      this.redis = openRedis(options.url ?? 'redis://127.0.0.1:6379');
       this.ownsConnection = true;
     }
+    this.givenSubscriber = options.subscriber;
     this.keys = centerKeys(options.keyPrefix ?? 'hotline', options.centerId);
     this.hub = new ChangeHub(options.onListenerError);
     this.sweepEveryMs = options.sweepEveryMs ?? 250;
@@ -116,16 +124,18 @@ export class RedisAcdStore implements AcdStore {
     return store;
   }
 
+  private readonly onMessage = (channel: string, message: string) => {
+    if (channel === this.keys.changes) this.hub.emit(JSON.parse(message) as AcdChange);
+  };
+
   /** Subscribes to the change feed (once); resolves when changes are being received. */
   subscribed(): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (!this.subscription) {
-      const subscriber = this.redis.duplicate();
-      subscriber.on('error', (err: unknown) => this.onError(err));
+      const subscriber = this.givenSubscriber ?? this.redis.duplicate();
+      if (!this.givenSubscriber) subscriber.on('error', (err: unknown) => this.onError(err));
       this.subscriber = subscriber;
-      subscriber.on('message', (channel: string, message: string) => {
-        if (channel === this.keys.changes) this.hub.emit(JSON.parse(message) as AcdChange);
-      });
+      subscriber.on('message', this.onMessage);
       this.subscription = subscriber.subscribe(this.keys.changes).then(() => undefined);
     }
     return this.subscription;
@@ -383,7 +393,9 @@ export class RedisAcdStore implements AcdStore {
     this.closed = true;
     this.sweeper?.cancel();
     const quits: Promise<unknown>[] = [];
-    if (this.subscriber) quits.push(this.subscriber.quit().catch(() => this.subscriber?.disconnect()));
+    // A given subscriber is its owner's to close; the store only stops listening to it.
+    if (this.givenSubscriber) this.givenSubscriber.off('message', this.onMessage);
+    else if (this.subscriber) quits.push(this.subscriber.quit().catch(() => this.subscriber?.disconnect()));
     if (this.ownsConnection) quits.push(this.redis.quit().catch(() => this.redis.disconnect()));
     await Promise.all(quits);
   }

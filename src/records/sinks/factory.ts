@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
+import { openRedis } from '../../redis/connection.ts';
 import type { CallerCipher } from '../caller-crypto.ts';
 import { Courier } from '../courier.ts';
 import type { OutboxStore, Transport } from '../outbox.ts';
@@ -52,7 +53,7 @@ export async function openOutbox(
 ): Promise<{ outbox: OutboxStore; redis: Redis | undefined }> {
   let redis = deps.redis;
   if (config.outbox.kind === 'redis' || config.stream) {
-    redis ??= new Redis(config.redisUrl!, { maxRetriesPerRequest: null, lazyConnect: false });
+    redis ??= openRedis(config.redisUrl!, { maxRetriesPerRequest: null, lazyConnect: false });
   }
   const ownsConnection = !deps.redis;
   if (config.outbox.kind === 'redis') {
