@@ -70,10 +70,18 @@ export class AgentDispatcher {
     this.ticker?.cancel();
   }
 
+  /**
+   * Runs a round once the current work is done. This is batching, not time, so it does not go
+   * through the clock: a round is due as soon as something changed, and a timer of 0 ms would
+   * wait for the clock to move. With a stepped or manual clock in tests, time only moves once the
+   * system is quiet, and a pending round counts as work (`idle` is false): the round would wait
+   * for time and time for the round. A microtask lets the change listener (possibly called inside
+   * a store operation) return first; changes arriving while a round runs are taken by the next.
+   */
   private schedule(): void {
     if (this.stopped || this.scheduled || this.running) return;
     this.scheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.scheduled = false;
       void this.round();
     });
