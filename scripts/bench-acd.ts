@@ -19,7 +19,6 @@ import {
   agentDefinitionSchema,
   initialStatus,
 } from '../src/acd/agent.ts';
-import { decideDispatch } from '../src/acd/dispatch.ts';
 import { DispatchBoard } from '../src/acd/dispatch-board.ts';
 import {
   type QueuedCall,
@@ -179,7 +178,7 @@ function benchMemory(): void {
   let offers = 0;
   for (let i = 0; i < 30; i++) {
     const t0 = process.hrtime.bigint();
-    const d = decideDispatch({ queues, agents, calls }, now);
+    const d = DispatchBoard.from(queues, agents, calls, now).decide(now);
     const t1 = process.hrtime.bigint();
     offers = d.offers.length;
     if (i >= 5) whole.push(Number(t1 - t0));

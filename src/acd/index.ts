@@ -2,8 +2,7 @@
  *  from their own files (`store/memory.ts`, `store/redis.ts`). */
 export * from './agent.ts';
 export * from './agent-state.ts';
-export * from './dispatch.ts';
-export { DispatchBoard } from './dispatch-board.ts';
+export { DispatchBoard, type DispatchDecision, type OfferDecision } from './dispatch-board.ts';
 export * from './errors.ts';
 export * from './position.ts';
 export * from './queue-figures.ts';

@@ -1,9 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/acd/agent.ts';
-import { decideDispatch } from '../../src/acd/dispatch.ts';
 import { DispatchBoard } from '../../src/acd/dispatch-board.ts';
+import type { QueuedCall, QueuePolicy } from '../../src/acd/queue-policy.ts';
 import { agent, call, policy, T0 } from './helpers.ts';
+
+/** A whole decision from a snapshot, as the agent dispatcher takes it after a rebuild. */
+function decideDispatch(
+  s: { queues: readonly QueuePolicy[]; agents: readonly Agent[]; calls: readonly QueuedCall[] },
+  now: number,
+) {
+  return DispatchBoard.from(s.queues, s.agents, s.calls, now).decide(now);
+}
 
 const general = policy('general', {
   widenAfterSeconds: 30,
