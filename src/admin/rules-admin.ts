@@ -132,6 +132,7 @@ export class RulesAdmin {
 
     if (!latest || o.folderWins) {
       if (!folder.ok) throw new RulesInvalidError([...folder.problems]);
+      warnings.push(...folder.warnings.map(warningLine));
       if (!latest) return publishFolder(folder.files, folder.plan, `seeded from ${shown}`);
       const same =
         sameFiles(latest.files, folder.files) && loadsHere(o, latest, folder.plan, now) === undefined;
@@ -151,6 +152,7 @@ export class RulesAdmin {
         : undefined
       : summarize(compiled.problems);
     if (compiled.ok && why === undefined) {
+      warnings.push(...compiled.warnings.map(warningLine));
       if (!folder.ok) {
         warnings.push(
           `the rules folder ${shown} does not load (${summarize(folder.problems)}); serving the latest published version`,
@@ -168,6 +170,7 @@ export class RulesAdmin {
       });
     }
     if (!folder.ok) throw new RulesInvalidError([...folder.problems]);
+    warnings.push(...folder.warnings.map(warningLine));
     warnings.push(
       `the latest published rules version ${latest.version} does not load here (${why}); serving the rules folder ${shown} instead`,
     );
@@ -390,17 +393,22 @@ function loadsHere(o: RulesAdminOptions, version: RulesVersion, folderPlan: Rout
 }
 
 type LoadedFolder =
-  | { ok: true; files: DraftFiles; plan: RoutingPlan }
+  | { ok: true; files: DraftFiles; plan: RoutingPlan; warnings: readonly RuleProblem[] }
   | { ok: false; problems: readonly RuleProblem[] };
 
 function loadFolder(dir: string, now: number): LoadedFolder {
   try {
-    const { plan } = loadPlan(dir, { now });
-    return { ok: true, files: readRulesFolder(dir), plan };
+    const { plan, warnings } = loadPlan(dir, { now });
+    return { ok: true, files: readRulesFolder(dir), plan, warnings };
   } catch (err) {
     if (err instanceof RulesInvalidError) return { ok: false, problems: err.problems };
     throw err;
   }
+}
+
+/** A warning of the rules folder as one line: where, then what. */
+function warningLine(w: RuleProblem): string {
+  return `${w.file}:${w.path}: ${w.message}`;
 }
 
 /** The first problem and how many more, on one line. */
