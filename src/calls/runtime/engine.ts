@@ -71,7 +71,7 @@ export class CallEngine {
   }
 
   liveCalls(): CallState[] {
-    return [...this.p.registry.calls.values()].map((l) => l.state);
+    return this.p.registry.all().map((l) => l.state);
   }
 
   /**
@@ -79,7 +79,7 @@ export class CallEngine {
    * calls the store still holds are left as they are. Returns how many were put back.
    */
   requeueWaiting(): Promise<number> {
-    return this.p.acd.requeue(this.p.registry.calls.values());
+    return this.p.acd.requeue(this.p.registry.all());
   }
 
   /** Checks a request against the call's state and the plan, then applies it. */
@@ -89,7 +89,7 @@ export class CallEngine {
 
   /** Waits until every call's queued commands have run (tests, shutdown). */
   async settle(): Promise<void> {
-    await Promise.all([...this.p.registry.calls.values()].flatMap((l) => [l.chain, l.acdChain]));
+    await Promise.all(this.p.registry.all().flatMap((l) => [l.chain, l.acdChain]));
   }
 
   /** Delivers an event to a call (timers, the dispatcher, lookups); false when the call is not live. */

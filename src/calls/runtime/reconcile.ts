@@ -98,7 +98,7 @@ export class Reconciler {
     found: ReconcileFindings,
   ): Promise<void> {
     const { registry, telephony, logger } = this.o;
-    for (const [id, r] of [...registry.created]) {
+    for (const [id, r] of registry.madeAll()) {
       if (r.at > old || registry.isSending(id)) continue;
       const present = r.kind === 'channel' ? channels.has(id) : bridges.has(id);
       const s = registry.get(r.callId)?.state;
@@ -112,7 +112,7 @@ export class Reconciler {
         continue;
       }
       if (used || !confirmed(`orphan:${id}`)) continue;
-      registry.created.delete(id);
+      registry.abandon(id);
       if (r.kind === 'channel') {
         found.orphanChannels++;
         logger.warn({ callId: r.callId, channelId: id }, 'reconciliation: hanging up an orphaned leg');
@@ -133,13 +133,13 @@ export class Reconciler {
     found: ReconcileFindings,
   ): void {
     const { registry } = this.o;
-    for (const live of [...registry.calls.values()]) {
+    for (const live of registry.all()) {
       const s = live.state;
       if (s.arrivedAt > old) continue;
       for (const ch of legsOf(s)) {
         if (!ch || channels.has(ch) || registry.isSending(ch)) continue;
-        if (!registry.calls.has(s.id) || !registry.usesChannel(s.id, ch)) continue;
-        const made = registry.created.get(ch);
+        if (!registry.has(s.id) || !registry.usesChannel(s.id, ch)) continue;
+        const made = registry.made(ch);
         // A leg the engine made whose end it has seen is no longer in `created`.
         if (ch !== s.callerChannel && !made) continue;
         if ((made && made.at > old) || !confirmed(`lost:${ch}`)) continue;
@@ -153,7 +153,7 @@ export class Reconciler {
           causeText: 'gone (reconciliation)',
           lost: true,
         });
-        if (!registry.calls.has(s.id)) found.endedCalls++;
+        if (!registry.has(s.id)) found.endedCalls++;
       }
     }
   }

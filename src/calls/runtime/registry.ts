@@ -33,11 +33,11 @@ export interface Created {
  * is handed out; none is ever parsed back out of a string.
  */
 export class Registry {
-  readonly calls = new Map<string, Live>();
+  private readonly calls = new Map<string, Live>();
   /** Every channel a live call owns → the call. */
   private readonly channels = new Map<string, string>();
   /** Every channel the engine originated and bridge it created, until it is gone. */
-  readonly created = new Map<string, Created>();
+  private readonly created = new Map<string, Created>();
   /** Originated channels → their call, until the channel's end: a late answer is a stray leg. */
   private readonly originated = new Map<string, string>();
   /** Playback ids → their call, from the `play` command until the playback or the call ends. */
@@ -80,8 +80,32 @@ export class Registry {
     return this.calls.get(callId);
   }
 
+  has(callId: string): boolean {
+    return this.calls.has(callId);
+  }
+
   get size(): number {
     return this.calls.size;
+  }
+
+  /** The live calls, as a list taken now (safe while calls end). */
+  all(): Live[] {
+    return [...this.calls.values()];
+  }
+
+  /** What the engine originated or created, as a list taken now. */
+  madeAll(): [string, Created][] {
+    return [...this.created];
+  }
+
+  /** The channel originated or bridge created under this id, while not known to be gone. */
+  made(id: string): Created | undefined {
+    return this.created.get(id);
+  }
+
+  /** An orphan the reconciliation is ending: no longer counted as made (its end event may follow). */
+  abandon(id: string): void {
+    this.created.delete(id);
   }
 
   /** Maps a channel to its call. */

@@ -24,7 +24,7 @@ export async function resync(p: ResyncParts): Promise<void> {
   const present = new Set(owned.channels.map((c) => c.id));
   const up = new Set(owned.channels.filter((c) => c.state === 'Up').map((c) => c.id));
   // Legs that answered while the events were lost.
-  for (const live of [...registry.calls.values()]) {
+  for (const live of registry.all()) {
     const s = live.state;
     const answered = (ch: string | undefined) => ch !== undefined && up.has(ch);
     if (s.stage === 'ringing' && answered(s.offer?.channelId))
@@ -34,10 +34,10 @@ export async function resync(p: ResyncParts): Promise<void> {
     else if (s.stage === 'dialing' && answered(s.target?.channelId))
       p.deliver(s.id, { kind: 'channel-answered', channel: s.target!.channelId });
   }
-  for (const live of [...registry.calls.values()]) {
+  for (const live of registry.all()) {
     const s = live.state;
     for (const ch of legsOf(s)) {
-      if (ch && !present.has(ch) && registry.calls.has(s.id)) {
+      if (ch && !present.has(ch) && registry.has(s.id)) {
         p.deliver(s.id, {
           kind: 'channel-ended',
           channel: ch,
@@ -48,7 +48,7 @@ export async function resync(p: ResyncParts): Promise<void> {
       }
     }
     const pb = live.state.playback;
-    if (pb && registry.calls.has(s.id) && !(await telephony.playbackExists(pb.id))) {
+    if (pb && registry.has(s.id) && !(await telephony.playbackExists(pb.id))) {
       registry.playbackFinished(pb.id);
       p.deliver(s.id, { kind: 'playback-finished', playbackId: pb.id, failed: false });
     }
@@ -68,7 +68,12 @@ export async function resync(p: ResyncParts): Promise<void> {
       });
     }
   }
-  const bridges = new Set([...registry.calls.values()].map((l) => l.state.bridgeId).filter(Boolean));
+  const bridges = new Set(
+    registry
+      .all()
+      .map((l) => l.state.bridgeId)
+      .filter(Boolean),
+  );
   for (const b of owned.bridges) {
     if (!bridges.has(b)) await telephony.destroyBridge(b).catch(() => undefined);
   }

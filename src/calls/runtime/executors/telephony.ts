@@ -210,7 +210,7 @@ export class TelephonyExecutor {
     const r = this.o.registry;
     for (const ch of channelsOf(c)) {
       if (!live.touched.has(ch)) continue;
-      if (!r.calls.has(live.state.id) || !r.usesChannel(live.state.id, ch)) return true;
+      if (!r.has(live.state.id) || !r.usesChannel(live.state.id, ch)) return true;
       try {
         if (!(await this.o.telephony.channelExists(ch))) return true;
       } catch {
