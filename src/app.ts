@@ -498,6 +498,7 @@ async function startService(
   });
   started.push(() => rules.close());
   for (const w of rules.start.warnings) io.err(`warning: ${w}`);
+  for (const w of rules.startWarnings) logger.warn({ where: `${w.file}:${w.path}` }, w.message);
   io.out(rules.start.line);
   const plan = rules.plan;
 

@@ -81,6 +81,8 @@ export class RulesAdmin {
     plan: RoutingPlan,
     /** What `open` chose and why. */
     readonly start: RulesStart,
+    /** What the served rules warn about (a calendar without this year's holidays, a prompts path …). */
+    readonly startWarnings: readonly RuleProblem[] = [],
   ) {
     this.liveVersion = version;
     this.livePlan = plan;
@@ -116,6 +118,7 @@ export class RulesAdmin {
     const latestNumber = await o.versions.latestNumber();
     const latest = latestNumber > 0 ? await o.versions.get(latestNumber) : undefined;
     const warnings: string[] = [];
+    const ruleWarnings: RuleProblem[] = [];
     const publishFolder = async (files: DraftFiles, plan: RoutingPlan, message: string) => {
       const version = await o.versions.append(latestNumber, {
         author: 'system',
@@ -124,23 +127,35 @@ export class RulesAdmin {
         rulesDir: dir,
         files,
       });
-      return new RulesAdmin(o, version, plan, {
-        line: `serving rules from ${shown}, published as version ${version.version}`,
-        warnings,
-      });
+      return new RulesAdmin(
+        o,
+        version,
+        plan,
+        {
+          line: `serving rules from ${shown}, published as version ${version.version}`,
+          warnings,
+        },
+        ruleWarnings,
+      );
     };
 
     if (!latest || o.folderWins) {
       if (!folder.ok) throw new RulesInvalidError([...folder.problems]);
-      warnings.push(...folder.warnings.map(warningLine));
+      ruleWarnings.push(...folder.warnings);
       if (!latest) return publishFolder(folder.files, folder.plan, `seeded from ${shown}`);
       const same =
         sameFiles(latest.files, folder.files) && loadsHere(o, latest, folder.plan, now) === undefined;
       if (same) {
-        return new RulesAdmin(o, latest, folder.plan, {
-          line: `serving rules from ${shown}, the same as version ${latest.version} published ${latest.at} by ${latest.author}`,
-          warnings,
-        });
+        return new RulesAdmin(
+          o,
+          latest,
+          folder.plan,
+          {
+            line: `serving rules from ${shown}, the same as version ${latest.version} published ${latest.at} by ${latest.author}`,
+            warnings,
+          },
+          ruleWarnings,
+        );
       }
       return publishFolder(folder.files, folder.plan, `published from ${shown} by hotline serve --rules`);
     }
@@ -152,7 +167,7 @@ export class RulesAdmin {
         : undefined
       : summarize(compiled.problems);
     if (compiled.ok && why === undefined) {
-      warnings.push(...compiled.warnings.map(warningLine));
+      ruleWarnings.push(...compiled.warnings);
       if (!folder.ok) {
         warnings.push(
           `the rules folder ${shown} does not load (${summarize(folder.problems)}); serving the latest published version`,
@@ -164,13 +179,19 @@ export class RulesAdmin {
             `which is served; to serve the folder, start with --rules ${shown}`,
         );
       }
-      return new RulesAdmin(o, latest, compiled.plan, {
-        line: `serving rules version ${latest.version} published ${latest.at} by ${latest.author}`,
-        warnings,
-      });
+      return new RulesAdmin(
+        o,
+        latest,
+        compiled.plan,
+        {
+          line: `serving rules version ${latest.version} published ${latest.at} by ${latest.author}`,
+          warnings,
+        },
+        ruleWarnings,
+      );
     }
     if (!folder.ok) throw new RulesInvalidError([...folder.problems]);
-    warnings.push(...folder.warnings.map(warningLine));
+    ruleWarnings.push(...folder.warnings);
     warnings.push(
       `the latest published rules version ${latest.version} does not load here (${why}); serving the rules folder ${shown} instead`,
     );
@@ -404,11 +425,6 @@ function loadFolder(dir: string, now: number): LoadedFolder {
     if (err instanceof RulesInvalidError) return { ok: false, problems: err.problems };
     throw err;
   }
-}
-
-/** A warning of the rules folder as one line: where, then what. */
-function warningLine(w: RuleProblem): string {
-  return `${w.file}:${w.path}: ${w.message}`;
 }
 
 /** The first problem and how many more, on one line. */
