@@ -21,6 +21,7 @@ import { noTicketing, type TicketingPort } from './calls/runtime/ticketing.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RoutingPlan } from './plan/compile.ts';
 import { readCenterId } from './plan/load.ts';
+import { liveCounts } from './records/call-figures.ts';
 import type { CallerEncryptor } from './records/caller-crypto.ts';
 import type { RecordSink } from './records/record.ts';
 import { readRecordsConfig } from './records/sinks/config.ts';
@@ -636,13 +637,13 @@ async function startService(
   }
   timers.push(
     setInterval(() => {
-      const live = hotline.engine.liveCalls();
+      const live = liveCounts(hotline.engine.liveCalls());
       logger.info(
         {
-          live: live.length,
-          ivr: live.filter((c) => c.stage === 'ivr').length,
-          waiting: live.filter((c) => c.stage === 'queued').length,
-          talking: live.filter((c) => c.stage === 'talking' || c.stage === 'transferred').length,
+          live: live.calls,
+          ivr: live.ivr,
+          waiting: live.waiting,
+          talking: live.talking,
           ended: hotline.engine.stats.ended,
           records: hotline.engine.stats.recordsWritten,
         },
