@@ -11,18 +11,30 @@ import { OWN } from './ref.ts';
 import { isOpen } from './schedule.ts';
 import type { CallerClassRule } from './schema.ts';
 
+/** The caller waits in a pool's or expert seat's queue (the call session runs this step as it is). */
+export interface QueueStep {
+  kind: 'queue';
+  queue: 'pool' | 'expert';
+  id: string;
+  skill: string;
+  priority: number;
+}
+
+/** The caller is put through to a sub-center, emergency line or other center (run as it is too). */
+export interface DialStep {
+  kind: 'dial';
+  target: 'subcenter' | 'emergency' | 'center';
+  id: string;
+  dial: string;
+  ringSeconds: number;
+}
+
 /** Where the call stands after following a route as far as it goes without the caller. */
 export type RouteStep =
   | { kind: 'menu'; menu: CompiledMenu }
   | { kind: 'progress-query'; service: Extract<CompiledSelfService, { kind: 'progress-query' }> }
-  | { kind: 'queue'; queue: 'pool' | 'expert'; id: string; skill: string; priority: number }
-  | {
-      kind: 'dial';
-      target: 'subcenter' | 'emergency' | 'center';
-      id: string;
-      dial: string;
-      ringSeconds: number;
-    }
+  | QueueStep
+  | DialStep
   | { kind: 'ticket' }
   | { kind: 'announcement'; prompt: string };
 

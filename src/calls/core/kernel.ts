@@ -1,5 +1,5 @@
-import type { RoutingPlan } from '../../plan/compile.ts';
-import type { CallState, Command } from './types.ts';
+import type { CompiledExpert, CompiledPool, RoutingPlan } from '../../plan/compile.ts';
+import type { CallState, Command, TransferLog } from './types.ts';
 
 /** What one transition works with: the plan the call started on, the time, and the commands it emits. */
 export interface Turn {
@@ -7,6 +7,41 @@ export interface Turn {
   now: number;
   out: Command[];
 }
+
+/** Everything a call's log (`CallState.events`) records: the one list of event names. */
+export type EventName =
+  | 'arrived'
+  | 'key'
+  | 'menu'
+  | 'menu-default'
+  | 'ticket-status'
+  | 'ticket-status-unavailable'
+  | 'prompt-refused'
+  | 'queued'
+  | 'overflow'
+  | 'max-wait'
+  | 'offer'
+  | 'offer-failed'
+  | 'connected'
+  | 'agent-left'
+  | 'dial'
+  | 'target-connected'
+  | 'target-failed'
+  | 'target-left'
+  | 'transfer'
+  | 'transfer-connected'
+  | 'transfer-failed'
+  | 'transfer-target-left'
+  | 'transfer-cancelled'
+  | 'ticket-dispatched'
+  | 'survey'
+  | 'ended';
+
+/** Extra time after the originate timeout before the engine gives up on a ringing channel itself. */
+export const RING_GRACE_MS = 3_000;
+
+/** The priority of a caller an agent passed on: first in line in the queue they go to. */
+export const TOP_PRIORITY = 9;
 
 export function nextId(s: CallState, tag: string): string {
   s.seq += 1;
@@ -36,8 +71,33 @@ export function cancelAllTimers(s: CallState, t: Turn): void {
 export function log(
   s: CallState,
   t: Turn,
-  what: string,
+  what: EventName,
   detail?: CallState['events'][number]['detail'],
 ): void {
   s.events.push(detail ? { at: t.now, what, detail } : { at: t.now, what });
+}
+
+/** Puts the caller in the call's bridge with music on hold (creating the bridge the first time). */
+export function holdInBridge(s: CallState, t: Turn): void {
+  if (!s.bridgeId) {
+    s.bridgeId = nextId(s, 'b');
+    t.out.push({ kind: 'create-bridge', bridgeId: s.bridgeId, channels: [s.callerChannel], moh: true });
+  } else {
+    t.out.push({ kind: 'bridge-moh', bridgeId: s.bridgeId, on: true });
+  }
+}
+
+export function queuePolicy(t: Turn, kind: 'pool' | 'expert', id: string): CompiledPool | CompiledExpert {
+  return kind === 'pool' ? t.plan.pools.get(id)! : t.plan.experts.get(id)!;
+}
+
+/** The call's transfer attempts, for its record. */
+export function transferLog(s: CallState): TransferLog[] {
+  s.transfers ??= [];
+  return s.transfers;
+}
+
+/** The log entry of the transfer the call's `target` belongs to. */
+export function targetLog(s: CallState): TransferLog | undefined {
+  return s.targetLogId ? s.transfers?.find((x) => x.id === s.targetLogId) : undefined;
 }

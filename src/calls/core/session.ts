@@ -1,10 +1,10 @@
 import type { RoutingPlan } from '../../plan/compile.ts';
 import { UnknownNumberError } from '../../plan/problems.ts';
 import { type CallEntry, enterLine } from '../../plan/route-step.ts';
+import { dialTarget, dialTimeout, targetAnswered, targetFailed, targetLeft } from './capabilities/dial.ts';
 import {
   enterMenu,
   enterQuery,
-  followFrom,
   menuKey,
   menuListen,
   menuTimeout,
@@ -13,19 +13,19 @@ import {
   queryListen,
   queryTimeout,
 } from './capabilities/ivr.ts';
-import { playNext, say, silence } from './capabilities/playlist.ts';
+import { agentAnswered, offerFailed, offerToAgent, ringTimeout } from './capabilities/offer.ts';
+import { followFrom, playNext, promptRefused } from './capabilities/playlist.ts';
 import {
-  agentAnswered,
   announceDue,
   announcePosition,
   enterQueue,
-  holdInBridge,
+  leaveQueue,
   maxWaitDue,
-  offerFailed,
-  offerToAgent,
   overflowDue,
-  RING_GRACE_MS,
+  rearmAnnounce,
 } from './capabilities/queue.ts';
+import { startSurvey, surveyKey, surveyListen, surveyTimeout } from './capabilities/survey.ts';
+import { agentLeft, bridgeRefused, callerGone } from './capabilities/teardown.ts';
 import {
   agentLeaves,
   cancelConsult,
@@ -35,12 +35,17 @@ import {
   startTransfer,
   transferAnswered,
   transferLegEnded,
-  transferLog,
+  transferRingTimeout,
 } from './capabilities/transfer.ts';
-import { cancelAllTimers, cancelTimer, log, nextId, startTimer, type Turn } from './kernel.ts';
-import { agentOutcomeOf, legFailureOf } from './q850.ts';
+import { log, type Turn } from './kernel.ts';
+import { agentOutcomeOf } from './q850.ts';
 import { checkTransfer, isRefusal, resolveTarget } from './transfer-target.ts';
-import type { CallEvent, CallState, Command, Next } from './types.ts';
+import type { AgentOutcome, CallEvent, CallState, Command, Next } from './types.ts';
+
+/**
+ * The router of a call session: hands each event to the capability it concerns, and runs the
+ * step a capability returns. Capabilities never call each other; what runs next is decided here.
+ */
 
 export interface NewCall {
   id: string;
@@ -89,360 +94,203 @@ export function startCall(
   log(s, t, 'arrived', { line: s.line.id, phase: s.phase.id, unknownNumber: unknown || undefined });
   t.out.push({ kind: 'answer', channel: s.callerChannel });
   s.playlist.push(...entry.prompts);
-  followFrom(s, t, entry.phase.route, runNext);
+  drive(s, t, followFrom(s, t, entry.phase.route));
   return { state: s, commands: t.out };
 }
 
 /** Applies one event to a call. Deterministic and free of I/O: mutates `s`, returns the commands to run. */
 export function handleEvent(s: CallState, event: CallEvent, plan: RoutingPlan, now: number): Command[] {
   const t: Turn = { plan, now, out: [] };
-  if (s.stage === 'ended') return t.out;
-  switch (event.kind) {
-    case 'arrived':
-      break;
-    case 'playback-finished':
-      if (s.playback?.id === event.playbackId) {
-        s.playback = undefined;
-        if (!event.failed) playNext(s, t, runNext);
-      }
-      break;
-    case 'dtmf':
-      if (event.channel === s.callerChannel) onKey(s, t, event.digit);
-      break;
-    case 'timer':
-      if (s.timers[event.name] === event.token) {
-        delete s.timers[event.name];
-        if (s.timerDue) delete s.timerDue[event.name];
-        onTimer(s, t, event.name);
-      }
-      break;
-    case 'channel-answered':
-      if (s.offer?.channelId === event.channel && s.stage === 'ringing') agentAnswered(s, t);
-      else if (s.transfer?.channelId === event.channel && s.transfer.answeredAt === undefined)
-        transferAnswered(s, t);
-      else if (s.target?.channelId === event.channel && s.stage === 'dialing') targetAnswered(s, t);
-      break;
-    case 'channel-ended':
-      onChannelEnded(s, t, event.channel, event.cause, event.lost === true);
-      break;
-    case 'agent-reserved':
-      offerToAgent(s, t, event.agentId, event.endpoint);
-      break;
-    case 'ticket-status':
-      queryAnswered(s, t, event.prompts, runNext);
-      break;
-    case 'position':
-      announcePosition(s, t, event.ahead, event.expectedWaitSeconds, runNext);
-      break;
-    case 'command-failed':
-      onCommandFailed(s, t, event.command, event.status);
-      break;
-    case 'transfer-request': {
-      const target = checkTransfer(s, plan, event.target);
-      if (!isRefusal(target)) startTransfer(s, t, target, event.mode);
-      break;
-    }
-    case 'transfer-complete':
-      if (s.transfer?.consultBridgeId && s.transfer.answeredAt !== undefined) completeConsult(s, t);
-      break;
-    case 'transfer-cancel':
-      if (s.transfer?.consultBridgeId) cancelConsult(s, t);
-      break;
-    case 'agent-leave':
-      if (s.stage === 'talking' && s.agent && !agentLeaves(s, t, false)) {
-        t.out.push({ kind: 'hangup', channel: s.agent.channelId, reason: 'normal' });
-        agentLeft(s, t);
-      }
-      break;
-    case 'ticket-dispatch': {
-      const target = resolveTarget(plan, event.target);
-      if (!isRefusal(target)) dispatchTicket(s, t, target, event.reason);
-      break;
-    }
-  }
+  if (s.stage !== 'ended') drive(s, t, route(s, t, event));
   return t.out;
 }
 
-function runNext(s: CallState, t: Turn, next: Next): void {
+/** Runs the step a capability returned, and the steps those lead to, until one waits for an event. */
+function drive(s: CallState, t: Turn, next: Next | undefined): void {
+  while (next) next = run(s, t, next);
+}
+
+function run(s: CallState, t: Turn, next: Next): Next | undefined {
   switch (next.kind) {
     case 'menu':
-      return enterMenu(s, t, next.id, runNext);
-    case 'menu-listen':
-      return menuListen(s, t);
+      return enterMenu(s, t, next.id);
     case 'progress-query':
-      return enterQuery(s, t, next.id, runNext);
+      return enterQuery(s, t, next.id);
+    case 'menu-listen':
+      menuListen(s, t);
+      break;
     case 'query-listen':
-      return queryListen(s, t);
+      queryListen(s, t);
+      break;
     case 'queue':
-      return enterQueue(s, t, next);
+      enterQueue(s, t, next);
+      break;
     case 'dial':
-      return dialTarget(s, t, next);
-    case 'survey-listen': {
-      const survey = surveyOf(t);
-      if (survey) startTimer(s, t, 'survey-input', survey.timeoutSeconds * 1000);
-      return;
-    }
+      dialTarget(s, t, next);
+      break;
+    case 'survey-listen':
+      surveyListen(s, t);
+      break;
     case 'hangup':
       t.out.push({ kind: 'hangup', channel: s.callerChannel, reason: 'normal' });
-      return;
+      break;
     case 'resume-queue':
-      return;
+      break;
   }
+  return undefined;
 }
 
-function onKey(s: CallState, t: Turn, digit: string): void {
-  log(s, t, 'key', { digit: s.query ? '*' : digit });
-  if (s.menu?.listening) return menuKey(s, t, digit, runNext);
-  if (s.query?.listening) return queryKey(s, t, digit, runNext);
-  if (s.surveyListening) return surveyKey(s, t, digit);
-}
-
-function onTimer(s: CallState, t: Turn, name: string): void {
-  switch (name) {
-    case 'menu-input':
-      return menuTimeout(s, t, false, runNext);
-    case 'menu-interdigit':
-      return menuTimeout(s, t, true, runNext);
-    case 'query-input':
-      return queryTimeout(s, t, runNext);
-    case 'announce':
-      return announceDue(s, t);
-    case 'overflow':
-      return overflowDue(s, t, runNext);
-    case 'max-wait':
-      return maxWaitDue(s, t, runNext);
-    case 'ring':
-      // Asterisk ends an unanswered originate at its timeout; this is the engine's own backstop.
-      if (s.offer) t.out.push({ kind: 'hangup', channel: s.offer.channelId, reason: 'no_answer' });
-      return;
-    case 'dial':
-      if (s.target && s.stage === 'dialing')
-        t.out.push({ kind: 'hangup', channel: s.target.channelId, reason: 'no_answer' });
-      return;
-    case 'transfer-ring':
-      if (s.transfer && s.transfer.answeredAt === undefined)
-        t.out.push({ kind: 'hangup', channel: s.transfer.channelId, reason: 'no_answer' });
-      return;
-    case 'survey-input':
-      s.surveyListening = false;
-      t.out.push({ kind: 'hangup', channel: s.callerChannel, reason: 'normal' });
-      return;
-  }
-}
-
-function dialTarget(s: CallState, t: Turn, next: Extract<Next, { kind: 'dial' }>): void {
-  s.stage = 'dialing';
-  holdInBridge(s, t);
-  const channelId = nextId(s, 't');
-  s.target = { kind: next.target, id: next.id, channelId, startedAt: t.now };
-  s.targetLogId = nextId(s, 'x');
-  transferLog(s).push({
-    id: s.targetLogId,
-    mode: 'ivr',
-    target: { kind: next.target, id: next.id },
-    startedAt: t.now,
-    result: 'dialing',
-  });
-  log(s, t, 'dial', { target: `${next.target}:${next.id}` });
-  t.out.push({
-    kind: 'originate',
-    role: 'target',
-    channelId,
-    endpoint: next.dial,
-    callerId: { name: `12345 ${s.line.topic}`.slice(0, 40), number: s.callerNumber },
-    timeoutSeconds: next.ringSeconds,
-    variables: { HOTLINE_CALL_ID: s.id, HOTLINE_LINE: s.line.id, HOTLINE_DIALED: s.dialed },
-  });
-  startTimer(s, t, 'dial', next.ringSeconds * 1000 + RING_GRACE_MS);
-}
-
-function targetLog(s: CallState) {
-  return s.targetLogId ? s.transfers?.find((x) => x.id === s.targetLogId) : undefined;
-}
-
-function targetAnswered(s: CallState, t: Turn): void {
-  cancelTimer(s, t, 'dial');
-  s.target!.answeredAt = t.now;
-  const entry = targetLog(s);
-  if (entry) {
-    entry.answeredAt = t.now;
-    entry.result = entry.mode === 'ivr' ? 'connected' : 'completed';
-  }
-  s.stage = 'transferred';
-  s.disposition = 'transferred';
-  log(s, t, 'target-connected', { target: `${s.target!.kind}:${s.target!.id}` });
-  t.out.push({ kind: 'add-to-bridge', bridgeId: s.bridgeId!, channel: s.target!.channelId, stopMoh: true });
-}
-
-/** The IVR-level transfer failed: the caller hears why and goes where the plan sends failed transfers. */
-function targetFailed(s: CallState, t: Turn, cause: number): void {
-  cancelTimer(s, t, 'dial');
-  log(s, t, 'target-failed', { target: `${s.target!.kind}:${s.target!.id}`, cause });
-  const entry = targetLog(s);
-  if (entry) Object.assign(entry, { result: legFailureOf(cause), endedAt: t.now, cause });
-  const fromAgent = entry !== undefined && entry.mode !== 'ivr';
-  s.target = undefined;
-  s.targetLogId = undefined;
-  s.stage = 'ivr';
-  if (s.bridgeId) t.out.push({ kind: 'bridge-moh', bridgeId: s.bridgeId, on: false });
-  // A caller an agent passed on returns to their queue, first in line; otherwise the plan's fallback.
-  if (fromAgent && s.queue) {
-    s.playlist.push('transfer-failed');
-    followFrom(
-      s,
-      t,
-      { prompts: [], target: { kind: s.queue.kind, id: s.queue.id }, skill: s.queue.skill, priority: 9 },
-      runNext,
-    );
-    return;
-  }
-  followFrom(s, t, t.plan.fallback, runNext);
-}
-
-function surveyOf(t: Turn) {
-  const id = t.plan.center.survey;
-  const survey = id ? t.plan.selfService.get(id) : undefined;
-  return survey?.kind === 'survey' ? survey : undefined;
-}
-
-function surveyKey(s: CallState, t: Turn, digit: string): void {
-  const survey = surveyOf(t)!;
-  if (s.playback) silence(s, t);
-  s.next = undefined;
-  cancelTimer(s, t, 'survey-input');
-  s.surveyListening = false;
-  const score = Number(digit);
-  if (Number.isInteger(score) && score >= 1 && score <= survey.maxScore) {
-    s.surveyScore = score;
-    log(s, t, 'survey', { score });
-  }
-  say(s, t, [survey.thanksPrompt], { kind: 'hangup' }, runNext);
-}
-
-function onChannelEnded(s: CallState, t: Turn, channel: string, cause: number, lost: boolean): void {
-  if (channel === s.callerChannel) return callerGone(s, t, cause);
-  // A ringing leg lost to an outage is not the agent's doing: released as ready, not RONA.
-  if (s.offer?.channelId === channel)
-    return offerFailed(s, t, cause, lost ? 'failed' : agentOutcomeOf(cause));
-  if (s.transfer?.channelId === channel) return transferLegEnded(s, t, cause);
-  if (s.agent?.channelId === channel && s.stage === 'talking') {
-    if (agentLeaves(s, t, true)) return;
-    return agentLeft(s, t);
-  }
-  if (s.target?.channelId === channel) {
-    if (s.stage === 'dialing') return targetFailed(s, t, cause);
-    if (s.stage === 'transferred') {
-      log(s, t, 'target-left', { cause });
-      const entry = targetLog(s);
-      if (entry) Object.assign(entry, { endedAt: t.now, cause });
-      t.out.push({ kind: 'hangup', channel: s.callerChannel, reason: 'normal' });
+/** Hands an event to the capability it concerns; returns the step to run next, if any. */
+function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
+  switch (event.kind) {
+    case 'arrived':
+      return undefined;
+    case 'playback-finished':
+      if (s.playback?.id !== event.playbackId) return undefined;
+      s.playback = undefined;
+      return event.failed ? undefined : playNext(s, t);
+    case 'dtmf':
+      return event.channel === s.callerChannel ? onKey(s, t, event.digit) : undefined;
+    case 'timer':
+      if (s.timers[event.name] !== event.token) return undefined;
+      delete s.timers[event.name];
+      if (s.timerDue) delete s.timerDue[event.name];
+      return onTimer(s, t, event.name);
+    case 'channel-answered':
+      if (s.offer?.channelId === event.channel && s.stage === 'ringing') {
+        leaveQueue(s, t, false);
+        agentAnswered(s, t);
+      } else if (s.transfer?.channelId === event.channel && s.transfer.answeredAt === undefined) {
+        transferAnswered(s, t);
+      } else if (s.target?.channelId === event.channel && s.stage === 'dialing') {
+        targetAnswered(s, t);
+      }
+      return undefined;
+    case 'channel-ended':
+      return onChannelEnded(s, t, event.channel, event.cause, event.lost === true);
+    case 'agent-reserved':
+      offerToAgent(s, t, event.agentId, event.endpoint);
+      return undefined;
+    case 'ticket-status':
+      return queryAnswered(s, t, event.prompts);
+    case 'position':
+      return announcePosition(s, t, event.ahead, event.expectedWaitSeconds);
+    case 'command-failed':
+      return onCommandFailed(s, t, event.command, event.status);
+    case 'transfer-request': {
+      const target = checkTransfer(s, t.plan, event.target);
+      return isRefusal(target) ? undefined : startTransfer(s, t, target, event.mode);
+    }
+    case 'transfer-complete':
+      if (s.transfer?.consultBridgeId && s.transfer.answeredAt !== undefined) completeConsult(s, t);
+      return undefined;
+    case 'transfer-cancel':
+      if (s.transfer?.consultBridgeId) cancelConsult(s, t);
+      return undefined;
+    case 'agent-leave':
+      if (s.stage !== 'talking' || !s.agent || agentLeaves(s, t, false)) return undefined;
+      t.out.push({ kind: 'hangup', channel: s.agent.channelId, reason: 'normal' });
+      return agentGone(s, t);
+    case 'ticket-dispatch': {
+      const target = resolveTarget(t.plan, event.target);
+      if (!isRefusal(target)) dispatchTicket(s, t, target, event.reason);
+      return undefined;
     }
   }
 }
 
-/** The agent hung up: the caller is offered the satisfaction survey, or the call ends. */
-function agentLeft(s: CallState, t: Turn): void {
-  const agent = s.agent!;
-  log(s, t, 'agent-left', { agent: agent.agentId });
-  t.out.push({
-    kind: 'notify',
-    agentId: agent.agentId,
-    event: 'ended',
-    detail: { callId: s.id, by: 'agent' },
-  });
-  t.out.push({
-    kind: 'agent-complete',
-    agentId: agent.agentId,
-    talkSeconds: Math.round((t.now - agent.answeredAt) / 1000),
-  });
-  const survey = surveyOf(t);
-  if (s.bridgeId) {
-    t.out.push({ kind: 'destroy-bridge', bridgeId: s.bridgeId });
-    s.bridgeId = undefined;
-  }
-  if (!survey) {
-    s.stage = 'closing';
-    t.out.push({ kind: 'hangup', channel: s.callerChannel, reason: 'normal' });
-    return;
-  }
-  s.stage = 'survey';
-  s.surveyListening = true;
-  say(s, t, [survey.prompt], { kind: 'survey-listen' }, runNext);
+function onKey(s: CallState, t: Turn, digit: string): Next | undefined {
+  log(s, t, 'key', { digit: s.query ? '*' : digit });
+  if (s.menu?.listening) return menuKey(s, t, digit);
+  if (s.query?.listening) return queryKey(s, t, digit);
+  if (s.surveyListening) return surveyKey(s, t, digit);
+  return undefined;
 }
 
-const abandonedAt: Partial<Record<CallState['stage'], CallState['disposition']>> = {
-  ivr: 'abandoned-ivr',
-  queued: 'abandoned-queue',
-  ringing: 'abandoned-ringing',
-  dialing: 'abandoned-queue',
-};
-
-/** The caller's channel is gone: release everything the call holds, and end it. */
-function callerGone(s: CallState, t: Turn, cause: number): void {
-  s.hangupCause = cause;
-  s.endedAt = t.now;
-  dropTransfer(s, t);
-  const entry = targetLog(s);
-  if (entry && entry.endedAt === undefined) {
-    entry.endedAt = t.now;
-    if (entry.result === 'dialing') entry.result = 'cancelled';
+function onTimer(s: CallState, t: Turn, name: string): Next | undefined {
+  switch (name) {
+    case 'menu-input':
+      return menuTimeout(s, t, false);
+    case 'menu-interdigit':
+      return menuTimeout(s, t, true);
+    case 'query-input':
+      return queryTimeout(s, t);
+    case 'overflow':
+      return overflowDue(s, t);
+    case 'max-wait':
+      return maxWaitDue(s, t);
+    case 'announce':
+      announceDue(s, t);
+      break;
+    case 'ring':
+      ringTimeout(s, t);
+      break;
+    case 'dial':
+      dialTimeout(s, t);
+      break;
+    case 'transfer-ring':
+      transferRingTimeout(s, t);
+      break;
+    case 'survey-input':
+      surveyTimeout(s, t);
+      break;
   }
-  const agentId = s.agent?.agentId ?? s.offer?.agentId;
-  if (agentId)
-    t.out.push({ kind: 'notify', agentId, event: 'ended', detail: { callId: s.id, by: 'caller' } });
-  if (s.stage === 'ivr' && s.phase.kind === 'deregistered' && !s.disposition)
-    s.disposition = 'deregistered-notice';
-  if (!s.disposition) s.disposition = abandonedAt[s.stage] ?? 'abandoned-ivr';
-  if (s.stage === 'queued') t.out.push({ kind: 'dequeue' });
-  // Releasing a cancelled offer also takes the call out of the ACD.
-  if (s.offer) {
-    t.out.push({ kind: 'hangup', channel: s.offer.channelId, reason: 'normal' });
-    t.out.push({ kind: 'agent-release', agentId: s.offer.agentId, outcome: 'cancelled' });
-  }
-  if (s.stage === 'talking' && s.agent) {
-    t.out.push({ kind: 'hangup', channel: s.agent.channelId, reason: 'normal' });
-    t.out.push({
-      kind: 'agent-complete',
-      agentId: s.agent.agentId,
-      talkSeconds: Math.round((t.now - s.agent.answeredAt) / 1000),
-    });
-  }
-  if (s.target && (s.stage === 'dialing' || s.stage === 'transferred'))
-    t.out.push({ kind: 'hangup', channel: s.target.channelId, reason: 'normal' });
-  if (s.bridgeId) t.out.push({ kind: 'destroy-bridge', bridgeId: s.bridgeId });
-  cancelAllTimers(s, t);
-  s.playback = undefined;
-  s.playlist = [];
-  s.next = undefined;
-  log(s, t, 'ended', { cause, disposition: s.disposition });
-  s.stage = 'ended';
-  t.out.push({ kind: 'ended' });
+  return undefined;
 }
 
-function onCommandFailed(s: CallState, t: Turn, command: Command, status?: number): void {
+function onChannelEnded(
+  s: CallState,
+  t: Turn,
+  channel: string,
+  cause: number,
+  lost: boolean,
+): Next | undefined {
+  if (channel === s.callerChannel) {
+    dropTransfer(s, t);
+    callerGone(s, t, cause);
+  } else if (s.offer?.channelId === channel) {
+    // A ringing leg lost to an outage is not the agent's doing: released as ready, not RONA.
+    offerLost(s, t, cause, lost ? 'failed' : agentOutcomeOf(cause));
+  } else if (s.transfer?.channelId === channel) {
+    transferLegEnded(s, t, cause);
+  } else if (s.agent?.channelId === channel && s.stage === 'talking') {
+    if (!agentLeaves(s, t, true)) return agentGone(s, t);
+  } else if (s.target?.channelId === channel) {
+    if (s.stage === 'dialing') return targetFailed(s, t, cause);
+    if (s.stage === 'transferred') targetLeft(s, t, cause);
+  }
+  return undefined;
+}
+
+/** The agent left a call with no transfer under way: the survey, or the end of the call. */
+function agentGone(s: CallState, t: Turn): Next | undefined {
+  agentLeft(s, t);
+  return startSurvey(s, t);
+}
+
+/** The offer failed: the agent is released and the caller waits on in the queue. */
+function offerLost(s: CallState, t: Turn, cause: number, outcome: AgentOutcome): void {
+  offerFailed(s, t, cause, outcome);
+  rearmAnnounce(s, t);
+}
+
+function onCommandFailed(s: CallState, t: Turn, command: Command, status?: number): Next | undefined {
   switch (command.kind) {
     case 'play':
-      // A prompt that cannot play must not stall the call: go on as if it had played.
-      if (s.playback?.id === command.playbackId) {
-        const i = s.prompts.lastIndexOf(command.prompt);
-        if (i >= 0) s.prompts.splice(i, 1);
-        log(s, t, 'prompt-refused', { prompt: command.prompt, status });
-        s.playback = undefined;
-        playNext(s, t, runNext);
-      }
-      return;
+      return promptRefused(s, t, command.playbackId, command.prompt, status);
     case 'originate':
       if (command.role === 'agent' && s.offer?.channelId === command.channelId)
-        return offerFailed(s, t, status ?? 0, 'failed');
-      if (command.role === 'target' && s.target?.channelId === command.channelId && s.stage === 'dialing')
+        offerLost(s, t, status ?? 0, 'failed');
+      else if (
+        command.role === 'target' &&
+        s.target?.channelId === command.channelId &&
+        s.stage === 'dialing'
+      )
         return targetFailed(s, t, status ?? 0);
-      return;
+      break;
     case 'create-bridge':
-      // The bridge may exist with a member missing: remove it rather than leave it behind.
-      t.out.push({ kind: 'destroy-bridge', bridgeId: command.bridgeId });
-      if (s.bridgeId === command.bridgeId) s.bridgeId = undefined;
-      return;
-    default:
-      return;
+      bridgeRefused(s, t, command.bridgeId);
+      break;
   }
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import type { DialStep, QueueStep } from '../../plan/route-step.ts';
 import type { MergeModeName, PhaseKindName } from '../../plan/schema.ts';
 
 /**
@@ -25,20 +26,14 @@ export type Disposition =
   | 'deregistered-notice'
   | 'self-service';
 
-/** What to do once the prompts queued before it have played. */
+/** What to do once the prompts queued before it have played; queue and dial are the plan's own steps. */
 export type Next =
   | { kind: 'menu'; id: string }
   | { kind: 'menu-listen' }
   | { kind: 'progress-query'; id: string }
   | { kind: 'query-listen' }
-  | { kind: 'queue'; queue: 'pool' | 'expert'; id: string; skill: string; priority: number }
-  | {
-      kind: 'dial';
-      target: 'subcenter' | 'emergency' | 'center';
-      id: string;
-      dial: string;
-      ringSeconds: number;
-    }
+  | QueueStep
+  | DialStep
   | { kind: 'survey-listen' }
   | { kind: 'hangup' }
   | { kind: 'resume-queue' };

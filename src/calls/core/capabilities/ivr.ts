@@ -1,33 +1,21 @@
-import type { CompiledMenu } from '../../../plan/compile.ts';
+import type { CompiledMenu, CompiledSelfService } from '../../../plan/compile.ts';
 import { afterFailure, type MenuFailure, matchDigits } from '../../../plan/menu-input.ts';
-import { followRoute } from '../../../plan/route-step.ts';
 import { cancelTimer, log, startTimer, type Turn } from '../kernel.ts';
-import type { CallState } from '../types.ts';
-import { applyStep, type RunNext, say, silence } from './playlist.ts';
+import type { CallState, Next } from '../types.ts';
+import { followFrom, say, silence } from './playlist.ts';
+
+/** Menus and the progress query: the caller keys, the plan says where that leads. */
 
 /** How long a caller has to key a ticket number before the query goes ahead with what was keyed. */
 export const QUERY_INPUT_MS = 15_000;
 
-function routeContext(s: CallState, t: Turn) {
-  const line = t.plan.lines.get(s.line.id)!;
-  const cls = s.callerClass ? t.plan.callerClasses.find((c) => c.id === s.callerClass) : undefined;
-  return { line, atMs: s.arrivedAt, ...(cls ? { callerClass: cls } : {}) };
-}
+type ProgressQuery = Extract<CompiledSelfService, { kind: 'progress-query' }>;
 
-export function followFrom(
-  s: CallState,
-  t: Turn,
-  route: Parameters<typeof followRoute>[1],
-  run: RunNext,
-): void {
-  applyStep(s, t, followRoute(t.plan, route, routeContext(s, t)), run);
-}
-
-export function enterMenu(s: CallState, t: Turn, id: string, run: RunNext): void {
+export function enterMenu(s: CallState, t: Turn, id: string): Next | undefined {
   const menu = t.plan.menus.get(id)!;
   s.menu = { id, attempt: 1, collected: '', listening: true };
   log(s, t, 'menu', { menu: id });
-  say(s, t, [menu.prompt], { kind: 'menu-listen' }, run);
+  return say(s, t, [menu.prompt], { kind: 'menu-listen' });
 }
 
 export function menuListen(s: CallState, t: Turn): void {
@@ -35,7 +23,7 @@ export function menuListen(s: CallState, t: Turn): void {
   startTimer(s, t, 'menu-input', menu.timeoutSeconds * 1000);
 }
 
-export function menuKey(s: CallState, t: Turn, digit: string, run: RunNext): void {
+export function menuKey(s: CallState, t: Turn, digit: string): Next | undefined {
   const state = s.menu!;
   const menu = t.plan.menus.get(state.id)!;
   if (s.playback) silence(s, t); // barge-in: the engine stops the prompt at the first key
@@ -46,20 +34,20 @@ export function menuKey(s: CallState, t: Turn, digit: string, run: RunNext): voi
   const m = matchDigits(menu, state.collected);
   if (m.kind === 'prefix') {
     startTimer(s, t, 'menu-interdigit', menu.interDigitSeconds * 1000);
-    return;
+    return undefined;
   }
-  if (m.kind === 'invalid') return menuFailure(s, t, menu, 'invalid', run);
+  if (m.kind === 'invalid') return menuFailure(s, t, menu, 'invalid');
   s.ivrPath.push({ menu: menu.id, keys: state.collected, outcome: m.option.label });
   s.menu = undefined;
-  followFrom(s, t, m.option.route, run);
+  return followFrom(s, t, m.option.route);
 }
 
-export function menuTimeout(s: CallState, t: Turn, interDigit: boolean, run: RunNext): void {
+export function menuTimeout(s: CallState, t: Turn, interDigit: boolean): Next | undefined {
   const menu = t.plan.menus.get(s.menu!.id)!;
-  menuFailure(s, t, menu, interDigit ? 'invalid' : 'timeout', run);
+  return menuFailure(s, t, menu, interDigit ? 'invalid' : 'timeout');
 }
 
-function menuFailure(s: CallState, t: Turn, menu: CompiledMenu, failure: MenuFailure, run: RunNext): void {
+function menuFailure(s: CallState, t: Turn, menu: CompiledMenu, failure: MenuFailure): Next | undefined {
   const state = s.menu!;
   cancelTimer(s, t, 'menu-input');
   cancelTimer(s, t, 'menu-interdigit');
@@ -67,70 +55,68 @@ function menuFailure(s: CallState, t: Turn, menu: CompiledMenu, failure: MenuFai
   const after = afterFailure(menu, failure, state.attempt);
   if (after.kind === 'retry') {
     s.menu = { id: menu.id, attempt: after.attempt, collected: '', listening: true };
-    say(s, t, after.prompts, { kind: 'menu-listen' }, run);
-    return;
+    return say(s, t, after.prompts, { kind: 'menu-listen' });
   }
   s.menu = undefined;
   log(s, t, 'menu-default', { menu: menu.id });
   s.playlist.push(...after.prompts);
-  followFrom(s, t, menu.default, run);
+  return followFrom(s, t, menu.default);
 }
 
-export function enterQuery(s: CallState, t: Turn, id: string, run: RunNext): void {
+function progressQuery(t: Turn, id: string): ProgressQuery {
   const service = t.plan.selfService.get(id);
   if (service?.kind !== 'progress-query') throw new Error(`self-service ${id} is not a progress query`);
+  return service;
+}
+
+export function enterQuery(s: CallState, t: Turn, id: string): Next | undefined {
+  const service = progressQuery(t, id);
   s.query = { id, collected: '', listening: true, waiting: false };
-  say(s, t, [service.prompt], { kind: 'query-listen' }, run);
+  return say(s, t, [service.prompt], { kind: 'query-listen' });
 }
 
 export function queryListen(s: CallState, t: Turn): void {
   startTimer(s, t, 'query-input', QUERY_INPUT_MS);
 }
 
-export function queryKey(s: CallState, t: Turn, digit: string, run: RunNext): void {
+export function queryKey(s: CallState, t: Turn, digit: string): Next | undefined {
   const q = s.query!;
-  const service = t.plan.selfService.get(q.id) as Extract<
-    NonNullable<ReturnType<typeof t.plan.selfService.get>>,
-    { kind: 'progress-query' }
-  >;
+  const service = progressQuery(t, q.id);
   if (s.playback) silence(s, t);
   s.next = undefined;
   if (digit === '*') {
     q.collected = '';
-    return;
+    return undefined;
   }
   if (digit !== '#') q.collected += digit;
-  if (digit === '#' || q.collected.length >= service.maxDigits) submitQuery(s, t, run);
-  else {
-    cancelTimer(s, t, 'query-input');
-    startTimer(s, t, 'query-input', QUERY_INPUT_MS);
-  }
+  if (digit === '#' || q.collected.length >= service.maxDigits) return submitQuery(s, t);
+  cancelTimer(s, t, 'query-input');
+  startTimer(s, t, 'query-input', QUERY_INPUT_MS);
+  return undefined;
 }
 
-export function queryTimeout(s: CallState, t: Turn, run: RunNext): void {
-  submitQuery(s, t, run);
+export function queryTimeout(s: CallState, t: Turn): Next | undefined {
+  return submitQuery(s, t);
 }
 
-function submitQuery(s: CallState, t: Turn, run: RunNext): void {
+function submitQuery(s: CallState, t: Turn): Next | undefined {
   const q = s.query!;
   cancelTimer(s, t, 'query-input');
   q.listening = false;
-  if (q.collected === '') return queryAnswered(s, t, null, run);
+  if (q.collected === '') return queryAnswered(s, t, null);
   q.waiting = true;
   s.ivrPath.push({ menu: `self-service:${q.id}`, keys: `${q.collected.length} digits`, outcome: 'lookup' });
   t.out.push({ kind: 'lookup-ticket', ticketNumber: q.collected });
+  return undefined;
 }
 
 /** The ticketing system answered (status prompts) or failed (null): play, then on to the next route. */
-export function queryAnswered(s: CallState, t: Turn, prompts: string[] | null, run: RunNext): void {
+export function queryAnswered(s: CallState, t: Turn, prompts: string[] | null): Next | undefined {
   const q = s.query;
-  if (!q) return;
-  const service = t.plan.selfService.get(q.id) as Extract<
-    NonNullable<ReturnType<typeof t.plan.selfService.get>>,
-    { kind: 'progress-query' }
-  >;
+  if (!q) return undefined;
+  const service = progressQuery(t, q.id);
   s.query = undefined;
   log(s, t, prompts ? 'ticket-status' : 'ticket-status-unavailable');
   s.playlist.push(...(prompts ?? [service.failurePrompt]));
-  followFrom(s, t, service.next, run);
+  return followFrom(s, t, service.next);
 }

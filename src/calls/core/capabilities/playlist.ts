@@ -1,26 +1,29 @@
-import type { StepResult } from '../../../plan/route-step.ts';
-import { nextId, type Turn } from '../kernel.ts';
+import { followRoute, type StepResult } from '../../../plan/route-step.ts';
+import { log, nextId, type Turn } from '../kernel.ts';
 import type { CallState, Next } from '../types.ts';
 
 /**
- * Queues prompts to play on the caller's channel, one playback at a time, and what to do when
- * they have played. `bargeIn`: the first key the caller presses stops the prompt.
+ * The caller's prompts, one playback at a time, and the step to take once they have played.
+ * Nothing here runs that step: a function that reaches it returns it, and the router runs it.
+ */
+
+/**
+ * Queues prompts to play on the caller's channel and the step to take after them. Returns that
+ * step when nothing is left to play. `bargeIn`: the first key the caller presses stops the prompt.
  */
 export function say(
   s: CallState,
   t: Turn,
   prompts: readonly string[],
   next: Next | undefined,
-  run: RunNext,
-): void {
+): Next | undefined {
   s.playlist.push(...prompts);
   s.next = next;
-  if (!s.playback) playNext(s, t, run);
+  return s.playback ? undefined : playNext(s, t);
 }
 
-export type RunNext = (s: CallState, t: Turn, next: Next) => void;
-
-export function playNext(s: CallState, t: Turn, run: RunNext): void {
+/** Plays the next queued prompt; with none left, returns the step that was waiting for them. */
+export function playNext(s: CallState, t: Turn): Next | undefined {
   const prompt = s.playlist.shift();
   if (prompt !== undefined) {
     const id = nextId(s, 'p');
@@ -28,11 +31,11 @@ export function playNext(s: CallState, t: Turn, run: RunNext): void {
     s.playback = { id, prompt, bargeIn };
     s.prompts.push(prompt);
     t.out.push({ kind: 'play', channel: s.callerChannel, playbackId: id, prompt });
-    return;
+    return undefined;
   }
   const next = s.next;
   s.next = undefined;
-  if (next) run(s, t, next);
+  return next;
 }
 
 /** Stops the prompt playing now and drops the ones queued after it. */
@@ -42,38 +45,50 @@ export function silence(s: CallState, t: Turn): void {
   s.playlist = [];
 }
 
-/** Turns a route step into prompts and the next action (tickets and announcements end the call). */
-export function applyStep(s: CallState, t: Turn, result: StepResult, run: RunNext): void {
+function routeContext(s: CallState, t: Turn) {
+  const line = t.plan.lines.get(s.line.id)!;
+  const cls = s.callerClass ? t.plan.callerClasses.find((c) => c.id === s.callerClass) : undefined;
+  return { line, atMs: s.arrivedAt, ...(cls ? { callerClass: cls } : {}) };
+}
+
+/** Follows a route of the plan from where the call is, up to the step the router runs next. */
+export function followFrom(
+  s: CallState,
+  t: Turn,
+  route: Parameters<typeof followRoute>[1],
+): Next | undefined {
+  return applyStep(s, t, followRoute(t.plan, route, routeContext(s, t)));
+}
+
+/** Turns a route step into prompts and the next step (tickets and announcements end the call). */
+export function applyStep(s: CallState, t: Turn, result: StepResult): Next | undefined {
   const step = result.step;
   switch (step.kind) {
     case 'menu':
-      return say(s, t, result.prompts, { kind: 'menu', id: step.menu.id }, run);
+      return say(s, t, result.prompts, { kind: 'menu', id: step.menu.id });
     case 'progress-query':
-      return say(s, t, result.prompts, { kind: 'progress-query', id: step.service.id }, run);
+      return say(s, t, result.prompts, { kind: 'progress-query', id: step.service.id });
     case 'queue':
-      return say(
-        s,
-        t,
-        result.prompts,
-        { kind: 'queue', queue: step.queue, id: step.id, skill: step.skill, priority: step.priority },
-        run,
-      );
     case 'dial':
-      return say(
-        s,
-        t,
-        result.prompts,
-        { kind: 'dial', target: step.target, id: step.id, dial: step.dial, ringSeconds: step.ringSeconds },
-        run,
-      );
+      return say(s, t, result.prompts, step);
     case 'ticket':
       s.stage = 'closing';
       s.disposition = 'ticketed';
       s.ticketReason ??= 'route';
-      return say(s, t, [...result.prompts, 'ticket-created'], { kind: 'hangup' }, run);
+      return say(s, t, [...result.prompts, 'ticket-created'], { kind: 'hangup' });
     case 'announcement':
       s.stage = 'closing';
       s.disposition = 'self-service';
-      return say(s, t, result.prompts, { kind: 'hangup' }, run);
+      return say(s, t, result.prompts, { kind: 'hangup' });
   }
+}
+
+/** A prompt that cannot play must not stall the call: go on as if it had played. */
+export function promptRefused(s: CallState, t: Turn, playbackId: string, prompt: string, status?: number) {
+  if (s.playback?.id !== playbackId) return undefined;
+  const i = s.prompts.lastIndexOf(prompt);
+  if (i >= 0) s.prompts.splice(i, 1);
+  log(s, t, 'prompt-refused', { prompt, status });
+  s.playback = undefined;
+  return playNext(s, t);
 }

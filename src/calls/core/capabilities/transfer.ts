@@ -1,24 +1,26 @@
-import { cancelTimer, log, nextId, startTimer, type Turn } from '../kernel.ts';
+import type { QueueStep } from '../../../plan/route-step.ts';
+import {
+  cancelTimer,
+  log,
+  nextId,
+  RING_GRACE_MS,
+  startTimer,
+  TOP_PRIORITY,
+  type Turn,
+  transferLog,
+} from '../kernel.ts';
 import { legFailureOf } from '../q850.ts';
 import type { TransferTarget } from '../transfer-target.ts';
 import type { AgentNotice, CallState, TransferLog, TransferMode } from '../types.ts';
-import { enterQueue, RING_GRACE_MS } from './queue.ts';
 
 /**
  * Agent-initiated transfers over the call's mixing bridge, with the engine in control
  * throughout (no ARI redirect): three-way (the target joins the bridge, the agent leaves when
  * ready), consult (the caller holds with music while agent and target talk in a second bridge,
  * then complete or cancel) and blind (the agent is freed, the caller waits for the target).
- * An expert seat is a queue: the call is queued there with top priority. Whatever fails, the
- * caller stays with (or returns to) the agent, or goes back to a queue.
+ * An expert seat is a queue: the transfer returns the queue step, with top priority, for the
+ * router to run. A caller handed to a target is the dial capability's from then on.
  */
-
-const TOP_PRIORITY = 9;
-
-export function transferLog(s: CallState): TransferLog[] {
-  s.transfers ??= [];
-  return s.transfers;
-}
 
 function entry(s: CallState, id: string): TransferLog | undefined {
   return s.transfers?.find((x) => x.id === id);
@@ -48,7 +50,13 @@ function notify(
   t.out.push({ kind: 'notify', agentId, event, detail: { callId: s.id, ...detail } });
 }
 
-export function startTransfer(s: CallState, t: Turn, target: TransferTarget, mode: TransferMode): void {
+/** Starts a transfer; to an expert seat it returns the queue step the caller goes on to. */
+export function startTransfer(
+  s: CallState,
+  t: Turn,
+  target: TransferTarget,
+  mode: TransferMode,
+): QueueStep | undefined {
   const agent = s.agent!;
   const id = nextId(s, 'x');
   transferLog(s).push({
@@ -64,14 +72,7 @@ export function startTransfer(s: CallState, t: Turn, target: TransferTarget, mod
     agentGone(s, t, true);
     close(s, t, id, 'queued');
     notify(s, t, agent.agentId, 'transfer-completed', { transferId: id, target: `expert:${target.id}` });
-    enterQueue(s, t, {
-      kind: 'queue',
-      queue: 'expert',
-      id: target.id,
-      skill: target.skill,
-      priority: TOP_PRIORITY,
-    });
-    return;
+    return { kind: 'queue', queue: 'expert', id: target.id, skill: target.skill, priority: TOP_PRIORITY };
   }
   const channelId = nextId(s, 't');
   s.transfer = {
@@ -107,6 +108,7 @@ export function startTransfer(s: CallState, t: Turn, target: TransferTarget, mod
   } else if (mode === 'blind') {
     handToTarget(s, t);
   }
+  return undefined;
 }
 
 /** The agent leaves: released to wrap-up; `hangup` also ends their channel. */
@@ -148,7 +150,7 @@ function handToTarget(s: CallState, t: Turn): void {
     const e = entry(s, x.id);
     if (e) e.result = 'completed';
   } else {
-    // Still ringing: the caller waits with music; answer → bridged, failure → the fallback route.
+    // Still ringing: the caller waits with music; answer → bridged, failure → back to the queue.
     s.stage = 'dialing';
     if (s.bridgeId) t.out.push({ kind: 'bridge-moh', bridgeId: s.bridgeId, on: true });
     startTimer(s, t, 'dial', Math.max(0, x.startedAt + x.ringMs + RING_GRACE_MS - t.now));
@@ -284,4 +286,10 @@ export function dispatchTicket(s: CallState, t: Turn, target: TransferTarget, re
       ticketId: id,
       target: `${target.kind}:${target.id}`,
     });
+}
+
+/** The engine's own backstop when the target's originate outlives its ring timeout. */
+export function transferRingTimeout(s: CallState, t: Turn): void {
+  if (s.transfer && s.transfer.answeredAt === undefined)
+    t.out.push({ kind: 'hangup', channel: s.transfer.channelId, reason: 'no_answer' });
 }
