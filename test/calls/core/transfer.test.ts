@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import type { Command, TransferMode } from '../../../src/calls/core/types.ts';
+import { Harness } from './harness.ts';
+
+const TAX = 'PJSIP/12366@sc-tax';
+
+type Originate = Extract<Command, { kind: 'originate' }>;
+
+/** A caller on 12345 talking with agent a1001 in the call's bridge. */
+function talking() {
+  const h = new Harness();
+  h.playAll();
+  const offer = h.send({ kind: 'agent-reserved', agentId: 'a1001', endpoint: 'PJSIP/agent1001' }, 2000);
+  const agent = (offer.find((c) => c.kind === 'originate') as Originate).channelId;
+  h.send({ kind: 'channel-answered', channel: agent }, 3000);
+  expect(h.state.stage).toBe('talking');
+  return { h, agent, bridge: h.state.bridgeId! };
+}
+
+/** The agent asks for a transfer to the tax sub-center; returns the target's channel. */
+function transfer(h: Harness, mode: TransferMode, target = 'subcenter:tax') {
+  const out = h.send({ kind: 'transfer-request', target, mode }, 10_000);
+  const originate = out.find((c) => c.kind === 'originate') as Originate | undefined;
+  return { out, channel: originate?.channelId ?? '' };
+}
+
+const notices = (out: Command[]) =>
+  out.filter((c) => c.kind === 'notify').map((c) => (c as { event: string }).event);
+
+describe('three-way transfer', () => {
+  it('dials the target, joins it to the bridge, and leaves caller and target when the agent drops out', () => {
+    const { h, agent, bridge } = talking();
+    const start = transfer(h, 'three-way');
+    expect(start.out.find((c) => c.kind === 'originate')).toMatchObject({
+      role: 'target',
+      endpoint: TAX,
+      variables: { HOTLINE_CALL_ID: 'c1', HOTLINE_TRANSFER: 'three-way' },
+    });
+    expect(notices(start.out)).toEqual(['transfer-dialing']);
+    expect(h.state.timers['transfer-ring']).toBeDefined();
+    expect(h.state.transfers).toMatchObject([
+      { mode: 'three-way', target: { kind: 'subcenter', id: 'tax' }, result: 'dialing' },
+    ]);
+
+    const answered = h.send({ kind: 'channel-answered', channel: start.channel }, 2000);
+    expect(answered).toContainEqual({
+      kind: 'add-to-bridge',
+      bridgeId: bridge,
+      channel: start.channel,
+      stopMoh: true,
+    });
+    expect(notices(answered)).toEqual(['transfer-connected']);
+    expect(h.state.stage).toBe('talking');
+    expect(h.state.transfers?.[0]?.result).toBe('connected');
+
+    const left = h.send({ kind: 'agent-leave' }, 30_000);
+    expect(left).toContainEqual({ kind: 'hangup', channel: agent, reason: 'normal' });
+    expect(left).toContainEqual({ kind: 'agent-complete', agentId: 'a1001', talkSeconds: 42 });
+    expect(h.state.stage).toBe('transferred');
+    expect(h.state.disposition).toBe('transferred');
+    expect(h.state.agent).toBeUndefined();
+    expect(h.state.target).toMatchObject({ kind: 'subcenter', id: 'tax', channelId: start.channel });
+    expect(h.state.transfers?.[0]?.result).toBe('completed');
+    expect(h.state.timers).toEqual({});
+
+    const end = h.send({ kind: 'channel-ended', channel: 'c1', cause: 16 }, 60_000);
+    expect(end).toContainEqual({ kind: 'hangup', channel: start.channel, reason: 'normal' });
+    expect(end).toContainEqual({ kind: 'destroy-bridge', bridgeId: bridge });
+    expect(h.state.disposition).toBe('transferred');
+    expect(h.state.transfers?.[0]).toMatchObject({ result: 'completed', endedAt: h.now });
+  });
+
+  it('keeps the caller with the agent when the target is busy, and tells the agent why', () => {
+    const { h } = talking();
+    const { channel } = transfer(h, 'three-way');
+    const out = h.send({ kind: 'channel-ended', channel, cause: 17 }, 1000);
+    expect(h.state.stage).toBe('talking');
+    expect(h.state.transfer).toBeUndefined();
+    expect(h.state.transfers?.[0]).toMatchObject({ result: 'busy', cause: 17 });
+    expect(out.find((c) => c.kind === 'notify')).toMatchObject({
+      event: 'transfer-failed',
+      detail: { result: 'busy', cause: 17 },
+    });
+    expect(h.state.events.at(-1)?.what).toBe('transfer-failed');
+  });
+
+  it('keeps the caller for the target when the agent leaves before it answers', () => {
+    const { h, agent, bridge } = talking();
+    const { channel } = transfer(h, 'three-way');
+    const left = h.send({ kind: 'channel-ended', channel: agent, cause: 16 }, 3000);
+    expect(left).toContainEqual({ kind: 'agent-complete', agentId: 'a1001', talkSeconds: 13 });
+    expect(left).toContainEqual({ kind: 'bridge-moh', bridgeId: bridge, on: true });
+    expect(h.state.stage).toBe('dialing');
+    expect(h.state.timers).toHaveProperty('dial');
+    expect(h.state.timers).not.toHaveProperty('transfer-ring');
+    h.send({ kind: 'channel-answered', channel }, 2000);
+    expect(h.state.stage).toBe('transferred');
+    expect(h.log.at(-1)).toEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel, stopMoh: true });
+    expect(h.state.transfers?.[0]?.result).toBe('completed');
+  });
+});
+
+describe('consult transfer', () => {
+  it('holds the caller with music while agent and target talk, then completes', () => {
+    const { h, agent, bridge } = talking();
+    const start = transfer(h, 'consult');
+    expect(start.out).toContainEqual({ kind: 'remove-from-bridge', bridgeId: bridge, channel: agent });
+    expect(start.out).toContainEqual({ kind: 'bridge-moh', bridgeId: bridge, on: true });
+    const consult = h.state.transfer!.consultBridgeId!;
+    expect(start.out).toContainEqual({
+      kind: 'create-bridge',
+      bridgeId: consult,
+      channels: [agent],
+      moh: false,
+    });
+
+    // Completing before the target answers does nothing.
+    expect(h.send({ kind: 'transfer-complete' })).toEqual([]);
+
+    const answered = h.send({ kind: 'channel-answered', channel: start.channel }, 2000);
+    expect(answered).toContainEqual({ kind: 'add-to-bridge', bridgeId: consult, channel: start.channel });
+
+    const done = h.send({ kind: 'transfer-complete' }, 20_000);
+    expect(done).toContainEqual({ kind: 'remove-from-bridge', bridgeId: consult, channel: start.channel });
+    expect(done).toContainEqual({
+      kind: 'add-to-bridge',
+      bridgeId: bridge,
+      channel: start.channel,
+      stopMoh: true,
+    });
+    expect(done).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
+    expect(done).toContainEqual({ kind: 'hangup', channel: agent, reason: 'normal' });
+    expect(done.filter((c) => c.kind === 'agent-complete')).toHaveLength(1);
+    expect(notices(done)).toEqual(['transfer-completed']);
+    expect(h.state.stage).toBe('transferred');
+    expect(h.state.agent).toBeUndefined();
+    expect(h.state.transfer).toBeUndefined();
+    expect(h.state.transfers?.[0]).toMatchObject({ mode: 'consult', result: 'completed' });
+  });
+
+  it('hangs up the target on cancel and puts the agent back with the caller', () => {
+    const { h, agent, bridge } = talking();
+    const { channel } = transfer(h, 'consult');
+    const consult = h.state.transfer!.consultBridgeId!;
+    h.send({ kind: 'channel-answered', channel }, 2000);
+    const out = h.send({ kind: 'transfer-cancel' }, 5000);
+    expect(h.kinds(out)).toEqual([
+      'hangup',
+      'remove-from-bridge',
+      'add-to-bridge',
+      'destroy-bridge',
+      'notify',
+    ]);
+    expect(out[0]).toEqual({ kind: 'hangup', channel, reason: 'normal' });
+    expect(out[2]).toEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
+    expect(out[3]).toEqual({ kind: 'destroy-bridge', bridgeId: consult });
+    expect(notices(out)).toEqual(['transfer-cancelled']);
+    expect(h.state.stage).toBe('talking');
+    expect(h.state.agent?.agentId).toBe('a1001');
+    expect(h.state.transfers?.[0]?.result).toBe('cancelled');
+    // The target's leg ending afterwards changes nothing.
+    expect(h.send({ kind: 'channel-ended', channel, cause: 16 })).toEqual([]);
+  });
+});
+
+describe('blind transfer', () => {
+  it('frees the agent at once and bridges the caller with the target when it answers', () => {
+    const { h, agent, bridge } = talking();
+    const start = transfer(h, 'blind');
+    expect(start.out).toContainEqual({ kind: 'remove-from-bridge', bridgeId: bridge, channel: agent });
+    expect(start.out).toContainEqual({ kind: 'hangup', channel: agent, reason: 'normal' });
+    expect(start.out).toContainEqual({ kind: 'agent-complete', agentId: 'a1001', talkSeconds: 10 });
+    expect(h.state.agent).toBeUndefined();
+    expect(h.state.stage).toBe('dialing');
+    h.send({ kind: 'channel-answered', channel: start.channel }, 4000);
+    expect(h.state.stage).toBe('transferred');
+    expect(h.state.disposition).toBe('transferred');
+    expect(h.state.transfers).toMatchObject([{ mode: 'blind', result: 'completed', answeredAt: h.now }]);
+  });
+
+  it.each([
+    ['busy', 17],
+    ['no-answer', 19],
+  ])('returns the caller to the queue, first in line, when the target is %s', (result, cause) => {
+    const { h } = talking();
+    const enqueuedAt = h.state.queue!.enqueuedAt;
+    const { channel } = transfer(h, 'blind');
+    h.send({ kind: 'channel-ended', channel, cause }, 20_000);
+    expect(h.state.transfers?.[0]).toMatchObject({ mode: 'blind', result, cause });
+    expect(h.state.playback?.prompt).toBe('transfer-failed');
+    const back = h.finishPrompt();
+    expect(back.find((c) => c.kind === 'enqueue')).toEqual({
+      kind: 'enqueue',
+      queue: { kind: 'pool', id: 'general', skill: 'general', priority: 9, enqueuedAt },
+    });
+    expect(h.state.stage).toBe('queued');
+    expect(h.state.target).toBeUndefined();
+  });
+
+  it('hangs up a target that rings past its timeout', () => {
+    const { h } = talking();
+    const { channel } = transfer(h, 'blind');
+    const out = h.fire('dial', 40_000);
+    expect(out).toEqual([{ kind: 'hangup', channel, reason: 'no_answer' }]);
+  });
+});
+
+describe('transfer to an expert seat', () => {
+  it('frees the agent and queues the caller there with top priority', () => {
+    const { h, agent } = talking();
+    const enqueuedAt = h.state.queue!.enqueuedAt;
+    const { out } = transfer(h, 'blind', 'expert:legal');
+    expect(out.find((c) => c.kind === 'originate')).toBeUndefined();
+    expect(out).toContainEqual({ kind: 'hangup', channel: agent, reason: 'normal' });
+    expect(notices(out)).toEqual(['transfer-completed']);
+    expect(out.find((c) => c.kind === 'enqueue')).toEqual({
+      kind: 'enqueue',
+      queue: { kind: 'expert', id: 'legal', skill: 'legal', priority: 9, enqueuedAt },
+    });
+    expect(h.state.stage).toBe('queued');
+    expect(h.state.agent).toBeUndefined();
+    expect(h.state.transfers).toMatchObject([
+      { mode: 'blind', target: { kind: 'expert', id: 'legal' }, result: 'queued' },
+    ]);
+  });
+});
+
+describe('refused and ticketed', () => {
+  it('ignores a transfer to a target the plan does not have, and one while another is under way', () => {
+    const { h } = talking();
+    expect(h.send({ kind: 'transfer-request', target: 'subcenter:nope', mode: 'blind' })).toEqual([]);
+    transfer(h, 'three-way');
+    expect(h.send({ kind: 'transfer-request', target: 'subcenter:tax', mode: 'blind' })).toEqual([]);
+    expect(h.state.transfers).toHaveLength(1);
+  });
+
+  it('records a ticket dispatched to a sub-center and tells the agent', () => {
+    const { h } = talking();
+    const out = h.send({ kind: 'ticket-dispatch', target: 'subcenter:tax', reason: '派发工单' });
+    expect(notices(out)).toEqual(['ticket-dispatched']);
+    expect(h.state.transfers).toMatchObject([{ mode: 'ticket', result: 'ticket', reason: '派发工单' }]);
+    expect(h.state.stage).toBe('talking');
+  });
+
+  it('hangs up the target and the consult bridge when the caller hangs up mid-consult', () => {
+    const { h } = talking();
+    const { channel } = transfer(h, 'consult');
+    const consult = h.state.transfer!.consultBridgeId!;
+    const out = h.send({ kind: 'channel-ended', channel: 'c1', cause: 16 }, 5000);
+    expect(out).toContainEqual({ kind: 'hangup', channel, reason: 'normal' });
+    expect(out).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
+    expect(h.state.transfers?.[0]?.result).toBe('cancelled');
+    expect(h.state.disposition).toBe('answered');
+  });
+});
