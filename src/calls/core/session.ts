@@ -14,7 +14,7 @@ import {
   queryTimeout,
 } from './capabilities/ivr.ts';
 import { agentAnswered, offerFailed, offerToAgent, ringTimeout } from './capabilities/offer.ts';
-import { followFrom, playNext, promptRefused } from './capabilities/playlist.ts';
+import { followFrom, playbackFinished, promptRefused } from './capabilities/playlist.ts';
 import {
   announceDue,
   announcePosition,
@@ -146,9 +146,7 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
     case 'arrived':
       return undefined;
     case 'playback-finished':
-      if (s.playback?.id !== event.playbackId) return undefined;
-      s.playback = undefined;
-      return event.failed ? undefined : playNext(s, t);
+      return playbackFinished(s, t, event.playbackId, event.failed);
     case 'dtmf':
       return event.channel === s.callerChannel ? onKey(s, t, event.digit) : undefined;
     case 'timer':
@@ -189,8 +187,7 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
       return undefined;
     case 'agent-leave':
       if (s.stage !== 'talking' || !s.agent || agentLeaves(s, t, false)) return undefined;
-      t.out.push({ kind: 'hangup', channel: s.agent.channelId, reason: 'normal' });
-      return agentGone(s, t);
+      return agentGone(s, t, true);
     case 'ticket-dispatch': {
       const target = resolveTarget(t.plan, event.target);
       if (!isRefusal(target)) dispatchTicket(s, t, target, event.reason);
@@ -254,7 +251,7 @@ function onChannelEnded(
   } else if (s.transfer?.channelId === channel) {
     transferLegEnded(s, t, cause);
   } else if (s.agent?.channelId === channel && s.stage === 'talking') {
-    if (!agentLeaves(s, t, true)) return agentGone(s, t);
+    if (!agentLeaves(s, t, true)) return agentGone(s, t, false);
   } else if (s.target?.channelId === channel) {
     if (s.stage === 'dialing') return targetFailed(s, t, cause);
     if (s.stage === 'transferred') targetLeft(s, t, cause);
@@ -263,8 +260,8 @@ function onChannelEnded(
 }
 
 /** The agent left a call with no transfer under way: the survey, or the end of the call. */
-function agentGone(s: CallState, t: Turn): Next | undefined {
-  agentLeft(s, t);
+function agentGone(s: CallState, t: Turn, hangup: boolean): Next | undefined {
+  agentLeft(s, t, hangup);
   return startSurvey(s, t);
 }
 

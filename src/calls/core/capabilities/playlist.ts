@@ -38,6 +38,18 @@ export function playNext(s: CallState, t: Turn): Next | undefined {
   return next;
 }
 
+/** A playback ended: the next prompt, or the step waiting for them (a failed playback stops there). */
+export function playbackFinished(
+  s: CallState,
+  t: Turn,
+  playbackId: string,
+  failed: boolean,
+): Next | undefined {
+  if (s.playback?.id !== playbackId) return undefined;
+  s.playback = undefined;
+  return failed ? undefined : playNext(s, t);
+}
+
 /** Stops the prompt playing now and drops the ones queued after it. */
 export function silence(s: CallState, t: Turn): void {
   if (s.playback) t.out.push({ kind: 'stop-playback', playbackId: s.playback.id });
@@ -61,7 +73,7 @@ export function followFrom(
 }
 
 /** Turns a route step into prompts and the next step (tickets and announcements end the call). */
-export function applyStep(s: CallState, t: Turn, result: StepResult): Next | undefined {
+function applyStep(s: CallState, t: Turn, result: StepResult): Next | undefined {
   const step = result.step;
   switch (step.kind) {
     case 'menu':

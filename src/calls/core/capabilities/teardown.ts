@@ -3,9 +3,13 @@ import type { CallState } from '../types.ts';
 
 /** The end of a call's parts: the agent leaves, the caller hangs up, a bridge could not be made. */
 
-/** The agent hung up (no transfer under way): released to wrap-up, and the call's bridge goes. */
-export function agentLeft(s: CallState, t: Turn): void {
+/**
+ * The agent left (no transfer under way): released to wrap-up, and the call's bridge goes.
+ * `hangup`: the agent asked to leave, so their channel is hung up too.
+ */
+export function agentLeft(s: CallState, t: Turn, hangup: boolean): void {
   const agent = s.agent!;
+  if (hangup) t.out.push({ kind: 'hangup', channel: agent.channelId, reason: 'normal' });
   log(s, t, 'agent-left', { agent: agent.agentId });
   t.out.push({
     kind: 'notify',
