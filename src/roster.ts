@@ -1,7 +1,17 @@
 import { z } from 'zod';
-import type { RosterEntry } from './app.ts';
 import { parseYamlFile } from './plan/load.ts';
 import { formatProblem, type RuleProblem, RulesInvalidError } from './plan/problems.ts';
+
+/** A roster entry as administrators write it: pools and expert seats by their plan ids. */
+export interface RosterEntry {
+  id: string;
+  name: string;
+  endpoint?: string;
+  skills?: Record<string, number>;
+  pools?: string[];
+  expertSeats?: string[];
+  department?: string;
+}
 
 /** The agent roster file (HOTLINE_ROSTER): who may log in, with what skills, in which pools and expert seats. */
 export const RosterFile = z

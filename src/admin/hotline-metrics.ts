@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AgentState } from '../acd/agent.ts';
-import type { Hotline } from '../app.ts';
 import type { CallState } from '../calls/core/types.ts';
 import type { Clock } from '../clock.ts';
+import type { Hotline } from '../hotline.ts';
 import { callFigures, withinServiceLevel } from '../records/call-figures.ts';
 import { CallFigures, sampleOf } from './call-figures.ts';
 

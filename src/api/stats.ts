@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { countersOn } from '../acd/agent.ts';
 import { queueFigures } from '../acd/queue-figures.ts';
 import type { HotlineMetrics } from '../admin/hotline-metrics.ts';
-import type { Hotline } from '../app.ts';
 import type { Clock } from '../clock.ts';
+import type { Hotline } from '../hotline.ts';
 import { liveCounts } from '../records/call-figures.ts';
 
 export interface StatsApiOptions {

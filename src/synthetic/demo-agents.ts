@@ -1,5 +1,5 @@
-import type { RosterEntry } from '../app.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
+import type { RosterEntry } from '../roster.ts';
 import type { Random } from './random.ts';
 
 /**

@@ -1,11 +1,11 @@
 import type { AcdStore } from '../acd/store/port.ts';
-import type { RosterEntry } from '../app.ts';
 import type { CallState } from '../calls/core/types.ts';
 import type { CallEngine } from '../calls/runtime/engine.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { phaseAt } from '../plan/phase.ts';
 import { followRoute, type RouteStep } from '../plan/route-step.ts';
+import type { RosterEntry } from '../roster.ts';
 import type { CallerStep } from '../sim/callers.ts';
 import type { AriSimulator } from '../sim/index.ts';
 import { planTrunkEndpoints } from './demo-agents.ts';

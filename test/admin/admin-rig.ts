@@ -8,8 +8,9 @@ import { RulesAdmin } from '../../src/admin/rules-admin.ts';
 import { FileVersionStore } from '../../src/admin/rules-versions.ts';
 import { issueToken, type Role, TokenSet } from '../../src/admin/tokens.ts';
 import { buildApi } from '../../src/api/server.ts';
-import { type RosterEntry, rosterToAgents } from '../../src/app.ts';
+import { rosterToAgents } from '../../src/app.ts';
 import { createLogger } from '../../src/log.ts';
+import type { RosterEntry } from '../../src/roster.ts';
 import { type Rig, root, startRig } from '../support/engine-harness.ts';
 
 export const rulesDir = join(root, 'routing-rules');

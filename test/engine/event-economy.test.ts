@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Hotline, startHotline } from '../../src/app.ts';
+import { startHotline } from '../../src/app.ts';
 import { ScaledClock } from '../../src/clock.ts';
+import type { Hotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
 import { type Connected, connectAri, framesDelivered, startSim } from '../sim/helpers/ari.ts';

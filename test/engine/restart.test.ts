@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Hotline, startHotline } from '../../src/app.ts';
+import { startHotline } from '../../src/app.ts';
 import type { CallState } from '../../src/calls/core/types.ts';
 import { SteppedClock } from '../../src/clock.ts';
+import type { Hotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
 import { MemoryRecords, plans, VirtualTime } from '../support/engine-harness.ts';

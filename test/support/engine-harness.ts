@@ -30,13 +30,15 @@
  */
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { type Hotline, type RosterEntry, startHotline } from '../../src/app.ts';
+import { startHotline } from '../../src/app.ts';
 import type { TicketingPort } from '../../src/calls/runtime/ticketing.ts';
 import { type Clock, ScaledClock, SteppedClock } from '../../src/clock.ts';
+import type { Hotline } from '../../src/hotline.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { RoutingPlan } from '../../src/plan/compile.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 import type { CallRecord, RecordSink } from '../../src/records/record.ts';
+import type { RosterEntry } from '../../src/roster.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
 
 export const root = join(import.meta.dirname, '../..');
