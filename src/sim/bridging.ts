@@ -1,10 +1,10 @@
 import type { AppRecord } from './apps.ts';
-import type { SimCore } from './core.ts';
 import { conflict, SimRestError, unprocessable } from './errors.ts';
 import { finishPlayback } from './media.ts';
 import { SimBridge } from './model/bridge.ts';
 import type { SimChannel } from './model/channel.ts';
 import { asteriskTime } from './time.ts';
+import type { SimWorld } from './world.ts';
 
 /**
  * Stasis bridges: creation, channels entering and leaving (with the technology change and the
@@ -19,7 +19,7 @@ export interface CreateBridgeParams {
 
 let generated = 0;
 
-export function createBridge(core: SimCore, params: CreateBridgeParams): SimBridge {
+export function createBridge(core: SimWorld, params: CreateBridgeParams): SimBridge {
   const id = params.bridgeId ?? `${core.nextUniqueId()}-bridge-${++generated}`;
   if (core.bridges.has(id)) throw conflict('Bridge with the same bridgeId already exists');
   const types = (params.type ?? 'mixing').split(',').map((t) => t.trim());
@@ -30,7 +30,7 @@ export function createBridge(core: SimCore, params: CreateBridgeParams): SimBrid
   return bridge;
 }
 
-function lookupMembers(core: SimCore, ids: string[]): SimChannel[] {
+function lookupMembers(core: SimWorld, ids: string[]): SimChannel[] {
   const out: SimChannel[] = [];
   for (const id of ids) {
     const channel = core.channels.get(id);
@@ -41,7 +41,7 @@ function lookupMembers(core: SimCore, ids: string[]): SimChannel[] {
 }
 
 /** `POST /bridges/{id}/addChannel`: every channel must exist (400) and be in Stasis (422). */
-export function addChannels(core: SimCore, bridge: SimBridge, ids: string[]): void {
+export function addChannels(core: SimWorld, bridge: SimBridge, ids: string[]): void {
   const members = lookupMembers(core, ids);
   for (const channel of members) {
     if (!channel.inStasis) throw unprocessable('Channel not in Stasis application');
@@ -53,7 +53,7 @@ export function addChannels(core: SimCore, bridge: SimBridge, ids: string[]): vo
   }
 }
 
-export function removeChannels(core: SimCore, bridge: SimBridge, ids: string[]): void {
+export function removeChannels(core: SimWorld, bridge: SimBridge, ids: string[]): void {
   const members = lookupMembers(core, ids);
   for (const channel of members) {
     if (channel.bridge !== bridge) throw unprocessable('Channel not in this bridge');
@@ -91,7 +91,7 @@ function recordPeers(channel: SimChannel, others: SimChannel[]): void {
   }
 }
 
-function setBridgePeers(core: SimCore, bridge: SimBridge): void {
+function setBridgePeers(core: SimWorld, bridge: SimBridge): void {
   if (bridge.channels.size < 2) return;
   const members = [...bridge.channels.values()];
   for (const channel of members) {
@@ -102,7 +102,7 @@ function setBridgePeers(core: SimCore, bridge: SimBridge): void {
   }
 }
 
-export function enterBridge(core: SimCore, bridge: SimBridge, channel: SimChannel): void {
+export function enterBridge(core: SimWorld, bridge: SimBridge, channel: SimChannel): void {
   for (const app of channel.subscribers) addImplicit(bridge, app);
   const others = [...bridge.channels.values()];
   bridge.channels.set(channel.id, channel);
@@ -114,7 +114,7 @@ export function enterBridge(core: SimCore, bridge: SimBridge, channel: SimChanne
   core.signal(channel, 'bridged');
 }
 
-export function leaveBridge(core: SimCore, bridge: SimBridge, channel: SimChannel): void {
+export function leaveBridge(core: SimWorld, bridge: SimBridge, channel: SimChannel): void {
   if (channel.bridge !== bridge) return;
   const targets = bridge.subscribers();
   for (const app of channel.subscribers) targets.add(app);
@@ -130,7 +130,7 @@ export function leaveBridge(core: SimCore, bridge: SimBridge, channel: SimChanne
 }
 
 /** `DELETE /bridges/{id}`: members leave (they are not hung up), then BridgeDestroyed. */
-export function destroyBridge(core: SimCore, bridge: SimBridge): void {
+export function destroyBridge(core: SimWorld, bridge: SimBridge): void {
   for (const channel of [...bridge.channels.values()]) leaveBridge(core, bridge, channel);
   for (const playback of [...bridge.playbacks]) finishPlayback(core, playback, 'done', 'stopped');
   bridge.destroyed = true;

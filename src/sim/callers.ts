@@ -1,8 +1,9 @@
 import type { AppRecord } from './apps.ts';
-import type { SimCore, WaitKind } from './core.ts';
+import type { SimCore } from './core.ts';
 import { SimChannel } from './model/channel.ts';
 import type { CallOutcomeRecord } from './outcomes.ts';
 import { asteriskTime } from './time.ts';
+import type { WaitKind } from './world.ts';
 
 /**
  * Scripted callers: a citizen's call arriving on the carrier trunk and entering

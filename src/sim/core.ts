@@ -12,8 +12,7 @@ import type { ChannelState, SimChannel } from './model/channel.ts';
 import type { SimPlayback } from './model/playback.ts';
 import { type CallOutcome, type HangupBy, OutcomeBook } from './outcomes.ts';
 import { SimTimers } from './time.ts';
-
-export type WaitKind = 'answered' | 'bridged' | 'playback';
+import type { SimWorld, WaitKind } from './world.ts';
 
 export interface CoreOptions {
   clock: Clock;
@@ -40,7 +39,7 @@ interface Waiter {
  * life cycle: Stasis entry, answer, the hangup sequences seen in the traces, destruction.
  * Bridging, media and dialling live in their own modules and work on this core.
  */
-export class SimCore {
+export class SimCore implements SimWorld {
   readonly channels = new Map<string, SimChannel>();
   readonly bridges = new Map<string, SimBridge>();
   readonly playbacks = new Map<string, SimPlayback>();

@@ -1,10 +1,10 @@
 import type { AppRecord } from './apps.ts';
-import type { SimCore } from './core.ts';
 import { conflict, SimRestError } from './errors.ts';
 import type { SimBridge } from './model/bridge.ts';
 import type { SimChannel } from './model/channel.ts';
 import { SimPlayback } from './model/playback.ts';
 import type { PromptHeard } from './outcomes.ts';
+import type { SimWorld } from './world.ts';
 
 /**
  * Playbacks on channels and bridges. POST play answers 201 `queued`; PlaybackStarted follows;
@@ -19,17 +19,17 @@ function isChannel(target: Target): target is SimChannel {
   return 'kind' in target;
 }
 
-function targets(core: SimCore, playback: SimPlayback): Iterable<AppRecord> {
+function targets(core: SimWorld, playback: SimPlayback): Iterable<AppRecord> {
   if (playback.targetKind === 'channel') return core.channels.get(playback.targetId)?.subscribers ?? [];
   return core.bridges.get(playback.targetId)?.subscribers() ?? [];
 }
 
-function send(core: SimCore, type: string, playback: SimPlayback): void {
+function send(core: SimWorld, type: string, playback: SimPlayback): void {
   core.deliver(core.ev.playback(type, playback), targets(core, playback));
 }
 
 export function startPlay(
-  core: SimCore,
+  core: SimWorld,
   target: Target,
   media: string[],
   playbackId: string | undefined,
@@ -50,7 +50,7 @@ export function startPlay(
 /** The `queued` snapshot returned by POST play, taken before the playback starts. */
 export const playbackResponse = new WeakMap<SimPlayback, object>();
 
-function scheduleStart(core: SimCore, target: Target, playback: SimPlayback): void {
+function scheduleStart(core: SimWorld, target: Target, playback: SimPlayback): void {
   const begin = (): void => {
     if (playback.state === 'queued') beginPlayback(core, playback);
   };
@@ -58,7 +58,7 @@ function scheduleStart(core: SimCore, target: Target, playback: SimPlayback): vo
   else core.timers.after(0, begin);
 }
 
-function beginPlayback(core: SimCore, playback: SimPlayback): void {
+function beginPlayback(core: SimWorld, playback: SimPlayback): void {
   playback.state = 'playing';
   playback.playedBeforePauseMs = 0;
   playback.remainingMs = core.promptMs(playback.mediaUri);
@@ -68,23 +68,23 @@ function beginPlayback(core: SimCore, playback: SimPlayback): void {
   if (channel) core.signal(channel, 'playback');
 }
 
-function runTimer(core: SimCore, playback: SimPlayback): void {
+function runTimer(core: SimWorld, playback: SimPlayback): void {
   playback.startedAtReal = core.timers.now();
   playback.timer = core.timers.after(playback.remainingMs, () => itemEnded(core, playback));
 }
 
-function playedMs(core: SimCore, playback: SimPlayback): number {
+function playedMs(core: SimWorld, playback: SimPlayback): number {
   const running = playback.state === 'playing' ? core.timers.simElapsedSince(playback.startedAtReal) : 0;
   return Math.round(playback.playedBeforePauseMs + running);
 }
 
-function record(core: SimCore, playback: SimPlayback, result: PromptHeard['result'], ms: number): void {
+function record(core: SimWorld, playback: SimPlayback, result: PromptHeard['result'], ms: number): void {
   if (playback.targetKind !== 'channel') return;
   const outcome = core.channels.get(playback.targetId)?.outcome;
   outcome?.prompts.push({ media: playback.mediaUri, playbackId: playback.id, playedMs: ms, result });
 }
 
-function itemEnded(core: SimCore, playback: SimPlayback): void {
+function itemEnded(core: SimWorld, playback: SimPlayback): void {
   playback.timer = undefined;
   record(core, playback, 'done', core.promptMs(playback.mediaUri));
   if (playback.index + 1 < playback.media.length) {
@@ -103,7 +103,7 @@ function itemEnded(core: SimCore, playback: SimPlayback): void {
  * `heard` records how the current item ended when it was cut short.
  */
 export function finishPlayback(
-  core: SimCore,
+  core: SimWorld,
   playback: SimPlayback,
   state: 'done' | 'failed',
   heard: PromptHeard['result'] | undefined,
@@ -127,7 +127,7 @@ export function finishPlayback(
 }
 
 /** The channel hangs up: its current playback fails, queued ones are dropped. */
-export function failChannelPlaybacks(core: SimCore, channel: SimChannel): void {
+export function failChannelPlaybacks(core: SimWorld, channel: SimChannel): void {
   const [current, ...queued] = channel.playbacks;
   channel.playbacks = current ? [current] : [];
   for (const playback of queued) {
@@ -138,13 +138,13 @@ export function failChannelPlaybacks(core: SimCore, channel: SimChannel): void {
 }
 
 /** `DELETE /playbacks/{id}`: PlaybackFinished `done`, as trace b shows. */
-export function stopPlayback(core: SimCore, playback: SimPlayback): void {
+export function stopPlayback(core: SimWorld, playback: SimPlayback): void {
   finishPlayback(core, playback, 'done', 'stopped');
 }
 
 const SKIP_MS = 3000;
 
-export function controlPlayback(core: SimCore, playback: SimPlayback, operation: string): void {
+export function controlPlayback(core: SimWorld, playback: SimPlayback, operation: string): void {
   const invalid = (): SimRestError =>
     conflict("The operation cannot be performed in the playback's current state");
   switch (operation) {
