@@ -13,14 +13,9 @@ export interface Clock {
   after(ms: number, fn: () => void): TimerHandle;
   /**
    * Monotonic milliseconds from an arbitrary origin, at high resolution: for measuring how long
-   * something took (differences only). Clocks without it are measured with `now()`.
+   * something took (differences only).
    */
-  elapsedMs?(): number;
-}
-
-/** Monotonic elapsed ms of a clock (its `elapsedMs`, else its `now`). */
-export function elapsedMs(clock: Clock): number {
-  return clock.elapsedMs ? clock.elapsedMs() : clock.now();
+  elapsedMs(): number;
 }
 
 export const systemClock: Clock = {

@@ -54,7 +54,11 @@ describe('the ticketing webhook down for a whole run', () => {
 
     // The webhook comes back an hour later; the engine running then delivers the outbox. (The run
     // used virtual time, so "an hour later" also puts every retry of the run in the past.)
-    const hourLater: Clock = { now: () => Date.now() + 3_600_000, after: systemClock.after };
+    const hourLater: Clock = {
+      now: () => Date.now() + 3_600_000,
+      after: systemClock.after,
+      elapsedMs: systemClock.elapsedMs,
+    };
     // Each accepted record is printed: the last one of the run is the moment to look.
     let allIn: () => void = () => undefined;
     const delivered = new Promise<void>((resolve) => {

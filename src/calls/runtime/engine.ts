@@ -1,4 +1,3 @@
-import { elapsedMs } from '../../clock.ts';
 import type { TelephonyEvent } from '../../telephony/port.ts';
 import type { CallEvent, CallState } from '../core/types.ts';
 import type { AgentEvent } from './executors/notify.ts';
@@ -101,7 +100,7 @@ export class CallEngine {
     const { registry, telephony, timers } = this.p;
     switch (e.kind) {
       case 'channel-entered': {
-        const t0 = elapsedMs(this.o.clock);
+        const t0 = this.o.clock.elapsedMs();
         const callId = registry.callOfChannel(e.channelId);
         const stray = callId ?? registry.originatedFor(e.channelId);
         // A leg the engine originated answered after its call had gone: nobody to connect it to.

@@ -1,6 +1,5 @@
 import { DevicePresence } from '../../acd/device-presence.ts';
 import { SharedSnapshot } from '../../acd/shared-snapshot.ts';
-import { elapsedMs } from '../../clock.ts';
 import type { CallEvent } from '../core/types.ts';
 import { CommandBus } from './command-bus.ts';
 import { AcdExecutor } from './executors/acd.ts';
@@ -52,7 +51,7 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
     ...{ timers, telephony, acd, notify },
     ticketing: new TicketingExecutor(o.ticketing, deliver),
     finish: (live) => runner.finish(live),
-    elapsedMs: () => elapsedMs(clock),
+    elapsedMs: () => clock.elapsedMs(),
     onActionLatency: o.onActionLatency,
   });
   const reconciler = new Reconciler({

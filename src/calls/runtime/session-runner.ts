@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
-import { elapsedMs } from '../../clock.ts';
 import type { RoutingPlan } from '../../plan/compile.ts';
 import type { TelephonyEvent } from '../../telephony/port.ts';
 import { handleEvent, startCall } from '../core/session.ts';
@@ -41,7 +40,7 @@ export class SessionRunner {
     const live = registry.get(callId);
     if (!live) return false;
     const before = live.state.stage;
-    const t0 = elapsedMs(clock);
+    const t0 = clock.elapsedMs();
     let commands: Command[];
     try {
       commands = handleEvent(live.state, event, live.plan, clock.now());
