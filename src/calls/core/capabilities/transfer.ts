@@ -19,7 +19,8 @@ import type { AgentNotice, CallState, TransferLog, TransferMode } from '../types
  * ready), consult (the caller holds with music while agent and target talk in a second bridge,
  * then complete or cancel) and blind (the agent is freed, the caller waits for the target).
  * An expert seat is a queue: the transfer returns the queue step, with top priority, for the
- * router to run. A caller handed to a target is the dial capability's from then on.
+ * router to run. Whatever fails, the caller stays with (or returns to) the agent; a caller
+ * handed to a target is the dial capability's from then on (failing, back to the queue).
  */
 
 function entry(s: CallState, id: string): TransferLog | undefined {
