@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentDefinitionInput } from './acd/agent.ts';
 import { AgentDispatcher } from './acd/agent-dispatcher.ts';
@@ -17,13 +16,12 @@ import { issueToken, type TokenEntry, TokenSet, TokensFileError } from './admin/
 import { buildApi } from './api/server.ts';
 import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
 import type { SessionStore } from './calls/runtime/session-store.ts';
-import { noTicketing, type TicketingPort } from './calls/runtime/ticketing.ts';
-import { type Clock, systemClock } from './clock.ts';
+import { noTicketing } from './calls/runtime/ticketing.ts';
+import { systemClock } from './clock.ts';
 import type { Hotline, HotlineOptions, RedisConnections } from './hotline.ts';
 import type { RoutingPlan } from './plan/compile.ts';
 import { readCenterId } from './plan/load.ts';
 import { liveCounts } from './records/call-figures.ts';
-import type { CallerEncryptor } from './records/caller-crypto.ts';
 import type { RecordSink } from './records/record.ts';
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';

@@ -188,7 +188,7 @@ describe('live call events', () => {
 
   it('masks anything in an event that looks like a phone number', () => {
     const s = answeredCall();
-    s.events.push({ at: T0, what: 'note', detail: { callback: '13912345678', digit: '1', gone: undefined } });
+    s.events.push({ at: T0, what: 'key', detail: { callback: '13912345678', digit: '1', gone: undefined } });
     expect(liveEvent(s, s.events.at(-1)!).detail).toEqual({ callback: '139******78', digit: '1' });
   });
 });

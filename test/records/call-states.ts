@@ -1,10 +1,10 @@
-import type { CallEventLog, CallState } from '../../src/calls/core/types.ts';
+import type { CallEventLog, CallState, EventName } from '../../src/calls/core/types.ts';
 
 /** Call states as the session leaves them when a call ends, for the records builder. */
 export const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
 const at = (s: number) => T0 + s * 1000;
 
-function base(id: string, events: [number, string, CallEventLog['detail']?][]): CallState {
+function base(id: string, events: [number, EventName, CallEventLog['detail']?][]): CallState {
   return {
     id,
     app: 'hotline',

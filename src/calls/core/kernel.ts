@@ -1,5 +1,5 @@
 import type { CompiledExpert, CompiledPool, RoutingPlan } from '../../plan/compile.ts';
-import type { CallState, Command, TransferLog } from './types.ts';
+import type { CallState, Command, EventName, TransferLog } from './types.ts';
 
 /** What one transition works with: the plan the call started on, the time, and the commands it emits. */
 export interface Turn {
@@ -7,35 +7,6 @@ export interface Turn {
   now: number;
   out: Command[];
 }
-
-/** Everything a call's log (`CallState.events`) records: the one list of event names. */
-export type EventName =
-  | 'arrived'
-  | 'key'
-  | 'menu'
-  | 'menu-default'
-  | 'ticket-status'
-  | 'ticket-status-unavailable'
-  | 'prompt-refused'
-  | 'queued'
-  | 'overflow'
-  | 'max-wait'
-  | 'offer'
-  | 'offer-failed'
-  | 'connected'
-  | 'agent-left'
-  | 'dial'
-  | 'target-connected'
-  | 'target-failed'
-  | 'target-left'
-  | 'transfer'
-  | 'transfer-connected'
-  | 'transfer-failed'
-  | 'transfer-target-left'
-  | 'transfer-cancelled'
-  | 'ticket-dispatched'
-  | 'survey'
-  | 'ended';
 
 /** Extra time after the originate timeout before the engine gives up on a ringing channel itself. */
 export const RING_GRACE_MS = 3_000;

@@ -104,9 +104,38 @@ export interface TransferLog {
   reason?: string;
 }
 
+/** Everything a call's log (`CallState.events`) records: the one list of event names. */
+export type EventName =
+  | 'arrived'
+  | 'key'
+  | 'menu'
+  | 'menu-default'
+  | 'ticket-status'
+  | 'ticket-status-unavailable'
+  | 'prompt-refused'
+  | 'queued'
+  | 'overflow'
+  | 'max-wait'
+  | 'offer'
+  | 'offer-failed'
+  | 'connected'
+  | 'agent-left'
+  | 'dial'
+  | 'target-connected'
+  | 'target-failed'
+  | 'target-left'
+  | 'transfer'
+  | 'transfer-connected'
+  | 'transfer-failed'
+  | 'transfer-target-left'
+  | 'transfer-cancelled'
+  | 'ticket-dispatched'
+  | 'survey'
+  | 'ended';
+
 export interface CallEventLog {
   at: number;
-  what: string;
+  what: EventName;
   detail?: Record<string, string | number | boolean | undefined>;
 }
 
