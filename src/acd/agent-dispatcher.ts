@@ -71,17 +71,13 @@ export class AgentDispatcher {
   }
 
   /**
-   * Runs a round once the current work is done. This is batching, not time, so it does not go
-   * through the clock: a round is due as soon as something changed, and a timer of 0 ms would
-   * wait for the clock to move. With a stepped or manual clock in tests, time only moves once the
-   * system is quiet, and a pending round counts as work (`idle` is false): the round would wait
-   * for time and time for the round. A microtask lets the change listener (possibly called inside
-   * a store operation) return first; changes arriving while a round runs are taken by the next.
+   * Runs a round once the events already waiting are handled, so a burst of changes (a store
+   * operation, a batch of ARI events) is decided in one round rather than one round each.
    */
   private schedule(): void {
     if (this.stopped || this.scheduled || this.running) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    this.o.clock.defer(() => {
       this.scheduled = false;
       void this.round();
     });

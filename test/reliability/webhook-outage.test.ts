@@ -58,6 +58,7 @@ describe('the ticketing webhook down for a whole run', () => {
       now: () => Date.now() + 3_600_000,
       after: systemClock.after,
       elapsedMs: systemClock.elapsedMs,
+      defer: systemClock.defer,
     };
     // Each accepted record is printed: the last one of the run is the moment to look.
     let allIn: () => void = () => undefined;
