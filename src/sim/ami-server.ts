@@ -7,12 +7,21 @@ import type { EndpointJson } from './endpoints.ts';
  * (main/manager.c, res_pjsip). Login, Events (event mask), Ping, Logoff, PJSIPShowEndpoints and
  * PJSIPShowContacts (list actions: `EventList: start`, one event per item, then the `…Complete`
  * event), and a `ContactStatus` event (class `system`) each time a scripted endpoint goes online
- * or offline. Asterisk sends call events (class `call`) too; a session that keeps its mask to
+ * or offline. app_queue's QueueAdd, QueueRemove, QueuePause and QueueStatus keep a members table
+ * (the safety-net queue the engine keeps in step with its agents). Asterisk sends call events (class `call`) too; a session that keeps its mask to
  * `system` never sees them, so they are not modelled.
  */
 export interface SimAmiOptions {
   host: string;
   users: Record<string, string>;
+}
+
+/** A dynamic member of an app_queue queue. */
+export interface SimQueueMember {
+  interface: string;
+  name: string;
+  paused: boolean;
+  reason: string;
 }
 
 interface AmiSession {
@@ -32,6 +41,8 @@ function message(fields: [string, string | number][]): string {
 export class SimAmiServer {
   private readonly server: Server;
   private readonly sessions = new Set<AmiSession>();
+  /** app_queue's queues: queue name → interface → member. */
+  private readonly queues = new Map<string, Map<string, SimQueueMember>>();
   /** ContactStatus events sent (all sessions). */
   eventsSent = 0;
   actions = 0;
@@ -170,9 +181,110 @@ export class SimAmiServer {
         return this.list(session, id, 'Endpoints', 'EndpointList', this.endpoints().map(endpointItem));
       case 'pjsipshowcontacts':
         return this.list(session, id, 'Contacts', 'ContactList', this.endpoints().map(contactItem));
+      case 'queueadd':
+      case 'queueremove':
+      case 'queuepause':
+        return reply(this.queueAction(name, h));
+      case 'queuestatus':
+        return this.queueStatus(session, id, h.get('queue'));
       default:
         error('Invalid/unknown command');
     }
+  }
+
+  /** The members of an app_queue queue (dynamic ones, as QueueAdd makes them), by interface. */
+  members(queue: string): SimQueueMember[] {
+    return [...(this.queues.get(queue)?.values() ?? [])].map((m) => ({ ...m }));
+  }
+
+  /** QueueAdd, QueueRemove, QueuePause as app_queue answers them (manager_add_queue_member, …). */
+  private queueAction(name: string, h: Map<string, string>): [string, string | number][] {
+    const queue = h.get('queue') ?? '';
+    const iface = h.get('interface') ?? '';
+    const fail = (text: string): [string, string | number][] => [
+      ['Response', 'Error'],
+      ['Message', text],
+    ];
+    const ok = (text: string): [string, string | number][] => [
+      ['Response', 'Success'],
+      ['Message', text],
+    ];
+    if (!iface || (name !== 'queuepause' && !queue)) return fail("'Queue' or 'Interface' not set.");
+    const members = this.queues.get(queue) ?? new Map<string, SimQueueMember>();
+    if (name === 'queueadd') {
+      if (members.has(iface)) return fail('Unable to add interface: Already there');
+      const paused = isTrue(h.get('paused'));
+      members.set(iface, {
+        interface: iface,
+        name: h.get('membername') || iface,
+        paused,
+        reason: paused ? (h.get('reason') ?? '') : '',
+      });
+      this.queues.set(queue, members);
+      return ok('Added interface to queue');
+    }
+    if (name === 'queueremove') {
+      if (!members.delete(iface)) return fail('Unable to remove interface: Not there');
+      return ok('Removed interface from queue');
+    }
+    const targets = queue ? [members.get(iface)] : [...this.queues.values()].map((q) => q.get(iface));
+    const found = targets.filter((m): m is SimQueueMember => m !== undefined);
+    if (found.length === 0) return fail('Interface not found');
+    const paused = isTrue(h.get('paused'));
+    for (const m of found) {
+      m.paused = paused;
+      m.reason = paused ? (h.get('reason') ?? '') : '';
+    }
+    return ok(paused ? 'Interface paused successfully' : 'Interface unpaused successfully');
+  }
+
+  /** QueueStatus: QueueParams and one QueueMember per member of each queue (or the one named). */
+  private queueStatus(session: AmiSession, id: string | undefined, only: string | undefined): void {
+    const head: [string, string | number][] = id === undefined ? [] : [['ActionID', id]];
+    this.send(
+      session,
+      message([
+        ['Response', 'Success'],
+        ...head,
+        ['EventList', 'start'],
+        ['Message', 'Queue status will follow'],
+      ]),
+    );
+    const names = only ? [only] : [...this.queues.keys()];
+    let items = 0;
+    for (const queue of names) {
+      const members = [...(this.queues.get(queue)?.values() ?? [])];
+      this.send(
+        session,
+        message([['Event', 'QueueParams'], ...head, ['Queue', queue], ['Max', 0], ['Strategy', 'rrmemory']]),
+      );
+      items++;
+      for (const m of members) {
+        items++;
+        this.send(
+          session,
+          message([
+            ['Event', 'QueueMember'],
+            ...head,
+            ['Queue', queue],
+            ['Name', m.name],
+            ['Location', m.interface],
+            ['StateInterface', m.interface],
+            ['Membership', 'dynamic'],
+            ['Penalty', 0],
+            ['CallsTaken', 0],
+            ['InCall', 0],
+            ['Status', 1],
+            ['Paused', m.paused ? 1 : 0],
+            ['PausedReason', m.reason],
+          ]),
+        );
+      }
+    }
+    this.send(
+      session,
+      message([['Event', 'QueueStatusComplete'], ...head, ['EventList', 'Complete'], ['ListItems', items]]),
+    );
   }
 
   private endpoints(): EndpointJson[] {
@@ -244,6 +356,10 @@ const ALL = [
   'cdr',
   'dialplan',
 ];
+
+function isTrue(value: string | undefined): boolean {
+  return ['1', 'true', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
+}
 
 function maskOf(value: string): Set<string> {
   const v = value.trim().toLowerCase();

@@ -1,0 +1,247 @@
+import type { AmiMessage } from 'asterisk-manager';
+import type { Logger } from 'pino';
+import type { Agent } from '../../acd/agent.ts';
+import type { AcdStore } from '../../acd/store/port.ts';
+import { type AmiClient, AmiError } from './ami-client.ts';
+
+/** The app_queue queue of the dialplan's safety net (queues.conf, extensions.conf [hotline-fallback]). */
+export const SAFETY_NET_QUEUE = 'hotline-safety-net';
+
+/** What the safety-net queue should hold for one agent. */
+export interface SafetyNetMember {
+  /** The agent's endpoint, e.g. `PJSIP/agent1001` (app_queue's Interface / Location). */
+  interface: string;
+  /** The agent id (app_queue's MemberName). */
+  name: string;
+  paused: boolean;
+  /** Why it is paused (the agent's state), empty when not paused. */
+  reason: string;
+}
+
+/**
+ * The member an agent should be: none when logged out (or without an endpoint), paused unless
+ * ready, with the state (and a not-ready reason) as the pause reason.
+ */
+export function memberOf(agent: Agent): SafetyNetMember | undefined {
+  const state = agent.status.state;
+  const endpoint = agent.status.endpoint ?? agent.endpoint;
+  if (state === 'logged-out' || !endpoint) return undefined;
+  const paused = state !== 'ready';
+  const reason = !paused
+    ? ''
+    : state === 'not-ready' && agent.status.notReadyReason
+      ? `not-ready: ${agent.status.notReadyReason}`
+      : state;
+  return { interface: endpoint, name: agent.id, paused, reason: reason.slice(0, 80) };
+}
+
+export interface SafetyNetQueueOptions {
+  ami: AmiClient;
+  store: Pick<AcdStore, 'onChange' | 'getAgent' | 'listAgents'>;
+  logger: Logger;
+  /** The queue's name (default `hotline-safety-net`). */
+  queue?: string;
+}
+
+const truthy = (v: unknown) => ['1', 'true', 'yes'].includes(String(v ?? '').toLowerCase());
+
+/**
+ * Keeps the safety-net queue's members equal to the agents logged in (paused unless ready), over
+ * AMI: QueueAdd on login, QueuePause on each state change, QueueRemove on logout, and a full
+ * comparison (QueueStatus, then the difference) after every (re)connection to AMI. Fed by the ACD
+ * store's change feed, which it only reads. While the engine runs, nobody calls this queue; it
+ * matters when the engine is down and calls fall to the dialplan's safety net.
+ */
+export class SafetyNetQueue {
+  private readonly queue: string;
+  /** What the queue is believed to hold, by agent id. */
+  private readonly known = new Map<string, SafetyNetMember>();
+  private readonly dirty = new Set<string>();
+  private fullSync = false;
+  private running?: Promise<void>;
+  private unsubscribe?: () => void;
+  private stopped = false;
+  /** Actions AMI refused (not transport failures). */
+  refused = 0;
+
+  constructor(private readonly o: SafetyNetQueueOptions) {
+    this.queue = o.queue ?? SAFETY_NET_QUEUE;
+  }
+
+  /** Subscribes to the change feed and to AMI (re)connections; call before the AMI client starts. */
+  start(): void {
+    this.unsubscribe = this.o.store.onChange((c) => {
+      if (c.kind !== 'agent') return;
+      this.dirty.add(c.agentId);
+      this.kick();
+    });
+    this.o.ami.onConnected(() => {
+      this.fullSync = true;
+      this.kick();
+    });
+    if (this.o.ami.connected) {
+      this.fullSync = true;
+      this.kick();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+  }
+
+  /** Resolves once every change seen so far has been applied (or failed). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.fullSync || this.dirty.size > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && (this.fullSync || this.dirty.size > 0)) {
+      if (!this.o.ami.connected) {
+        // Nothing can be sent; the next connection compares everything anyway.
+        this.dirty.clear();
+        this.fullSync = false;
+        return;
+      }
+      try {
+        if (this.fullSync) {
+          this.fullSync = false;
+          this.dirty.clear();
+          await this.syncAll();
+          continue;
+        }
+        const ids = [...this.dirty];
+        this.dirty.clear();
+        for (const id of ids) {
+          const agent = await this.o.store.getAgent(id);
+          await this.apply(id, agent ? memberOf(agent) : undefined);
+        }
+      } catch (err) {
+        if (err instanceof AmiError && err.transport) {
+          // AMI went away: the reconnection's full comparison puts things right.
+          this.o.logger.debug({ err: err.message }, 'safety-net queue: AMI unavailable');
+          continue;
+        }
+        this.o.logger.warn({ err: (err as Error).message }, 'safety-net queue: could not update the members');
+      }
+    }
+  }
+
+  /** Reads the queue's members, then adds, removes and (un)pauses the difference. */
+  private async syncAll(): Promise<void> {
+    const items = await this.o.ami.list({ action: 'QueueStatus', queue: this.queue }, 'QueueStatusComplete');
+    const present = new Map<string, SafetyNetMember & { dynamic: boolean }>();
+    for (const m of items) {
+      if (String(m.event ?? '').toLowerCase() !== 'queuemember') continue;
+      if (String(m.queue ?? '') !== this.queue) continue;
+      const member = memberFromEvent(m);
+      if (member) present.set(member.name, member);
+    }
+    const agents = await this.o.store.listAgents();
+    const wanted = new Map<string, SafetyNetMember>();
+    for (const a of agents) {
+      const m = memberOf(a);
+      if (m) wanted.set(a.id, m);
+    }
+    this.known.clear();
+    for (const [name, m] of present) this.known.set(name, m);
+    let changed = 0;
+    for (const [name, m] of present) {
+      if (wanted.has(name)) continue;
+      if (!m.dynamic) {
+        this.o.logger.warn(
+          { member: m.interface },
+          'safety-net queue: a static member (queues.conf) that the engine cannot remove',
+        );
+        this.known.delete(name);
+        continue;
+      }
+      await this.apply(name, undefined);
+      changed++;
+    }
+    for (const [id, m] of wanted) {
+      const k = this.known.get(id);
+      if (k && k.interface === m.interface && k.paused === m.paused) continue;
+      await this.apply(id, m);
+      changed++;
+    }
+    this.o.logger.info(
+      { queue: this.queue, members: wanted.size, changed },
+      'safety-net queue synchronised with the logged-in agents',
+    );
+  }
+
+  /** Brings one agent's membership from what is known to `want`. */
+  private async apply(agentId: string, want: SafetyNetMember | undefined): Promise<void> {
+    const have = this.known.get(agentId);
+    if (have && (!want || want.interface !== have.interface)) {
+      await this.tolerate(
+        { action: 'QueueRemove', queue: this.queue, interface: have.interface },
+        /not there/i,
+      );
+      this.known.delete(agentId);
+    }
+    if (!want) return;
+    const now = this.known.get(agentId);
+    if (!now) {
+      const added = await this.tolerate(
+        {
+          action: 'QueueAdd',
+          queue: this.queue,
+          interface: want.interface,
+          membername: want.name,
+          paused: want.paused ? 'true' : 'false',
+          ...(want.paused ? { reason: want.reason } : {}),
+        },
+        /already there/i,
+      );
+      // Already a member (added before this engine knew it): its pause is set below.
+      if (added) {
+        this.known.set(agentId, { ...want });
+        return;
+      }
+    } else if (now.paused === want.paused && now.reason === want.reason) return;
+    await this.o.ami.action({
+      action: 'QueuePause',
+      queue: this.queue,
+      interface: want.interface,
+      paused: want.paused ? 'true' : 'false',
+      ...(want.paused ? { reason: want.reason } : {}),
+    });
+    this.known.set(agentId, { ...want });
+  }
+
+  /** Sends an action; an answer matching `harmless` (the member already is / is not there) is false. */
+  private async tolerate(fields: Record<string, string>, harmless: RegExp): Promise<boolean> {
+    try {
+      await this.o.ami.action(fields);
+      return true;
+    } catch (err) {
+      if (err instanceof AmiError && !err.transport && harmless.test(err.message)) return false;
+      if (err instanceof AmiError && !err.transport) this.refused++;
+      throw err;
+    }
+  }
+}
+
+/** A QueueMember event of QueueStatus (Asterisk names the fields Name/Location; newer events MemberName/Interface). */
+function memberFromEvent(m: AmiMessage): (SafetyNetMember & { dynamic: boolean }) | undefined {
+  const iface = String(m.location ?? m.interface ?? '');
+  if (!iface) return undefined;
+  const name = String(m.name ?? m.membername ?? '') || iface;
+  return {
+    interface: iface,
+    name,
+    paused: truthy(m.paused),
+    reason: String(m.pausedreason ?? ''),
+    dynamic: String(m.membership ?? 'dynamic').toLowerCase() !== 'static',
+  };
+}
