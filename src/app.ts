@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AgentDefinitionInput } from './acd/agent.ts';
 import { AgentDispatcher } from './acd/agent-dispatcher.ts';
+import { AgentRecovery } from './acd/agent-recovery.ts';
 import type { QueuePolicyInput } from './acd/queue-policy.ts';
 import { MemoryAcdStore } from './acd/store/memory.ts';
 import type { AcdStore } from './acd/store/port.ts';
@@ -218,20 +219,30 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   });
   await engine.start();
   dispatcher.start();
-  // Redis came back (perhaps restarted empty): declare queues and roster again and put this
-  // engine's waiting calls back in their queues. All of it is idempotent.
-  store.onReconnect?.(() => {
-    void (async () => {
-      try {
-        await store.setQueues(queuePolicies(current));
-        await store.upsertAgents(rosterToAgents(o.roster, centerId));
-        const requeued = await engine.requeueWaiting();
-        o.logger.warn({ requeued }, 'ACD store reconnected: queues, roster and waiting calls declared again');
-      } catch (err) {
-        o.logger.error({ err: (err as Error).message }, 'ACD store reconnected but could not be restored');
-      }
-    })();
-  });
+  // Redis came back, or restarted empty (it keeps nothing on disk): each engine keeps a mirror of
+  // the agents' last known states from the change feed and, when the store's epoch token is gone
+  // (checked every second and on reconnection), declares queues and roster again, restores the
+  // agents (atomically; a newer state written since is kept) and puts its waiting calls back.
+  // Why and how: src/acd/agent-recovery.ts.
+  const recovery =
+    store instanceof RedisAcdStore
+      ? new AgentRecovery({
+          store,
+          engineId: o.engineId,
+          clock: o.clock,
+          logger: o.logger.child({ component: 'acd-recovery' }),
+          callLive: (callId, agentId) => {
+            const s = engine.call(callId);
+            return s !== undefined && (s.agent?.agentId === agentId || s.offer?.agentId === agentId);
+          },
+          redeclare: async () => {
+            await store.setQueues(queuePolicies(current));
+            await store.upsertAgents(rosterToAgents(o.roster, centerId));
+          },
+          requeue: () => engine.requeueWaiting(),
+        })
+      : undefined;
+  await recovery?.start();
   return {
     get plan() {
       return current;
@@ -251,6 +262,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     presence,
     records,
     async close() {
+      recovery?.stop();
       dispatcher.stop();
       await engine.stop();
       await telephony.stop();

@@ -17,7 +17,8 @@ export type AcdChange =
       state: AgentState;
       previous: AgentState;
       /** The event that caused it: login, ready, not-ready, logout, end-wrap-up, device, reserve,
-       *  answer, release, reservation-expired, complete, wrap-up-expired. */
+       *  answer, release, reservation-expired, complete, wrap-up-expired, restore (put back after
+       *  the store lost its state, see agent-recovery.ts). */
       cause: string;
       callId?: string;
       at: number;

@@ -10,8 +10,19 @@ import type { QueuedCall } from '../queue-policy.ts';
  *   calls      hash callId → waiting call JSON        holds   hash callId → agentId holding it
  *   deadlines  zset agentId by reservation expiry / wrap-up end      queues  hash queueId → policy
  *   changes    pub/sub channel of the change feed
+ *   declared   hash agentId → 'd|' / 'r|' + the status a roster declaration / a restore wrote
+ *   epoch      string: a token of the store's state, made anew when Redis lost it (restarted empty)
  */
-export type KeyName = 'roster' | 'agents' | 'calls' | 'holds' | 'deadlines' | 'queues' | 'changes';
+export type KeyName =
+  | 'roster'
+  | 'agents'
+  | 'calls'
+  | 'holds'
+  | 'deadlines'
+  | 'queues'
+  | 'changes'
+  | 'declared'
+  | 'epoch';
 
 export function centerKeys(keyPrefix: string, centerId: string): Record<KeyName, string> {
   const base = `${keyPrefix}:{${centerId}}:`;
@@ -23,6 +34,8 @@ export function centerKeys(keyPrefix: string, centerId: string): Record<KeyName,
     deadlines: `${base}deadlines`,
     queues: `${base}queues`,
     changes: `${base}changes`,
+    declared: `${base}declared`,
+    epoch: `${base}epoch`,
   };
 }
 
@@ -37,6 +50,7 @@ export const scripts = loadLuaScripts(new URL('./lua/', import.meta.url), {
   enqueue: ['enqueue', 2],
   remove: ['remove', 1],
   cas: ['cas', 1],
+  restore: ['restore', 5],
 });
 
 export function toAgent(def: string, status: string): Agent {

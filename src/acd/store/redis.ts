@@ -173,8 +173,80 @@ export class RedisAcdStore implements AcdStore {
     for (const def of parsed) {
       tx.hset(this.keys.roster, def.id, JSON.stringify(def));
       tx.hsetnx(this.keys.agents, def.id, initial);
+      // Marks the status as written by a declaration, not by an agent event: a restore after a
+      // loss may replace it (restoreAgents). Where the agent already had a status it never matches.
+      tx.hsetnx(this.keys.declared, def.id, `d|${initial}`);
     }
     await tx.exec();
+  }
+
+  /**
+   * The token of the store's current state, made if absent. Redis restarting empty (or flushed)
+   * loses it with the rest: a token other than the one seen before means the state was lost.
+   */
+  async epoch(): Promise<string> {
+    const token = `${this.clock.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    const out = await this.redis.multi().set(this.keys.epoch, token, 'NX').get(this.keys.epoch).exec();
+    const current = out?.[1]?.[1];
+    if (typeof current !== 'string')
+      throw new AcdError('store-conflict', 'the store epoch could not be read');
+    return current;
+  }
+
+  /**
+   * Agents (all of them without `ids`) read at once with the store's epoch token (null when
+   * absent), so a reader can tell a state read after a loss from one read before it. An agent
+   * whose status only a roster declaration wrote (no event since) is left out: it says nothing.
+   */
+  async agentsInEpoch(ids?: readonly string[]): Promise<{ epoch: string | null; agents: Agent[] }> {
+    const tx = this.redis.multi().get(this.keys.epoch);
+    if (ids === undefined) tx.hgetall(this.keys.roster).hgetall(this.keys.agents).hgetall(this.keys.declared);
+    else if (ids.length > 0)
+      tx.hmget(this.keys.roster, ...ids)
+        .hmget(this.keys.agents, ...ids)
+        .hmget(this.keys.declared, ...ids);
+    const out = await tx.exec();
+    const epoch = (out?.[0]?.[1] as string | null | undefined) ?? null;
+    const agents: Agent[] = [];
+    const take = (def: unknown, status: unknown, mark: unknown) => {
+      if (typeof def !== 'string' || typeof status !== 'string') return;
+      if (mark === `d|${status}`) return;
+      agents.push(toAgent(def, status));
+    };
+    if (ids === undefined) {
+      const [roster, statuses, marks] = [1, 2, 3].map((i) => (out?.[i]?.[1] ?? {}) as Record<string, string>);
+      for (const [id, def] of Object.entries(roster!)) take(def, statuses![id], marks![id]);
+    } else if (ids.length > 0) {
+      const [defs, statuses, marks] = [1, 2, 3].map((i) => (out?.[i]?.[1] ?? []) as (string | null)[]);
+      for (let i = 0; i < ids.length; i++) take(defs![i], statuses![i], marks![i]);
+    }
+    return { epoch, agents };
+  }
+
+  /**
+   * Puts agents' last known states back after the store lost them (lua/restore-5.lua): written
+   * only where the agent has no status, or still the one a roster declaration wrote, or one an
+   * earlier restore wrote that is older; never over a state an agent event wrote since. Each
+   * agent changed is published (cause `restore`). Returns how many were written.
+   */
+  async restoreAgents(agents: readonly Agent[]): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < agents.length; i += SWEEP_BATCH) {
+      const args: (string | number)[] = [this.keys.changes, this.clock.now()];
+      for (const { status, ...def } of agents.slice(i, i + SWEEP_BATCH)) {
+        if (def.centerId !== this.centerId) continue;
+        args.push(def.id, JSON.stringify(def), JSON.stringify(status));
+      }
+      const keys = [
+        this.keys.agents,
+        this.keys.roster,
+        this.keys.holds,
+        this.keys.deadlines,
+        this.keys.declared,
+      ];
+      total += Number(await this.run(scripts.restore, keys, args));
+    }
+    return total;
   }
 
   async setQueues(policies: readonly QueuePolicyInput[]): Promise<void> {
