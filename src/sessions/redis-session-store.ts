@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallState } from '../calls/core/types.ts';
-import type { SessionStore } from '../calls/runtime/session-store.ts';
+import { type SessionStore, TOMBSTONE_TTL_MS } from '../calls/runtime/session-store.ts';
 
 export interface RedisSessionStoreOptions {
   /** The connection to use (its owner closes it; `close` only flushes). */
@@ -16,10 +16,17 @@ export interface RedisSessionStoreOptions {
  * Call sessions in a Redis hash per engine (`<prefix>:{center}:sessions:<engine>`, field = call
  * id, value = the session as JSON). Saves made in one turn of the event loop go out in one
  * pipeline; the last state of a call wins, and a removal drops any save still pending.
+ *
+ * Tombstones of ended calls are a sorted set per engine (`<prefix>:{center}:ended:<engine>`,
+ * member = a call id or a leg's channel, score = its expiry); the key expires with its newest
+ * member (24 h after the last call ended) and expired members are dropped at each write. A
+ * session is replaced by its tombstone in one MULTI.
  */
 export class RedisSessionStore implements SessionStore {
+  readonly durable = true;
   private readonly redis: Redis;
   private readonly key: string;
+  private readonly endedKey: string;
   private pending = new Map<string, string | null>();
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
@@ -27,6 +34,49 @@ export class RedisSessionStore implements SessionStore {
   constructor(private readonly o: RedisSessionStoreOptions) {
     this.redis = o.redis;
     this.key = `${o.keyPrefix ?? 'hotline'}:{${o.centerId}}:sessions:${o.engineId}`;
+    this.endedKey = `${o.keyPrefix ?? 'hotline'}:{${o.centerId}}:ended:${o.engineId}`;
+  }
+
+  async ending(state: CallState): Promise<void> {
+    this.pending.delete(state.id);
+    this.write();
+    const json = JSON.stringify(state);
+    await this.afterWrites(() => this.redis.hset(this.key, state.id, json));
+  }
+
+  async tombstone(callId: string, ids: string[], expiresAt: number): Promise<void> {
+    this.pending.delete(callId);
+    this.write();
+    const scored = ids.flatMap((id) => [expiresAt, id]);
+    await this.afterWrites(async () => {
+      const replies = await this.redis
+        .multi()
+        .zadd(this.endedKey, ...scored)
+        .zremrangebyscore(this.endedKey, '-inf', expiresAt - TOMBSTONE_TTL_MS)
+        .pexpireat(this.endedKey, expiresAt)
+        .hdel(this.key, callId)
+        .exec();
+      const failed = replies?.find(([err]) => err);
+      if (!replies || failed) throw failed?.[0] ?? new Error('tombstone transaction discarded');
+    });
+  }
+
+  async tombstones(now: number): Promise<{ id: string; expiresAt: number }[]> {
+    await this.flush();
+    const flat = await this.redis.zrangebyscore(this.endedKey, `(${now}`, '+inf', 'WITHSCORES');
+    const out: { id: string; expiresAt: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, expiresAt: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Runs `op` after every write so far; its failure is the caller's (later writes still run). */
+  private afterWrites<T>(op: () => Promise<T>): Promise<T> {
+    const p = this.writing.then(op);
+    this.writing = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
   }
 
   save(state: CallState): void {

@@ -1,5 +1,6 @@
 import type { TelephonyEvent } from '../../telephony/port.ts';
 import type { CallEvent, CallState } from '../core/types.ts';
+import type { EndStep } from './call-ends.ts';
 import type { AgentEvent } from './executors/notify.ts';
 import type { EngineOptions } from './options.ts';
 import { buildParts, type EngineParts } from './parts.ts';
@@ -7,11 +8,15 @@ import { applyRequest, type CallRequest, type RequestResult } from './requests.t
 import { resync } from './resync.ts';
 import { type EngineStats, newStats, type ReconcileFindings } from './stats.ts';
 
+export type { EndStep } from './call-ends.ts';
 export { acdQueueId } from './executors/acd.ts';
 export type { AgentEvent } from './executors/notify.ts';
 export type { EngineOptions } from './options.ts';
 export type { CallRequest, RequestResult } from './requests.ts';
 export type { EngineStats, ReconcileFindings } from './stats.ts';
+
+/** What the engine's originated legs carry as their first Stasis argument (`<role>,<call id>`). */
+const ORIGINATED_ROLES = new Set(['agent', 'target']);
 
 /**
  * The call engine: turns telephony events into call-session events; the parts do the rest —
@@ -22,6 +27,8 @@ export type { EngineStats, ReconcileFindings } from './stats.ts';
 export class CallEngine {
   readonly stats: EngineStats = newStats();
   private readonly p: EngineParts;
+  /** Channels whose end came while a resync runs (its listing may still show them). */
+  private readonly endedDuringResync = new Set<Set<string>>();
 
   constructor(private readonly o: EngineOptions) {
     this.p = buildParts(o, this.stats);
@@ -33,6 +40,7 @@ export class CallEngine {
    */
   async start(): Promise<void> {
     const { p, o } = this;
+    p.tombstones.load(await p.sessions.tombstones(o.clock.now()));
     const restored = p.runner.restore(await p.sessions.load());
     await p.devices.start();
     await o.telephony.start((e) => this.onTelephony(e));
@@ -47,12 +55,23 @@ export class CallEngine {
   /** Stops the engine's own timers (reconciliation, presence); the ports are closed by their owner. */
   async stop(): Promise<void> {
     this.p.reconciler.stop();
+    this.p.ends.stop();
     this.p.devices.stop();
     await this.o.presence?.stop();
   }
 
   onEnded(listener: (state: CallState) => void): void {
     this.p.runner.endedListeners.push(listener);
+  }
+
+  /** Each durable step of a call's end (final state kept, record written, tombstone): see CallEnds. */
+  onEndStep(listener: (callId: string, step: EndStep) => void): void {
+    this.p.ends.stepListeners.push(listener);
+  }
+
+  /** Calls that ended and whose end (record, tombstone) is still being written. */
+  get endsPending(): number {
+    return this.p.ends.pending;
   }
 
   /** Called whenever a call moves to another stage (queued, ringing, talking, survey, …). */
@@ -108,9 +127,21 @@ export class CallEngine {
           return;
         if (stray !== undefined)
           return telephony.hangupStray(e.channelId, stray, 'answered after its call ended');
+        if (this.p.tombstones.has(e.channelId, this.o.clock.now())) {
+          this.o.logger.info(
+            { callId: e.channelId },
+            'a channel of a call that has ended came back (stale listing): hanging it up',
+          );
+          return telephony.hangupStray(e.channelId, e.channelId, 'its call has ended');
+        }
+        // A leg the engine originated (its app arguments say so) is never a caller.
+        if (ORIGINATED_ROLES.has(e.args[0] ?? '') && e.args.length >= 2)
+          return telephony.hangupStray(e.channelId, e.args[1]!, 'an originated leg with no live call');
+        if (registry.has(e.channelId)) return;
         return this.p.runner.arrive(e, t0);
       }
       case 'channel-ended': {
+        for (const ended of this.endedDuringResync) ended.add(e.channelId);
         registry.channelEnded(e.channelId);
         const callId = registry.callOfChannel(e.channelId);
         const { cause, causeText } = e;
@@ -155,12 +186,21 @@ export class CallEngine {
    * After an outage Asterisk has dropped the events of the meantime: compare what the apps own
    * with the live calls (see resync.ts).
    */
-  resync(): Promise<void> {
-    const { registry } = this.p;
-    return resync({
-      ...{ registry, telephony: this.o.telephony, logger: this.o.logger },
-      deliver: (callId, event) => this.dispatch(callId, event),
-      entered: (e) => this.onTelephony(e),
-    });
+  async resync(): Promise<void> {
+    const { registry, tombstones, telephony } = this.p;
+    const ended = new Set<string>();
+    this.endedDuringResync.add(ended);
+    try {
+      await resync({
+        ...{ registry, telephony: this.o.telephony, logger: this.o.logger },
+        endedSince: ended,
+        ended: (id) => tombstones.has(id, this.o.clock.now()),
+        hangupStray: (channelId, callId, why) => telephony.hangupStray(channelId, callId, why),
+        deliver: (callId, event) => this.dispatch(callId, event),
+        entered: (e) => this.onTelephony(e),
+      });
+    } finally {
+      this.endedDuringResync.delete(ended);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { DevicePresence } from '../../acd/device-presence.ts';
 import { SharedSnapshot } from '../../acd/shared-snapshot.ts';
 import type { CallEvent } from '../core/types.ts';
+import { CallEnds } from './call-ends.ts';
 import { CommandBus } from './command-bus.ts';
 import { AcdExecutor } from './executors/acd.ts';
 import { NotifyExecutor } from './executors/notify.ts';
@@ -14,6 +15,7 @@ import { SessionRunner } from './session-runner.ts';
 import { noSessionStore } from './session-store.ts';
 import type { EngineStats } from './stats.ts';
 import { CallTimers } from './timers.ts';
+import { Tombstones } from './tombstones.ts';
 
 export type EngineParts = ReturnType<typeof buildParts>;
 
@@ -43,8 +45,10 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
   const notify = new NotifyExecutor(clock);
   const emitter = new RecordEmitter({ records: o.records, recordCipher: o.recordCipher, stats, logger });
   const sessions = o.sessions ?? noSessionStore;
+  const tombstones = new Tombstones();
+  const ends = new CallEnds({ sessions, emitter, tombstones, clock, logger });
   const runner: SessionRunner = new SessionRunner({
-    ...{ registry, timers, emitter, sessions, stats, clock, logger, plan: o.plan },
+    ...{ registry, timers, emitter, ends, sessions, stats, clock, logger, plan: o.plan },
     bus: () => bus,
   });
   const bus = new CommandBus({
@@ -60,5 +64,8 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
     everyMs: o.reconcileEveryMs,
     graceMs: o.reconcileGraceMs,
   });
-  return { registry, devices, timers, telephony, acd, notify, sessions, runner, reconciler };
+  return {
+    ...{ registry, devices, timers, telephony, acd, notify, sessions, tombstones, ends },
+    ...{ runner, reconciler },
+  };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallerEncryptor } from '../../records/caller-crypto.ts';
 import { buildCallRecord, liveEventsSince, type RecordSink } from '../../records/record.ts';
+import type { CallState } from '../core/types.ts';
 import type { Live } from './registry.ts';
 import type { EngineStats } from './stats.ts';
 
@@ -34,21 +35,16 @@ export class RecordEmitter {
     live.eventsSent = live.state.events.length;
   }
 
-  /** Writes the record of a call that ended. */
-  record(live: Live): void {
-    const s = live.state;
+  /** Writes the record of a call that ended; resolves once the sink has it durably, else rejects. */
+  async record(s: CallState): Promise<void> {
     const record = buildCallRecord(s, this.o.recordCipher ? { encrypt: this.o.recordCipher } : {});
-    this.o.records.write(record).then(
-      () => {
-        this.o.stats.recordsWritten++;
-      },
-      (err) => {
-        this.o.stats.recordFailures++;
-        this.o.logger.error(
-          { callId: s.id, err: (err as Error).message },
-          'call record could not be written',
-        );
-      },
-    );
+    try {
+      await this.o.records.write(record);
+      this.o.stats.recordsWritten++;
+    } catch (err) {
+      this.o.stats.recordFailures++;
+      this.o.logger.error({ callId: s.id, err: (err as Error).message }, 'call record could not be written');
+      throw err;
+    }
   }
 }

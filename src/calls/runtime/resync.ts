@@ -8,6 +8,11 @@ export interface ResyncParts {
   telephony: TelephonyPort;
   logger: Logger;
   deliver: (callId: string, event: CallEvent) => void;
+  /** Channels whose end came after the listing was asked for (the listing may still show them). */
+  endedSince: ReadonlySet<string>;
+  /** Whether an id belongs to a call that has ended (its tombstone). */
+  ended: (id: string) => boolean;
+  hangupStray: (channelId: string, callId: string, why: string) => void;
   /** A channel found in the app that no call owns: handled as if it had just entered. */
   entered: (e: Extract<TelephonyEvent, { kind: 'channel-entered' }>) => void;
 }
@@ -17,6 +22,10 @@ export interface ResyncParts {
  * with the live calls. Gone channels end their calls; unknown channels are calls that arrived
  * during the outage; finished playbacks move their calls on; bridges no live call uses (of the
  * apps', or empty ones the engine created) are removed.
+ *
+ * The listing is one snapshot, judged against what is known when each entry is acted on: a
+ * channel whose end came meanwhile is left alone, a leg the engine originated is never taken for
+ * a caller, and an id whose call has ended (tombstone) is hung up, never started again.
  */
 export async function resync(p: ResyncParts): Promise<void> {
   const { registry, telephony } = p;
@@ -54,19 +63,28 @@ export async function resync(p: ResyncParts): Promise<void> {
     }
   }
   for (const ch of owned.channels) {
-    if (registry.callOfChannel(ch.id) === undefined) {
-      p.logger.info({ callId: ch.id }, 'picking up a call that arrived during the outage');
-      p.entered({
-        kind: 'channel-entered',
-        app: ch.app,
-        channelId: ch.id,
-        args: [],
-        dialed: ch.dialed,
-        callerNumber: ch.callerNumber,
-        callerName: ch.callerName,
-        state: ch.state,
-      });
+    if (registry.callOfChannel(ch.id) !== undefined || p.endedSince.has(ch.id)) continue;
+    const madeFor = registry.made(ch.id)?.callId ?? registry.originatedFor(ch.id);
+    if (madeFor !== undefined) {
+      p.hangupStray(ch.id, madeFor, 'a leg the engine originated, its call gone');
+      continue;
     }
+    if (p.ended(ch.id) || registry.has(ch.id)) {
+      p.logger.info({ callId: ch.id }, 'a channel of a call that has ended is still listed: hanging it up');
+      p.hangupStray(ch.id, ch.id, 'its call has ended');
+      continue;
+    }
+    p.logger.info({ callId: ch.id }, 'picking up a call that arrived during the outage');
+    p.entered({
+      kind: 'channel-entered',
+      app: ch.app,
+      channelId: ch.id,
+      args: [],
+      dialed: ch.dialed,
+      callerNumber: ch.callerNumber,
+      callerName: ch.callerName,
+      state: ch.state,
+    });
   }
   const bridges = new Set(
     registry

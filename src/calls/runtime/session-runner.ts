@@ -4,6 +4,7 @@ import type { RoutingPlan } from '../../plan/compile.ts';
 import type { TelephonyEvent } from '../../telephony/port.ts';
 import { handleEvent, startCall } from '../core/session.ts';
 import type { CallEvent, CallState, Command } from '../core/types.ts';
+import type { CallEnds } from './call-ends.ts';
 import type { CommandBus } from './command-bus.ts';
 import type { RecordEmitter } from './record-emitter.ts';
 import type { Live, Registry } from './registry.ts';
@@ -15,6 +16,7 @@ export interface SessionRunnerParts {
   registry: Registry;
   timers: CallTimers;
   emitter: RecordEmitter;
+  ends: CallEnds;
   sessions: SessionStore;
   stats: EngineStats;
   clock: Clock;
@@ -84,13 +86,22 @@ export class SessionRunner {
     this.p.bus().run(live, commands, t0);
   }
 
-  /** Takes back calls saved by an earlier run: their channels, and their timers from their due times. */
+  /**
+   * Takes back calls saved by an earlier run: their channels, and their timers from their due
+   * times. A call that had ended (its final state kept, its end not complete) is completed — its
+   * record, then its tombstone — never started again.
+   */
   restore(states: CallState[]): number {
     const { registry, timers } = this.p;
     const plan = this.p.plan();
     const now = this.p.clock.now();
     for (const state of states) {
-      if (state.stage === 'ended' || !plan.lines.has(state.line.id)) {
+      if (state.stage === 'ended') {
+        this.p.logger.info({ callId: state.id }, 'completing the end of a call of an earlier run');
+        this.p.ends.complete(state);
+        continue;
+      }
+      if (!plan.lines.has(state.line.id)) {
         this.p.sessions.remove(state.id);
         continue;
       }
@@ -103,18 +114,20 @@ export class SessionRunner {
     return registry.size;
   }
 
-  /** The call ended: it leaves the registry, its timers stop, its record is written. */
+  /**
+   * The call ended: it leaves the registry, its timers stop, and its end is made durable (final
+   * state kept, record written, session replaced by its tombstone: see CallEnds).
+   */
   finish(live: Live): void {
     const { registry, stats, emitter } = this.p;
     this.p.timers.cancelAll(live);
     registry.remove(live);
-    this.p.sessions.remove(live.state.id);
     stats.live = registry.size;
     stats.ended++;
     // Keep channel mappings until the chain has run, so late events of this call's channels are ignored quietly.
     void live.chain.then(() => registry.dropChannels(live));
     emitter.liveEvents(live);
-    emitter.record(live);
+    this.p.ends.complete(live.state, live.channels);
     for (const l of this.endedListeners) l(live.state);
   }
 }
