@@ -33,6 +33,8 @@ export const Disposition = z.enum([
   'ticketed',
   'deregistered-notice',
   'self-service',
+  'safety-net-answered',
+  'safety-net-message',
 ]);
 
 /** `ivr`: the IVR dialled the target; `ticket`: a ticket was dispatched to it instead of a call. */

@@ -24,7 +24,9 @@ export type Disposition =
   | 'transferred'
   | 'ticketed'
   | 'deregistered-notice'
-  | 'self-service';
+  | 'self-service'
+  | 'safety-net-answered'
+  | 'safety-net-message';
 
 /** What to do once the prompts queued before it have played; queue and dial are the plan's own steps. */
 export type Next =
