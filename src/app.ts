@@ -24,6 +24,7 @@ import type { RoutingPlan } from './plan/compile.ts';
 import { readCenterId } from './plan/load.ts';
 import { liveCounts } from './records/call-figures.ts';
 import type { RecordSink } from './records/record.ts';
+import { readSafetyNetConfig, SafetyNetIntake } from './records/safety-net-intake.ts';
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';
 import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection.ts';
@@ -35,6 +36,7 @@ import { Random } from './synthetic/random.ts';
 import { SyntheticTraffic } from './synthetic/traffic.ts';
 import { AmiClient } from './telephony/ami/ami-client.ts';
 import { AmiPresence } from './telephony/ami/ami-presence.ts';
+import { SafetyNetQueue } from './telephony/ami/safety-net-queue.ts';
 import { AriAdapter } from './telephony/ari/ari-adapter.ts';
 import { EndpointPoll } from './telephony/ari/endpoint-poll.ts';
 import type { PresencePort } from './telephony/port.ts';
@@ -180,6 +182,22 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   const ami = o.ami
     ? new AmiClient({ ...o.ami, clock: o.clock, logger: o.logger.child({ component: 'ami' }) })
     : undefined;
+  // The dialplan's safety net: its queue's members follow the agents (AMI); its calls' notes become records.
+  const safetyNetQueue = ami
+    ? new SafetyNetQueue({ ami, store, logger: o.logger.child({ component: 'safety-net' }) })
+    : undefined;
+  const safetyNetConfig = readSafetyNetConfig(env);
+  const safetyNetIntake = new SafetyNetIntake({
+    dir: safetyNetConfig.spool,
+    everyMs: safetyNetConfig.everyMs,
+    records,
+    plan: () => current,
+    encrypt: recordCipher,
+    clock: o.clock,
+    logger: o.logger.child({ component: 'safety-net' }),
+  });
+  safetyNetQueue?.start();
+  safetyNetIntake.start();
   const presence: PresencePort = ami
     ? new AmiPresence(ami, o.logger.child({ component: 'presence' }))
     : new EndpointPoll({
@@ -267,6 +285,8 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
       await engine.stop();
       await telephony.stop();
       await sessions?.close();
+      safetyNetQueue?.stop();
+      await safetyNetIntake.stop();
       await store.close();
       await records.close();
       await ownRedis?.close();
