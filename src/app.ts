@@ -258,6 +258,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
             await store.upsertAgents(rosterToAgents(o.roster, centerId));
           },
           requeue: () => engine.requeueWaiting(),
+          onRestored: () => dispatcher.resync(),
         })
       : undefined;
   await recovery?.start();

@@ -64,6 +64,15 @@ export class AgentDispatcher {
     return !this.scheduled && !this.running && !this.ticking;
   }
 
+  /**
+   * Rebuilds the board from a full snapshot on the next round: after the store lost its state and
+   * agents were restored, changes published while the feed was reconnecting were never received.
+   */
+  resync(): void {
+    this.lastRebuild = Number.NEGATIVE_INFINITY;
+    this.schedule();
+  }
+
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();

@@ -41,6 +41,8 @@ export interface RecoverableStore {
   /** Writes back agents' states where no agent event wrote a newer one since the loss. */
   restoreAgents(agents: readonly Agent[]): Promise<number>;
   queues(): Promise<QueuePolicy[]>;
+  /** Resolves once changes published from now on reach the listeners (after a reconnection). */
+  changeFeedReady?(): Promise<void>;
   onChange(listener: ChangeListener): () => void;
   onReconnect?(listener: () => void): () => void;
 }
@@ -57,6 +59,8 @@ export interface AgentRecoveryOptions {
   redeclare(): Promise<void>;
   /** Puts this engine's waiting calls back in their queues; returns how many. */
   requeue(): Promise<number>;
+  /** After agents were restored (e.g. the dispatcher rebuilds its board: changes may have been missed). */
+  onRestored?: () => void;
   /** How often the store's epoch is checked (default 1 s). */
   checkEveryMs?: number;
 }
@@ -152,10 +156,12 @@ export class AgentRecovery {
     await this.o.redeclare();
     let restored = 0;
     if (lost) {
+      await store.changeFeedReady?.();
       restored = await store.restoreAgents(this.restorable(this.o.clock.now(), await store.queues()));
       this.known = epoch;
       this.recoveries++;
       await this.seed();
+      this.o.onRestored?.();
     }
     const requeued = await this.o.requeue();
     this.o.logger.warn(

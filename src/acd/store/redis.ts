@@ -141,6 +141,16 @@ export class RedisAcdStore implements AcdStore {
     return this.subscription;
   }
 
+  /**
+   * Resolves once the change feed's subscription is live again after a reconnection: the PING
+   * goes out on the subscriber after ioredis has subscribed it again, so changes published after
+   * this resolves reach the listeners (restored agents must reach every dispatcher).
+   */
+  async changeFeedReady(): Promise<void> {
+    await this.subscribed();
+    await this.subscriber?.ping();
+  }
+
   /** Deletes every key of this center (tests and decommissioning). */
   async destroy(): Promise<void> {
     const { changes: _c, ...stored } = this.keys;
