@@ -185,6 +185,28 @@ export class HotlineMetrics {
         this.set(hotline.engine.stats.recordFailures);
       },
     });
+    new Gauge({
+      name: 'hotline_records_spooled',
+      help: 'Call records (journal lines for the file outbox) kept in a spool because their file cannot be written',
+      registers,
+      collect() {
+        this.set(hotline.records.health?.().spooled ?? 0);
+      },
+    });
+    const writeFailuresSeen = new Map<string, number>();
+    new Counter({
+      name: 'hotline_record_write_failures_total',
+      help: 'Failed writes of a records file (the JSONL sink, the file outbox journal), by sink',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        for (const [sink, n] of Object.entries(hotline.records.health?.().failures ?? {})) {
+          const seen = writeFailuresSeen.get(sink) ?? 0;
+          this.inc({ sink }, Math.max(0, n - seen));
+          writeFailuresSeen.set(sink, Math.max(n, seen));
+        }
+      },
+    });
     const figures = this.figures;
     const kpi = (
       name: string,

@@ -103,12 +103,21 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(webPages);
   await app.register(docsApi, { registered });
 
-  app.get('/health', async () => ({
-    status: 'ok',
-    center: o.hotline.plan.center.id,
-    liveCalls: o.hotline.engine.stats.live,
-    ariReconnects: o.hotline.telephony.reconnects,
-  }));
+  // A records sink that cannot write (or still holds spooled records) makes the service
+  // "degraded", with the reason, but still HTTP 200: calls are routed and records are kept in
+  // the spool, so a load balancer or orchestrator must not take the engine out of service or
+  // restart it (a restart would only put live calls at risk); monitoring alerts on the status.
+  app.get('/health', async () => {
+    const records = o.hotline.records.health?.();
+    const reasons = records && !records.ok ? [`records: ${records.reason ?? 'not healthy'}`] : [];
+    return {
+      status: reasons.length > 0 ? 'degraded' : 'ok',
+      ...(reasons.length > 0 ? { reasons } : {}),
+      center: o.hotline.plan.center.id,
+      liveCalls: o.hotline.engine.stats.live,
+      ariReconnects: o.hotline.telephony.reconnects,
+    };
+  });
   app.get('/me', async (req) => req.principal);
   app.get('/calls', async (req) => {
     const calls = o.hotline.engine.liveCalls();

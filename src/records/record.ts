@@ -123,4 +123,10 @@ export interface RecordSink {
   event?(event: LiveEvent): Promise<void>;
   /** Waits for what was accepted to be kept (and delivered, within the sink's limit), then stops. */
   close(): Promise<void>;
+  /**
+   * Whether records are being kept where they belong: not ok while a file cannot be written or
+   * records wait in a spool (`spooled`), with the reason; `failures` counts failed writes by
+   * sink (`jsonl`, `outbox`) since start. Sinks without it are taken as healthy.
+   */
+  health?(): { ok: boolean; reason?: string; spooled: number; failures?: Record<string, number> };
 }

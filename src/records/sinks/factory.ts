@@ -85,11 +85,17 @@ export async function createRecordSink(
   const log = deps.logger;
   if (!config.webhook && !config.stream) {
     const path = at(deps.baseDir ?? process.cwd(), config.jsonlPath);
-    const jsonl = new JsonlRecordSink(path);
+    const jsonl = new JsonlRecordSink(path, {
+      clock: deps.clock,
+      onFailure: (error) =>
+        log?.error({ path, error }, 'call records file cannot be written; records kept in the spool'),
+      onRecovered: (lines) => log?.info({ path, records: lines }, 'spooled call records written to the file'),
+    });
     return {
       write: (r: CallRecord) => jsonl.write(r),
       event: async () => undefined,
       close: () => jsonl.close(),
+      health: () => jsonl.health(),
       cipher: config.cipher,
       destinations: ['jsonl'],
       summary: `call records to ${path}${config.cipher ? `, callers encrypted (key ${config.cipher.keyId})` : ''}`,
