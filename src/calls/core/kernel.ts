@@ -1,5 +1,5 @@
 import type { CompiledExpert, CompiledPool, RoutingPlan } from '../../plan/compile.ts';
-import type { CallState, Command, EventName, TransferLog } from './types.ts';
+import type { AgentNotice, CallState, Command, EventName, TransferLog } from './types.ts';
 
 /** What one transition works with: the plan the call started on, the time, and the commands it emits. */
 export interface Turn {
@@ -71,4 +71,35 @@ export function transferLog(s: CallState): TransferLog[] {
 /** The log entry of the transfer the call's `target` belongs to. */
 export function targetLog(s: CallState): TransferLog | undefined {
   return s.targetLogId ? s.transfers?.find((x) => x.id === s.targetLogId) : undefined;
+}
+
+/** The log entry of one of the call's transfers. */
+export function transferEntry(s: CallState, id: string): TransferLog | undefined {
+  return s.transfers?.find((x) => x.id === id);
+}
+
+/** A transfer attempt ended: its result (and cause) for the record. */
+export function closeTransfer(
+  s: CallState,
+  t: Turn,
+  id: string | undefined,
+  result: TransferLog['result'],
+  cause?: number,
+): void {
+  const e = id ? transferEntry(s, id) : undefined;
+  if (!e) return;
+  e.result = result;
+  e.endedAt = t.now;
+  if (cause !== undefined) e.cause = cause;
+}
+
+/** Tells an agent's desktop about the call (the call's id always in the detail). */
+export function notifyAgent(
+  s: CallState,
+  t: Turn,
+  agentId: string,
+  event: AgentNotice,
+  detail?: Record<string, string | number | undefined>,
+): void {
+  t.out.push({ kind: 'notify', agentId, event, detail: { callId: s.id, ...detail } });
 }

@@ -1,6 +1,7 @@
 import type { RoutingPlan } from '../../plan/compile.ts';
 import { UnknownNumberError } from '../../plan/problems.ts';
 import { type CallEntry, enterLine } from '../../plan/route-step.ts';
+import * as consult from './capabilities/consult.ts';
 import { dialTarget, dialTimeout, targetAnswered, targetFailed, targetLeft } from './capabilities/dial.ts';
 import {
   enterMenu,
@@ -26,35 +27,18 @@ import {
 } from './capabilities/queue.ts';
 import { startSurvey, surveyKey, surveyListen, surveyTimeout } from './capabilities/survey.ts';
 import { agentLeft, bridgeRefused, callerGone } from './capabilities/teardown.ts';
-import {
-  agentLeaves,
-  cancelConsult,
-  completeConsult,
-  dispatchTicket,
-  dropTransfer,
-  startTransfer,
-  transferAnswered,
-  transferLegEnded,
-  transferRingTimeout,
-} from './capabilities/transfer.ts';
+import * as transfer from './capabilities/transfer.ts';
 import { log, type Turn } from './kernel.ts';
 import { agentOutcomeOf } from './q850.ts';
 import { checkTransfer, isRefusal, resolveTarget } from './transfer-target.ts';
-import type { AgentOutcome, CallEvent, CallState, Command, Next } from './types.ts';
+import type { AgentOutcome, CallEvent, CallState, Command, NewCall, Next } from './types.ts';
+
+export type { NewCall } from './types.ts';
 
 /**
  * The router of a call session: hands each event to the capability it concerns, and runs the
  * step a capability returns. Capabilities never call each other; what runs next is decided here.
  */
-
-export interface NewCall {
-  id: string;
-  app: string;
-  callerChannel: string;
-  dialed: string;
-  callerNumber: string;
-  callerName: string;
-}
 
 /**
  * Starts a call session: finds the line and phase of the dialed number, answers, and sets off
@@ -159,7 +143,8 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
         leaveQueue(s, t, false);
         agentAnswered(s, t);
       } else if (s.transfer?.channelId === event.channel && s.transfer.answeredAt === undefined) {
-        transferAnswered(s, t);
+        if (consult.isExpertConsult(s.transfer)) consult.expertAnswered(s, t);
+        else transfer.transferAnswered(s, t);
       } else if (s.target?.channelId === event.channel && s.stage === 'dialing') {
         targetAnswered(s, t);
       }
@@ -167,7 +152,8 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
     case 'channel-ended':
       return onChannelEnded(s, t, event.channel, event.cause, event.lost === true);
     case 'agent-reserved':
-      offerToAgent(s, t, event.agentId, event.endpoint);
+      if (consult.awaitsExpert(s)) consult.offerConsult(s, t, event.agentId, event.endpoint);
+      else offerToAgent(s, t, event.agentId, event.endpoint);
       return undefined;
     case 'ticket-status':
       return queryAnswered(s, t, event.prompts);
@@ -177,20 +163,28 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
       return onCommandFailed(s, t, event.command, event.status);
     case 'transfer-request': {
       const target = checkTransfer(s, t.plan, event.target);
-      return isRefusal(target) ? undefined : startTransfer(s, t, target, event.mode);
+      if (isRefusal(target)) return undefined;
+      if (target.kind !== 'expert' || event.mode !== 'consult')
+        return transfer.startTransfer(s, t, target, event.mode);
+      consult.startExpertConsult(s, t, target);
+      return undefined;
     }
     case 'transfer-complete':
-      if (s.transfer?.consultBridgeId && s.transfer.answeredAt !== undefined) completeConsult(s, t);
+      if (!s.transfer?.consultBridgeId || s.transfer.answeredAt === undefined) return undefined;
+      if (consult.isExpertConsult(s.transfer)) consult.completeExpertConsult(s, t);
+      else transfer.completeConsult(s, t);
       return undefined;
     case 'transfer-cancel':
-      if (s.transfer?.consultBridgeId) cancelConsult(s, t);
+      if (consult.isExpertConsult(s.transfer)) consult.cancelExpertConsult(s, t);
+      else if (s.transfer?.consultBridgeId) transfer.cancelConsult(s, t);
       return undefined;
     case 'agent-leave':
-      if (s.stage !== 'talking' || !s.agent || agentLeaves(s, t, false)) return undefined;
-      return agentGone(s, t, true);
+      if (s.stage !== 'talking' || !s.agent) return undefined;
+      if (consult.isExpertConsult(s.transfer)) return consult.agentLeavesConsult(s, t, false);
+      return transfer.agentLeaves(s, t, false) ? undefined : agentGone(s, t, true);
     case 'ticket-dispatch': {
       const target = resolveTarget(t.plan, event.target);
-      if (!isRefusal(target)) dispatchTicket(s, t, target, event.reason);
+      if (!isRefusal(target)) transfer.dispatchTicket(s, t, target, event.reason);
       return undefined;
     }
   }
@@ -226,7 +220,10 @@ function onTimer(s: CallState, t: Turn, name: string): Next | undefined {
       dialTimeout(s, t);
       break;
     case 'transfer-ring':
-      transferRingTimeout(s, t);
+      transfer.transferRingTimeout(s, t);
+      break;
+    case 'expert-wait':
+      consult.expertWaitDue(s, t);
       break;
     case 'survey-input':
       surveyTimeout(s, t);
@@ -242,16 +239,20 @@ function onChannelEnded(
   cause: number,
   lost: boolean,
 ): Next | undefined {
+  const expert = consult.isExpertConsult(s.transfer);
   if (channel === s.callerChannel) {
-    dropTransfer(s, t);
+    if (expert) consult.dropExpertConsult(s, t);
+    else transfer.dropTransfer(s, t);
     callerGone(s, t, cause);
   } else if (s.offer?.channelId === channel) {
     // A ringing leg lost to an outage is not the agent's doing: released as ready, not RONA.
     offerLost(s, t, cause, lost ? 'failed' : agentOutcomeOf(cause));
   } else if (s.transfer?.channelId === channel) {
-    transferLegEnded(s, t, cause);
+    if (expert) consult.expertLegEnded(s, t, cause, lost ? 'failed' : agentOutcomeOf(cause));
+    else transfer.transferLegEnded(s, t, cause);
   } else if (s.agent?.channelId === channel && s.stage === 'talking') {
-    if (!agentLeaves(s, t, true)) return agentGone(s, t, false);
+    if (expert) return consult.agentLeavesConsult(s, t, true);
+    if (!transfer.agentLeaves(s, t, true)) return agentGone(s, t, false);
   } else if (s.target?.channelId === channel) {
     if (s.stage === 'dialing') return targetFailed(s, t, cause);
     if (s.stage === 'transferred') targetLeft(s, t, cause);
@@ -278,6 +279,8 @@ function onCommandFailed(s: CallState, t: Turn, command: Command, status?: numbe
     case 'originate':
       if (command.role === 'agent' && s.offer?.channelId === command.channelId)
         offerLost(s, t, status ?? 0, 'failed');
+      else if (command.role === 'agent' && s.transfer?.channelId === command.channelId)
+        consult.expertLegEnded(s, t, status ?? 0, 'failed');
       else if (
         command.role === 'target' &&
         s.target?.channelId === command.channelId &&

@@ -71,8 +71,13 @@ export type TransferTargetKind = 'subcenter' | 'emergency' | 'center' | 'directo
 export interface TransferState {
   id: string;
   mode: TransferMode;
-  target: { kind: Exclude<TransferTargetKind, 'expert'>; id: string };
+  target: { kind: TransferTargetKind; id: string };
+  /** The agent who started it (the call's agent until the transfer completes). */
   agentId: string;
+  /**
+   * The target's leg. A consult to an expert seat has none (`''`) until the ACD reserved an
+   * expert; then it is the expert's leg.
+   */
   channelId: string;
   startedAt: number;
   /** The originate's ring timeout. */
@@ -80,6 +85,8 @@ export interface TransferState {
   answeredAt?: number;
   /** Consult: the bridge where agent and target talk while the caller holds. */
   consultBridgeId?: string;
+  /** Consult to an expert seat: the seat's skill, and the expert the ACD reserved (once it has). */
+  expert?: { skill: string; agentId?: string; endpoint?: string };
 }
 
 /** Every transfer attempt and its outcome, for the call record. */
@@ -139,6 +146,16 @@ export interface CallEventLog {
   at: number;
   what: EventName;
   detail?: Record<string, string | number | boolean | undefined>;
+}
+
+/** A caller's channel that entered the application: what a call session starts from. */
+export interface NewCall {
+  id: string;
+  app: string;
+  callerChannel: string;
+  dialed: string;
+  callerNumber: string;
+  callerName: string;
 }
 
 export interface CallState {

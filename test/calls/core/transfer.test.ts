@@ -253,3 +253,180 @@ describe('refused and ticketed', () => {
     expect(h.state.disposition).toBe('answered');
   });
 });
+
+describe('consult with an expert seat', () => {
+  /** The agent asks to consult the legal expert seat; the ACD reserves e2001 for it. */
+  function consulting() {
+    const { h, agent, bridge } = talking();
+    const enqueuedAt = h.state.queue!.enqueuedAt;
+    const start = h.send({ kind: 'transfer-request', target: 'expert:legal', mode: 'consult' }, 10_000);
+    const consult = h.state.transfer!.consultBridgeId!;
+    const reserved = h.send({ kind: 'agent-reserved', agentId: 'e2001', endpoint: 'PJSIP/e2001' }, 2000);
+    const expert = (reserved.find((c) => c.kind === 'originate') as Originate).channelId;
+    return { h, agent, bridge, consult, expert, start, reserved, enqueuedAt };
+  }
+
+  it('keeps the agent on the call, holds the caller and offers the consult at the expert seat', () => {
+    const { h, agent, bridge, consult, expert, start, reserved, enqueuedAt } = consulting();
+    expect(start).toContainEqual({ kind: 'remove-from-bridge', bridgeId: bridge, channel: agent });
+    expect(start).toContainEqual({ kind: 'bridge-moh', bridgeId: bridge, on: true });
+    expect(start).toContainEqual({ kind: 'create-bridge', bridgeId: consult, channels: [agent], moh: false });
+    expect(start.find((c) => c.kind === 'enqueue')).toEqual({
+      kind: 'enqueue',
+      queue: { kind: 'expert', id: 'legal', skill: 'legal', priority: 9, enqueuedAt },
+    });
+    expect(h.kinds(start)).not.toContain('agent-complete');
+    expect(h.kinds(start)).not.toContain('hangup');
+    expect(notices(start)).toEqual(['transfer-dialing']);
+    expect(reserved.find((c) => c.kind === 'originate')).toMatchObject({
+      role: 'agent',
+      endpoint: 'PJSIP/e2001',
+      timeoutSeconds: 15,
+      variables: { HOTLINE_CALL_ID: 'c1', HOTLINE_TRANSFER: 'consult', HOTLINE_TOPIC: 'legal' },
+    });
+    expect(reserved).toContainEqual(
+      expect.objectContaining({ kind: 'notify', agentId: 'e2001', event: 'offered' }),
+    );
+    expect(h.state.stage).toBe('talking');
+    expect(h.state.agent?.agentId).toBe('a1001');
+    expect(h.state.transfer).toMatchObject({
+      mode: 'consult',
+      target: { kind: 'expert', id: 'legal' },
+      channelId: expert,
+    });
+    expect(h.state.queue).toMatchObject({ kind: 'pool', id: 'general' });
+    // Completing before the expert answers does nothing.
+    expect(h.send({ kind: 'transfer-complete' })).toEqual([]);
+  });
+
+  it('completes: the expert takes the caller and the agent leaves to wrap-up', () => {
+    const { h, agent, bridge, consult, expert } = consulting();
+    const answered = h.send({ kind: 'channel-answered', channel: expert }, 3000);
+    expect(answered).toContainEqual({ kind: 'add-to-bridge', bridgeId: consult, channel: expert });
+    expect(answered).toContainEqual({ kind: 'agent-answered', agentId: 'e2001' });
+    expect(notices(answered)).toEqual(['connected', 'transfer-connected']);
+    expect(h.state.transfers?.[0]).toMatchObject({ result: 'connected', answeredAt: h.now });
+
+    const done = h.send({ kind: 'transfer-complete' }, 20_000);
+    expect(done).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: expert, stopMoh: true });
+    expect(done).toContainEqual({ kind: 'hangup', channel: agent, reason: 'normal' });
+    expect(done).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
+    // The first agent answered 3 s in and talked until the hand-over, 35 s later.
+    expect(done.filter((c) => c.kind === 'agent-complete')).toEqual([
+      { kind: 'agent-complete', agentId: 'a1001', talkSeconds: 35 },
+    ]);
+    expect(h.state.stage).toBe('talking');
+    expect(h.state.agent).toMatchObject({ agentId: 'e2001', channelId: expert });
+    expect(h.state.transfer).toBeUndefined();
+    expect(h.state.transfers).toMatchObject([
+      { mode: 'consult', target: { kind: 'expert', id: 'legal' }, result: 'completed', endedAt: h.now },
+    ]);
+    expect(h.state.timers).toEqual({});
+
+    // The caller and the expert talk on; the expert's talk time counts from their answer.
+    const end = h.send({ kind: 'channel-ended', channel: 'c1', cause: 16 }, 60_000);
+    expect(end).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 80 });
+    expect(h.state.disposition).toBe('answered');
+    expect(h.state.events.filter((e) => e.what === 'connected')).toMatchObject([
+      { detail: { agent: 'a1001' } },
+    ]);
+  });
+
+  it('cancels: the expert is let go and the agent is back with the caller', () => {
+    const { h, agent, bridge, consult, expert } = consulting();
+    h.send({ kind: 'channel-answered', channel: expert }, 3000);
+    const out = h.send({ kind: 'transfer-cancel' }, 5000);
+    expect(out).toContainEqual({ kind: 'hangup', channel: expert, reason: 'normal' });
+    expect(out).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 5 });
+    expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
+    expect(out).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
+    expect(h.kinds(out)).not.toContain('dequeue');
+    expect(notices(out)).toEqual(['transfer-cancelled', 'ended']);
+    expect(h.state.stage).toBe('talking');
+    expect(h.state.agent?.agentId).toBe('a1001');
+    expect(h.state.transfer).toBeUndefined();
+    expect(h.state.transfers?.[0]).toMatchObject({ mode: 'consult', result: 'cancelled' });
+    // The expert's leg ending afterwards changes nothing.
+    expect(h.send({ kind: 'channel-ended', channel: expert, cause: 16 })).toEqual([]);
+  });
+
+  it('cancels while the expert rings: the offer is released, the call leaves the seat', () => {
+    const { h, expert } = consulting();
+    const out = h.send({ kind: 'transfer-cancel' }, 2000);
+    expect(out).toContainEqual({ kind: 'hangup', channel: expert, reason: 'normal' });
+    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'cancelled' });
+    expect(h.state.transfers?.[0]?.result).toBe('cancelled');
+    expect(h.state.timers).toEqual({});
+  });
+
+  it('returns the caller to the agent when the expert does not answer', () => {
+    const { h, agent, bridge, consult, expert } = consulting();
+    expect(h.fire('transfer-ring', 18_000)).toEqual([
+      { kind: 'hangup', channel: expert, reason: 'no_answer' },
+    ]);
+    const out = h.send({ kind: 'channel-ended', channel: expert, cause: 19 });
+    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'rona' });
+    expect(out).toContainEqual({ kind: 'dequeue' });
+    expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
+    expect(out).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
+    expect(out.find((c) => c.kind === 'notify')).toMatchObject({
+      agentId: 'a1001',
+      event: 'transfer-failed',
+      detail: { result: 'no-answer', cause: 19 },
+    });
+    expect(h.state.stage).toBe('talking');
+    expect(h.state.agent?.agentId).toBe('a1001');
+    expect(h.state.transfers?.[0]).toMatchObject({ mode: 'consult', result: 'no-answer', cause: 19 });
+    // A reservation arriving late is refused.
+    expect(h.send({ kind: 'agent-reserved', agentId: 'e2002', endpoint: 'PJSIP/e2002' })).toEqual([
+      { kind: 'agent-release', agentId: 'e2002', outcome: 'cancelled' },
+    ]);
+  });
+
+  it('returns the caller to the agent when nobody at the seat is free within its longest wait', () => {
+    const { h, agent, bridge } = talking();
+    h.send({ kind: 'transfer-request', target: 'expert:legal', mode: 'consult' }, 10_000);
+    expect(h.state.transfer?.channelId).toBe('');
+    const out = h.fire('expert-wait', 300_000);
+    expect(out).toContainEqual({ kind: 'dequeue' });
+    expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
+    expect(h.state.transfers?.[0]).toMatchObject({ result: 'no-answer' });
+    expect(h.state.stage).toBe('talking');
+  });
+
+  it('lets the expert go when the caller hangs up mid-consult', () => {
+    const { h, agent, consult, expert } = consulting();
+    h.send({ kind: 'channel-answered', channel: expert }, 3000);
+    const out = h.send({ kind: 'channel-ended', channel: 'c1', cause: 16 }, 5000);
+    expect(out).toContainEqual({ kind: 'hangup', channel: expert, reason: 'normal' });
+    expect(out).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 5 });
+    expect(out).toContainEqual({ kind: 'hangup', channel: agent, reason: 'normal' });
+    expect(out).toContainEqual({ kind: 'agent-complete', agentId: 'a1001', talkSeconds: 20 });
+    expect(out).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
+    expect(h.state.transfers?.[0]?.result).toBe('cancelled');
+    expect(h.state.stage).toBe('ended');
+  });
+
+  it('hands the caller to an expert who answered when the agent leaves', () => {
+    const { h, agent, bridge, expert } = consulting();
+    h.send({ kind: 'channel-answered', channel: expert }, 3000);
+    const out = h.send({ kind: 'agent-leave' }, 5000);
+    expect(out).toContainEqual({ kind: 'hangup', channel: agent, reason: 'normal' });
+    expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: expert, stopMoh: true });
+    expect(h.state.agent?.agentId).toBe('e2001');
+    expect(h.state.transfers?.[0]?.result).toBe('completed');
+  });
+
+  it('queues the caller at the seat, first in line, when the agent leaves before an expert answers', () => {
+    const { h, enqueuedAt } = consulting();
+    const out = h.send({ kind: 'agent-leave' }, 2000);
+    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'cancelled' });
+    expect(out.find((c) => c.kind === 'enqueue')).toEqual({
+      kind: 'enqueue',
+      queue: { kind: 'expert', id: 'legal', skill: 'legal', priority: 9, enqueuedAt },
+    });
+    expect(h.state.stage).toBe('queued');
+    expect(h.state.agent).toBeUndefined();
+    expect(h.state.transfers?.[0]?.result).toBe('queued');
+  });
+});

@@ -1,8 +1,11 @@
 import type { QueueStep } from '../../../plan/route-step.ts';
 import {
   cancelTimer,
+  closeTransfer as close,
+  transferEntry as entry,
   log,
   nextId,
+  notifyAgent as notify,
   RING_GRACE_MS,
   startTimer,
   TOP_PRIORITY,
@@ -11,7 +14,7 @@ import {
 } from '../kernel.ts';
 import { legFailureOf } from '../q850.ts';
 import type { TransferTarget } from '../transfer-target.ts';
-import type { AgentNotice, CallState, TransferLog, TransferMode } from '../types.ts';
+import type { CallState, TransferMode } from '../types.ts';
 
 /**
  * Agent-initiated transfers over the call's mixing bridge, with the engine in control
@@ -22,34 +25,6 @@ import type { AgentNotice, CallState, TransferLog, TransferMode } from '../types
  * router to run. Whatever fails, the caller stays with (or returns to) the agent; a caller
  * handed to a target is the dial capability's from then on (failing, back to the queue).
  */
-
-function entry(s: CallState, id: string): TransferLog | undefined {
-  return s.transfers?.find((x) => x.id === id);
-}
-
-function close(
-  s: CallState,
-  t: Turn,
-  id: string | undefined,
-  result: TransferLog['result'],
-  cause?: number,
-): void {
-  const e = id ? entry(s, id) : undefined;
-  if (!e) return;
-  e.result = result;
-  e.endedAt = t.now;
-  if (cause !== undefined) e.cause = cause;
-}
-
-function notify(
-  s: CallState,
-  t: Turn,
-  agentId: string,
-  event: AgentNotice,
-  detail?: Record<string, string | number | undefined>,
-): void {
-  t.out.push({ kind: 'notify', agentId, event, detail: { callId: s.id, ...detail } });
-}
 
 /** Starts a transfer; to an expert seat it returns the queue step the caller goes on to. */
 export function startTransfer(
@@ -135,9 +110,12 @@ function agentGone(s: CallState, t: Turn, hangup: boolean): void {
  */
 function handToTarget(s: CallState, t: Turn): void {
   const x = s.transfer!;
+  const kind = x.target.kind;
+  // An expert seat is never dialled: its consult is the consult capability's.
+  if (kind === 'expert') throw new Error(`transfer ${x.id} to an expert seat has no number to hand to`);
   if (s.agent) agentGone(s, t, true);
   s.target = {
-    kind: x.target.kind === 'directory' ? 'center' : x.target.kind,
+    kind: kind === 'directory' ? 'center' : kind,
     id: x.target.id,
     channelId: x.channelId,
     startedAt: x.startedAt,
