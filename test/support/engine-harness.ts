@@ -30,9 +30,9 @@
  */
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startHotline } from '../../src/app.ts';
+import { openRedisConnections, startHotline } from '../../src/app.ts';
 import type { TicketingPort } from '../../src/calls/runtime/ticketing.ts';
-import { type Clock, ScaledClock, SteppedClock } from '../../src/clock.ts';
+import { type Clock, ScaledClock, SteppedClock, type TimerHandle } from '../../src/clock.ts';
 import type { Hotline } from '../../src/hotline.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { RoutingPlan } from '../../src/plan/compile.ts';
@@ -381,4 +381,123 @@ export async function readyAgents(
     await rig.hotline.store.setDeviceAvailable(a.id, true);
     await rig.hotline.store.ready(a.id);
   }
+}
+
+/** A clock over `inner` whose timers and deferred work stop running once `kill()` is called. */
+export class KillableClock implements Clock {
+  private dead = false;
+  constructor(private readonly inner: Clock) {}
+  kill(): void {
+    this.dead = true;
+  }
+  now(): number {
+    return this.inner.now();
+  }
+  elapsedMs(): number {
+    return this.inner.elapsedMs();
+  }
+  after(ms: number, fn: () => void): TimerHandle {
+    return this.inner.after(ms, () => {
+      if (!this.dead) fn();
+    });
+  }
+  defer(fn: () => void): void {
+    this.inner.defer(() => {
+      if (!this.dead) fn();
+    });
+  }
+}
+
+/**
+ * A record sink shared by the engines of a crash test: every write is kept (rewrites included,
+ * as the durable sinks would receive them before their idempotency check), and `writer()` gives
+ * each engine its own door that stops answering (a write never resolves) once it is killed.
+ */
+export class CrashRecords {
+  readonly writes: CallRecord[] = [];
+  writer(): RecordSink & { kill(): void } {
+    let dead = false;
+    const writes = this.writes;
+    return {
+      kill: () => {
+        dead = true;
+      },
+      write(record: CallRecord): Promise<void> {
+        if (dead) return new Promise<void>(() => undefined);
+        writes.push(record);
+        return Promise.resolve();
+      },
+      close: async () => undefined,
+    };
+  }
+  /** Writes per idempotency key. */
+  byKey(): Map<string, CallRecord[]> {
+    const m = new Map<string, CallRecord[]>();
+    for (const r of this.writes) m.set(r.idempotencyKey, [...(m.get(r.idempotencyKey) ?? []), r]);
+    return m;
+  }
+}
+
+export interface CrashableEngine {
+  hotline: Hotline;
+  /**
+   * The engine dies where it stands: its timers stop, its Redis connections and its PBX
+   * connection are cut, its record writes never complete. Nothing is flushed or closed in order.
+   */
+  kill(): void;
+  readonly dead: boolean;
+}
+
+/**
+ * An engine on its own Redis connections and a killable view of the test's clock, so that a test
+ * can crash it at any moment and start another with the same engine id on the same Redis and
+ * simulator (the restart after a crash).
+ */
+export async function startCrashableEngine(o: {
+  sim: AriSimulator;
+  clock: Clock;
+  redisUrl: string;
+  keyPrefix: string;
+  engineId: string;
+  records: CrashRecords;
+  roster: RosterEntry[];
+  plan?: RoutingPlan;
+  logger?: Logger;
+}): Promise<CrashableEngine> {
+  const logger = o.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const clock = new KillableClock(o.clock);
+  const redis = openRedisConnections(o.redisUrl, logger);
+  const records = o.records.writer();
+  const hotline = await startHotline({
+    plan: o.plan ?? plans.sichuan(),
+    ari: { url: o.sim.url, user: 'hotline', password: 'hotline', apps: ['hotline'], maxConnections: 8 },
+    redisUrl: o.redisUrl,
+    redis,
+    redisKeyPrefix: o.keyPrefix,
+    roster: o.roster,
+    records,
+    engineId: o.engineId,
+    clock,
+    logger,
+    env: {},
+  });
+  let dead = false;
+  return {
+    hotline,
+    get dead() {
+      return dead;
+    },
+    kill() {
+      if (dead) return;
+      dead = true;
+      clock.kill();
+      records.kill();
+      redis.commands.disconnect();
+      redis.changeFeed.disconnect();
+      // Requests the dead engine's pending work would still send go nowhere.
+      const rest = (hotline.telephony as unknown as { rest: { call: () => Promise<never> } }).rest;
+      rest.call = () => new Promise<never>(() => undefined);
+      void hotline.telephony.stop();
+    },
+  };
 }
