@@ -1,6 +1,12 @@
+import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { issueToken, TokenSet } from '../../src/admin/tokens.ts';
+import { buildApi } from '../../src/api/server.ts';
+import { rosterToAgents } from '../../src/app.ts';
 import type { CallState } from '../../src/calls/core/types.ts';
 import type { AgentEvent } from '../../src/calls/runtime/engine.ts';
+import { createLogger } from '../../src/log.ts';
+import type { CallRecord } from '../../src/records/record.ts';
 import { plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
@@ -246,5 +252,176 @@ describe('emergency linkage from the IVR', () => {
       { mode: 'ivr', target: { kind: 'emergency', id: 'fire' }, result: 'connected' },
     ]);
     await rig.runUntil('no leaks', () => noLeaks(rig!));
+  });
+});
+
+describe('records of transferred calls', () => {
+  const expertSeat = [{ id: 'e2001', name: 'e2001', expertSeats: ['legal'], skills: { legal: 9 } }];
+
+  /** The call's record, once written; the first agent answered 500 ms after being offered. */
+  async function recordOf(t: Talk): Promise<CallRecord> {
+    await t.rig.runUntil('record written', () => t.rig.records.records.length === 1);
+    return t.rig.records.records[0]!;
+  }
+
+  /** The record names the agent who first answered the caller, when, and how long they talked. */
+  function expectFirstAgent(r: CallRecord, state: CallState, talkSeconds: number) {
+    const connected = state.events.find((e) => e.what === 'connected')!;
+    expect(r.agentId).toBe('a1001');
+    expect(r.times.agentAnsweredAt).toBe(new Date(connected.at).toISOString());
+    expect(r.talkSeconds).toBe(talkSeconds);
+  }
+
+  it.each([
+    ['three-way', 'agent-leave'],
+    ['consult', 'transfer-complete'],
+  ] as const)('%s: agentId, agentAnsweredAt and talkSeconds of the first agent', async (mode, then) => {
+    const t = await talking();
+    await t.rig.advance(10_000);
+    t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode });
+    await t.rig.runUntil('target answered', () => state(t).transfers?.[0]?.result === 'connected');
+    await t.rig.advance(5_000);
+    expect(t.rig.hotline.engine.request(t.callId, { kind: then })).toMatchObject({ ok: true });
+    await t.rig.runUntil('transferred', () => stage(t) === 'transferred');
+    await t.rig.advance(30_000);
+    t.rig.sim.hangup(t.callId);
+    const r = await recordOf(t);
+    expectFirstAgent(r, t.ended[0]!, 17);
+    expect(r.transfers).toMatchObject([
+      { mode, target: { kind: 'subcenter', id: 'tax' }, result: 'completed' },
+    ]);
+    expect(r.disposition).toBe('transferred');
+  });
+
+  it('blind: agentId, agentAnsweredAt and talkSeconds of the agent who passed the call on', async () => {
+    const t = await talking();
+    await t.rig.advance(10_000);
+    t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'blind' });
+    await t.rig.runUntil('transferred', () => stage(t) === 'transferred');
+    await t.rig.advance(30_000);
+    t.rig.sim.hangup(t.callId);
+    const r = await recordOf(t);
+    expectFirstAgent(r, t.ended[0]!, 10);
+    expect(r.transfers).toMatchObject([{ mode: 'blind', result: 'completed' }]);
+  });
+
+  it('blind to an expert seat: the first agent, not the expert', async () => {
+    const t = await talking(undefined, expertSeat);
+    await readyAgents(t.rig, [{ id: 'e2001', endpoint: 'PJSIP/e2001', answerAfterMs: 300 }]);
+    await t.rig.advance(10_000);
+    t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'expert:legal', mode: 'blind' });
+    await t.rig.runUntil('talking to the expert', () => state(t).agent?.agentId === 'e2001');
+    await t.rig.advance(30_000);
+    t.rig.sim.hangup(t.callId);
+    const r = await recordOf(t);
+    expectFirstAgent(r, t.ended[0]!, 10);
+    expect(r.transfers).toMatchObject([
+      { mode: 'blind', target: { kind: 'expert', id: 'legal' }, result: 'queued' },
+    ]);
+  });
+
+  it('consult with an expert seat, completed: the first agent, and the consult in the transfers', async () => {
+    const t = await talking(undefined, expertSeat);
+    await readyAgents(t.rig, [{ id: 'e2001', endpoint: 'PJSIP/e2001', answerAfterMs: 300 }]);
+    await t.rig.advance(10_000);
+    t.rig.hotline.engine.request(t.callId, { kind: 'transfer', target: 'expert:legal', mode: 'consult' });
+    await t.rig.runUntil('expert answered', () => state(t).transfers?.[0]?.result === 'connected');
+    await t.rig.advance(5_000);
+    expect(t.rig.hotline.engine.request(t.callId, { kind: 'transfer-complete' })).toMatchObject({ ok: true });
+    await t.rig.runUntil('with the expert', () => state(t).agent?.agentId === 'e2001');
+    await t.rig.advance(30_000);
+    t.rig.sim.hangup(t.callId);
+    const r = await recordOf(t);
+    // a1001 talked from the answer to the hand-over: 10 s, 0.3 s for the expert to answer, 5 s.
+    expectFirstAgent(r, t.ended[0]!, 15);
+    expect(r.transfers).toMatchObject([
+      { mode: 'consult', target: { kind: 'expert', id: 'legal' }, result: 'completed' },
+    ]);
+    expect(r.disposition).toBe('answered');
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
+  });
+});
+
+describe('consult with an expert seat through the calls API', () => {
+  const agentToken = issueToken('a1001', 'agent', 'a1001');
+  const headers = { authorization: `Bearer ${agentToken.token}` };
+  let api: FastifyInstance | undefined;
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  /** a1001 consults the legal expert seat over the API; e2001 answers there. */
+  async function consulting() {
+    const roster = [
+      { id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } },
+      { id: 'e2001', name: 'e2001', expertSeats: ['legal'], skills: { legal: 9 } },
+    ];
+    const t = await talking(undefined, roster.slice(1));
+    api = await buildApi({
+      hotline: t.rig.hotline,
+      roster: rosterToAgents(roster, 'sichuan'),
+      clock: t.rig.clock,
+      logger: createLogger({ level: 'silent' }),
+      tokens: new TokenSet([agentToken.entry]),
+    });
+    await readyAgents(t.rig, [{ id: 'e2001', endpoint: 'PJSIP/e2001', answerAfterMs: 300 }]);
+    const start = await api.inject({
+      headers,
+      method: 'POST',
+      url: `/calls/${t.callId}/transfers`,
+      payload: { target: 'expert:legal', mode: 'consult' },
+    });
+    expect(start.statusCode).toBe(202);
+    expect(start.json()).toMatchObject({ mode: 'consult', target: 'expert:legal' });
+    const { transferId } = start.json() as { transferId: string };
+    await t.rig.runUntil('expert answered', () => state(t).transfers?.[0]?.result === 'connected');
+    expect(stage(t)).toBe('talking');
+    expect(state(t).agent?.agentId).toBe('a1001');
+    expect((await t.rig.hotline.store.getAgent('a1001'))?.status.state).toBe('on-call');
+    expect(t.rig.sim.bridges().filter((b) => b.channels.length === 2)).toHaveLength(1);
+    return { t, api: api!, transferId };
+  }
+
+  it('complete answers 200 and hands the caller to the expert', async () => {
+    const { t, api, transferId } = await consulting();
+    const done = await api.inject({
+      headers,
+      method: 'POST',
+      url: `/calls/${t.callId}/transfers/${transferId}/complete`,
+    });
+    expect(done.statusCode).toBe(200);
+    await t.rig.runUntil('with the expert', () => state(t).agent?.agentId === 'e2001');
+    await t.rig.runUntil('one bridge left', () => t.rig.sim.bridges().length === 1);
+    expect(t.rig.sim.bridges()[0]!.channels).toHaveLength(2);
+    t.rig.sim.hangup(t.callId);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
+    expect(t.ended[0]!.transfers).toMatchObject([
+      { mode: 'consult', target: { kind: 'expert', id: 'legal' }, result: 'completed' },
+    ]);
+    expect(t.events.map((e) => `${e.agentId}:${e.event}`)).toEqual(
+      expect.arrayContaining(['e2001:offered', 'e2001:connected', 'a1001:transfer-completed']),
+    );
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
+  });
+
+  it('cancel answers 200 and puts the agent back with the caller', async () => {
+    const { t, api, transferId } = await consulting();
+    const cancelled = await api.inject({
+      headers,
+      method: 'POST',
+      url: `/calls/${t.callId}/transfers/${transferId}/cancel`,
+    });
+    expect(cancelled.statusCode).toBe(200);
+    await t.rig.runUntil(
+      'back together',
+      () => t.rig.sim.bridges().length === 1 && t.rig.sim.bridges()[0]!.channels.length === 2,
+    );
+    expect(state(t).agent?.agentId).toBe('a1001');
+    expect(state(t).transfers?.[0]).toMatchObject({ mode: 'consult', result: 'cancelled' });
+    const leave = await api.inject({ headers, method: 'DELETE', url: `/calls/${t.callId}/agent` });
+    expect(leave.statusCode).toBe(200);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 });
