@@ -156,6 +156,8 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
 
       const second = serve(sim.url, redisUrl);
       await second.logged('picking up the calls of an earlier run');
+      // Hang up only once the restart has compared its calls with the PBX (resync).
+      await second.logged('the calls of an earlier run are resynchronised');
       sim.hangup(channelId);
       const records = join(dir, 'records.jsonl');
       await until(
@@ -169,6 +171,9 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
         const a = await store.getAgent('a1001');
         return a?.status.state === 'wrap-up' || a?.status.state === 'ready';
       });
+      // Exactly one record for the call, once everything has settled after the restart.
+      const lines = readFileSync(records, 'utf8').trim().split('\n').filter(Boolean);
+      expect(lines.map((l) => (JSON.parse(l) as CallRecord).idempotencyKey)).toEqual([`${channelId}:record`]);
       expect(second.output()).not.toMatch(/13800138020/);
       await exit(second.child, 'SIGTERM');
       reportScenario({
@@ -274,6 +279,7 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
 
       const second = serve(s.url, redisUrl, env);
       await second.logged('picking up the calls of an earlier run');
+      await second.logged('the calls of an earlier run are resynchronised');
       // The ringing agent's answer and the sub-center's fell in the dead time and were lost with
       // the app: the call is offered again, and the transfer is reported failed to the agent.
       await until('the ringing call talks with a2003', bridgedWith('a2003'));
@@ -302,6 +308,11 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
         const states = await Promise.all(agents.map(async (a) => (await store.getAgent(a))?.status.state));
         return states.every((st) => st === 'wrap-up' || st === 'ready');
       });
+      // Exactly one record per call id (no call picked up again as a new one, none written twice).
+      const all = read();
+      const keys = all.map((r) => r.idempotencyKey);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(all.map((r) => r.callId).sort()).toEqual([...ids].sort());
       expect(first.output() + second.output()).not.toMatch(/1380013810\d/);
       await exit(second.child, 'SIGTERM');
       reportScenario({

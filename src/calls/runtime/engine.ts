@@ -47,6 +47,7 @@ export class CallEngine {
     if (restored > 0) {
       o.logger.warn({ calls: restored }, 'picking up the calls of an earlier run');
       await this.resync();
+      o.logger.info({ calls: p.registry.size }, 'the calls of an earlier run are resynchronised');
     }
     await o.presence?.start((changes, full) => p.devices.apply(changes, full));
     p.reconciler.schedule();
