@@ -143,12 +143,14 @@ describe("the engine's ARI connection cut mid-call", () => {
 });
 
 describe('with the engine stopped: the safety net of extensions.conf', () => {
-  beforeAll(async () => {
-    await lab.stopEngine();
-  });
+  // The engine is stopped by the first scenario, once it has put its agent in the queue, and
+  // started again by the last, which checks the records of the calls served meanwhile.
+  let restarted = false;
+  const served: string[] = [];
   afterAll(async () => {
-    await lab.startEngine();
+    if (!restarted) await lab.startEngine();
   });
+  const queueShow = () => lab.rx('queue show hotline-safety-net');
 
   const noteOf = (caller: string) =>
     waitFor(`the safety-net note of ${caller}`, () => {
@@ -161,6 +163,14 @@ describe('with the engine stopped: the safety net of extensions.conf', () => {
   it('queues the caller for a registered agent; the note says served, by whom', async () => {
     const agent = await lab.agent('agent3002', { kind: 'answers-hangs-up', talkMs: 2000 });
     loggedIn.add('agent3002');
+    // the engine puts a ready agent in the safety-net queue (QueueAdd over AMI), then stops
+    await lab.ready('agent3002');
+    await waitFor('agent3002 in the safety-net queue, not paused', async () => {
+      const line = (await queueShow()).split('\n').find((l) => l.includes('PJSIP/agent3002'));
+      return line?.includes('dynamic') === true && !line.includes('paused');
+    });
+    await lab.stopEngine();
+    expect(await queueShow()).toContain('agent3002 (PJSIP/agent3002');
     const caller = lab.call({ dialed: '12345', caller: '13800138105', waitByeMs: 120_000 });
     await passed(agent, 120_000);
     await passed(caller, 30_000);
@@ -174,6 +184,7 @@ describe('with the engine stopped: the safety net of extensions.conf', () => {
     expect(note).toMatch(
       /^outcome=served caller=13800138105 dialed=12345 started=\S+ uniqueid=\S+ agent=PJSIP\/agent3002 /,
     );
+    served.push(/uniqueid=(\S+)/.exec(note)![1]!);
   }, 200_000);
 
   it('with no agent registered, takes a message; the note names the recording', async () => {
@@ -185,5 +196,37 @@ describe('with the engine stopped: the safety net of extensions.conf', () => {
     const recording = /recording=(\S+)/.exec(note)?.[1];
     expect(note).toMatch(/^outcome=message caller=13800138106 dialed=12345 /);
     expect(recording && existsSync(recording) && statSync(recording).size > 1000).toBe(true);
+    served.push(/uniqueid=(\S+)/.exec(note)![1]!);
+  }, 200_000);
+
+  it('once the engine runs again, each safety-net call gets exactly one record', async () => {
+    expect(served).toHaveLength(2);
+    const [answered, message] = served as [string, string];
+    await lab.startEngine();
+    restarted = true;
+    loggedIn.add('agent3002'); // still logged in at the engine: logged out after the scenario
+    const of = (id: string) => lab.records().filter((r) => r.callId === id);
+    await waitFor(
+      'the records of both safety-net calls',
+      () => of(answered).length > 0 && of(message).length > 0,
+    );
+    // the spool is read every 2 s in the lab: a few more rounds write nothing again
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(of(answered)).toHaveLength(1);
+    expect(of(message)).toHaveLength(1);
+    expect(of(answered)[0]).toMatchObject({
+      disposition: 'safety-net-answered',
+      agentId: 'agent3002',
+      dialed: '12345',
+      idempotencyKey: `${answered}:record`,
+      callerMasked: '138******05',
+    });
+    expect(of(answered)[0]!.talkSeconds).toBeGreaterThanOrEqual(1);
+    expect(of(message)[0]).toMatchObject({ disposition: 'safety-net-message', dialed: '12345' });
+    expect(of(message)[0]!.recording).toMatch(/\.wav$/);
+    expect(JSON.stringify(lab.records())).not.toContain('13800138105');
+    const done = readdirSync(join(lab.spool, 'done'));
+    for (const id of served) expect(done.some((f) => f.includes(id))).toBe(true);
+    expect(readdirSync(lab.spool).filter((f) => f.endsWith('.txt'))).toEqual([]);
   }, 200_000);
 });

@@ -243,7 +243,8 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
       ['rtpend = 20000', `rtpend = ${rtpStart + 1999}`],
     ]),
   };
-  // Agents: one block of three sections each and a queue member, as dialplan/README.md says.
+  // Agents: one block of three sections each, as dialplan/README.md says (the safety-net queue's
+  // members are the engine's: it adds the agents who log in over AMI).
   for (const a of agents.values()) {
     conf['pjsip.conf'] += [
       '',
@@ -260,9 +261,6 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
       '',
     ].join('\n');
   }
-  conf['queues.conf'] =
-    readFileSync(join(DIALPLAN_DIR, 'queues.conf'), 'utf8') +
-    [...agents.keys()].map((id) => `member => PJSIP/${id}\n`).join('');
   for (const name of readdirSync(DIALPLAN_DIR)) {
     if (!name.endsWith('.conf') || name.includes('-generated')) continue;
     writeFileSync(join(etc, name), conf[name] ?? readFileSync(join(DIALPLAN_DIR, name), 'utf8'));
@@ -525,6 +523,8 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
             HOTLINE_ROSTER: join(dir, 'roster.yaml'),
             HOTLINE_TOKENS: join(dir, 'tokens.yaml'),
             HOTLINE_RECORDS: recordsPath,
+            SAFETY_NET_SPOOL: spool,
+            SAFETY_NET_SCAN_SECONDS: '2',
             HTTP_HOST: '127.0.0.1',
             HTTP_PORT: String(engineHttpPort),
             LOG_LEVEL: 'debug',
