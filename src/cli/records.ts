@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.ts';
 import { createLogger } from '../log.ts';
-import type { OutboxStore } from '../records/outbox.ts';
+import { OutboxError, type OutboxStore } from '../records/outbox.ts';
 import { readRecordsConfig } from '../records/sinks/config.ts';
 import { createRecordSink, openOutbox } from '../records/sinks/factory.ts';
 import { openRedis } from '../redis/connection.ts';
@@ -37,12 +37,27 @@ async function withOutbox<T>(env: NodeJS.ProcessEnv, run: (outbox: OutboxStore) 
   }
 }
 
-/** `hotline records …`; returns the exit code. */
+/**
+ * `hotline records …`; returns the exit code. A file outbox held by the running engine is a
+ * one-line error (exit 1), not a stack trace.
+ */
 export async function recordsCommand(
   args: string[],
   io: CommandIO,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
+  try {
+    return await run(args, io, env);
+  } catch (err) {
+    if (err instanceof OutboxError && err.code === 'outbox-locked') {
+      io.err(`records: ${err.message}; stop the engine first (the file outbox has one owner)`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function run(args: string[], io: CommandIO, env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({
     args: rest,

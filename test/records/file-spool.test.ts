@@ -1,15 +1,27 @@
-import { existsSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HotlineMetrics } from '../../src/admin/hotline-metrics.ts';
 import { TokenSet } from '../../src/admin/tokens.ts';
 import { buildApi } from '../../src/api/server.ts';
+import { recordsCommand } from '../../src/cli/records.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Hotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
+import type { OutboxMessage } from '../../src/records/outbox.ts';
 import type { RecordSink } from '../../src/records/record.ts';
 import { readRecordsConfig } from '../../src/records/sinks/config.ts';
 import { createRecordSink } from '../../src/records/sinks/factory.ts';
+import { FileOutbox } from '../../src/records/sinks/file-outbox.ts';
 import { JsonlRecordSink } from '../../src/records/sinks/jsonl-sink.ts';
 import { recordOf, tempDir } from './delivery-support.ts';
 
@@ -205,4 +217,120 @@ describe('the JSONL records file when it cannot be written', () => {
       expect(second.health?.()).toMatchObject({ ok: true, spooled: 0 });
     },
   );
+});
+
+const message = (n: number): OutboxMessage => ({
+  id: `webhook:call-${n}:record`,
+  destination: 'webhook',
+  kind: 'call-record',
+  callId: `call-${n}`,
+  idempotencyKey: `call-${n}:record`,
+  body: JSON.stringify(recordOf(n)),
+  createdAt: 1000 + n,
+});
+
+describe('the file outbox when its journal cannot be written', () => {
+  it('keeps its changes in the spool, says degraded, and writes them to the journal in order when it works again', async () => {
+    const d = dir();
+    const journal = join(d, 'outbox.jsonl');
+    mkdirSync(journal); // EISDIR: neither the compaction nor an append can write it
+    const clock = new ManualClock();
+    const warnings: string[] = [];
+    const outbox = await FileOutbox.open({ dir: d, clock, onWarning: (m) => warnings.push(m) });
+    cleanup.push(() => outbox.close());
+    expect(warnings.join('\n')).toMatch(/could not be compacted at open/);
+
+    await outbox.add([message(1), message(2)]);
+    const [first] = await outbox.claim(clock.now(), 1);
+    await outbox.delivered(first!.id);
+    const h = outbox.health();
+    expect(h).toMatchObject({ ok: false, spooled: 3 });
+    expect(h.reason).toMatch(/^outbox cannot write: EISDIR/);
+    expect(h.failures.outbox).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(outbox.spoolPath, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(await outbox.counts()).toEqual({ pending: 1, dead: 0 });
+
+    rmdirSync(journal);
+    await retryUntil(clock, 'the journal written', () => outbox.health().ok);
+    expect(existsSync(outbox.spoolPath)).toBe(false);
+    const ops = readFileSync(journal, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { op: string }).op);
+    expect(ops).toEqual(['add', 'add', 'done']);
+    await outbox.close();
+
+    const again = await FileOutbox.open({ dir: d, clock });
+    cleanup.push(() => again.close());
+    expect((await again.claim(clock.now(), 10)).map((e) => e.id)).toEqual(['webhook:call-2:record']);
+  });
+
+  it('a spool left at close is replayed at the next open, each message once', async () => {
+    const d = dir();
+    const journal = join(d, 'outbox.jsonl');
+    mkdirSync(journal);
+    const clock = new ManualClock();
+    const outbox = await FileOutbox.open({ dir: d, clock });
+    await outbox.add([message(1), message(2), message(3)]);
+    await outbox.add([message(2)]);
+    await outbox.close();
+    expect(existsSync(outbox.spoolPath)).toBe(true);
+
+    rmdirSync(journal);
+    const again = await FileOutbox.open({ dir: d, clock });
+    cleanup.push(() => again.close());
+    expect(again.health()).toMatchObject({ ok: true, spooled: 0 });
+    expect(existsSync(again.spoolPath)).toBe(false);
+    expect((await again.claim(clock.now(), 10)).map((e) => e.id)).toEqual([
+      'webhook:call-1:record',
+      'webhook:call-2:record',
+      'webhook:call-3:record',
+    ]);
+  });
+
+  it('through the configured sink: /health names the outbox while its journal fails', async () => {
+    const d = dir();
+    mkdirSync(join(d, 'outbox.jsonl'));
+    const clock = new ManualClock();
+    const sink = await createRecordSink(
+      readRecordsConfig({
+        RECORDS_WEBHOOK_URL: 'http://127.0.0.1:9/records',
+        RECORDS_WEBHOOK_SECRET: 'test-secret-for-the-ticket-webhook',
+        RECORDS_OUTBOX: 'file',
+        RECORDS_OUTBOX_DIR: d,
+      }),
+      { clock, closeTimeoutMs: 0 },
+    );
+    cleanup.push(() => sink.close());
+    const { health, metric } = await apiOver(sink, clock);
+    await sink.write(recordOf(1));
+    const res = await health();
+    expect(res.code).toBe(200);
+    expect(res.body.status).toBe('degraded');
+    expect(res.body.reasons?.[0]).toMatch(/^records: outbox cannot write: EISDIR/);
+    expect(await metric('hotline_records_spooled')).toBeGreaterThanOrEqual(1);
+    expect(await metric('hotline_record_write_failures_total{sink="outbox"}')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('hotline records while the engine holds the file outbox', () => {
+  it('is a one-line error, exit 1', async () => {
+    const d = dir();
+    const held = await FileOutbox.open({ dir: d });
+    cleanup.push(() => held.close());
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    const env = {
+      RECORDS_OUTBOX: 'file',
+      RECORDS_OUTBOX_DIR: d,
+      RECORDS_WEBHOOK_URL: 'http://127.0.0.1:9/r',
+      RECORDS_WEBHOOK_SECRET: 'test-secret-for-the-ticket-webhook',
+    };
+    expect(await recordsCommand(['status'], io, env)).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^records: the outbox .* is already open in this process; stop the engine first/);
+    expect(err[0]).not.toContain('\n');
+  });
 });

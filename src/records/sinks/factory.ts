@@ -49,7 +49,7 @@ const at = (base: string, path: string) => (isAbsolute(path) ? path : resolve(ba
 /** Opens the configured outbox (the CLI uses it alone to list and replay dead letters). */
 export async function openOutbox(
   config: RecordsConfig,
-  deps: Pick<RecordsDeps, 'baseDir' | 'redis' | 'keyPrefix' | 'logger'> = {},
+  deps: Pick<RecordsDeps, 'baseDir' | 'redis' | 'keyPrefix' | 'logger'> & { clock?: Clock } = {},
 ): Promise<{ outbox: OutboxStore; redis: Redis | undefined }> {
   let redis = deps.redis;
   if (config.outbox.kind === 'redis' || config.stream) {
@@ -63,6 +63,7 @@ export async function openOutbox(
   const outbox = await FileOutbox.open({
     dir: at(deps.baseDir ?? process.cwd(), config.outbox.dir),
     onWarning: (message) => deps.logger?.warn(message),
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
   if (redis && ownsConnection) {
     const close = outbox.close.bind(outbox);
@@ -154,6 +155,8 @@ export async function createRecordSink(
     write: (r: CallRecord) => sink.write(r),
     event: (e: LiveEvent) => sink.event(e),
     close: () => sink.close(),
+    // The file outbox's journal can fail (a full disk); a Redis outbox refuses writes instead.
+    ...(outbox instanceof FileOutbox ? { health: () => outbox.health() } : {}),
     cipher: config.cipher,
     destinations: transports.map((t) => t.destination),
     summary:

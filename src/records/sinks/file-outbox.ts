@@ -1,6 +1,16 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { open, readFile, rename } from 'node:fs/promises';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Clock, systemClock } from '../../clock.ts';
 import {
   type DeadLetter,
   type OutboxCounts,
@@ -9,7 +19,7 @@ import {
   type OutboxMessage,
   type OutboxStore,
 } from '../outbox.ts';
-import { AppendFile } from './append-file.ts';
+import { type SinkHealth, SpooledAppend, type SpooledAppendOptions } from './spool.ts';
 
 /**
  * The outbox without Redis: an append-only journal `outbox.jsonl` in a directory under `var/`.
@@ -19,6 +29,14 @@ import { AppendFile } from './append-file.ts';
  * than what it holds, at open and at close. A torn last line (crash mid-write) is dropped.
  * One process at a time owns the directory (`outbox.lock` holds its pid; a dead owner's lock
  * is taken over).
+ *
+ * A journal that cannot be written (ENOSPC, EIO…) does not lose changes: they are applied in
+ * memory (the courier keeps delivering) and kept in the journal's spool (spool.ts: in memory,
+ * bounded, and in `outbox.jsonl.spool` when that can be written), retried with backoff, and
+ * written to the journal in order when it works again; no compaction runs meanwhile. `add`
+ * resolves once its message is on disk in the journal or the spool file. At open, a spool file
+ * left behind is replayed after the journal (its changes are idempotent) and folded into the
+ * compacted journal.
  */
 type Op =
   | { op: 'add'; m: OutboxMessage; attempts?: number; nextAt?: number; lastError?: string }
@@ -33,8 +51,13 @@ const COMPACT_MIN_LINES = 1000;
 
 export interface FileOutboxOptions {
   dir: string;
-  /** Problems met while reading the journal (skipped lines). */
+  /** Problems met while reading the journal (skipped lines), and failed journal writes. */
   onWarning?: (message: string) => void;
+  /** Times the retries of a journal that cannot be written. Default: the system clock. */
+  clock?: Clock;
+  /** Spool tuning (tests): journal lines kept in memory, retry backoff. */
+  maxSpooled?: number;
+  retry?: SpooledAppendOptions['retry'];
 }
 
 function alive(pid: number): boolean {
@@ -68,7 +91,7 @@ export class FileOutbox implements OutboxStore {
   private readonly pending = new Map<string, OutboxEntry>();
   private readonly dead = new Map<string, DeadLetter>();
   private readonly inflight = new Set<string>();
-  private file!: AppendFile;
+  private journal!: SpooledAppend;
   private lines = 0;
   private compacting: Promise<void> | undefined;
   private closed = false;
@@ -81,7 +104,11 @@ export class FileOutbox implements OutboxStore {
     const outbox = new FileOutbox(o);
     try {
       await outbox.load();
-      await outbox.rewrite();
+      await outbox.rewrite().catch((err: Error) => {
+        // A full disk does not stop the engine: the old journal (reopened) and its spool serve.
+        if (!outbox.journal) throw err;
+        o.onWarning?.(`outbox journal ${outbox.journalPath} could not be compacted at open (${err.message})`);
+      });
     } catch (err) {
       heldHere.delete(join(o.dir, LOCK));
       rmSync(join(o.dir, LOCK), { force: true });
@@ -94,21 +121,49 @@ export class FileOutbox implements OutboxStore {
     return join(this.o.dir, JOURNAL);
   }
 
+  get spoolPath(): string {
+    return `${this.journalPath}.spool`;
+  }
+
+  /** The journal, then the spool a journal that could not be written left behind. */
   private async load(): Promise<void> {
-    if (!existsSync(this.journalPath)) return;
-    const text = await readFile(this.journalPath, 'utf8');
-    const lines = text.split('\n');
-    lines.forEach((line, i) => {
-      if (!line) return;
-      let op: Op;
-      try {
-        op = JSON.parse(line) as Op;
-      } catch {
-        const where = i >= lines.length - 2 ? 'a torn last line' : `line ${i + 1}`;
-        this.o.onWarning?.(`outbox journal ${this.journalPath}: skipped ${where} that is not JSON`);
-        return;
-      }
-      this.apply(op);
+    for (const path of [this.journalPath, this.spoolPath]) {
+      // Only a regular file holds journal lines (a device such as /dev/full would read forever).
+      if (!existsSync(path) || !statSync(path).isFile()) continue;
+      const text = await readFile(path, 'utf8');
+      const lines = text.split('\n');
+      lines.forEach((line, i) => {
+        if (!line) return;
+        let op: Op;
+        try {
+          op = JSON.parse(line) as Op;
+        } catch {
+          const where = i >= lines.length - 2 ? 'a torn last line' : `line ${i + 1}`;
+          this.o.onWarning?.(`outbox journal ${path}: skipped ${where} that is not JSON`);
+          return;
+        }
+        this.apply(op);
+      });
+    }
+  }
+
+  /** Whether the journal is being written (not while its changes wait in the spool). */
+  health(): SinkHealth & { failures: Record<string, number> } {
+    const h = this.journal?.health() ?? { ok: true, spooled: 0 };
+    return { ...h, failures: { outbox: this.journal?.failures ?? 0 } };
+  }
+
+  private openJournal(): Promise<SpooledAppend> {
+    return SpooledAppend.open({
+      path: this.journalPath,
+      sink: 'outbox',
+      clock: this.o.clock ?? systemClock,
+      ...(this.o.maxSpooled !== undefined ? { maxSpooled: this.o.maxSpooled } : {}),
+      ...(this.o.retry ? { retry: this.o.retry } : {}),
+      onFailure: (error) =>
+        this.o.onWarning?.(
+          `outbox journal ${this.journalPath} cannot be written (${error}); changes spooled`,
+        ),
     });
   }
 
@@ -157,20 +212,44 @@ export class FileOutbox implements OutboxStore {
     if (this.compacting) await this.compacting;
     for (const op of ops) this.apply(op);
     this.lines += ops.length;
-    await this.file.append(ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
+    await this.journal.append(ops.map((op) => `${JSON.stringify(op)}\n`));
     if (
+      this.journal.health().ok &&
       this.lines > COMPACT_MIN_LINES &&
       this.lines > 4 * (this.pending.size + this.dead.size) &&
       !this.compacting
     )
-      this.compacting = this.rewrite().finally(() => {
-        this.compacting = undefined;
-      });
+      this.compacting = this.rewrite()
+        .catch((err: Error) =>
+          this.o.onWarning?.(`outbox journal ${this.journalPath} could not be compacted (${err.message})`),
+        )
+        .finally(() => {
+          this.compacting = undefined;
+        });
   }
 
-  /** Rewrites the journal to the live state, atomically. */
+  /**
+   * Rewrites the journal to the live state, atomically; the state includes what the spool held,
+   * so the spool file goes. When the new journal cannot be written, the old one (and the spool
+   * file) stay as they were, and the journal is reopened.
+   */
   private async rewrite(): Promise<void> {
-    if (this.file) await this.file.close();
+    if (this.journal) await this.journal.close();
+    try {
+      await this.writeSnapshot();
+    } catch (err) {
+      if (!this.closed) this.journal = await this.openJournal();
+      throw err;
+    }
+    if (existsSync(this.spoolPath)) {
+      await unlink(this.spoolPath);
+      const dir = await open(this.o.dir, 'r');
+      await dir.sync().finally(() => dir.close());
+    }
+    if (!this.closed) this.journal = await this.openJournal();
+  }
+
+  private async writeSnapshot(): Promise<void> {
     const tmp = `${this.journalPath}.tmp`;
     const handle = await open(tmp, 'w');
     let lines = 0;
@@ -195,7 +274,6 @@ export class FileOutbox implements OutboxStore {
     const dir = await open(this.o.dir, 'r');
     await dir.sync().finally(() => dir.close());
     this.lines = lines;
-    this.file = await AppendFile.open(this.journalPath);
   }
 
   async add(messages: OutboxMessage[]): Promise<void> {
@@ -253,10 +331,16 @@ export class FileOutbox implements OutboxStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.compacting) await this.compacting;
+    if (this.compacting) await this.compacting.catch(() => undefined);
     this.closed = true;
-    await this.rewrite();
-    await this.file.close();
+    try {
+      await this.rewrite();
+    } catch (err) {
+      // The journal and its spool file are kept as they are; the next open replays both.
+      this.o.onWarning?.(
+        `outbox journal ${this.journalPath} could not be compacted at close (${(err as Error).message})`,
+      );
+    }
     const lock = join(this.o.dir, LOCK);
     heldHere.delete(lock);
     rmSync(lock, { force: true });
