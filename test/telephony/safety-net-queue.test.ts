@@ -73,6 +73,11 @@ describe('the safety-net queue kept in step with the agents over AMI', () => {
     await store.logout('a1');
     await until('the logout', () => members().join() === 'PJSIP/a2 a2 ready');
     expect(sync.refused).toBe(0);
+    // removed behind the engine's back: the next change adds it again
+    await ami.action({ action: 'QueueRemove', queue: SAFETY_NET_QUEUE, interface: 'PJSIP/a2' });
+    await store.notReady('a2', 'training');
+    await until('a2 back, paused', () => members().join() === 'PJSIP/a2 a2 paused(not-ready: training)');
+    expect(sync.refused).toBe(0);
   });
 
   it('on (re)connection compares the queue with the agents and sends only the difference', async () => {

@@ -180,7 +180,7 @@ export class SafetyNetQueue {
   }
 
   /** Brings one agent's membership from what is known to `want`. */
-  private async apply(agentId: string, want: SafetyNetMember | undefined): Promise<void> {
+  private async apply(agentId: string, want: SafetyNetMember | undefined, again = true): Promise<void> {
     const have = this.known.get(agentId);
     if (have && (!want || want.interface !== have.interface)) {
       await this.tolerate(
@@ -209,13 +209,23 @@ export class SafetyNetQueue {
         return;
       }
     } else if (now.paused === want.paused && now.reason === want.reason) return;
-    await this.o.ami.action({
-      action: 'QueuePause',
-      queue: this.queue,
-      interface: want.interface,
-      paused: want.paused ? 'true' : 'false',
-      ...(want.paused ? { reason: want.reason } : {}),
-    });
+    try {
+      await this.o.ami.action({
+        action: 'QueuePause',
+        queue: this.queue,
+        interface: want.interface,
+        paused: want.paused ? 'true' : 'false',
+        ...(want.paused ? { reason: want.reason } : {}),
+      });
+    } catch (err) {
+      // Removed behind the engine's back (`queue remove member`, a reload): add it again, once.
+      if (!(err instanceof AmiError) || err.transport || !/not found/i.test(err.message) || !again) {
+        if (err instanceof AmiError && !err.transport) this.refused++;
+        throw err;
+      }
+      this.known.delete(agentId);
+      return this.apply(agentId, want, false);
+    }
     this.known.set(agentId, { ...want });
   }
 
