@@ -383,6 +383,17 @@ describe('consult with an expert seat', () => {
     ]);
   });
 
+  it("returns the caller to the agent when the expert's leg cannot be made", () => {
+    const { h, agent, bridge, reserved } = consulting();
+    const originate = reserved.find((c) => c.kind === 'originate')!;
+    const out = h.send({ kind: 'command-failed', command: originate, status: 500 });
+    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'failed' });
+    expect(out).toContainEqual({ kind: 'dequeue' });
+    expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
+    expect(h.state.transfers?.[0]).toMatchObject({ result: 'failed', cause: 500 });
+    expect(h.state.agent?.agentId).toBe('a1001');
+  });
+
   it('returns the caller to the agent when nobody at the seat is free within its longest wait', () => {
     const { h, agent, bridge } = talking();
     h.send({ kind: 'transfer-request', target: 'expert:legal', mode: 'consult' }, 10_000);
