@@ -21,7 +21,9 @@ import type { ChangeListener } from './store/port.ts';
  * Why a mirror in each engine rather than something else: persistence (AOF) is an operator's
  * choice this deployment does not make, and a copy elsewhere in Redis dies with it. Every engine
  * already follows the feed; with several engines each holds a full copy, so one surviving engine
- * is enough.
+ * is enough. Cost: one read (one MULTI) per event-loop turn for the agents changed in it, one
+ * epoch check per second; a flush while connected is found within a check interval, a restart as
+ * soon as the connection is back.
  *
  * Several engines restoring at once is safe: the store's restore is atomic (one Lua script) and
  * writes an agent's status only where it is absent, or still the one a roster declaration wrote,
