@@ -41,11 +41,14 @@ export class CallEngine {
   async start(): Promise<void> {
     const { p, o } = this;
     p.tombstones.load(await p.sessions.tombstones(o.clock.now()));
-    const restored = p.runner.restore(await p.sessions.load());
+    const saved = await p.sessions.load();
+    const restored = p.runner.restore(saved);
+    // Calls that had ended are completed, not restored: a leg of theirs still up is hung up by the resync.
+    const completing = saved.filter((s) => s.stage === 'ended').length;
     await p.devices.start();
     await o.telephony.start((e) => this.onTelephony(e));
-    if (restored > 0) {
-      o.logger.warn({ calls: restored }, 'picking up the calls of an earlier run');
+    if (restored + completing > 0) {
+      o.logger.warn({ calls: restored, completing }, 'picking up the calls of an earlier run');
       await this.resync();
       o.logger.info({ calls: p.registry.size }, 'the calls of an earlier run are resynchronised');
     }
