@@ -84,6 +84,10 @@ describe('a 1 s ARI WebSocket outage with calls at every stage', () => {
     expect(new Set(r.records.records.map((x) => x.callId))).toEqual(new Set(calls));
     expect(ended.filter((s) => s.disposition === 'abandoned-queue')).toHaveLength(3);
     await r.runUntil('no leaks', () => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0);
+    // Once all is settled: one record per call, none picked up again from the resync's listing.
+    expect(r.records.records.map((x) => x.idempotencyKey).sort()).toEqual(
+      calls.map((c) => `${c}:record`).sort(),
+    );
     await r.close();
     rig = undefined;
     reportScenario({
@@ -180,6 +184,11 @@ describe('a 30 s ARI WebSocket outage with calls at every stage', () => {
     await rig.runUntil(
       'no leaks',
       () => rig!.sim.stats().liveChannels === 0 && rig!.sim.stats().liveBridges === 0,
+    );
+    // Once all is settled: one record per call, none picked up again from the resync's listing.
+    const keys = rig.records.records.map((x) => x.idempotencyKey);
+    expect(keys.sort()).toEqual(
+      [talking, transferring, ringing, queued, inIvr].map((c) => `${c}:record`).sort(),
     );
     reportScenario({
       scenario: 'ari-outage-30s',
