@@ -7,6 +7,7 @@ import type { CallState } from '../../src/calls/core/types.ts';
 import type { AgentEvent } from '../../src/calls/runtime/engine.ts';
 import { createLogger } from '../../src/log.ts';
 import type { CallRecord } from '../../src/records/record.ts';
+import type { RosterEntry } from '../../src/roster.ts';
 import { plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
@@ -353,7 +354,7 @@ describe('consult with an expert seat through the calls API', () => {
 
   /** a1001 consults the legal expert seat over the API; e2001 answers there. */
   async function consulting() {
-    const roster = [
+    const roster: RosterEntry[] = [
       { id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } },
       { id: 'e2001', name: 'e2001', expertSeats: ['legal'], skills: { legal: 9 } },
     ];
@@ -404,6 +405,13 @@ describe('consult with an expert seat through the calls API', () => {
     );
     await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
+
+  // The ACD holds one agent per call (it completes and confirms by call, not by agent): until it
+  // holds both, the agent and the expert's states after a consult are not checked here.
+  it.todo('leaves the agent in wrap-up and the expert on-call in the ACD after a completed consult');
+  it.todo(
+    'leaves the expert in wrap-up, and the agent in wrap-up once the call ends, after a cancelled consult',
+  );
 
   it('cancel answers 200 and puts the agent back with the caller', async () => {
     const { t, api, transferId } = await consulting();

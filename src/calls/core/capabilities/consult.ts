@@ -22,7 +22,8 @@ import type { AgentOutcome, CallState, TransferState } from '../types.ts';
  * call's bridge, the ACD offers the consult to an agent of the seat (the expert queue, first in
  * line), and the expert's leg joins the agent in a consult bridge. Complete hands the caller to
  * the expert (the agent leaves); cancel, or an expert not answering, or nobody free within the
- * seat's longest wait, puts the agent back with the caller.
+ * seat's longest wait, puts the agent back with the caller. Meanwhile two agents hold the call
+ * in the ACD (the agent on-call, the expert reserved then on-call): every ACD command names its agent.
  */
 
 type ExpertTarget = Extract<TransferTarget, { kind: 'expert' }>;
