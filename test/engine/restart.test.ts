@@ -1,9 +1,12 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHotline } from '../../src/app.ts';
 import type { CallState } from '../../src/calls/core/types.ts';
+import { TOMBSTONE_TTL_MS } from '../../src/calls/runtime/session-store.ts';
 import { SteppedClock } from '../../src/clock.ts';
 import type { Hotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
+import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
 import { MemoryRecords, plans, VirtualTime } from '../support/engine-harness.ts';
 import { testRedisUrl } from '../support/redis.ts';
@@ -110,4 +113,34 @@ describe('an engine restarted after a crash (sessions kept in Redis)', () => {
     expect(records.records[0]).toMatchObject({ callId: call.channelId, disposition: 'abandoned-queue' });
     await until('no leaks', () => sim!.stats().liveChannels === 0 && sim!.stats().liveBridges === 0);
   }, 30_000);
+});
+
+describe('the Redis session store at the end of a call', () => {
+  it('keeps the final state, then replaces the session with a tombstone of its ids in one step, expiring with the TTL', async () => {
+    const redis = new Redis(redisUrl);
+    const prefix = `hotline-tombstone-${process.pid}-${Date.now()}`;
+    try {
+      const store = new RedisSessionStore({
+        redis,
+        centerId: 'sichuan',
+        engineId: 'e9',
+        keyPrefix: prefix,
+        logger,
+      });
+      const state = { id: 'call-1', stage: 'queued' } as unknown as CallState;
+      store.save(state);
+      await store.ending({ ...state, stage: 'ended' } as CallState);
+      expect((await store.load()).map((s) => [s.id, s.stage])).toEqual([['call-1', 'ended']]);
+      const now = Date.now();
+      await store.tombstone('call-1', ['call-1', 'leg-1'], now + TOMBSTONE_TTL_MS);
+      expect(await store.load()).toEqual([]);
+      expect((await store.tombstones(now)).map((t) => t.id).sort()).toEqual(['call-1', 'leg-1']);
+      expect(await store.tombstones(now + TOMBSTONE_TTL_MS)).toEqual([]);
+      const ttl = await redis.pttl(`${prefix}:{sichuan}:ended:e9`);
+      expect(ttl).toBeGreaterThan(TOMBSTONE_TTL_MS - 60_000);
+      expect(ttl).toBeLessThanOrEqual(TOMBSTONE_TTL_MS);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
