@@ -54,7 +54,8 @@ export class CallEnds {
 
   /** Ends `state` durably (it is `ended`); `channels`: every channel the call owned. */
   complete(state: CallState, channels: Iterable<string> = []): void {
-    if (this.open.has(state.id) || this.stopped) return;
+    // Once stopped, an end is still written; only its retries are left to the next run.
+    if (this.open.has(state.id)) return;
     const ids = idsOf(state, channels);
     const expiresAt = this.p.clock.now() + TOMBSTONE_TTL_MS;
     this.p.tombstones.add(ids, expiresAt);
@@ -63,7 +64,7 @@ export class CallEnds {
     this.attempt(state, ids, expiresAt, this.p.sessions.durable ? 'ending' : 'ending-saved', 0);
   }
 
-  /** No more retries (the engine stops; a restart completes what is left). */
+  /** No more retries (the engine stops; a restart completes what is left, from its ending mark). */
   stop(): void {
     this.stopped = true;
     for (const o of this.open.values()) o.timer?.cancel();
