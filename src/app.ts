@@ -249,9 +249,15 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
           engineId: o.engineId,
           clock: o.clock,
           logger: o.logger.child({ component: 'acd-recovery' }),
+          // The agent talking, being offered the call, or the expert of a consult on it.
           callLive: (callId, agentId) => {
             const s = engine.call(callId);
-            return s !== undefined && (s.agent?.agentId === agentId || s.offer?.agentId === agentId);
+            return (
+              s !== undefined &&
+              (s.agent?.agentId === agentId ||
+                s.offer?.agentId === agentId ||
+                s.transfer?.expert?.agentId === agentId)
+            );
           },
           redeclare: async () => {
             await store.setQueues(queuePolicies(current));
