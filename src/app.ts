@@ -228,10 +228,10 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     store,
     clock: o.clock,
     logger: o.logger.child({ component: 'dispatch' }),
-    offer: (callId, agentId, endpoint) => {
+    offer: (entry, agentId, endpoint) => {
       // A call that ended while the reservation was made frees its agent at once.
-      if (!engine.dispatch(callId, { kind: 'agent-reserved', agentId, endpoint })) {
-        store.release(callId, 'cancelled').catch(() => undefined);
+      if (!engine.offered(entry, agentId, endpoint)) {
+        store.release(entry, 'cancelled').catch(() => undefined);
       }
     },
   });

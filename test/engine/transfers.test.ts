@@ -406,12 +406,30 @@ describe('consult with an expert seat through the calls API', () => {
     await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 
-  // The ACD holds one agent per call (it completes and confirms by call, not by agent): until it
-  // holds both, the agent and the expert's states after a consult are not checked here.
-  it.todo('leaves the agent in wrap-up and the expert on-call in the ACD after a completed consult');
-  it.todo(
-    'leaves the expert in wrap-up, and the agent in wrap-up once the call ends, after a cancelled consult',
-  );
+  it('leaves the agent in wrap-up and the expert on-call in the ACD after a completed consult', async () => {
+    const { t, api, transferId } = await consulting();
+    const agentState = async (id: string) => (await t.rig.hotline.store.getAgent(id))?.status;
+    expect((await agentState('e2001'))?.state).toBe('on-call');
+    await api.inject({ headers, method: 'POST', url: `/calls/${t.callId}/transfers/${transferId}/complete` });
+    await t.rig.runUntil('agent in wrap-up', async () => (await agentState('a1001'))?.state === 'wrap-up');
+    expect((await agentState('e2001'))?.state).toBe('on-call');
+    t.rig.sim.hangup(t.callId);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
+    await t.rig.runUntil('expert in wrap-up', async () => (await agentState('e2001'))?.state === 'wrap-up');
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
+  });
+
+  it('leaves the expert in wrap-up, and the agent in wrap-up once the call ends, after a cancelled consult', async () => {
+    const { t, api, transferId } = await consulting();
+    const agentState = async (id: string) => (await t.rig.hotline.store.getAgent(id))?.status;
+    await api.inject({ headers, method: 'POST', url: `/calls/${t.callId}/transfers/${transferId}/cancel` });
+    await t.rig.runUntil('expert in wrap-up', async () => (await agentState('e2001'))?.state === 'wrap-up');
+    expect((await agentState('a1001'))?.state).toBe('on-call');
+    t.rig.sim.hangup(t.callId);
+    await t.rig.runUntil('ended', () => t.ended.length === 1);
+    await t.rig.runUntil('agent in wrap-up', async () => (await agentState('a1001'))?.state === 'wrap-up');
+    await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
+  });
 
   it('cancel answers 200 and puts the agent back with the caller', async () => {
     const { t, api, transferId } = await consulting();

@@ -183,7 +183,8 @@ export interface CallState {
   queuedAt?: number;
   bridgeId?: string;
   offer?: OfferState;
-  agent?: { agentId: string; channelId: string; answeredAt: number };
+  /** `entry`: the ACD entry the agent took the call under, when not the call's own (a consult's expert). */
+  agent?: { agentId: string; channelId: string; answeredAt: number; entry?: string };
   target?: TargetState;
   transfer?: TransferState;
   transfers?: TransferLog[];
@@ -235,8 +236,13 @@ export type Command =
   | { kind: 'add-to-bridge'; bridgeId: string; channel: string; stopMoh?: boolean }
   | { kind: 'destroy-bridge'; bridgeId: string }
   | { kind: 'remove-from-bridge'; bridgeId: string; channel: string }
-  | { kind: 'enqueue'; queue: QueuePosition }
-  | { kind: 'dequeue' }
+  /**
+   * ACD commands name the ACD entry they are about: the call's own id unless `entry` says
+   * otherwise — a consult to an expert seat waits under its transfer's id, so the agent already
+   * on the call keeps the call's own entry.
+   */
+  | { kind: 'enqueue'; queue: QueuePosition; entry?: string }
+  | { kind: 'dequeue'; entry?: string }
   | { kind: 'ask-position' }
   | {
       kind: 'originate';
@@ -249,10 +255,10 @@ export type Command =
     }
   | { kind: 'hangup'; channel: string; reason: 'normal' | 'busy' | 'no_answer' }
   /** The agent answered: on-call, and the call leaves its queue. */
-  | { kind: 'agent-answered'; agentId: string }
+  | { kind: 'agent-answered'; agentId: string; entry?: string }
   /** The offer failed: the agent is released and the call waits again (cancelled: the call is gone). */
-  | { kind: 'agent-release'; agentId: string; outcome: AgentOutcome }
-  | { kind: 'agent-complete'; agentId: string; talkSeconds: number }
+  | { kind: 'agent-release'; agentId: string; outcome: AgentOutcome; entry?: string }
+  | { kind: 'agent-complete'; agentId: string; talkSeconds: number; entry?: string }
   | { kind: 'lookup-ticket'; ticketNumber: string }
   /** Tells an agent's desktop what happened (offered, connected, transfer progress, ended). */
   | {

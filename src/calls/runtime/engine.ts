@@ -119,6 +119,14 @@ export class CallEngine {
     return this.p.runner.dispatch(callId, event);
   }
 
+  /**
+   * The ACD reserved an agent for one of this engine's entries (a call, or a consult waiting for
+   * an expert): the call it belongs to is told. False when that call is not live.
+   */
+  offered(entry: string, agentId: string, endpoint: string): boolean {
+    return this.dispatch(this.p.acd.callOf(entry), { kind: 'agent-reserved', agentId, endpoint });
+  }
+
   private onTelephony(e: TelephonyEvent): void {
     const { registry, telephony, timers } = this.p;
     switch (e.kind) {

@@ -261,18 +261,20 @@ describe('consult with an expert seat', () => {
     const enqueuedAt = h.state.queue!.enqueuedAt;
     const start = h.send({ kind: 'transfer-request', target: 'expert:legal', mode: 'consult' }, 10_000);
     const consult = h.state.transfer!.consultBridgeId!;
+    const xid = h.state.transfer!.id;
     const reserved = h.send({ kind: 'agent-reserved', agentId: 'e2001', endpoint: 'PJSIP/e2001' }, 2000);
     const expert = (reserved.find((c) => c.kind === 'originate') as Originate).channelId;
-    return { h, agent, bridge, consult, expert, start, reserved, enqueuedAt };
+    return { h, agent, bridge, consult, expert, start, reserved, enqueuedAt, xid };
   }
 
   it('keeps the agent on the call, holds the caller and offers the consult at the expert seat', () => {
-    const { h, agent, bridge, consult, expert, start, reserved, enqueuedAt } = consulting();
+    const { h, agent, bridge, consult, expert, start, reserved, enqueuedAt, xid } = consulting();
     expect(start).toContainEqual({ kind: 'remove-from-bridge', bridgeId: bridge, channel: agent });
     expect(start).toContainEqual({ kind: 'bridge-moh', bridgeId: bridge, on: true });
     expect(start).toContainEqual({ kind: 'create-bridge', bridgeId: consult, channels: [agent], moh: false });
     expect(start.find((c) => c.kind === 'enqueue')).toEqual({
       kind: 'enqueue',
+      entry: xid,
       queue: { kind: 'expert', id: 'legal', skill: 'legal', priority: 9, enqueuedAt },
     });
     expect(h.kinds(start)).not.toContain('agent-complete');
@@ -300,10 +302,10 @@ describe('consult with an expert seat', () => {
   });
 
   it('completes: the expert takes the caller and the agent leaves to wrap-up', () => {
-    const { h, agent, bridge, consult, expert } = consulting();
+    const { h, agent, bridge, consult, expert, xid } = consulting();
     const answered = h.send({ kind: 'channel-answered', channel: expert }, 3000);
     expect(answered).toContainEqual({ kind: 'add-to-bridge', bridgeId: consult, channel: expert });
-    expect(answered).toContainEqual({ kind: 'agent-answered', agentId: 'e2001' });
+    expect(answered).toContainEqual({ kind: 'agent-answered', agentId: 'e2001', entry: xid });
     expect(notices(answered)).toEqual(['connected', 'transfer-connected']);
     expect(h.state.transfers?.[0]).toMatchObject({ result: 'connected', answeredAt: h.now });
 
@@ -325,7 +327,7 @@ describe('consult with an expert seat', () => {
 
     // The caller and the expert talk on; the expert's talk time counts from their answer.
     const end = h.send({ kind: 'channel-ended', channel: 'c1', cause: 16 }, 60_000);
-    expect(end).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 80 });
+    expect(end).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 80, entry: xid });
     expect(h.state.disposition).toBe('answered');
     expect(h.state.events.filter((e) => e.what === 'connected')).toMatchObject([
       { detail: { agent: 'a1001' } },
@@ -333,11 +335,11 @@ describe('consult with an expert seat', () => {
   });
 
   it('cancels: the expert is let go and the agent is back with the caller', () => {
-    const { h, agent, bridge, consult, expert } = consulting();
+    const { h, agent, bridge, consult, expert, xid } = consulting();
     h.send({ kind: 'channel-answered', channel: expert }, 3000);
     const out = h.send({ kind: 'transfer-cancel' }, 5000);
     expect(out).toContainEqual({ kind: 'hangup', channel: expert, reason: 'normal' });
-    expect(out).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 5 });
+    expect(out).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 5, entry: xid });
     expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
     expect(out).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
     expect(h.kinds(out)).not.toContain('dequeue');
@@ -351,22 +353,22 @@ describe('consult with an expert seat', () => {
   });
 
   it('cancels while the expert rings: the offer is released, the call leaves the seat', () => {
-    const { h, expert } = consulting();
+    const { h, expert, xid } = consulting();
     const out = h.send({ kind: 'transfer-cancel' }, 2000);
     expect(out).toContainEqual({ kind: 'hangup', channel: expert, reason: 'normal' });
-    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'cancelled' });
+    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'cancelled', entry: xid });
     expect(h.state.transfers?.[0]?.result).toBe('cancelled');
     expect(h.state.timers).toEqual({});
   });
 
   it('returns the caller to the agent when the expert does not answer', () => {
-    const { h, agent, bridge, consult, expert } = consulting();
+    const { h, agent, bridge, consult, expert, xid } = consulting();
     expect(h.fire('transfer-ring', 18_000)).toEqual([
       { kind: 'hangup', channel: expert, reason: 'no_answer' },
     ]);
     const out = h.send({ kind: 'channel-ended', channel: expert, cause: 19 });
-    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'rona' });
-    expect(out).toContainEqual({ kind: 'dequeue' });
+    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'rona', entry: xid });
+    expect(out).toContainEqual({ kind: 'dequeue', entry: xid });
     expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
     expect(out).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
     expect(out.find((c) => c.kind === 'notify')).toMatchObject({
@@ -384,11 +386,11 @@ describe('consult with an expert seat', () => {
   });
 
   it("returns the caller to the agent when the expert's leg cannot be made", () => {
-    const { h, agent, bridge, reserved } = consulting();
+    const { h, agent, bridge, reserved, xid } = consulting();
     const originate = reserved.find((c) => c.kind === 'originate')!;
     const out = h.send({ kind: 'command-failed', command: originate, status: 500 });
-    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'failed' });
-    expect(out).toContainEqual({ kind: 'dequeue' });
+    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'failed', entry: xid });
+    expect(out).toContainEqual({ kind: 'dequeue', entry: xid });
     expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
     expect(h.state.transfers?.[0]).toMatchObject({ result: 'failed', cause: 500 });
     expect(h.state.agent?.agentId).toBe('a1001');
@@ -398,19 +400,20 @@ describe('consult with an expert seat', () => {
     const { h, agent, bridge } = talking();
     h.send({ kind: 'transfer-request', target: 'expert:legal', mode: 'consult' }, 10_000);
     expect(h.state.transfer?.channelId).toBe('');
+    const xid = h.state.transfer!.id;
     const out = h.fire('expert-wait', 300_000);
-    expect(out).toContainEqual({ kind: 'dequeue' });
+    expect(out).toContainEqual({ kind: 'dequeue', entry: xid });
     expect(out).toContainEqual({ kind: 'add-to-bridge', bridgeId: bridge, channel: agent, stopMoh: true });
     expect(h.state.transfers?.[0]).toMatchObject({ result: 'no-answer' });
     expect(h.state.stage).toBe('talking');
   });
 
   it('lets the expert go when the caller hangs up mid-consult', () => {
-    const { h, agent, consult, expert } = consulting();
+    const { h, agent, consult, expert, xid } = consulting();
     h.send({ kind: 'channel-answered', channel: expert }, 3000);
     const out = h.send({ kind: 'channel-ended', channel: 'c1', cause: 16 }, 5000);
     expect(out).toContainEqual({ kind: 'hangup', channel: expert, reason: 'normal' });
-    expect(out).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 5 });
+    expect(out).toContainEqual({ kind: 'agent-complete', agentId: 'e2001', talkSeconds: 5, entry: xid });
     expect(out).toContainEqual({ kind: 'hangup', channel: agent, reason: 'normal' });
     expect(out).toContainEqual({ kind: 'agent-complete', agentId: 'a1001', talkSeconds: 20 });
     expect(out).toContainEqual({ kind: 'destroy-bridge', bridgeId: consult });
@@ -429,9 +432,9 @@ describe('consult with an expert seat', () => {
   });
 
   it('queues the caller at the seat, first in line, when the agent leaves before an expert answers', () => {
-    const { h, enqueuedAt } = consulting();
+    const { h, enqueuedAt, xid } = consulting();
     const out = h.send({ kind: 'agent-leave' }, 2000);
-    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'cancelled' });
+    expect(out).toContainEqual({ kind: 'agent-release', agentId: 'e2001', outcome: 'cancelled', entry: xid });
     expect(out.find((c) => c.kind === 'enqueue')).toEqual({
       kind: 'enqueue',
       queue: { kind: 'expert', id: 'legal', skill: 'legal', priority: 9, enqueuedAt },

@@ -67,6 +67,7 @@ export function startExpertConsult(s: CallState, t: Turn, target: ExpertTarget):
   t.out.push({ kind: 'create-bridge', bridgeId: consult, channels: [agent.channelId], moh: false });
   t.out.push({
     kind: 'enqueue',
+    entry: id,
     queue: {
       kind: 'expert',
       id: target.id,
@@ -132,7 +133,7 @@ export function expertAnswered(s: CallState, t: Turn): void {
   }
   log(s, t, 'transfer-connected', { id: x.id, agent: expertId });
   t.out.push({ kind: 'add-to-bridge', bridgeId: x.consultBridgeId!, channel: x.channelId });
-  t.out.push({ kind: 'agent-answered', agentId: expertId });
+  t.out.push({ kind: 'agent-answered', agentId: expertId, entry: x.id });
   notifyAgent(s, t, expertId, 'connected', { transferId: x.id, from: x.agentId });
   notifyAgent(s, t, x.agentId, 'transfer-connected', { transferId: x.id, agentId: expertId });
 }
@@ -149,17 +150,18 @@ function releaseExpert(s: CallState, t: Turn, outcome: AgentOutcome, hungUp: boo
   cancelTimer(s, t, 'expert-wait');
   if (x.channelId && !hungUp) t.out.push({ kind: 'hangup', channel: x.channelId, reason: 'normal' });
   if (expertId === undefined) {
-    t.out.push({ kind: 'dequeue' });
+    t.out.push({ kind: 'dequeue', entry: x.id });
   } else if (x.answeredAt !== undefined) {
     t.out.push({
       kind: 'agent-complete',
       agentId: expertId,
       talkSeconds: Math.round((t.now - x.answeredAt) / 1000),
+      entry: x.id,
     });
   } else {
-    t.out.push({ kind: 'agent-release', agentId: expertId, outcome });
+    t.out.push({ kind: 'agent-release', agentId: expertId, outcome, entry: x.id });
     // A released offer puts the call back in the seat's queue, unless cancelled.
-    if (outcome !== 'cancelled') t.out.push({ kind: 'dequeue' });
+    if (outcome !== 'cancelled') t.out.push({ kind: 'dequeue', entry: x.id });
   }
 }
 
@@ -199,6 +201,7 @@ function firstAgentLeaves(s: CallState, t: Turn): void {
     kind: 'agent-complete',
     agentId: agent.agentId,
     talkSeconds: Math.round((t.now - agent.answeredAt) / 1000),
+    ...(agent.entry ? { entry: agent.entry } : {}),
   });
   log(s, t, 'agent-left', { agent: agent.agentId });
   s.agent = undefined;
@@ -207,7 +210,7 @@ function firstAgentLeaves(s: CallState, t: Turn): void {
 /** The caller is the expert's now: the expert is the call's agent, the transfer completed. */
 function handToExpert(s: CallState, t: Turn, expertId: string): void {
   const x = s.transfer!;
-  s.agent = { agentId: expertId, channelId: x.channelId, answeredAt: x.answeredAt! };
+  s.agent = { agentId: expertId, channelId: x.channelId, answeredAt: x.answeredAt!, entry: x.id };
   s.stage = 'talking';
   closeTransfer(s, t, x.id, 'completed');
   notifyAgent(s, t, x.agentId, 'transfer-completed', { transferId: x.id, agentId: expertId });

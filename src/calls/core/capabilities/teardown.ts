@@ -21,6 +21,7 @@ export function agentLeft(s: CallState, t: Turn, hangup: boolean): void {
     kind: 'agent-complete',
     agentId: agent.agentId,
     talkSeconds: Math.round((t.now - agent.answeredAt) / 1000),
+    ...(agent.entry ? { entry: agent.entry } : {}),
   });
   if (s.bridgeId) {
     t.out.push({ kind: 'destroy-bridge', bridgeId: s.bridgeId });
@@ -65,6 +66,7 @@ export function callerGone(s: CallState, t: Turn, cause: number): void {
       kind: 'agent-complete',
       agentId: s.agent.agentId,
       talkSeconds: Math.round((t.now - s.agent.answeredAt) / 1000),
+      ...(s.agent.entry ? { entry: s.agent.entry } : {}),
     });
   }
   if (s.target && (s.stage === 'dialing' || s.stage === 'transferred'))

@@ -99,6 +99,7 @@ function agentGone(s: CallState, t: Turn, hangup: boolean): void {
     kind: 'agent-complete',
     agentId: agent.agentId,
     talkSeconds: Math.round((t.now - agent.answeredAt) / 1000),
+    ...(agent.entry ? { entry: agent.entry } : {}),
   });
   log(s, t, 'agent-left', { agent: agent.agentId });
   s.agent = undefined;

@@ -28,7 +28,15 @@ export interface AcdExecutorOptions {
 
 /** Runs a call's ACD commands in order (its own chain, apart from its telephony commands). */
 export class AcdExecutor {
+  /** ACD entries other than a call's own id (a consult waiting for an expert) → their call. */
+  private readonly entries = new Map<string, string>();
+
   constructor(private readonly o: AcdExecutorOptions) {}
+
+  /** The call an ACD entry belongs to: the entry itself is the call's id unless it was made apart. */
+  callOf(entry: string): string {
+    return this.entries.get(entry) ?? entry;
+  }
 
   submit(live: Live, c: AcdCommand): void {
     live.acdChain = live.acdChain.then(() => this.run(live, c));
@@ -37,11 +45,13 @@ export class AcdExecutor {
   private async run(live: Live, c: AcdCommand): Promise<void> {
     const s = live.state;
     const acd = this.o.acd;
+    const entry = c.kind !== 'ask-position' && c.entry !== undefined ? c.entry : s.id;
     try {
       switch (c.kind) {
         case 'enqueue':
+          if (entry !== s.id) this.entries.set(entry, s.id);
           await acd.enqueue({
-            callId: s.id,
+            callId: entry,
             queueId: acdQueueId(c.queue.kind, c.queue.id),
             priority: c.queue.priority,
             enqueuedAt: c.queue.enqueuedAt,
@@ -50,17 +60,20 @@ export class AcdExecutor {
           });
           return;
         case 'dequeue':
-          await acd.removeCall(s.id);
+          this.entries.delete(entry);
+          await acd.removeCall(entry);
           return;
         case 'agent-answered':
-          await acd.confirm(s.id);
+          await acd.confirm(entry);
           return;
         case 'agent-release':
-          await acd.release(s.id, c.outcome);
+          if (c.outcome === 'cancelled') this.entries.delete(entry);
+          await acd.release(entry, c.outcome);
           if (c.outcome === 'busy') this.o.devices.heldBusy(c.agentId);
           return;
         case 'agent-complete':
-          await acd.complete(s.id, c.talkSeconds);
+          this.entries.delete(entry);
+          await acd.complete(entry, c.talkSeconds);
           return;
         case 'ask-position': {
           const figures = await this.position(live);
