@@ -21,4 +21,12 @@ describe('telephony settings', () => {
       /AMI_URL: must be tcp:\/\/host:port/,
     );
   });
+
+  it('takes an empty variable as not set (a compose file passing AMI_SECRET= through)', () => {
+    const c = readConfig({ AMI_URL: '', AMI_USER: '', AMI_SECRET: '', HTTP_TRUSTED_PROXIES: '' });
+    expect(amiConfig(c)).toBeUndefined();
+    expect(() => readConfig({ AMI_URL: 'tcp://127.0.0.1:5038', AMI_USER: 'h', AMI_SECRET: '' })).toThrow(
+      /go together/,
+    );
+  });
 });
