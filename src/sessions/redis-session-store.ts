@@ -19,7 +19,7 @@ export interface RedisSessionStoreOptions {
  *
  * Tombstones of ended calls are a sorted set per engine (`<prefix>:{center}:ended:<engine>`,
  * member = a call id or a leg's channel, score = its expiry); the key expires with its newest
- * member (24 h after the last call ended) and expired members are dropped at each write. A
+ * member (TOMBSTONE_TTL_MS after the last call ended) and expired members are dropped at each write. A
  * session is replaced by its tombstone in one MULTI.
  */
 export class RedisSessionStore implements SessionStore {

@@ -1,7 +1,13 @@
 import type { CallState } from '../core/types.ts';
 
-/** How long the ids of an ended call are remembered, so that no listing brings the call back. */
-export const TOMBSTONE_TTL_MS = 24 * 3_600_000;
+/**
+ * How long the ids of an ended call are remembered, so that no listing brings the call back.
+ * A listing can show an ended call's channel only while Asterisk is still tearing it down, or
+ * across a restart (resync runs within seconds of the start): ten minutes covers both with a wide
+ * margin. Longer costs memory at the rated load (300 calls/s × 3 ids × 10 min ≈ 540,000 ids, in
+ * the engine and in Redis); a day would be 78 million.
+ */
+export const TOMBSTONE_TTL_MS = 10 * 60_000;
 
 /**
  * Where live call sessions are kept so an engine that restarts (crash, deploy) picks its calls
