@@ -109,6 +109,8 @@ describe('the engine killed with SIGKILL while a call is bridged', () => {
     expect(agent.received('BYE')).toHaveLength(1);
     const [record] = await newRecords(lab, before);
     expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
+    await lab.settled('after the restart');
+    expect(lab.records().slice(before)).toHaveLength(1);
   }, 200_000);
 });
 
@@ -139,6 +141,35 @@ describe("the engine's ARI connection cut mid-call", () => {
     await lab.settled('after the ARI outage');
     const [record] = await newRecords(lab, before);
     expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
+    expect(lab.records().slice(before)).toHaveLength(1);
+  }, 200_000);
+
+  it('a call whose agent hangs up during the outage ends after the reconnect with one record, never a second', async () => {
+    // the agent talks 4 s and hangs up while the engine is cut off; the caller waits to be released
+    const agent = await readyAgent('agent3001', { kind: 'answers-hangs-up', talkMs: 4_000 });
+    const before = lab.records().length;
+    const caller = lab.call({ dialed: '12345', caller: '13800138105', waitByeMs: 120_000 });
+    await bridgedWith(lab, 'PJSIP/agent3001');
+    const reconnects = lab.engineOutput().split('ARI reconnected').length;
+    const losses = lab.engineOutput().split('ARI event connection lost').length;
+    lab.cutAri();
+    await waitFor(
+      'the engine to see its ARI connection lost',
+      () => lab.engineOutput().split('ARI event connection lost').length > losses,
+      20_000,
+    );
+    await passed(agent, 30_000);
+    lab.restoreAri();
+    await waitFor(
+      'the engine to reconnect and resynchronise',
+      () => lab.engineOutput().split('ARI reconnected').length > reconnects,
+      60_000,
+    );
+    await passed(caller, 90_000);
+    await lab.settled('after the ARI outage');
+    const records = lab.records().slice(before);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ disposition: 'answered', agentId: 'agent3001' });
   }, 200_000);
 });
 

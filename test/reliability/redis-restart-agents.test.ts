@@ -227,4 +227,58 @@ describe('agents when Redis restarts empty', () => {
     await run('the new calls answered and ended', () => endedOf().length === 2);
     expect(endedOf().map((s) => s.disposition)).toEqual(['answered', 'answered']);
   }, 90_000);
+
+  it('under load: calls keep being answered after Redis restarts empty mid-stream, each with exactly one record', async () => {
+    const crowd = Array.from({ length: 20 }, (_, i) => ({
+      id: `b${1000 + i}`,
+      name: `b${1000 + i}`,
+      pools: ['general'],
+      skills: { general: 5 },
+    }));
+    redis = await startPrivateRedis();
+    rig = await startRig({ roster: crowd, redisUrl: redis.url, promptMs: 500 });
+    const r = rig;
+    for (const a of crowd) {
+      r.sim.setEndpoint(`PJSIP/${a.id}`, {
+        behaviour: 'answer',
+        answerAfterMs: 300,
+        hangupAfterMs: 8000,
+        online: true,
+      });
+      await r.hotline.store.login(a.id, `PJSIP/${a.id}`);
+    }
+    const ended: CallState[] = [];
+    r.hotline.engine.onEnded((s) => ended.push(s));
+    // 120 calls, one every 250 ms of virtual time (4 calls/s); Redis restarts empty after the 60th.
+    const placed: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      placed.push(
+        r.sim.injectCall({
+          app: 'hotline',
+          dialed: '12345',
+          callerNumber: `13900001${String(i).padStart(3, '0')}`,
+        }).channelId,
+      );
+      if (i === 59) await redis.restart();
+      await r.advance(250);
+    }
+    await r.runUntil('every call ended', () => ended.length === placed.length, { maxVirtualMs: 600_000 });
+    const keys = r.records.records.map((rec) => rec.idempotencyKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(r.records.records.map((rec) => rec.callId).sort()).toEqual([...placed].sort());
+    // After the restart the agents are back and take the calls: every one of the last 40 is answered.
+    const last = new Set(placed.slice(80));
+    const lastAnswered = ended.filter((s) => last.has(s.id) && s.disposition === 'answered').length;
+    console.log(
+      JSON.stringify({
+        scenario: 'redis-restart-empty-under-load',
+        calls: placed.length,
+        records: keys.length,
+        duplicates: keys.length - new Set(keys).size,
+        answered: ended.filter((s) => s.disposition === 'answered').length,
+        answeredOfLast40: lastAnswered,
+      }),
+    );
+    expect(lastAnswered).toBe(40);
+  }, 120_000);
 });
