@@ -250,8 +250,8 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
           clock: o.clock,
           logger: o.logger.child({ component: 'acd-recovery' }),
           // The agent talking, being offered the call, or the expert of a consult on it.
-          callLive: (callId, agentId) => {
-            const s = engine.call(callId);
+          callLive: (entry, agentId) => {
+            const s = engine.callOfEntry(entry);
             return (
               s !== undefined &&
               (s.agent?.agentId === agentId ||

@@ -127,6 +127,11 @@ export class CallEngine {
     return this.dispatch(this.p.acd.callOf(entry), { kind: 'agent-reserved', agentId, endpoint });
   }
 
+  /** The live call an ACD entry belongs to (the call's own id, or a consult waiting for an expert). */
+  callOfEntry(entry: string): CallState | undefined {
+    return this.call(this.p.acd.callOf(entry));
+  }
+
   private onTelephony(e: TelephonyEvent): void {
     const { registry, telephony, timers } = this.p;
     switch (e.kind) {
