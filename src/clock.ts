@@ -119,8 +119,9 @@ export class ScaledClock implements Clock {
     return this.virtualStart + (Date.now() - this.realStart) * this.speed;
   }
 
+  /** Real elapsed time: what a load run measures (how long the engine took) is wall-clock ms. */
   elapsedMs(): number {
-    return this.now();
+    return performance.now();
   }
 
   defer(fn: () => void): void {
