@@ -103,3 +103,14 @@ export function notifyAgent(
 ): void {
   t.out.push({ kind: 'notify', agentId, event, detail: { callId: s.id, ...detail } });
 }
+
+/** A consult is over without a hand-over: the agent leaves the consult bridge for the caller's, which loses its music. */
+export function returnAgentFromConsult(s: CallState, t: Turn): void {
+  const x = s.transfer!;
+  const agent = s.agent;
+  if (agent) {
+    t.out.push({ kind: 'remove-from-bridge', bridgeId: x.consultBridgeId!, channel: agent.channelId });
+    t.out.push({ kind: 'add-to-bridge', bridgeId: s.bridgeId!, channel: agent.channelId, stopMoh: true });
+  }
+  t.out.push({ kind: 'destroy-bridge', bridgeId: x.consultBridgeId! });
+}

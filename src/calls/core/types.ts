@@ -158,13 +158,7 @@ export interface NewCall {
   callerName: string;
 }
 
-export interface CallState {
-  id: string;
-  app: string;
-  callerChannel: string;
-  dialed: string;
-  callerNumber: string;
-  callerName: string;
+export interface CallState extends NewCall {
   line: { id: string; name: string; mode: MergeModeName; topic: string };
   phase: { id: string; kind: PhaseKindName };
   callerClass?: string;

@@ -7,6 +7,7 @@ import {
   notifyAgent,
   queuePolicy,
   RING_GRACE_MS,
+  returnAgentFromConsult,
   startTimer,
   TOP_PRIORITY,
   type Turn,
@@ -167,13 +168,7 @@ function releaseExpert(s: CallState, t: Turn, outcome: AgentOutcome, hungUp: boo
 
 /** The consult is over without a hand-over: the agent is back with the caller, the consult bridge goes. */
 function backToCaller(s: CallState, t: Turn): void {
-  const x = s.transfer!;
-  const agent = s.agent;
-  if (agent) {
-    t.out.push({ kind: 'remove-from-bridge', bridgeId: x.consultBridgeId!, channel: agent.channelId });
-    t.out.push({ kind: 'add-to-bridge', bridgeId: s.bridgeId!, channel: agent.channelId, stopMoh: true });
-  }
-  t.out.push({ kind: 'destroy-bridge', bridgeId: x.consultBridgeId! });
+  returnAgentFromConsult(s, t);
   s.transfer = undefined;
 }
 

@@ -7,6 +7,7 @@ import {
   nextId,
   notifyAgent as notify,
   RING_GRACE_MS,
+  returnAgentFromConsult,
   startTimer,
   TOP_PRIORITY,
   type Turn,
@@ -167,16 +168,6 @@ export function transferLegEnded(s: CallState, t: Turn, cause: number): void {
   if (x.consultBridgeId) returnAgentFromConsult(s, t);
   s.transfer = undefined;
   notify(s, t, x.agentId, answered ? 'target-left' : 'transfer-failed', { transferId: x.id, result, cause });
-}
-
-function returnAgentFromConsult(s: CallState, t: Turn): void {
-  const x = s.transfer!;
-  const agent = s.agent;
-  if (agent) {
-    t.out.push({ kind: 'remove-from-bridge', bridgeId: x.consultBridgeId!, channel: agent.channelId });
-    t.out.push({ kind: 'add-to-bridge', bridgeId: s.bridgeId!, channel: agent.channelId, stopMoh: true });
-  }
-  t.out.push({ kind: 'destroy-bridge', bridgeId: x.consultBridgeId! });
 }
 
 /** Consult, then complete: the caller joins the target and the agent leaves. */
