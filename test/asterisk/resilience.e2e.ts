@@ -37,6 +37,27 @@ async function readyAgent(id: string, behaviour: Parameters<Lab['agent']>[1]) {
   return run;
 }
 
+/** Cuts the engine's ARI connection and waits until the engine sees it; the result restores it and waits for the resync. */
+async function cutAri(): Promise<() => Promise<void>> {
+  const count = (line: string) => lab.engineOutput().split(line).length;
+  const reconnects = count('ARI reconnected');
+  const losses = count('ARI event connection lost');
+  lab.cutAri();
+  await waitFor(
+    'the engine to see its ARI connection lost',
+    () => count('ARI event connection lost') > losses,
+    20_000,
+  );
+  return async () => {
+    lab.restoreAri();
+    await waitFor(
+      'the engine to reconnect and resynchronise',
+      () => count('ARI reconnected') > reconnects,
+      60_000,
+    );
+  };
+}
+
 describe('a carrier that vanishes without BYE', () => {
   it('ends the call after PJSIP rtp_timeout: the agent gets BYE, nothing is left, the record is written', async () => {
     const agent = await readyAgent('agent3001', { kind: 'answers' });
@@ -121,20 +142,8 @@ describe("the engine's ARI connection cut mid-call", () => {
     // the caller talks 20 s, then hangs up: the outage is over by then
     const caller = lab.call({ dialed: '12345', caller: '13800138104', talkMs: 20_000 });
     await bridgedWith(lab, 'PJSIP/agent3001');
-    const reconnects = lab.engineOutput().split('ARI reconnected').length;
-    lab.cutAri();
-    const losses = lab.engineOutput().split('ARI event connection lost').length;
-    await waitFor(
-      'the engine to see its ARI connection lost',
-      () => lab.engineOutput().split('ARI event connection lost').length > losses,
-      20_000,
-    );
-    lab.restoreAri();
-    await waitFor(
-      'the engine to reconnect and resynchronise',
-      () => lab.engineOutput().split('ARI reconnected').length > reconnects,
-      60_000,
-    );
+    const restore = await cutAri();
+    await restore();
     await passed(caller, 90_000);
     await passed(agent, 60_000);
     expect(agent.received('BYE')).toHaveLength(1);
@@ -150,21 +159,9 @@ describe("the engine's ARI connection cut mid-call", () => {
     const before = lab.records().length;
     const caller = lab.call({ dialed: '12345', caller: '13800138105', waitByeMs: 120_000 });
     await bridgedWith(lab, 'PJSIP/agent3001');
-    const reconnects = lab.engineOutput().split('ARI reconnected').length;
-    const losses = lab.engineOutput().split('ARI event connection lost').length;
-    lab.cutAri();
-    await waitFor(
-      'the engine to see its ARI connection lost',
-      () => lab.engineOutput().split('ARI event connection lost').length > losses,
-      20_000,
-    );
+    const restore = await cutAri();
     await passed(agent, 30_000);
-    lab.restoreAri();
-    await waitFor(
-      'the engine to reconnect and resynchronise',
-      () => lab.engineOutput().split('ARI reconnected').length > reconnects,
-      60_000,
-    );
+    await restore();
     await passed(caller, 90_000);
     await lab.settled('after the ARI outage');
     const records = lab.records().slice(before);
