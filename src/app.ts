@@ -281,6 +281,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     },
     engine,
     dispatcher,
+    ...(recovery ? { recovery } : {}),
     store,
     telephony,
     ...(ami ? { ami } : {}),

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentDispatcher } from './acd/agent-dispatcher.ts';
+import type { AgentRecovery } from './acd/agent-recovery.ts';
 import type { AcdStore } from './acd/store/port.ts';
 import type { CallEngine } from './calls/runtime/engine.ts';
 import type { TicketingPort } from './calls/runtime/ticketing.ts';
@@ -76,6 +77,8 @@ export interface Hotline {
   setPlan(plan: RoutingPlan): Promise<void>;
   engine: CallEngine;
   dispatcher: AgentDispatcher;
+  /** The agents' mirror that restores them when Redis loses its state (Redis store only). */
+  recovery?: AgentRecovery;
   store: AcdStore;
   telephony: AriAdapter;
   /** The AMI connection when configured (registration; queue membership later). */

@@ -68,6 +68,11 @@ async function staff(
   }
   await h.store.notReady('a1002', 'lunch');
   await h.store.logout('a1004');
+  // The mirror follows the change feed (pub/sub): Redis may go only once it has the last changes.
+  await run('the agent mirror up to date', async () => {
+    const stored = await h.store.listAgents();
+    return stored.every((a) => JSON.stringify(h.recovery?.agent(a.id)?.status) === JSON.stringify(a.status));
+  });
 }
 
 function expectRestored(before: Map<string, Agent>, after: Map<string, Agent>) {

@@ -111,6 +111,8 @@ export class VirtualTime {
     if (!options.ignoreRedis) {
       if (redisInFlight > 0) return `${redisInFlight} Redis command(s) awaiting a reply`;
       for (const h of engines) if (!h.dispatcher.idle) return 'a dispatcher round or upkeep under way';
+      for (const h of engines)
+        if (h.recovery && !h.recovery.idle) return 'the agent mirror reading or checking';
     }
     return undefined;
   }
