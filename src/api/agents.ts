@@ -4,6 +4,7 @@ import { type Agent, type AgentDefinitionInput, countersOn, endpointSchema } fro
 import { NoSuchAgentError } from '../acd/errors.ts';
 import { queueFigures } from '../acd/queue-figures.ts';
 import type { AcdStore } from '../acd/store/port.ts';
+import type { AuditLog } from '../admin/ledgers.ts';
 import type { Clock } from '../clock.ts';
 import { invalidRequest, useErrorCatalogue } from './errors.ts';
 
@@ -17,6 +18,8 @@ export interface AgentsApiOptions {
   store: AcdStore;
   roster: readonly AgentDefinitionInput[];
   clock: Clock;
+  /** Where supervisors' changes to agents' states are written. */
+  audit?: AuditLog;
 }
 
 const paramsSchema = z.object({ id: z.string().min(1).max(64) });

@@ -90,7 +90,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     }),
   });
 
-  await app.register(agentsApi, { store: o.hotline.store, roster: o.roster, clock: o.clock });
+  await app.register(agentsApi, { store: o.hotline.store, roster: o.roster, clock: o.clock, audit });
   await app.register(callsApi, { engine: o.hotline.engine });
   await app.register(statsApi, {
     hotline: o.hotline,
