@@ -12,11 +12,14 @@ COPY tsconfig.json ./
 COPY routing-rules ./routing-rules
 COPY ivr-prompts ./ivr-prompts
 
+# /app belongs to root and is only read. Everything the engine writes (call records, the file
+# outbox, and without Redis the rules versions, the access ledger and the audit log) goes to its
+# state directory, owned by the user it runs as; docker-compose.yml mounts a volume there.
 ENV NODE_ENV=production \
     HOTLINE_RULES=/app/routing-rules \
-    HOTLINE_RECORDS=/var/lib/hotline/records.jsonl \
+    HOTLINE_STATE_DIR=/var/lib/hotline \
     HTTP_PORT=8080
-RUN mkdir -p /var/lib/hotline && chown node:node /var/lib/hotline
+RUN mkdir -p /var/lib/hotline && chown node:node /var/lib/hotline && chmod 0750 /var/lib/hotline
 USER node
 
 EXPOSE 8080

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { HotlineError } from './errors.ts';
 
@@ -46,13 +47,19 @@ export const ConfigSchema = z.object({
     .optional(),
   HOTLINE_RULES: z.string().min(1).optional(),
   HOTLINE_ROSTER: z.string().min(1).optional(),
-  HOTLINE_RECORDS: z.string().min(1).default('var/records.jsonl'),
+  /**
+   * The one directory the engine writes to (relative: from the working directory). Everything it
+   * keeps on disk defaults under it (STATE_FILES); each path's own variable overrides it.
+   */
+  HOTLINE_STATE_DIR: z.string().min(1).default('var'),
+  /** Call records (JSONL); default `<state dir>/records.jsonl`. */
+  HOTLINE_RECORDS: z.string().min(1).optional(),
   /** Tokens file (YAML `tokens: [{ id, role, agentId?, hash }]`); required with a real Asterisk. */
   HOTLINE_TOKENS: z.string().min(1).optional(),
-  /** Without Redis: where rules versions, the access ledger and the audit log are kept. */
-  HOTLINE_RULES_VERSIONS: z.string().min(1).default('var/rules-versions'),
-  HOTLINE_ACCESS_LEDGER: z.string().min(1).default('var/access-ledger.jsonl'),
-  HOTLINE_AUDIT_LOG: z.string().min(1).default('var/audit.jsonl'),
+  /** Without Redis: where rules versions, the access ledger and the audit log are kept (state dir). */
+  HOTLINE_RULES_VERSIONS: z.string().min(1).optional(),
+  HOTLINE_ACCESS_LEDGER: z.string().min(1).optional(),
+  HOTLINE_AUDIT_LOG: z.string().min(1).optional(),
   /** Failed authentications allowed per client address per minute before 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   HTTP_HOST: z.string().default('127.0.0.1'),
@@ -78,7 +85,29 @@ export const ConfigSchema = z.object({
   ENGINE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
-export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * What the engine keeps on disk, by the variable that names it, and its name under the state
+ * directory when that variable is not set. (The records outbox's settings are read by
+ * records/sinks/config.ts, with the same defaults.) The dialplan's safety-net spool
+ * (SAFETY_NET_SPOOL) is Asterisk's, not the engine's: it is not here.
+ */
+export const STATE_FILES = {
+  HOTLINE_RECORDS: 'records.jsonl',
+  RECORDS_OUTBOX_DIR: 'records-outbox',
+  HOTLINE_RULES_VERSIONS: 'rules-versions',
+  HOTLINE_ACCESS_LEDGER: 'access-ledger.jsonl',
+  HOTLINE_AUDIT_LOG: 'audit.jsonl',
+} as const;
+export type StateFile = keyof typeof STATE_FILES;
+
+/** The path a state variable names: its own value when set (not empty), else under HOTLINE_STATE_DIR. */
+export function statePath(env: NodeJS.ProcessEnv, name: StateFile): string {
+  return env[name] || join(env.HOTLINE_STATE_DIR || 'var', STATE_FILES[name]);
+}
+
+type ConfigFileKey = Exclude<StateFile, 'RECORDS_OUTBOX_DIR'>;
+export type Config = Omit<z.infer<typeof ConfigSchema>, ConfigFileKey> & Record<ConfigFileKey, string>;
 
 export class ConfigError extends HotlineError {
   constructor(message: string) {
@@ -104,7 +133,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (ami.some(Boolean) && !ami.every(Boolean)) {
     throw new ConfigError('AMI_URL, AMI_USER and AMI_SECRET go together (set all three to use AMI)');
   }
-  return c;
+  return {
+    ...c,
+    HOTLINE_RECORDS: statePath(set, 'HOTLINE_RECORDS'),
+    HOTLINE_RULES_VERSIONS: statePath(set, 'HOTLINE_RULES_VERSIONS'),
+    HOTLINE_ACCESS_LEDGER: statePath(set, 'HOTLINE_ACCESS_LEDGER'),
+    HOTLINE_AUDIT_LOG: statePath(set, 'HOTLINE_AUDIT_LOG'),
+  };
 }
 
 /** The AMI address and account, when configured. */

@@ -1,10 +1,11 @@
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { type ServedHotline, type ServeSettings, StartupError, serveHotline } from '../app.ts';
 import { amiConfig, apps, type Config, ConfigError, readConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { formatProblem, RulesInvalidError } from '../plan/problems.ts';
+import { ensureStateDirs, StateDirError, stateDirsInUse } from '../state-dir.ts';
 import { type CommandIO, processIO, UsageError } from './io.ts';
 import { projectRoot, rulesDir } from './paths.ts';
 
@@ -15,7 +16,8 @@ export const serveHelp = `hotline serve [--rules DIR] [--demo-rate CALLS_PER_MIN
   so calls flow with no external service, and makes demo tokens (admin, supervisor, agent) and
   prints the web pages' addresses with them. REDIS_URL shares agents and queues, rules versions,
   the access ledger and the audit log between engines; without it the ACD state is in memory and
-  the rest is kept under var/. HOTLINE_TOKENS names the tokens file (see \`hotline token\`).
+  the rest is kept in the state directory (HOTLINE_STATE_DIR, default var/ under the working
+  directory; the engine exits at once, with one line, when it cannot write there). HOTLINE_TOKENS names the tokens file (see \`hotline token\`).
   Which rules: --rules DIR always wins (published as a new version when its files differ from
   the latest). Without it, the latest published version is served if it loads here, else the
   rules folder (HOTLINE_RULES, default routing-rules/), published as a new version, with a
@@ -55,10 +57,11 @@ export function serveSettings(
     ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
     ...(config.HOTLINE_ROSTER ? { rosterFile: config.HOTLINE_ROSTER } : {}),
     ...(config.HOTLINE_TOKENS ? { tokensFile: underRoot(config.HOTLINE_TOKENS) } : {}),
-    recordsPath: underRoot(config.HOTLINE_RECORDS),
-    rulesVersionsDir: underRoot(config.HOTLINE_RULES_VERSIONS),
-    accessLedgerPath: underRoot(config.HOTLINE_ACCESS_LEDGER),
-    auditLogPath: underRoot(config.HOTLINE_AUDIT_LOG),
+    // What the engine writes: under the state directory, relative paths from the working directory.
+    recordsPath: resolve(config.HOTLINE_RECORDS),
+    rulesVersionsDir: resolve(config.HOTLINE_RULES_VERSIONS),
+    accessLedgerPath: resolve(config.HOTLINE_ACCESS_LEDGER),
+    auditLogPath: resolve(config.HOTLINE_AUDIT_LOG),
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT, trustedProxies: config.HTTP_TRUSTED_PROXIES },
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     engineId: config.ENGINE_ID,
@@ -75,10 +78,15 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   let config: Config;
   try {
     config = readConfig();
+    ensureStateDirs(stateDirsInUse(config));
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(`configuration: ${err.message}`);
       return 2;
+    }
+    if (err instanceof StateDirError) {
+      io.err(err.message);
+      return 1;
     }
     throw err;
   }

@@ -10,11 +10,18 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
 };
+interface BindMount {
+  type: string;
+  source: string;
+  target: string;
+  read_only?: boolean;
+  bind?: { create_host_path?: boolean };
+}
 interface Service {
   build?: { context: string; dockerfile: string };
   image?: string;
   environment?: Record<string, string>;
-  volumes?: string[];
+  volumes?: (string | BindMount)[];
   healthcheck?: { test: string[] | string };
   depends_on?: Record<string, { condition: string }>;
   network_mode?: string;
@@ -67,7 +74,8 @@ describe('docker-compose.yml', () => {
       'REDIS_URL',
       'HOTLINE_RULES',
       'HOTLINE_ROSTER',
-      'HOTLINE_RECORDS',
+      'HOTLINE_TOKENS',
+      'HOTLINE_STATE_DIR',
       'HTTP_PORT',
       'LOG_LEVEL',
     ]) {
@@ -101,6 +109,57 @@ describe('docker-compose.yml', () => {
 
   it('asks for ARI_PASSWORD instead of shipping a default', () => {
     expect(compose.services.engine!.environment!.ARI_PASSWORD).toMatch(/^\$\{ARI_PASSWORD:\?/);
+  });
+
+  it('starts the engine with the roster and the tokens file of the mounted config folder, and refuses to start without them', () => {
+    const engine = compose.services.engine!;
+    const env = engine.environment!;
+    const configDir = ['$', '{HOTLINE_CONFIG_DIR:-./config}'].join('');
+    expect(engine.volumes).toContain(`${configDir}:/etc/hotline:ro`);
+    for (const [variable, file] of [
+      ['HOTLINE_ROSTER', 'agents.yaml'],
+      ['HOTLINE_TOKENS', 'tokens.yaml'],
+    ] as const) {
+      expect(env[variable], variable).toBe(`/etc/hotline/${file}`);
+      // A missing file stops `docker compose up` (no host path created, no engine restarting in a loop).
+      const mount = engine.volumes!.find(
+        (v): v is BindMount => typeof v !== 'string' && v.target === env[variable],
+      );
+      expect(mount, file).toEqual({
+        type: 'bind',
+        source: `${configDir}/${file}`,
+        target: `/etc/hotline/${file}`,
+        read_only: true,
+        bind: { create_host_path: false },
+      });
+    }
+    // The guide says how to make the tokens file.
+    const guide = readFileSync(join(root, 'dialplan/README.md'), 'utf8');
+    expect(guide).toMatch(/hotline\.js token --id \S+ --role admin/);
+    expect(guide).toContain('config/tokens.yaml');
+  });
+
+  it('keeps everything the engine writes in a volume at the image state directory, and mounts nothing writable under /app', () => {
+    const engine = compose.services.engine!;
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const stateDir = /HOTLINE_STATE_DIR=(\S+)/.exec(dockerfile)?.[1];
+    expect(stateDir).toBe('/var/lib/hotline');
+    expect(engine.environment!.HOTLINE_STATE_DIR).toBe(stateDir);
+    expect(engine.volumes).toContain(`records:${stateDir}`);
+    expect(Object.keys(compose.volumes)).toContain('records');
+    // Paths of their own would take files out of the state directory.
+    for (const name of [
+      'HOTLINE_RECORDS',
+      'RECORDS_OUTBOX_DIR',
+      'HOTLINE_RULES_VERSIONS',
+      'HOTLINE_AUDIT_LOG',
+    ])
+      expect(engine.environment, name).not.toHaveProperty(name);
+    for (const v of engine.volumes!) {
+      if (typeof v !== 'string') continue;
+      const [, target, mode] = v.split(':');
+      if (target?.startsWith('/app')) expect(mode, v).toBe('ro');
+    }
   });
 });
 

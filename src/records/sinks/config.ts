@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { statePath } from '../../config.ts';
 import { CallerCipher, parseRecordsKey } from '../caller-crypto.ts';
 import { OutboxError, type RetryPolicy } from '../outbox.ts';
 
@@ -36,9 +37,10 @@ export const RecordsEnv = z
     RECORDS_KEY_ID: z.string().min(1).optional(),
     /** Older keys kept for reading records after a rotation: `id:base64,id:base64`. */
     RECORDS_PREVIOUS_KEYS: z.string().min(1).optional(),
-    HOTLINE_RECORDS: z.string().min(1).default('var/records.jsonl'),
+    /** Defaults under HOTLINE_STATE_DIR (`var/`): `records.jsonl`, `records-outbox/`. */
+    HOTLINE_RECORDS: z.string().min(1),
     RECORDS_OUTBOX: z.enum(['redis', 'file']).optional(),
-    RECORDS_OUTBOX_DIR: z.string().min(1).default('var/records-outbox'),
+    RECORDS_OUTBOX_DIR: z.string().min(1),
     RECORDS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
     RECORDS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
     RECORDS_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
@@ -82,7 +84,11 @@ export interface RecordsConfig {
 
 /** Reads and checks the records settings; throws `records-config` with every problem. */
 export function readRecordsConfig(env: NodeJS.ProcessEnv = process.env): RecordsConfig {
-  const parsed = RecordsEnv.safeParse(env);
+  const parsed = RecordsEnv.safeParse({
+    ...env,
+    HOTLINE_RECORDS: statePath(env, 'HOTLINE_RECORDS'),
+    RECORDS_OUTBOX_DIR: statePath(env, 'RECORDS_OUTBOX_DIR'),
+  });
   if (!parsed.success)
     throw new OutboxError(
       'records-config',
