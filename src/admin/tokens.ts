@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -6,29 +6,47 @@ import { HotlineError } from '../errors.ts';
 
 /**
  * API tokens. A token reads `hl.<id>.<secret>` (43 base64url characters of secret, 256 bits): the id
- * says which entry to check, the secret is only ever kept hashed — `sha256:<hex>` (enough for a
- * random 256-bit secret) or `scrypt:<N>:<r>:<p>:<salt>:<hash>` (base64url). Tokens files are YAML:
+ * says which entry to check, the secret is only ever kept hashed, as `sha256:<hex>` of the whole
+ * token. A random 256-bit secret needs no slow hash (nothing to brute-force), and a check must cost
+ * microseconds: every request carries a token, and an attacker chooses how many wrong ones to send.
+ * Tokens files are YAML:
  *   tokens:
  *     - { id: ops-admin, role: admin, hash: "sha256:…" }
- *     - { id: agent1001, role: agent, agentId: agent1001, hash: "scrypt:16384:8:1:…" }
+ *     - { id: agent1001, role: agent, agentId: agent1001, hash: "sha256:…" }
+ * Entries hashed with scrypt (older files) are refused when the file is read, with the command that
+ * re-issues them: checking one cost tens of milliseconds of the engine's only thread per attempt.
  */
 export const roles = ['admin', 'supervisor', 'agent'] as const;
 export type Role = (typeof roles)[number];
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
-const hashPattern = /^(sha256:[0-9a-f]{64}|scrypt:\d+:\d+:\d+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+)$/;
+const hashPattern = /^sha256:[0-9a-f]{64}$/;
 
 export const TokenEntrySchema = z
   .object({
     id: z.string().regex(idPattern, 'letters, digits, _ and -'),
     role: z.enum(roles),
     agentId: z.string().regex(idPattern).optional(),
-    hash: z.string().regex(hashPattern, 'sha256:<hex> or scrypt:N:r:p:salt:hash'),
+    hash: z.string(),
   })
   .strict()
-  .refine((t) => t.role !== 'agent' || t.agentId !== undefined, {
-    message: 'an agent token names its agentId',
-    path: ['agentId'],
+  .superRefine((t, ctx) => {
+    if (t.hash.startsWith('scrypt:')) {
+      const agent = t.role === 'agent' ? ` --agent ${t.agentId ?? t.id}` : '';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hash'],
+        message:
+          'scrypt hashes are no longer accepted (checking one cost the engine tens of milliseconds per ' +
+          `attempt); re-issue this token with \`hotline token --id ${t.id} --role ${t.role}${agent}\`, ` +
+          'replace this entry with the line it prints and give the new token to its holder',
+      });
+    } else if (!hashPattern.test(t.hash)) {
+      ctx.addIssue({ code: 'custom', path: ['hash'], message: 'sha256:<64 hex digits>' });
+    }
+    if (t.role === 'agent' && t.agentId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['agentId'], message: 'an agent token names its agentId' });
+    }
   });
 export type TokenEntry = z.infer<typeof TokenEntrySchema>;
 
@@ -50,12 +68,8 @@ export class TokensFileError extends HotlineError {
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /** Hashes a token for the tokens file. */
-export function hashToken(token: string, kind: 'sha256' | 'scrypt' = 'sha256'): string {
-  if (kind === 'sha256') return `sha256:${sha256(token).toString('hex')}`;
-  const salt = randomBytes(16);
-  const [N, r, p] = [16384, 8, 1];
-  const hash = scryptSync(token, salt, 32, { N, r, p });
-  return `scrypt:${N}:${r}:${p}:${salt.toString('base64url')}:${hash.toString('base64url')}`;
+export function hashToken(token: string): string {
+  return `sha256:${sha256(token).toString('hex')}`;
 }
 
 /** A new random token for the given id. */
@@ -64,53 +78,57 @@ export function newToken(id: string): string {
   return `hl.${id}.${randomBytes(32).toString('base64url')}`;
 }
 
-function matches(token: string, hash: string): boolean {
-  if (hash.startsWith('sha256:')) {
-    return timingSafeEqual(sha256(token), Buffer.from(hash.slice(7), 'hex'));
-  }
-  const [, n, r, p, salt, expected] = hash.split(':') as [string, string, string, string, string, string];
-  const want = Buffer.from(expected, 'base64url');
-  const got = scryptSync(token, Buffer.from(salt, 'base64url'), want.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 256 * Number(n) * Number(r),
-  });
-  return timingSafeEqual(got, want);
-}
+const tokenPattern = /^hl\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{20,128})$/;
 
 /**
- * The tokens an API accepts. Verifying a scrypt hash costs tens of milliseconds, so a verified
- * token is remembered (by its SHA-256, in memory only) for `cacheMs`.
+ * The tokens an API accepts. A check hashes the presented token once (SHA-256, about a microsecond)
+ * and compares it in constant time with the entry its id names, or with a hash no token has when
+ * the id is unknown: an unknown id and a wrong secret cost the same, so timing tells nobody which
+ * ids exist.
  */
 export class TokenSet {
-  private readonly byId = new Map<string, TokenEntry>();
-  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly byId = new Map<string, { entry: TokenEntry; digest: Buffer; principal: Principal }>();
+  /** Compared with when the id is unknown (random: equal to no token's hash). */
+  private readonly nobody = randomBytes(32);
 
-  constructor(
-    entries: readonly TokenEntry[],
-    private readonly now: () => number = Date.now,
-    private readonly cacheMs = 5 * 60_000,
-  ) {
+  constructor(entries: readonly TokenEntry[]) {
     for (const e of entries) {
       if (this.byId.has(e.id)) throw new TokensFileError(`token id "${e.id}" appears twice`);
-      this.byId.set(e.id, e);
+      const checked = TokenEntrySchema.safeParse(e);
+      if (!checked.success) {
+        const i = checked.error.issues[0];
+        throw new TokensFileError(`token "${e.id}": ${i?.path.join('.')}: ${i?.message}`);
+      }
+      const principal: Principal = {
+        tokenId: e.id,
+        role: e.role,
+        ...(e.agentId ? { agentId: e.agentId } : {}),
+      };
+      this.byId.set(e.id, { entry: e, digest: Buffer.from(e.hash.slice(7), 'hex'), principal });
     }
   }
 
-  static fromFile(path: string, now?: () => number): TokenSet {
+  /** Reads a tokens file; a file that cannot be read or has a bad entry throws, naming file and entry. */
+  static fromFile(path: string): TokenSet {
     let data: unknown;
     try {
       data = parse(readFileSync(path, 'utf8'));
     } catch (err) {
-      throw new TokensFileError(`cannot read the tokens file: ${(err as Error).message.split('\n')[0]}`);
+      throw new TokensFileError(
+        `cannot read the tokens file ${path}: ${(err as Error).message.split('\n')[0]}`,
+      );
     }
     const parsed = TokensFileSchema.safeParse(data);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
-      throw new TokensFileError(`tokens file: ${i?.path.join('.')}: ${i?.message}`);
+      throw new TokensFileError(`tokens file ${path}: ${i?.path.join('.')}: ${i?.message}`);
     }
-    return new TokenSet(parsed.data.tokens, now);
+    try {
+      return new TokenSet(parsed.data.tokens);
+    } catch (err) {
+      if (err instanceof TokensFileError) throw new TokensFileError(`tokens file ${path}: ${err.message}`);
+      throw err;
+    }
   }
 
   get size(): number {
@@ -119,37 +137,22 @@ export class TokenSet {
 
   /** The principal of a bearer token, or undefined when it is unknown or wrong. */
   verify(token: string): Principal | undefined {
-    const m = /^hl\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{20,128})$/.exec(token);
+    const m = tokenPattern.exec(token);
     if (!m) return undefined;
-    const key = sha256(token).toString('hex');
-    const cached = this.verified.get(key);
-    if (cached && cached.until > this.now()) return cached.principal;
-    const entry = this.byId.get(m[1]!);
-    if (!entry || !matches(token, entry.hash)) return undefined;
-    const principal: Principal = {
-      tokenId: entry.id,
-      role: entry.role,
-      ...(entry.agentId ? { agentId: entry.agentId } : {}),
-    };
-    if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(key, { principal, until: this.now() + this.cacheMs });
-    return principal;
+    const known = this.byId.get(m[1]!);
+    const same = timingSafeEqual(sha256(token), known?.digest ?? this.nobody);
+    return same && known ? known.principal : undefined;
   }
 }
 
 /** Makes a token and its tokens-file line (for the `hotline token` command and demo mode). */
-export function issueToken(
-  id: string,
-  role: Role,
-  agentId?: string,
-  kind: 'sha256' | 'scrypt' = 'sha256',
-): { token: string; entry: TokenEntry } {
+export function issueToken(id: string, role: Role, agentId?: string): { token: string; entry: TokenEntry } {
   const token = newToken(id);
   const entry = TokenEntrySchema.parse({
     id,
     role,
     ...(agentId ? { agentId } : {}),
-    hash: hashToken(token, kind),
+    hash: hashToken(token),
   });
   return { token, entry };
 }

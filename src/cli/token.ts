@@ -2,10 +2,11 @@ import { parseArgs } from 'node:util';
 import { issueToken, type Role, roles } from '../admin/tokens.ts';
 import { type CommandIO, UsageError } from './io.ts';
 
-export const tokenHelp = `hotline token --id ID --role admin|supervisor|agent [--agent AGENT_ID] [--scrypt]
+export const tokenHelp = `hotline token --id ID --role admin|supervisor|agent [--agent AGENT_ID]
   Makes a new API token. Prints the token (give it to its holder; it is shown once) and the line
-  to add under "tokens:" in the HOTLINE_TOKENS file, which keeps only its hash (SHA-256, or
-  scrypt with --scrypt). An agent token names the agent it acts for (--agent, default the id).`;
+  to add under "tokens:" in the HOTLINE_TOKENS file, which keeps only its SHA-256 hash (the token
+  is 256 random bits: a fast hash is safe, and checking it costs the engine microseconds). An agent
+  token names the agent it acts for (--agent, default the id).`;
 
 export function tokenCommand(args: string[], io: CommandIO): number {
   const { values } = parseArgs({
@@ -14,7 +15,6 @@ export function tokenCommand(args: string[], io: CommandIO): number {
       id: { type: 'string' },
       role: { type: 'string' },
       agent: { type: 'string' },
-      scrypt: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -27,7 +27,7 @@ export function tokenCommand(args: string[], io: CommandIO): number {
   const agentId = role === 'agent' ? (values.agent ?? values.id) : undefined;
   let issued: ReturnType<typeof issueToken>;
   try {
-    issued = issueToken(values.id, role, agentId, values.scrypt ? 'scrypt' : 'sha256');
+    issued = issueToken(values.id, role, agentId);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
