@@ -2,10 +2,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AgentEvent, CallEngine, CallRequest } from '../calls/runtime/engine.ts';
 import { HotlineError } from '../errors.ts';
+import type { EventStreamLimits } from './connection-limits.ts';
 import { invalidRequest } from './errors.ts';
 
 export interface CallsApiOptions {
   engine: CallEngine;
+  /** Caps on the open event streams per token and per address. */
+  streams: EventStreamLimits;
+  /** A keep-alive comment on each event stream this often (well within the idle-socket timeout). */
+  keepAliveMs: number;
 }
 
 const CallParams = z.object({ id: z.string().min(1).max(128) });
@@ -33,7 +38,10 @@ function parse<T>(schema: z.ZodType<T>, part: string, value: unknown): T {
  * seats, emergency lines, other centers, directory numbers), the agent leaving a three-way call,
  * tickets dispatched to a sub-center, and each agent's event stream (server-sent events).
  */
-export const callsApi: FastifyPluginAsync<CallsApiOptions> = async (app, { engine }) => {
+export const callsApi: FastifyPluginAsync<CallsApiOptions> = async (
+  app,
+  { engine, streams, keepAliveMs },
+) => {
   const apply = (id: string, r: CallRequest) => {
     const result = engine.request(id, r);
     if (!result.ok) throw new HotlineError(result.code, result.message);
@@ -77,6 +85,8 @@ export const callsApi: FastifyPluginAsync<CallsApiOptions> = async (app, { engin
 
   app.get('/agents/:id/events', (request, reply) => {
     const { id } = parse(AgentParams, 'params', request.params);
+    // The slot is taken before the response is taken over, so a stream over a cap is a plain 429.
+    const release = streams.open(request.principal?.tokenId ?? 'none', request.ip);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -89,10 +99,11 @@ export const callsApi: FastifyPluginAsync<CallsApiOptions> = async (app, { engin
       if (e.agentId === id) res.write(`event: ${e.event}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     const stop = engine.onAgentEvent(send);
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
     request.raw.on('close', () => {
       clearInterval(keepAlive);
       stop();
+      release();
     });
   });
 };

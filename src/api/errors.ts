@@ -28,6 +28,7 @@ export const apiErrors = {
   forbidden: { code: 'forbidden', statusCode: 403 },
   notFound: { code: 'not-found', statusCode: 404 },
   tooManyRequests: { code: 'too-many-requests', statusCode: 429 },
+  tooManyStreams: { code: 'too-many-streams', statusCode: 429 },
   rulesInvalid: { code: 'rules-invalid', statusCode: 422 },
   noSuchVersion: { code: 'no-such-version', statusCode: 404 },
   versionConflict: { code: 'version-conflict', statusCode: 409 },

@@ -15,9 +15,11 @@ import type { Hotline } from '../hotline.ts';
 import { agentsApi } from './agents.ts';
 import { installAuth, ledgerRead } from './auth.ts';
 import { callsApi } from './calls.ts';
+import { ConnectionLimiter, EventStreamLimits } from './connection-limits.ts';
 import { docsApi } from './docs.ts';
 import { invalidRequest, useErrorCatalogue } from './errors.ts';
 import { metricsApi } from './metrics.ts';
+import { installRateLimits } from './rate-limits.ts';
 import { rulesApi } from './rules.ts';
 import { statsApi } from './stats.ts';
 import { webPages } from './web.ts';
@@ -46,7 +48,56 @@ export interface ApiOptions {
   rules?: RulesAdmin;
   /** The metrics (default: started here, following the hotline's engine and store). */
   metrics?: HotlineMetrics;
+  /** Server timeouts and caps on connections, event streams and request rates (`defaultApiLimits`). */
+  limits?: Partial<ApiLimits>;
 }
+
+/**
+ * What one client may hold and ask for, and how long the server waits on it. The defaults never
+ * bite a real center (toolbars poll every 5 s and hold one event stream, wallboards poll every
+ * 2 s) and bound what a hostile client can take: file handles, the event loop, memory.
+ */
+export interface ApiLimits {
+  /**
+   * Time to receive a request's headers (slow-header attacks); a new connection that sends nothing
+   * is closed after this long as well.
+   */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included; an event stream, once its request is in, is not cut. */
+  requestTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed (fastify's `connectionTimeout`). */
+  idleSocketMs: number;
+  /** An idle keep-alive socket is closed after this long (above the 60 s of common load balancers). */
+  keepAliveTimeoutMs: number;
+  /** Open connections in all; over it new sockets are dropped as they arrive. */
+  maxConnections: number;
+  /**
+   * Open connections per client address (trusted proxies are not counted per address). A whole
+   * floor behind one NAT shares an address: raise it there, or put the floor behind a trusted proxy.
+   */
+  maxConnectionsPerAddress: number;
+  /** Open event streams (`GET /agents/:id/events`) per token. */
+  eventStreamsPerToken: number;
+  /** Open event streams per client address. */
+  eventStreamsPerAddress: number;
+  /** Requests per token and minute (`/health` is never limited). */
+  requestsPerTokenPerMinute: number;
+  /** Requests per client address and minute, authenticated or not. */
+  requestsPerAddressPerMinute: number;
+}
+
+export const defaultApiLimits: ApiLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleSocketMs: 60_000,
+  keepAliveTimeoutMs: 72_000,
+  maxConnections: 8_192,
+  maxConnectionsPerAddress: 256,
+  eventStreamsPerToken: 8,
+  eventStreamsPerAddress: 256,
+  requestsPerTokenPerMinute: 1_200,
+  requestsPerAddressPerMinute: 12_000,
+};
 
 const LimitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 const CallParams = z.object({ id: z.string().min(1).max(128) });
@@ -63,11 +114,38 @@ function parse<T>(schema: z.ZodType<T>, part: string, value: unknown): T {
  * (`src/admin/permissions.ts`); reads of callers' data go to the access ledger.
  */
 export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
+  const limits: ApiLimits = { ...defaultApiLimits, ...o.limits };
+  const httpLogger = o.logger.child({ component: 'http' });
   const app = Fastify({
-    loggerInstance: o.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
+    loggerInstance: httpLogger as unknown as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
     trustProxy: o.trustProxy && o.trustProxy.length > 0 ? [...o.trustProxy] : false,
+    connectionTimeout: limits.idleSocketMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks the headers and request timeouts every 30 s by default: a slow-header socket
+      // would live up to 30 s past its timeout. Checking walks the open connections (capped).
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)),
+      ),
+    },
   });
+  const connections = new ConnectionLimiter(
+    app.server,
+    {
+      maxConnections: limits.maxConnections,
+      maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+      exempt: o.trustProxy ?? [],
+      firstRequestMs: limits.headersTimeoutMs,
+      idleSocketMs: limits.idleSocketMs,
+    },
+    httpLogger,
+  );
+  app.decorate('connectionCounts', () => connections.counts());
   useErrorCatalogue(app);
   app.setNotFoundHandler((_req, reply) =>
     reply.code(404).send({ error: 'not-found', message: 'no such route' }),
@@ -89,9 +167,23 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       now: () => o.clock.now(),
     }),
   });
+  await installRateLimits(app, {
+    perToken: limits.requestsPerTokenPerMinute,
+    perAddress: limits.requestsPerAddressPerMinute,
+    windowMs: 60_000,
+    exempt: ['/health'],
+  });
 
   await app.register(agentsApi, { store: o.hotline.store, roster: o.roster, clock: o.clock, audit });
-  await app.register(callsApi, { engine: o.hotline.engine });
+  await app.register(callsApi, {
+    engine: o.hotline.engine,
+    streams: new EventStreamLimits({
+      perToken: limits.eventStreamsPerToken,
+      perAddress: limits.eventStreamsPerAddress,
+    }),
+    // A comment on every stream well within the idle-socket timeout, so the server never cuts it.
+    keepAliveMs: Math.max(10, Math.min(15_000, Math.floor(limits.idleSocketMs / 3))),
+  });
   await app.register(statsApi, {
     hotline: o.hotline,
     metrics,
