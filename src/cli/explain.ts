@@ -26,7 +26,7 @@ export function explainCommand(args: string[], io: CommandIO, now: () => number 
   if (!values.number) throw new UsageError('--number is required');
   let loaded: ReturnType<typeof loadPlan>;
   try {
-    loaded = loadPlan(rulesDir(values.rules));
+    loaded = loadPlan(rulesDir(values.rules), { now: now() });
   } catch (err) {
     if (err instanceof RulesInvalidError) {
       for (const p of err.problems) io.err(formatProblem(p));

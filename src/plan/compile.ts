@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
 import type { PromptEntry } from '../prompts/manifest.ts';
+import { type CompiledCalendar, compileCalendar } from './calendar.ts';
 import type { RawRules } from './raw-rules.ts';
 import { parseRef, type Ref } from './ref.ts';
 import {
   ALWAYS,
   type AnswerRule,
-  type CalendarRule,
   type CallerClassRule,
   type CenterRule,
   type DirectoryRule,
@@ -61,8 +61,8 @@ export interface CompiledSchedule {
   /** Per weekday (0 = Sunday), minute-of-day ranges [start, end). */
   weekly: readonly (readonly [number, number][])[];
   workdayHours: readonly [number, number][];
-  holidays: ReadonlySet<string>;
-  workdays: ReadonlySet<string>;
+  /** Holidays are closed; make-up and local workdays follow `workdayHours`. */
+  calendar?: CompiledCalendar;
 }
 
 type WithRoutes<T, K extends keyof T> = Omit<T, K> & { [P in K]: CompiledRoute };
@@ -134,26 +134,15 @@ function ranges(list: readonly string[] | undefined): [number, number][] {
   });
 }
 
-function compileSchedule(s: ScheduleRule, calendars: Map<string, CalendarRule>): CompiledSchedule {
+function compileSchedule(s: ScheduleRule, calendars: Map<string, CompiledCalendar>): CompiledSchedule {
   const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
   const cal = s.calendar !== undefined ? calendars.get(s.calendar) : undefined;
-  const holidays = new Set<string>();
-  for (const h of cal?.holidays ?? []) {
-    for (
-      let d = new Date(`${h.from}T00:00:00Z`);
-      d <= new Date(`${h.to}T00:00:00Z`);
-      d.setUTCDate(d.getUTCDate() + 1)
-    ) {
-      holidays.add(d.toISOString().slice(0, 10));
-    }
-  }
   return {
     id: s.id,
     always: s.always === true,
     weekly: days.map((d) => ranges(s.weekly?.[d])),
     workdayHours: ranges(s.workdayHours ?? s.weekly?.mon),
-    holidays,
-    workdays: new Set(cal?.workdays ?? []),
+    ...(cal ? { calendar: cal } : {}),
   };
 }
 
@@ -178,7 +167,7 @@ function byId<T extends { id: string }, U>(items: { value: T }[], map: (v: T) =>
 /** Compiles checked rules into the immutable plan. Call only after crossCheck found nothing. */
 export function compilePlan(raw: RawRules): RoutingPlan {
   const tz = raw.center.value.timezone;
-  const calendars = byId(raw.calendars, (c) => c);
+  const calendars = byId(raw.calendars, compileCalendar);
   const schedules = byId(raw.schedules, (s) => compileSchedule(s, calendars));
   if (!schedules.has(ALWAYS)) schedules.set(ALWAYS, compileSchedule({ id: ALWAYS, always: true }, calendars));
   const groups = byId(raw.groups, (g) => g);

@@ -1,11 +1,6 @@
+import { checkCalendars } from './checks/calendars.ts';
 import { checkContext, declaredIds, problemAdder } from './checks/context.ts';
-import {
-  checkCalendars,
-  checkCenter,
-  checkNumbers,
-  checkQueues,
-  checkSchedules,
-} from './checks/declarations.ts';
+import { checkCenter, checkNumbers, checkQueues, checkSchedules } from './checks/declarations.ts';
 import { checkGroups, checkLines } from './checks/lines.ts';
 import { checkAnswers, checkMenus, checkSelfService } from './checks/menus.ts';
 import { checkGraph, checkRoutes } from './checks/routes.ts';

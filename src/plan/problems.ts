@@ -13,6 +13,11 @@ export interface Warning {
   file: string;
   path: string;
   message: string;
+  /**
+   * `hotline validate` fails on this warning (exit 1) while the engine still loads the rules: a
+   * missing holiday notice must be fixed before a release, yet must not stop a running center.
+   */
+  failsValidate?: true;
 }
 
 export function formatProblem(p: RuleProblem): string {

@@ -1,3 +1,4 @@
+import { describeDay } from './calendar.ts';
 import type {
   CompiledLine,
   CompiledMenu,
@@ -8,7 +9,7 @@ import type {
 import { type PhaseView, phaseAt } from './phase.ts';
 import { UnknownNumberError } from './problems.ts';
 import { OWN } from './ref.ts';
-import { isOpen } from './schedule.ts';
+import { openState } from './schedule.ts';
 import type { CallerClassRule } from './schema.ts';
 
 /** The caller waits in a pool's or expert seat's queue (the call session runs this step as it is). */
@@ -150,7 +151,9 @@ export function followRoute(
       case 'pool':
       case 'expert': {
         const q = t.kind === 'pool' ? plan.pools.get(t.id)! : own(plan.experts, t.id, line);
-        if (!isOpen(plan.schedules.get(q.hours)!, ctx.atMs, plan.center.timezone)) {
+        const state = openState(plan.schedules.get(q.hours)!, ctx.atMs, plan.center.timezone);
+        if (state.day) reasons.push(describeDay(state.day));
+        if (!state.open) {
           reasons.push(`${t.kind} "${q.id}" is closed now (hours "${q.hours}")`);
           current = q.closed!;
           continue;
@@ -163,7 +166,9 @@ export function followRoute(
       }
       case 'subcenter': {
         const sc = own(plan.subcenters, t.id, line);
-        if (!isOpen(plan.schedules.get(sc.hours)!, ctx.atMs, plan.center.timezone)) {
+        const state = openState(plan.schedules.get(sc.hours)!, ctx.atMs, plan.center.timezone);
+        if (state.day) reasons.push(describeDay(state.day));
+        if (!state.open) {
           reasons.push(`sub-center "${sc.id}" is closed now (hours "${sc.hours}")`);
           current = sc.closed!;
           continue;

@@ -17,6 +17,11 @@ export const Id = z
 /** A dialed or dialable number: digits only, 3 to 20 of them (110, 12345, 4420000, …). */
 export const PhoneNumber = z.string().regex(/^[0-9]{3,20}$/, 'must be 3 to 20 digits, quoted in YAML');
 
+/** A Chinese long-distance area code with its trunk prefix: 010, 028, 0393, … */
+export const AreaCode = z
+  .string()
+  .regex(/^0[1-9][0-9]{1,2}$/, 'must be an area code with its leading 0, e.g. "0393"');
+
 /** A date (`2021-06-01`, midnight in the plan's timezone) or an instant with offset. */
 export const DateOrInstant = z
   .string()
@@ -87,15 +92,40 @@ export const Schedule = z
   })
   .strict();
 
+const Year = z.number().int().min(2000).max(2100);
+
+/** A center's own day off or working day, kept in the rules with where it comes from. */
+const LocalHoliday = z
+  .object({ from: LocalDate, to: LocalDate, name: z.string().min(1), note: z.string().min(1).optional() })
+  .strict();
+const LocalWorkday = z.union([
+  LocalDate,
+  z
+    .object({ date: LocalDate, name: z.string().min(1).optional(), note: z.string().min(1).optional() })
+    .strict(),
+]);
+
+/**
+ * Holidays and make-up workdays. `national`: China's days off by the State Council's yearly
+ * notices (2004 onward), with the statutory days of 《全国年节及纪念日放假办法》 for a year whose
+ * notice is not out; `holidays`/`workdays` are local additions and overrides (each with a note).
+ * `local`: only the days written here, for the `years` listed.
+ */
 export const Calendar = z
   .object({
     id: Id,
     name: z.string().optional(),
+    kind: z.enum(['national', 'local']).default('local'),
     source: z.string().optional(),
-    /** Years this calendar fully covers; validate warns when the current year is missing. */
-    years: z.array(z.number().int().min(2000).max(2100)).min(1),
-    holidays: z.array(z.object({ from: LocalDate, to: LocalDate, name: z.string() }).strict()).default([]),
-    workdays: z.array(LocalDate).default([]),
+    /** Years a local calendar fully covers (a national calendar's come from the notices). */
+    years: z.array(Year).min(1).optional(),
+    /**
+     * Years whose notice is not out yet, accepted with the statutory days only (no bridging days,
+     * no make-up workdays); `validate` fails for the current or next year otherwise.
+     */
+    provisionalYears: z.array(z.object({ year: Year, note: z.string().min(1) }).strict()).default([]),
+    holidays: z.array(LocalHoliday).default([]),
+    workdays: z.array(LocalWorkday).default([]),
   })
   .strict();
 
@@ -333,6 +363,11 @@ export const Center = z
     /** Played to every caller before anything else (e.g. the emergency-lines notice). */
     greeting: z.array(Id).default([]),
     source: z.string().optional(),
+    /**
+     * The center's area code(s) (`"0393"`): a dialed number that starts with one is matched
+     * without it (`03934420000` → `4420000`). `+86`/`0086` and separators are always removed.
+     */
+    areaCode: z.union([AreaCode, z.array(AreaCode).min(1)]).optional(),
   })
   .strict();
 

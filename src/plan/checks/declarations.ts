@@ -2,7 +2,6 @@ import { joinPath } from '../problems.ts';
 import type { Located, RawRules } from '../raw-rules.ts';
 import { OWN, parseRef } from '../ref.ts';
 import { ALWAYS, type RouteRule, type ScheduleRule } from '../schema.ts';
-import { localParts, validDate } from '../zoned-time.ts';
 import type { Add, CheckContext } from './context.ts';
 
 /** Line and emergency numbers are unique within their section. */
@@ -29,31 +28,6 @@ export function checkCenter(ctx: CheckContext): void {
     path: 'center.fallback',
     from: 'center',
   });
-}
-
-/** Holiday calendars: real dates in order; a warning when this year has no holidays. */
-export function checkCalendars({ raw, add, tz, now, warnings }: CheckContext): void {
-  const currentYear = localParts(now, tz).year;
-  for (const cal of raw.calendars) {
-    cal.value.holidays.forEach((h, i) => {
-      const from = checkDate(h.from);
-      const to = checkDate(h.to);
-      if (!from) add(cal, `holidays[${i}].from`, `"${h.from}" is not a real date`);
-      if (!to) add(cal, `holidays[${i}].to`, `"${h.to}" is not a real date`);
-      if (from && to && h.to < h.from)
-        add(cal, `holidays[${i}].to`, `ends (${h.to}) before it starts (${h.from})`);
-    });
-    cal.value.workdays.forEach((d, i) => {
-      if (!checkDate(d)) add(cal, `workdays[${i}]`, `"${d}" is not a real date`);
-    });
-    if (!cal.value.years.includes(currentYear)) {
-      warnings.push({
-        file: cal.file,
-        path: joinPath(cal.path, 'years'),
-        message: `calendar "${cal.value.id}" has no holidays for ${currentYear}; schedules using it treat ${currentYear} as having none`,
-      });
-    }
-  }
 }
 
 /** Schedules: `always` or weekly hours, a known calendar, ranges that end after they start. */
@@ -146,11 +120,6 @@ function uniqueNumbers<T extends { number: string; id: string }>(
       );
     else map.set(item.value.number, item);
   }
-}
-
-function checkDate(d: string): boolean {
-  const [y, m, day] = d.split('-').map(Number) as [number, number, number];
-  return validDate(y, m, day);
 }
 
 function checkSchedule(s: Located<ScheduleRule>, calendars: Map<string, unknown>, add: Add): void {
