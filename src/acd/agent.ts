@@ -5,11 +5,17 @@ import { z } from 'zod';
  * the ACD tracks). Schemas first; the types are inferred from them.
  */
 
-/** A SIP endpoint as Asterisk names it: technology/resource, e.g. `PJSIP/agent1001`. */
-export const endpointSchema = z
+/**
+ * An agent's phone: a plain PJSIP device by its endpoint name (`PJSIP/agent1001`). No `@trunk`,
+ * no `Local/` channel, no second `/`, no dial options: an agent's endpoint can only ring a
+ * registered phone of the center, never a number outside it.
+ */
+export const deviceEndpointSchema = z
   .string()
-  .max(128)
-  .regex(/^[A-Za-z0-9]+\/[^\s/]+$/, 'a channel technology and resource, e.g. PJSIP/agent1001');
+  .regex(
+    /^PJSIP\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'a plain PJSIP device, e.g. PJSIP/agent1001 (no @trunk, no Local/, no dial options)',
+  );
 
 export const skillLevelSchema = z.number().int().min(1).max(10);
 
@@ -17,8 +23,10 @@ export const agentDefinitionSchema = z.object({
   id: z.string().min(1).max(64),
   name: z.string().min(1),
   centerId: z.string().min(1),
-  /** Default SIP endpoint (`PJSIP/agent1001`); the login may name another one. */
-  endpoint: endpointSchema.optional(),
+  /** Default phone (`PJSIP/agent1001`): the one a login without an endpoint uses. */
+  endpoint: deviceEndpointSchema.optional(),
+  /** Further phones assigned to the agent (a second desk); a login may choose among all of them. */
+  endpoints: z.array(deviceEndpointSchema).max(16).optional(),
   /** Skill name → level 1–10. */
   skills: z.record(z.string().min(1), skillLevelSchema).default({}),
   /** Agent pools (queue ids of kind `pool`) the agent serves. */
@@ -95,6 +103,23 @@ export function initialStatus(now: number): AgentStatus {
     deviceAvailable: true,
     counters: { day: shanghaiDay(now), callsAnswered: 0, talkSeconds: 0 },
   };
+}
+
+/** Where an agent's phones are named: the default one and the further ones. */
+export interface AgentPhones {
+  endpoint?: string | undefined;
+  endpoints?: readonly string[] | undefined;
+}
+
+/** The phones assigned to an agent, the default one first (no duplicates). */
+export function assignedEndpoints(agent: AgentPhones): string[] {
+  const all = [...(agent.endpoint !== undefined ? [agent.endpoint] : []), ...(agent.endpoints ?? [])];
+  return [...new Set(all)];
+}
+
+/** The phone a login without an endpoint uses: the default, else the first assigned. */
+export function defaultEndpoint(agent: AgentPhones): string | undefined {
+  return agent.endpoint ?? agent.endpoints?.[0];
 }
 
 /** The queue ids (pools and expert seat groups) an agent belongs to. */

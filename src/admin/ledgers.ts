@@ -1,3 +1,4 @@
+import type { AgentState } from '../acd/agent.ts';
 import type { AppendLog } from './append-log.ts';
 import type { Role } from './tokens.ts';
 
@@ -12,8 +13,8 @@ export interface AccessEntry {
   address: string;
 }
 
-/** One change an administrator made (publish, rollback), with a summary of the diff. */
-export interface AuditEntry {
+/** A rules change an administrator made (publish, rollback), with a summary of the diff. */
+export interface RulesAuditEntry {
   at: string;
   tokenId: string;
   action: 'publish' | 'rollback';
@@ -22,6 +23,39 @@ export interface AuditEntry {
   rollbackOf?: number;
   message?: string;
   changes: { file: string; status: string; added: number; removed: number }[];
+}
+
+/** What a supervisor (or admin) did to another agent's state through the agent API. */
+export const agentAuditActions = [
+  'agent-login',
+  'agent-ready',
+  'agent-not-ready',
+  'agent-logout',
+  'agent-end-wrap-up',
+] as const;
+export type AgentAuditAction = (typeof agentAuditActions)[number];
+
+/** A change to an agent's state made by someone other than the agent: who, which agent, from → to, why. */
+export interface AgentStateAuditEntry {
+  at: string;
+  tokenId: string;
+  role: Role;
+  action: AgentAuditAction;
+  agentId: string;
+  from: AgentState;
+  to: AgentState;
+  /** The not-ready reason given (not-ready only). */
+  reason?: string;
+  /** The phone chosen (login only). */
+  endpoint?: string;
+}
+
+/** One entry of the audit log, told apart by its `action`. */
+export type AuditEntry = RulesAuditEntry | AgentStateAuditEntry;
+
+/** Whether an audit entry is a rules change (publish, rollback). */
+export function isRulesAuditEntry(e: AuditEntry): e is RulesAuditEntry {
+  return e.action === 'publish' || e.action === 'rollback';
 }
 
 export type AccessLedger = AppendLog<AccessEntry>;

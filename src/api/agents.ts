@@ -1,12 +1,19 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type Agent, type AgentDefinitionInput, countersOn, endpointSchema } from '../acd/agent.ts';
+import {
+  type Agent,
+  type AgentDefinitionInput,
+  type AgentState,
+  assignedEndpoints,
+  countersOn,
+  defaultEndpoint,
+} from '../acd/agent.ts';
 import { NoSuchAgentError } from '../acd/errors.ts';
 import { queueFigures } from '../acd/queue-figures.ts';
 import type { AcdStore } from '../acd/store/port.ts';
-import type { AuditLog } from '../admin/ledgers.ts';
+import type { AgentAuditAction, AuditLog } from '../admin/ledgers.ts';
 import type { Clock } from '../clock.ts';
-import { invalidRequest, useErrorCatalogue } from './errors.ts';
+import { EndpointNotAssignedError, invalidRequest, useErrorCatalogue } from './errors.ts';
 
 /**
  * The agent API (the agent toolbar and supervisors): log in and out, ready / not-ready, end
@@ -23,7 +30,8 @@ export interface AgentsApiOptions {
 }
 
 const paramsSchema = z.object({ id: z.string().min(1).max(64) });
-const loginSchema = z.object({ endpoint: endpointSchema });
+/** The phone to log in on: one of the agent's assigned endpoints (default: the roster's default). */
+const loginSchema = z.object({ endpoint: z.string().trim().min(1).max(128).optional() });
 const notReadySchema = z.object({ reason: z.string().trim().min(1).max(64) });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, part: string): T {
@@ -45,7 +53,9 @@ export function agentView(agent: Agent, now: number) {
     department: agent.department,
     state: s.state,
     since: new Date(s.since).toISOString(),
-    endpoint: s.endpoint ?? agent.endpoint,
+    endpoint: s.endpoint ?? defaultEndpoint(agent),
+    /** The phones the roster assigns to the agent, the default first: what a login may choose. */
+    endpoints: assignedEndpoints(agent),
     notReadyReason: s.notReadyReason,
     pendingNotReady: s.pendingNotReady,
     callId: s.callId,
@@ -57,35 +67,86 @@ export function agentView(agent: Agent, now: number) {
   };
 }
 
-export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (app, { store, roster, clock }) => {
+export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
+  app,
+  { store, roster, clock, audit },
+) => {
   useErrorCatalogue(app);
   await store.upsertAgents(roster);
-  const known = new Set(roster.map((a) => a.id));
+  const phones = new Map(roster.map((a) => [a.id, assignedEndpoints(a)]));
 
   const agentId = (params: unknown): string => {
     const { id } = parse(paramsSchema, params, 'params');
-    if (!known.has(id)) throw new NoSuchAgentError(id);
+    if (!phones.has(id)) throw new NoSuchAgentError(id);
     return id;
   };
   const show = (agent: Agent) => agentView(agent, clock.now());
 
+  /** The phone a login uses: the one asked for if the roster assigns it to the agent, else refused. */
+  const phoneFor = (id: string, asked: string | undefined): string => {
+    const assigned = phones.get(id) ?? [];
+    const endpoint = asked ?? assigned[0];
+    if (endpoint === undefined) throw new EndpointNotAssignedError(id, undefined, assigned);
+    if (!assigned.includes(endpoint)) throw new EndpointNotAssignedError(id, endpoint, assigned);
+    return endpoint;
+  };
+
+  /**
+   * Runs a change of an agent's state. One made by someone other than the agent (a supervisor's
+   * token) goes to the audit log: who, which agent, what, from which state to which.
+   */
+  const change = async (
+    req: FastifyRequest,
+    id: string,
+    action: AgentAuditAction,
+    apply: () => Promise<Agent>,
+    detail: { reason?: string; endpoint?: string } = {},
+  ): Promise<Agent> => {
+    const who = req.principal;
+    if (!audit || !who || (who.role === 'agent' && who.agentId === id)) return apply();
+    const before = await store.getAgent(id);
+    const after = await apply();
+    const from: AgentState = before?.status.state ?? 'logged-out';
+    await audit.append({
+      at: new Date(clock.now()).toISOString(),
+      tokenId: who.tokenId,
+      role: who.role,
+      action,
+      agentId: id,
+      from,
+      to: after.status.state,
+      ...detail,
+    });
+    return after;
+  };
+
   app.post('/agents/:id/login', async (req) => {
     const id = agentId(req.params);
-    const { endpoint } = parse(loginSchema, req.body, 'body');
-    return show(await store.login(id, endpoint));
+    const { endpoint: asked } = parse(loginSchema, req.body, 'body');
+    const endpoint = phoneFor(id, asked);
+    return show(await change(req, id, 'agent-login', () => store.login(id, endpoint), { endpoint }));
   });
 
-  app.post('/agents/:id/ready', async (req) => show(await store.ready(agentId(req.params))));
+  app.post('/agents/:id/ready', async (req) => {
+    const id = agentId(req.params);
+    return show(await change(req, id, 'agent-ready', () => store.ready(id)));
+  });
 
   app.post('/agents/:id/not-ready', async (req) => {
     const id = agentId(req.params);
     const { reason } = parse(notReadySchema, req.body, 'body');
-    return show(await store.notReady(id, reason));
+    return show(await change(req, id, 'agent-not-ready', () => store.notReady(id, reason), { reason }));
   });
 
-  app.post('/agents/:id/logout', async (req) => show(await store.logout(agentId(req.params))));
+  app.post('/agents/:id/logout', async (req) => {
+    const id = agentId(req.params);
+    return show(await change(req, id, 'agent-logout', () => store.logout(id)));
+  });
 
-  app.post('/agents/:id/wrap-up/end', async (req) => show(await store.endWrapUp(agentId(req.params))));
+  app.post('/agents/:id/wrap-up/end', async (req) => {
+    const id = agentId(req.params);
+    return show(await change(req, id, 'agent-end-wrap-up', () => store.endWrapUp(id)));
+  });
 
   app.get('/agents/:id', async (req) => {
     const id = agentId(req.params);
@@ -95,7 +156,7 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (app, { sto
   });
 
   app.get('/agents', async () => {
-    const agents = (await store.listAgents()).filter((a) => known.has(a.id));
+    const agents = (await store.listAgents()).filter((a) => phones.has(a.id));
     agents.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { agents: agents.map(show) };
   });
@@ -103,7 +164,7 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (app, { sto
   app.get('/queues', async () => {
     const [policies, snapshot] = await Promise.all([store.queues(), store.snapshot()]);
     const now = clock.now();
-    const agents = snapshot.agents.filter((a) => known.has(a.id));
+    const agents = snapshot.agents.filter((a) => phones.has(a.id));
     return { queues: queueFigures(policies, agents, snapshot.calls, now) };
   });
 };

@@ -18,6 +18,7 @@ export const apiErrors = {
   noSuchReservation: { code: 'no-such-reservation', statusCode: 409 },
   duplicateCall: { code: 'duplicate-call', statusCode: 409 },
   deviceUnavailable: { code: 'device-unavailable', statusCode: 409 },
+  endpointNotAssigned: { code: 'endpoint-not-assigned', statusCode: 403 },
   storeConflict: { code: 'store-conflict', statusCode: 503 },
   noSuchTarget: { code: 'no-such-target', statusCode: 400 },
   notTalking: { code: 'not-talking', statusCode: 409 },
@@ -45,6 +46,22 @@ export class InvalidRequestError extends HotlineError {
   constructor(message: string, field: string) {
     super(apiErrors.invalidRequest.code, message);
     this.field = field;
+  }
+}
+
+/**
+ * A login on a phone the roster does not assign to the agent (another agent's phone, a number on
+ * a trunk, a `Local/` channel), or by an agent the roster assigns no phone to.
+ */
+export class EndpointNotAssignedError extends HotlineError {
+  readonly field = 'body.endpoint';
+  constructor(agentId: string, endpoint: string | undefined, assigned: readonly string[]) {
+    super(
+      apiErrors.endpointNotAssigned.code,
+      endpoint === undefined
+        ? `body.endpoint: the roster assigns no phone to agent '${agentId}'`
+        : `body.endpoint: '${endpoint.slice(0, 128)}' is not assigned to agent '${agentId}' (assigned: ${assigned.join(', ') || 'none'})`,
+    );
   }
 }
 
@@ -80,8 +97,10 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   }
   if (err instanceof HotlineError) {
     const status = statusByCode.get(err.code);
-    if (status !== undefined && status < 500)
-      return reply.code(status).send({ error: err.code, message: err.message });
+    if (status !== undefined && status < 500) {
+      const field = err instanceof EndpointNotAssignedError ? { field: err.field } : {};
+      return reply.code(status).send({ error: err.code, message: err.message, ...field });
+    }
     if (status !== undefined) {
       request.log.error({ err }, 'request failed');
       return reply.code(status).send({ error: err.code });

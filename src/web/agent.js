@@ -50,12 +50,42 @@ function renderAgent() {
   $('#state').textContent = stateNames[s] ?? s;
   $('#state').className = `state ${s}`;
   $('#since').textContent = agent ? `已持续 ${seconds((Date.now() - Date.parse(agent.since)) / 1000)}` : '';
-  $('#login').disabled = s !== 'logged-out';
+  renderEndpoints();
+  $('#login').disabled = s !== 'logged-out' || !$('#endpoint').value;
   $('#ready').disabled = !['not-ready', 'wrap-up'].includes(s);
   $('#not-ready').disabled = !['ready', 'wrap-up', 'on-call', 'reserved'].includes(s);
   $('#end-wrap-up').disabled = s !== 'wrap-up';
   $('#logout').disabled = s === 'logged-out' || s === 'on-call' || s === 'reserved';
-  if (agent?.endpoint && !$('#endpoint').value) $('#endpoint').value = agent.endpoint;
+}
+
+/** The phones the roster assigns to this agent: the login chooses among them, nothing else. */
+function renderEndpoints() {
+  const select = $('#endpoint');
+  const assigned = agent?.endpoints ?? [];
+  const shown = [...select.options].map((o) => o.value);
+  if (assigned.length === 0) {
+    if (shown.length !== 1 || shown[0] !== '') {
+      const none = document.createElement('option');
+      none.value = '';
+      none.textContent = '名册未分配分机';
+      select.replaceChildren(none);
+    }
+    select.disabled = true;
+    return;
+  }
+  if (shown.join('\n') !== assigned.join('\n')) {
+    const chosen = select.value || agent.endpoint;
+    select.replaceChildren(
+      ...assigned.map((endpoint) => {
+        const option = document.createElement('option');
+        option.value = endpoint;
+        option.textContent = endpoint;
+        return option;
+      }),
+    );
+    if (assigned.includes(chosen)) select.value = chosen;
+  }
+  select.disabled = (agent?.state ?? 'logged-out') !== 'logged-out';
 }
 
 function renderCall() {
@@ -173,7 +203,7 @@ function myCall() {
 
 function wire() {
   $('#login').addEventListener('click', () =>
-    act(() => api('POST', `/agents/${myId()}/login`, { endpoint: $('#endpoint').value.trim() }), '已登录'),
+    act(() => api('POST', `/agents/${myId()}/login`, { endpoint: $('#endpoint').value }), '已登录'),
   );
   $('#ready').addEventListener('click', () => act(() => api('POST', `/agents/${myId()}/ready`), '已就绪'));
   $('#not-ready').addEventListener('click', () =>

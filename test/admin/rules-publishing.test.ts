@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRulesFolder } from '../../src/admin/draft.ts';
+import { isRulesAuditEntry } from '../../src/admin/ledgers.ts';
 import { readyAgents } from '../support/engine-harness.ts';
 import { type AdminRig, rulesDir, startAdminRig } from './admin-rig.ts';
 
@@ -28,6 +29,7 @@ describe('publishing rules', () => {
       roster: Array.from({ length: 10 }, (_, i) => ({
         id: `a${2000 + i}`,
         name: `a${2000 + i}`,
+        endpoint: `PJSIP/agent${2000 + i}`,
         pools: ['general'],
         skills: { general: 5 },
       })),
@@ -109,7 +111,7 @@ describe('publishing rules', () => {
     const v2diff = history.versions[1].diff.find((d: { file: string }) => d.file === 'lines.yaml');
     expect(v2diff).toMatchObject({ status: 'changed', added: 1, removed: 1 });
     expect(v2diff.lines).toContain('+     name: 新名称');
-    expect(a.audit.entries.map((e) => [e.action, e.version, e.tokenId])).toEqual([
+    expect(a.audit.entries.filter(isRulesAuditEntry).map((e) => [e.action, e.version, e.tokenId])).toEqual([
       ['publish', 2, 'ops-admin'],
       ['rollback', 3, 'ops-admin'],
     ]);

@@ -43,8 +43,29 @@ describe('agent API', () => {
     expect(res.json()).toMatchObject({ id: '1001', state: 'ready', endpoint: 'PJSIP/agent1001' });
   });
 
-  it('answers 400 naming the field when the endpoint is missing or malformed', async () => {
-    for (const payload of [{}, { endpoint: 'agent1001' }, { endpoint: 42 }]) {
+  it('logs an agent in on the default phone of the roster when no endpoint is given', async () => {
+    const res = await post('/agents/1001/login', {});
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ state: 'ready', endpoint: 'PJSIP/agent1001' });
+  });
+
+  it('refuses with 403 endpoint-not-assigned, naming the field, a phone the roster does not assign to the agent', async () => {
+    for (const endpoint of [
+      'PJSIP/agent1002',
+      'PJSIP/+8613912345678@sc-tax',
+      'Local/13912345678@from-internal',
+      'agent1001',
+    ]) {
+      const res = await post('/agents/1001/login', { endpoint });
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ error: 'endpoint-not-assigned', field: 'body.endpoint' });
+      expect(res.json().message).toContain("agent '1001'");
+    }
+    expect((await store.getAgent('1001'))?.status.state).toBe('logged-out');
+  });
+
+  it('answers 400 naming the field when the endpoint is not a string', async () => {
+    for (const payload of [{ endpoint: 42 }, { endpoint: '' }, { endpoint: 'x'.repeat(200) }]) {
       const res = await post('/agents/1001/login', payload);
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: 'invalid-request', field: 'body.endpoint' });
@@ -168,5 +189,51 @@ describe('agent API', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: 'internal' });
     await broken.close();
+  });
+});
+
+describe('agent API: the phones of the roster', () => {
+  let app: FastifyInstance;
+
+  beforeEach(async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryAcdStore({ centerId: 'c1', clock });
+    await store.setQueues([
+      { id: 'general', kind: 'pool', name: 'General', wrapUpSeconds: 20, maxWaitSeconds: 300 },
+    ]);
+    const { endpoint: _none, ...withoutPhone } = definition('4001');
+    app = Fastify({ logger: false });
+    await app.register(agentsApi, {
+      store,
+      clock,
+      roster: [definition('3001', { endpoints: ['PJSIP/desk-3001b'] }), withoutPhone],
+    });
+    await app.ready();
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });
+
+  it('lets an agent choose among the phones the roster assigns to it', async () => {
+    const res = await post('/agents/3001/login', { endpoint: 'PJSIP/desk-3001b' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ state: 'ready', endpoint: 'PJSIP/desk-3001b' });
+  });
+
+  it('shows the phones assigned to an agent, the default first, so the toolbar can list them', async () => {
+    const res = await app.inject({ method: 'GET', url: '/agents/3001' });
+    expect(res.json()).toMatchObject({
+      endpoint: 'PJSIP/agent3001',
+      endpoints: ['PJSIP/agent3001', 'PJSIP/desk-3001b'],
+    });
+  });
+
+  it('refuses a login without an endpoint when the roster assigns the agent no phone', async () => {
+    const res = await post('/agents/4001/login', {});
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ error: 'endpoint-not-assigned', field: 'body.endpoint' });
   });
 });

@@ -85,7 +85,10 @@ describe('the web pages in headless Chromium', () => {
     expect(page.url()).not.toContain('token=');
 
     a.rig.sim.setEndpoint('PJSIP/agent1001', { behaviour: 'answer', answerAfterMs: 500, online: true });
-    await page.fill('#endpoint', 'PJSIP/agent1001');
+    await until(() =>
+      page.$$eval('#endpoint option', (os) => os.map((o) => o.getAttribute('value'))),
+    ).toEqual(['PJSIP/agent1001']);
+    await page.selectOption('#endpoint', 'PJSIP/agent1001');
     await page.click('#login');
     await until(() => page.textContent('#state')).toBe('就绪');
     await page.click('#not-ready');
