@@ -6,6 +6,7 @@ import type {
   CompiledSelfService,
   RoutingPlan,
 } from './compile.ts';
+import { areaCodes, normalizeDialed } from './dialed.ts';
 import { type PhaseView, phaseAt } from './phase.ts';
 import { UnknownNumberError } from './problems.ts';
 import { OWN } from './ref.ts';
@@ -55,13 +56,21 @@ export interface CallEntry {
   reasons: string[];
 }
 
-/** Finds the line of a dialed number and its phase at the call's instant. */
+/**
+ * Finds the line of a dialed number (as people dial it: separators, +86, the center's area code)
+ * and its phase at the call's instant.
+ */
 export function enterLine(plan: RoutingPlan, number: string, atMs: number, caller?: string): CallEntry {
-  const line = plan.linesByNumber.get(number);
+  const dialed = normalizeDialed(number, areaCodes(plan.center.areaCode));
+  const line = plan.linesByNumber.get(dialed.number);
   if (!line) throw new UnknownNumberError(number);
   const phase = phaseAt(line, atMs);
   if (!phase) throw new UnknownNumberError(number);
-  const reasons = [`number ${number} is line "${line.id}" (${line.name}), ${line.mode}, ${line.department}`];
+  const reasons: string[] =
+    dialed.steps.length > 0 ? [`dialed ${number} → ${dialed.number} (${dialed.steps.join(', ')})`] : [];
+  reasons.push(
+    `number ${dialed.number} is line "${line.id}" (${line.name}), ${line.mode}, ${line.department}`,
+  );
   reasons.push(
     phase.kind === 'active' && phase.id === 'default'
       ? 'no dated phase applies; the line routes by its own route'

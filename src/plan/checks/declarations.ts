@@ -1,3 +1,4 @@
+import { areaCodes, normalizeDialed } from '../dialed.ts';
 import { joinPath } from '../problems.ts';
 import type { Located, RawRules } from '../raw-rules.ts';
 import { OWN, parseRef } from '../ref.ts';
@@ -7,6 +8,17 @@ import type { Add, CheckContext } from './context.ts';
 /** Line and emergency numbers are unique within their section. */
 export function checkNumbers({ raw, add }: CheckContext): void {
   uniqueNumbers(raw.lines, 'line', add);
+  // Dialed numbers are matched after normalisation: a line listed otherwise could never match.
+  const codes = areaCodes(raw.center.value.areaCode);
+  for (const line of raw.lines) {
+    const { number, steps } = normalizeDialed(line.value.number, codes);
+    if (steps.length > 0)
+      add(
+        line,
+        'number',
+        `write the number as dialed locally, "${number}" (${steps.join(', ')} before matching)`,
+      );
+  }
   uniqueNumbers(raw.emergency, 'emergency line', add);
 }
 
