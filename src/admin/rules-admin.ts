@@ -1,15 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
-import type { Warning } from '../plan/cross-check.ts';
 import { type Explanation, explain } from '../plan/explain.ts';
 import { displayPath, loadPlan } from '../plan/load.ts';
 import { formatProblem, PlanQueryError, type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
 import { parseInstant } from '../plan/zoned-time.ts';
-import { type CompiledDraft, type DraftFiles, readRulesFolder } from './draft.ts';
+import {
+  type CompiledDraft,
+  compileFiles,
+  type DraftFiles,
+  DraftTooComplexError,
+  readRulesFolder,
+} from './draft.ts';
+import { type DraftBudget, DraftPool } from './draft-pool.ts';
 import type { AuditLog } from './ledgers.ts';
 import { diffFiles, type FileDiff } from './line-diff.ts';
 import {
@@ -34,6 +38,10 @@ export interface RulesAdminOptions {
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
+  /** What compiling one draft may cost (default `draftBudget`: 5 s, 256 MiB, one worker). */
+  draftBudget?: DraftBudget;
+  /** Folders a draft's prompt manifest may be in besides the rules folder and `ivr-prompts/`. */
+  promptRoots?: readonly string[];
 }
 
 /** What `open` chose to serve, for the engine's first lines. */
@@ -74,6 +82,8 @@ export class RulesAdmin {
   private stopWatch: (() => Promise<void>) | undefined;
   /** Publications of this process run one at a time. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Drafts (and versions other engines publish) compile in workers, within a budget. */
+  private readonly drafts: DraftPool;
 
   private constructor(
     private readonly o: RulesAdminOptions,
@@ -86,6 +96,28 @@ export class RulesAdmin {
   ) {
     this.liveVersion = version;
     this.livePlan = plan;
+    this.drafts = new DraftPool(o.draftBudget, o.logger);
+  }
+
+  /**
+   * Compiles files off the main thread; a draft exceeding a bound of its YAML is refused with
+   * DraftTooComplexError naming it, as one exceeding the time or memory budget is.
+   */
+  private async compileDraft(files: DraftFiles, bases: readonly string[]): Promise<CompiledDraft> {
+    const r = await this.drafts.compile({
+      files,
+      bases: bases.map((b) => resolve(b)),
+      now: this.o.clock.now(),
+      ...(this.o.promptRoots ? { promptRoots: this.o.promptRoots } : {}),
+    });
+    if (!r.ok && r.limit) {
+      throw new DraftTooComplexError(
+        r.limit,
+        `the draft exceeds a limit of rules files (${r.limit})`,
+        r.problems,
+      );
+    }
+    return r;
   }
 
   /**
@@ -114,7 +146,7 @@ export class RulesAdmin {
     const dir = resolve(o.rulesDir);
     const shown = displayPath(dir);
     const now = o.clock.now();
-    const folder = loadFolder(dir, now);
+    const folder = loadFolder(dir, now, o);
     const latestNumber = await o.versions.latestNumber();
     const latest = latestNumber > 0 ? await o.versions.get(latestNumber) : undefined;
     const warnings: string[] = [];
@@ -222,7 +254,16 @@ export class RulesAdmin {
     if (n <= this.liveVersion.version) return;
     const version = await this.o.versions.get(n);
     if (!version) return;
-    const compiled = compileVersion(this.o, version, this.o.clock.now());
+    let compiled: CompiledDraft;
+    try {
+      compiled = await this.compileDraft(
+        version.files,
+        version.rulesDir ? [version.rulesDir, this.o.rulesDir] : [this.o.rulesDir],
+      );
+    } catch (err) {
+      if (!(err instanceof DraftTooComplexError)) throw err;
+      compiled = { ok: false, problems: [...err.problems] };
+    }
     if (!compiled.ok) {
       this.o.logger.error(
         { version: n, problems: compiled.problems.length },
@@ -240,16 +281,16 @@ export class RulesAdmin {
     this.livePlan = plan;
   }
 
-  validate(files: DraftFiles): { problems: RuleProblem[]; warnings: RuleProblem[] } {
-    const r = compileFiles(files, [this.o.rulesDir], this.o.clock.now());
+  async validate(files: DraftFiles): Promise<{ problems: RuleProblem[]; warnings: RuleProblem[] }> {
+    const r = await this.compileDraft(files, [this.o.rulesDir]);
     return r.ok ? { problems: [], warnings: r.warnings } : { problems: r.problems, warnings: [] };
   }
 
   /** The dry run of a call against a draft (when `files` is given) or the live plan. */
-  explain(query: ExplainRequest, files?: DraftFiles): Explanation {
+  async explain(query: ExplainRequest, files?: DraftFiles): Promise<Explanation> {
     let plan = this.livePlan;
     if (files) {
-      const r = compileFiles(files, [this.o.rulesDir], this.o.clock.now());
+      const r = await this.compileDraft(files, [this.o.rulesDir]);
       if (!r.ok) throw new RulesInvalidError(r.problems);
       plan = r.plan;
     }
@@ -287,7 +328,7 @@ export class RulesAdmin {
     // Relative paths resolve against the folder the files came from (a rollback: the earlier
     // version's), then this engine's own rules folder; the version records the first.
     const rulesDir = resolve(options.rulesDir ?? this.o.rulesDir);
-    const compiled = compileFiles(files, [rulesDir, this.o.rulesDir], this.o.clock.now());
+    const compiled = await this.compileDraft(files, [rulesDir, this.o.rulesDir]);
     if (!compiled.ok) throw new RulesInvalidError(compiled.problems);
     const centerId = this.livePlan.center.id;
     if (compiled.plan.center.id !== centerId) {
@@ -363,47 +404,21 @@ export class RulesAdmin {
   async close(): Promise<void> {
     await this.chain.catch(() => undefined);
     await this.stopWatch?.();
+    await this.drafts.close();
     await this.o.versions.close();
   }
 }
 
 /**
- * Compiles a set of rules files the way the CLI loads a folder: written to a scratch folder of
- * their own, loaded with relative paths (`center.prompts`) resolved against `bases` in order,
- * and the folder removed. Problems name the files' own names (`lines.yaml:lines[3].number: …`);
- * problems of the prompt manifest keep its path.
+ * A published version compiled here, on the main thread (at start, before anything is served):
+ * against the folder it was published from, then ours.
  */
-export function compileFiles(files: DraftFiles, bases: readonly string[], now?: number): CompiledDraft {
-  const dir = mkdtempSync(join(tmpdir(), 'hotline-rules-'));
-  try {
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, basename(name)), text, 'utf8');
-    const shown = displayPath(dir);
-    const rename = <T extends RuleProblem | Warning>(p: T): T =>
-      p.file === shown
-        ? { ...p, file: '' }
-        : p.file.startsWith(`${shown}/`)
-          ? { ...p, file: basename(p.file) }
-          : p;
-    try {
-      const loaded = loadPlan(dir, {
-        bases: bases.map((b) => resolve(b)),
-        ...(now === undefined ? {} : { now }),
-      });
-      return { ok: true, plan: loaded.plan, warnings: loaded.warnings.map(rename) };
-    } catch (err) {
-      if (err instanceof RulesInvalidError) return { ok: false, problems: err.problems.map(rename) };
-      throw err;
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** A published version compiled here: against the folder it was published from, then ours. */
 function compileVersion(o: RulesAdminOptions, version: RulesVersion, now: number): CompiledDraft {
   const bases = version.rulesDir ? [version.rulesDir, o.rulesDir] : [o.rulesDir];
-  return compileFiles(version.files, bases, now);
+  return compileFiles(version.files, bases, now, o.promptRoots);
 }
+
+export { compileFiles };
 
 /** Why a version does not load here (undefined: it does, and for the folder's center). */
 function loadsHere(o: RulesAdminOptions, version: RulesVersion, folderPlan: RoutingPlan, now: number) {
@@ -417,9 +432,12 @@ type LoadedFolder =
   | { ok: true; files: DraftFiles; plan: RoutingPlan; warnings: readonly RuleProblem[] }
   | { ok: false; problems: readonly RuleProblem[] };
 
-function loadFolder(dir: string, now: number): LoadedFolder {
+function loadFolder(dir: string, now: number, o: RulesAdminOptions): LoadedFolder {
   try {
-    const { plan, warnings } = loadPlan(dir, { now });
+    const { plan, warnings } = loadPlan(dir, {
+      now,
+      ...(o.promptRoots ? { promptRoots: o.promptRoots } : {}),
+    });
     return { ok: true, files: readRulesFolder(dir), plan, warnings };
   } catch (err) {
     if (err instanceof RulesInvalidError) return { ok: false, problems: err.problems };

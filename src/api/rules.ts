@@ -1,9 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { DraftFilesSchema } from '../admin/draft.ts';
+import {
+  DraftFilesSchema,
+  DraftsBusyError,
+  DraftTooComplexError,
+  DraftTooLargeError,
+  maxDraftFileBytes,
+  oversizedFile,
+} from '../admin/draft.ts';
 import type { RulesAdmin } from '../admin/rules-admin.ts';
 import type { RulesVersion } from '../admin/rules-versions.ts';
-import { invalidRequest, useErrorCatalogue } from './errors.ts';
+import { invalidRequest, sendError } from './errors.ts';
 
 export interface RulesApiOptions {
   rules: RulesAdmin;
@@ -37,6 +44,19 @@ export const RollbackBody = z
   .strict();
 const VersionParams = z.object({ n: z.coerce.number().int().min(1) });
 
+/**
+ * A draft's files, each at most `maxDraftFileBytes` (413 before anything else is looked at), then
+ * the body checked against its schema.
+ */
+function parseDraft<T>(schema: z.ZodType<T>, body: unknown): T {
+  const files = (body as { files?: unknown } | null)?.files;
+  if (files && typeof files === 'object') {
+    const name = oversizedFile(files as Record<string, unknown>);
+    if (name !== undefined) throw new DraftTooLargeError(name.slice(0, 80), maxDraftFileBytes);
+  }
+  return parse(schema, 'body', body);
+}
+
 function parse<T>(schema: z.ZodType<T>, part: string, value: unknown): T {
   const r = schema.safeParse(value ?? {});
   if (!r.success) throw invalidRequest(part, r.error);
@@ -61,7 +81,24 @@ const bodyLimit = 8 * 1024 * 1024;
  * roll back (each change goes to the audit log). The author of a change is the token's id.
  */
 export const rulesApi: FastifyPluginAsync<RulesApiOptions> = async (app, { rules }) => {
-  useErrorCatalogue(app);
+  // The catalogue, and drafts refused for a limit: `{ error, message, limit, problems? }`.
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof DraftTooComplexError) {
+      return reply.code(err.statusCode).send({
+        error: err.code,
+        message: err.message,
+        limit: err.limit,
+        ...(err.problems.length > 0 ? { problems: err.problems } : {}),
+      });
+    }
+    if (err instanceof DraftTooLargeError) {
+      return reply.code(err.statusCode).send({ error: err.code, message: err.message, limit: err.limit });
+    }
+    if (err instanceof DraftsBusyError) {
+      return reply.code(err.statusCode).send({ error: err.code, message: err.message });
+    }
+    return sendError(err, request, reply);
+  });
   const author = (req: { principal?: { tokenId: string } }) => req.principal?.tokenId ?? 'unknown';
 
   app.get('/rules', async () => {
@@ -86,21 +123,21 @@ export const rulesApi: FastifyPluginAsync<RulesApiOptions> = async (app, { rules
   });
 
   app.post('/rules/validate', { bodyLimit }, async (req) => {
-    const { files } = parse(ValidateBody, 'body', req.body);
-    const r = rules.validate(files);
+    const { files } = parseDraft(ValidateBody, req.body);
+    const r = await rules.validate(files);
     return { valid: r.problems.length === 0, problems: r.problems, warnings: r.warnings };
   });
 
   app.post('/rules/explain', { bodyLimit }, async (req) => {
-    const { files, ...query } = parse(ExplainBody, 'body', req.body);
+    const { files, ...query } = parseDraft(ExplainBody, req.body);
     return {
       against: files ? 'draft' : `version ${rules.version.version}`,
-      explanation: rules.explain(query, files),
+      explanation: await rules.explain(query, files),
     };
   });
 
   app.post('/rules/publish', { bodyLimit }, async (req, reply) => {
-    const body = parse(PublishBody, 'body', req.body);
+    const body = parseDraft(PublishBody, req.body);
     const r = await rules.publish(body.files, author(req), {
       ...(body.message ? { message: body.message } : {}),
       ...(body.baseVersion !== undefined ? { baseVersion: body.baseVersion } : {}),

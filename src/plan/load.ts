@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -10,6 +10,16 @@ import { crossCheck } from './cross-check.ts';
 import { formatPath, joinPath, type RuleProblem, RulesInvalidError, type Warning } from './problems.ts';
 import type { Located, RawRules } from './raw-rules.ts';
 import { type CenterRule, type ListSection, listSections, RulesFile } from './schema.ts';
+import {
+  capProblems,
+  documentExceeds,
+  moreProblems,
+  RulesLimitError,
+  textExceeds,
+  type YamlLimitProblem,
+  type YamlLimits,
+  yamlLimits,
+} from './yaml-limits.ts';
 
 export interface LoadedPlan {
   plan: RoutingPlan;
@@ -27,10 +37,47 @@ export interface LoadOptions {
    * from, then the engine's own rules folder.
    */
   bases?: readonly string[];
+  /**
+   * Folders a prompt manifest may be in besides the rules folder (and `bases`); the project's
+   * shipped `ivr-prompts/` always may.
+   */
+  promptRoots?: readonly string[];
 }
 
 /** The project's own folder (where the shipped `ivr-prompts/` is), whatever the working directory. */
 const projectRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** The project's shipped prompts folder: a rules folder's manifest may always be in it. */
+export const shippedPromptsDir = join(projectRoot, 'ivr-prompts');
+
+/** Whether `path` is `root` or inside it (both absolute and normalized). */
+function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The containment rule for files a rules set names (`center.prompts`): the path is relative, and
+ * resolves (symbolic links followed) inside one of `roots`: the rules folder, the folders it is
+ * compiled against (`bases`), the prompts folders the engine allows and the shipped `ivr-prompts/`.
+ * Returns why a path breaks the rule (nothing of the file is read), or undefined.
+ */
+export function outsideRoots(written: string, path: string, roots: readonly string[]): string | undefined {
+  if (isAbsolute(written) || /^[A-Za-z]:[\\/]/.test(written)) {
+    return 'must be a path relative to the rules folder (absolute paths are refused)';
+  }
+  const real = realpathOrSelf(path);
+  const allowed = roots.map((r) => realpathOrSelf(resolve(r)));
+  if (allowed.some((root) => isInside(resolve(path), root) && isInside(real, root))) return undefined;
+  return 'must name a file inside the rules folder or a prompts folder (such as ivr-prompts/); this path leads outside them';
+}
 
 /**
  * Where a rules folder's `center.prompts` is: the path as written, resolved against the folder of
@@ -42,12 +89,15 @@ const projectRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export function resolvePromptManifest(
   written: string,
   bases: readonly string[],
+  roots: readonly string[] = bases,
 ): { path: string; fallback?: string } {
   const first = resolve(bases[0] ?? '.', written);
-  if (isAbsolute(written) || existsSync(first)) return { path: first };
+  // Only paths the containment rule allows are looked for: whether a file exists elsewhere is not told.
+  const allowed = (p: string) => outsideRoots(written, p, roots) === undefined;
+  if (isAbsolute(written) || (allowed(first) && existsSync(first))) return { path: first };
   for (const base of bases.slice(1)) {
     const candidate = resolve(base, written);
-    if (existsSync(candidate)) return { path: candidate, fallback: first };
+    if (allowed(candidate) && existsSync(candidate)) return { path: candidate, fallback: first };
   }
   const parts = written.split(/[\\/]/);
   let i = 0;
@@ -72,10 +122,10 @@ export function displayPath(file: string): string {
 export function loadPlan(dir: string, options: LoadOptions = {}): LoadedPlan {
   const problems: RuleProblem[] = [];
   const loadWarnings: Warning[] = [];
-  const raw = readRules(resolve(dir), problems, loadWarnings, options.bases);
-  if (!raw) throw new RulesInvalidError(problems);
+  const raw = readRules(resolve(dir), problems, loadWarnings, options);
+  if (!raw) throw invalid(problems);
   const warnings = [...loadWarnings, ...crossCheck(raw, problems, options.now ?? Date.now())];
-  if (problems.length > 0) throw new RulesInvalidError(problems);
+  if (problems.length > 0) throw invalid(problems);
   const files = [...new Set(listSections.flatMap((s) => raw[s].map((x) => x.file))), raw.center.file];
   return { plan: compilePlan(raw), warnings, files, manifestPath: raw.manifestPath };
 }
@@ -90,8 +140,18 @@ export function readCenterId(dir: string): string {
   const problems: RuleProblem[] = [];
   const files = readRuleFiles(resolve(dir), problems);
   const center = files && centerOf(files.center, dir, problems);
-  if (!center) throw new RulesInvalidError(problems);
+  if (!center) throw invalid(problems);
   return center.value.id;
+}
+
+/**
+ * The error for a rule set's problems, at most `yamlLimits.maxProblems` of them: RulesLimitError
+ * naming the bound when a file exceeded one of `YamlLimits`.
+ */
+function invalid(problems: RuleProblem[]): RulesInvalidError {
+  const shown = capProblems(problems, yamlLimits.maxProblems);
+  const limit = problems.find((p): p is YamlLimitProblem => 'limit' in p);
+  return limit ? new RulesLimitError(limit.limit, shown) : new RulesInvalidError(shown);
 }
 
 interface RuleFiles {
@@ -171,7 +231,7 @@ function readRules(
   dir: string,
   problems: RuleProblem[],
   warnings: Warning[],
-  bases: readonly string[] | undefined,
+  options: LoadOptions,
 ): RawRules | undefined {
   const files = readRuleFiles(dir, problems);
   if (!files) return undefined;
@@ -180,7 +240,15 @@ function readRules(
   if (!center) return undefined;
 
   // Every rules file is directly in `dir`: the folder of the file that names the prompts.
-  const where = resolvePromptManifest(center.value.prompts, bases && bases.length > 0 ? bases : [dir]);
+  const bases = options.bases && options.bases.length > 0 ? options.bases : [dir];
+  const roots = [dir, ...bases, ...(options.promptRoots ?? []), shippedPromptsDir];
+  const written = center.value.prompts;
+  const where = resolvePromptManifest(written, bases, roots);
+  const outside = outsideRoots(written, where.path, roots);
+  if (outside) {
+    problems.push({ file: center.file, path: 'center.prompts', message: outside });
+    return undefined;
+  }
   const manifestPath = where.path;
   const manifestFile = displayPath(manifestPath);
   if (where.fallback) {
@@ -191,10 +259,15 @@ function readRules(
     });
   }
   const prompts = new Map<string, Located<PromptEntry>>();
-  const manifest = parseYamlFile(manifestPath, manifestFile, PromptManifest, problems, {
-    file: center.file,
-    path: 'center.prompts',
-  });
+  const manifest = parseYamlFile(
+    manifestPath,
+    manifestFile,
+    PromptManifest,
+    problems,
+    { file: center.file, path: 'center.prompts' },
+    // Whatever the manifest is, its content is never echoed: problems name paths, not keys.
+    { echoKeys: false },
+  );
   manifest?.prompts.forEach((entry, i) => {
     const path = `prompts[${i}]`;
     if (prompts.has(entry.id)) {
@@ -217,39 +290,72 @@ function readRules(
   return { dir, center, manifestFile, manifestPath, prompts, ...sections } as RawRules;
 }
 
-/** Reads, parses and schema-checks one YAML file; reports problems as FILE:PATH. */
+/** How much of a file problems may show. */
+interface ParseOptions {
+  limits?: YamlLimits;
+  /** Unknown keys are named in problem paths (default true; false for files the rules only point to). */
+  echoKeys?: boolean;
+}
+
+/** A key as a problem path shows it: at most 64 characters. */
+function shownKey(key: PropertyKey): PropertyKey {
+  if (typeof key !== 'string' || key.length <= 64) return key;
+  return `${key.slice(0, 61)}...`;
+}
+
+/**
+ * Reads, parses and schema-checks one YAML file; reports problems as FILE:PATH. The file is held to
+ * `YamlLimits` (size, aliases, nesting, expanded size, key length) before it is turned into data; a
+ * file exceeding one gets a problem carrying `limit`, and at most `maxProblems` problems per file.
+ */
 export function parseYamlFile<S extends z.ZodType>(
   fullPath: string,
   file: string,
   schema: S,
   problems: RuleProblem[],
   referrer?: { file: string; path: string },
+  options: ParseOptions = {},
 ): z.infer<S> | undefined {
+  const limits = options.limits ?? yamlLimits;
+  const refuse = (limit: YamlLimitProblem['limit'], message: string) => {
+    const problem: YamlLimitProblem = { file, path: '', message, limit };
+    problems.push(problem);
+    return undefined;
+  };
   let text: string;
   try {
+    if (statSync(fullPath).size > limits.maxBytes) {
+      return refuse('size', `is larger than ${limits.maxBytes} bytes`);
+    }
     text = readFileSync(fullPath, 'utf8');
   } catch (err) {
     const where = referrer ?? { file, path: '' };
     problems.push({ ...where, message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code})` });
     return undefined;
   }
+  const early = textExceeds(text, limits);
+  if (early) return refuse(early.limit, early.message);
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
+    const shown = doc.errors.slice(0, limits.maxProblems).map((e): RuleProblem => {
       const pos = e.linePos?.[0];
-      problems.push({
+      return {
         file,
         path: pos ? `@${pos.line}:${pos.col}` : '',
         message: `YAML syntax error: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
-      });
-    }
+      };
+    });
+    problems.push(...capProblems(shown, limits.maxProblems, file));
     return undefined;
   }
+  const exceeded = documentExceeds(doc, limits);
+  if (exceeded) return refuse(exceeded.limit, exceeded.message);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 1000 });
+    // Expansion is bounded by `documentExceeds`: each alias is one reference, measured once.
+    data = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
-    // e.g. an alias to an anchor that does not exist (`*name`), or an alias bomb
+    // e.g. an alias to an anchor that does not exist (`*name`)
     problems.push({ file, path: '', message: `YAML error: ${(err as Error).message.split('\n')[0]}` });
     return undefined;
   }
@@ -263,21 +369,32 @@ export function parseYamlFile<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
+    const found: RuleProblem[] = [];
+    const echo = options.echoKeys ?? true;
     for (const issue of parsed.error.issues) {
-      const base = formatPath(issue.path);
+      if (found.length > limits.maxProblems) break;
+      const base = echo ? formatPath(issue.path.map(shownKey)) : '';
       if (issue.code === 'unrecognized_keys') {
+        if (!echo) {
+          found.push({ file, path: '', message: 'has fields this file may not have' });
+          continue;
+        }
         for (const key of issue.keys) {
           const message =
             base === '' && schema === (RulesFile as z.ZodType)
-              ? `unknown section "${key}" (sections: center, ${listSections.join(', ')})`
+              ? `unknown section "${String(shownKey(key))}" (sections: center, ${listSections.join(', ')})`
               : 'unknown field (check its spelling)';
-          problems.push({ file, path: joinPath(base, key), message });
+          found.push({ file, path: joinPath(base, String(shownKey(key))), message });
         }
       } else {
         const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
-        problems.push({ file, path: base, message });
+        found.push({ file, path: base, message });
       }
     }
+    const total = found.length > limits.maxProblems ? parsed.error.issues.length : found.length;
+    const shown = found.slice(0, limits.maxProblems);
+    if (total > shown.length) shown.push(moreProblems(total - shown.length, limits.maxProblems, file));
+    problems.push(...shown);
     return undefined;
   }
   return parsed.data;

@@ -1,0 +1,127 @@
+import type { Logger } from 'pino';
+import { Piscina } from 'piscina';
+import { type CompiledDraft, type DraftFiles, DraftsBusyError, DraftTooComplexError } from './draft.ts';
+
+/** What one draft may cost: compile time and worker heap; how many compile at once and wait. */
+export interface DraftBudget {
+  /** Wall time of one compile, from when it is handed to the pool (ms). */
+  timeMs: number;
+  /** Old-generation heap of a worker (MiB); a draft exceeding it kills its worker, not the engine. */
+  memoryMb: number;
+  /** Workers compiling drafts at once. */
+  threads: number;
+  /** Drafts waiting for a worker; more are refused (429). */
+  queue: number;
+}
+
+export const draftBudget: DraftBudget = { timeMs: 5_000, memoryMb: 256, threads: 1, queue: 8 };
+
+export interface DraftTask {
+  files: DraftFiles;
+  bases: readonly string[];
+  now: number;
+  promptRoots?: readonly string[];
+}
+
+const workerFile = new URL('./draft-worker.mjs', import.meta.url).href;
+
+/**
+ * Rules drafts compiled off the main thread, in a small pool of worker threads, each compile held
+ * to a time budget (the worker running it is terminated) and each worker to a heap budget (it dies
+ * of it alone). Either way the draft is refused with DraftTooComplexError naming the limit, and
+ * the pool starts a fresh worker for the next draft. The pool starts on first use and its idle
+ * workers exit after a minute.
+ */
+export class DraftPool {
+  private pool: Piscina | undefined;
+
+  constructor(
+    private readonly budget: DraftBudget = draftBudget,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** Compiles one draft within the budget (`timeMs`: this compile's own time budget, if not the pool's). */
+  async compile(task: DraftTask, timeMs = this.budget.timeMs): Promise<CompiledDraft> {
+    const pool = this.start();
+    // A worker's start (loading the compiler) is not the draft's time: wait for one first.
+    if (pool.threads.length === 0) await this.run(pool, { warm: true }, undefined, timeMs);
+    const result = (await this.run(pool, task, AbortSignal.timeout(timeMs), timeMs)) as CompiledDraft;
+    if (result.ok) deepFreeze(result.plan);
+    return result;
+  }
+
+  private async run(
+    pool: Piscina,
+    task: unknown,
+    signal: AbortSignal | undefined,
+    timeMs: number,
+  ): Promise<unknown> {
+    try {
+      return await pool.run(task, signal ? { signal } : {});
+    } catch (err) {
+      throw this.refusal(err, timeMs);
+    }
+  }
+
+  private refusal(err: unknown, timeMs: number): unknown {
+    const e = err as { name?: string; code?: string; message?: string };
+    if (e?.name === 'AbortError') {
+      this.logger?.warn({ limitMs: timeMs }, 'a rules draft exceeded its compile time; worker replaced');
+      return new DraftTooComplexError(
+        'time',
+        `the draft took longer than ${timeMs} ms to compile (the limit of one draft)`,
+      );
+    }
+    if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      this.logger?.warn(
+        { limitMb: this.budget.memoryMb },
+        'a rules draft exceeded its compile memory; worker replaced',
+      );
+      return new DraftTooComplexError(
+        'memory',
+        `the draft needed more than ${this.budget.memoryMb} MiB to compile (the limit of one draft)`,
+      );
+    }
+    if (typeof e?.message === 'string' && /queue is at limit/i.test(e.message)) return new DraftsBusyError();
+    return err;
+  }
+
+  private start(): Piscina {
+    if (this.pool) return this.pool;
+    const pool = new Piscina({
+      filename: workerFile,
+      minThreads: 0,
+      maxThreads: this.budget.threads,
+      maxQueue: this.budget.queue,
+      idleTimeout: 60_000,
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.budget.memoryMb,
+        maxYoungGenerationSizeMb: Math.min(32, Math.max(4, Math.floor(this.budget.memoryMb / 8))),
+        stackSizeMb: 4,
+      },
+    });
+    // A worker dying between tasks (its heap limit) is reported here, not to a task.
+    pool.on('error', (err) => this.logger?.warn({ err }, 'a rules draft worker failed'));
+    this.pool = pool;
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+}
+
+/** The plan is immutable on the main thread as when compiled there (a structured clone is not frozen). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    if (value instanceof Map) {
+      for (const v of value.values()) deepFreeze(v);
+    } else if (!(value instanceof Set)) {
+      for (const v of Object.values(value)) deepFreeze(v);
+    }
+  }
+  return value;
+}
