@@ -90,7 +90,17 @@ export function backoffDelay(
 }
 
 export class OutboxError extends HotlineError {
-  constructor(code: 'outbox-closed' | 'outbox-locked' | 'records-config', message: string, cause?: unknown) {
+  constructor(
+    code:
+      | 'outbox-closed'
+      | 'outbox-locked'
+      | 'outbox-read-only'
+      | 'outbox-missing'
+      | 'outbox-unreadable'
+      | 'records-config',
+    message: string,
+    cause?: unknown,
+  ) {
     super(code, message, cause === undefined ? undefined : { cause });
   }
 }

@@ -314,7 +314,7 @@ describe('the file outbox when its journal cannot be written', () => {
 });
 
 describe('hotline records while the engine holds the file outbox', () => {
-  it('is a one-line error, exit 1', async () => {
+  it('reads the status, and refuses replay with a one-line error, exit 1', async () => {
     const d = dir();
     const held = await FileOutbox.open({ dir: d });
     cleanup.push(() => held.close());
@@ -327,10 +327,14 @@ describe('hotline records while the engine holds the file outbox', () => {
       RECORDS_WEBHOOK_URL: 'http://127.0.0.1:9/r',
       RECORDS_WEBHOOK_SECRET: 'test-secret-for-the-ticket-webhook',
     };
-    expect(await recordsCommand(['status'], io, env)).toBe(1);
+    expect(await recordsCommand(['status'], io, env)).toBe(0);
+    expect(out.splice(0)).toEqual(['0 pending, 0 dead-lettered']);
+    expect(await recordsCommand(['replay'], io, env)).toBe(1);
     expect(out).toEqual([]);
     expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/^records: the outbox .* is already open in this process; stop the engine first/);
+    expect(err[0]).toMatch(
+      /^records: the outbox .* is already open in this process; replay changes the outbox: stop the engine first/,
+    );
     expect(err[0]).not.toContain('\n');
   });
 });

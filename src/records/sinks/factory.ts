@@ -46,10 +46,16 @@ export interface ConfiguredRecordSink extends RecordSink {
 
 const at = (base: string, path: string) => (isAbsolute(path) ? path : resolve(base, path));
 
-/** Opens the configured outbox (the CLI uses it alone to list and replay dead letters). */
+/**
+ * Opens the configured outbox (the CLI uses it alone to list and replay dead letters). With
+ * `readOnly`, a file outbox is read without its lock, as a snapshot (its owner may be running).
+ */
 export async function openOutbox(
   config: RecordsConfig,
-  deps: Pick<RecordsDeps, 'baseDir' | 'redis' | 'keyPrefix' | 'logger'> & { clock?: Clock } = {},
+  deps: Pick<RecordsDeps, 'baseDir' | 'redis' | 'keyPrefix' | 'logger'> & {
+    clock?: Clock;
+    readOnly?: boolean;
+  } = {},
 ): Promise<{ outbox: OutboxStore; redis: Redis | undefined }> {
   let redis = deps.redis;
   if (config.outbox.kind === 'redis' || config.stream) {
@@ -60,11 +66,12 @@ export async function openOutbox(
     const keyPrefix = deps.keyPrefix ?? config.redisPrefix;
     return { outbox: new RedisOutbox({ redis: redis!, keyPrefix, ownsConnection }), redis };
   }
-  const outbox = await FileOutbox.open({
+  const options = {
     dir: at(deps.baseDir ?? process.cwd(), config.outbox.dir),
-    onWarning: (message) => deps.logger?.warn(message),
+    onWarning: (message: string) => deps.logger?.warn(message),
     ...(deps.clock ? { clock: deps.clock } : {}),
-  });
+  };
+  const outbox = deps.readOnly ? await FileOutbox.read(options) : await FileOutbox.open(options);
   if (redis && ownsConnection) {
     const close = outbox.close.bind(outbox);
     outbox.close = async () => {

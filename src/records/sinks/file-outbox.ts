@@ -9,6 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../../clock.ts';
 import {
@@ -27,8 +28,10 @@ import { type SinkHealth, SpooledAppend, type SpooledAppendOptions } from './spo
  * rebuilt by replaying the journal at open. Compaction rewrites the journal to the live state
  * (temporary file, fsync, rename, fsync of the directory) when it has grown four times larger
  * than what it holds, at open and at close. A torn last line (crash mid-write) is dropped.
- * One process at a time owns the directory (`outbox.lock` holds its pid; a dead owner's lock
- * is taken over).
+ * One process at a time owns the directory (`outbox.lock` holds its `pid@host`; a dead owner's
+ * lock is taken over, a lock of another host — another container's pid namespace — never is).
+ * Others may read it: `FileOutbox.read` takes a snapshot of the journal without the lock (what
+ * `hotline records status` and `dead-letters` show while the engine runs).
  *
  * A journal that cannot be written (ENOSPC, EIO…) does not lose changes: they are applied in
  * memory (the courier keeps delivering) and kept in the journal's spool (spool.ts: in memory,
@@ -70,20 +73,64 @@ function alive(pid: number): boolean {
 }
 
 const heldHere = new Set<string>();
+/** A lock file with no owner written yet is being taken; older than this, its taker died. */
+const FRESH_LOCK_MS = 10_000;
+
+const errno = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/** The lock file's owner (`pid@host`; a bare pid from earlier versions is this host's), if any. */
+function lockOwner(path: string): { pid: number; host: string } | 'none' | 'being-taken' {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return 'none';
+    throw err;
+  }
+  const m = /^(\d+)(?:@(.+))?$/.exec(text);
+  if (!m) {
+    let age = Number.POSITIVE_INFINITY;
+    try {
+      age = Date.now() - statSync(path).mtimeMs;
+    } catch {
+      return 'none';
+    }
+    return age < FRESH_LOCK_MS ? 'being-taken' : { pid: 0, host: hostname() };
+  }
+  return { pid: Number(m[1]), host: m[2] ?? hostname() };
+}
 
 function takeLock(dir: string): void {
   const path = join(dir, LOCK);
   if (heldHere.has(path))
     throw new OutboxError('outbox-locked', `the outbox ${dir} is already open in this process`);
-  if (existsSync(path)) {
-    const owner = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isInteger(owner) && owner !== process.pid && alive(owner))
-      throw new OutboxError('outbox-locked', `the outbox ${dir} is in use by process ${owner}`);
+  const owner = lockOwner(path);
+  if (owner === 'being-taken')
+    throw new OutboxError('outbox-locked', `the outbox ${dir} is being opened by another process`);
+  if (owner !== 'none') {
+    if (owner.host !== hostname())
+      throw new OutboxError(
+        'outbox-locked',
+        `the outbox ${dir} is in use by process ${owner.pid} on host ${owner.host} (if that engine has stopped, remove ${path})`,
+      );
+    if (owner.pid > 0 && owner.pid !== process.pid && alive(owner.pid))
+      throw new OutboxError('outbox-locked', `the outbox ${dir} is in use by process ${owner.pid}`);
     rmSync(path, { force: true });
   }
-  const fd = openSync(path, 'wx');
-  writeSync(fd, String(process.pid));
-  closeSync(fd);
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (err) {
+    // Another process took it between the look and the take.
+    if (errno(err) === 'EEXIST')
+      throw new OutboxError('outbox-locked', `the outbox ${dir} was just opened by another process`);
+    throw err;
+  }
+  try {
+    writeSync(fd, `${process.pid}@${hostname()}`);
+  } finally {
+    closeSync(fd);
+  }
   heldHere.add(path);
 }
 
@@ -95,8 +142,34 @@ export class FileOutbox implements OutboxStore {
   private lines = 0;
   private compacting: Promise<void> | undefined;
   private closed = false;
+  /** A snapshot read without the lock: nothing is written, not even at close. */
+  private readOnly = false;
 
   private constructor(private readonly o: FileOutboxOptions) {}
+
+  /**
+   * The outbox as its journal (and spool file) hold it now, read without taking the lock: the
+   * owner may be running. Its changes are refused (`outbox-read-only`); close writes nothing. A
+   * line being appended as it is read is skipped (the next read has it).
+   */
+  static async read(o: FileOutboxOptions): Promise<FileOutbox> {
+    const outbox = new FileOutbox(o);
+    outbox.readOnly = true;
+    try {
+      if (!statSync(o.dir).isDirectory())
+        throw new OutboxError('outbox-unreadable', `the outbox ${o.dir} is not a directory`);
+      await outbox.load();
+    } catch (err) {
+      if (err instanceof OutboxError) throw err;
+      if (errno(err) === 'ENOENT') throw new OutboxError('outbox-missing', `there is no outbox at ${o.dir}`);
+      throw new OutboxError(
+        'outbox-unreadable',
+        `the outbox ${o.dir} cannot be read (${errno(err) ?? (err as Error).message})`,
+        err,
+      );
+    }
+    return outbox;
+  }
 
   static async open(o: FileOutboxOptions): Promise<FileOutbox> {
     mkdirSync(o.dir, { recursive: true });
@@ -129,8 +202,20 @@ export class FileOutbox implements OutboxStore {
   private async load(): Promise<void> {
     for (const path of [this.journalPath, this.spoolPath]) {
       // Only a regular file holds journal lines (a device such as /dev/full would read forever).
-      if (!existsSync(path) || !statSync(path).isFile()) continue;
-      const text = await readFile(path, 'utf8');
+      // A journal that cannot be looked at (EACCES) is an error, not an empty outbox.
+      let isFile: boolean;
+      try {
+        isFile = statSync(path).isFile();
+      } catch (err) {
+        if (errno(err) === 'ENOENT') continue;
+        throw err;
+      }
+      if (!isFile) continue;
+      // Gone since the look: the owner folded the spool file into a compacted journal.
+      const text = await readFile(path, 'utf8').catch((err: unknown) => {
+        if (errno(err) === 'ENOENT') return '';
+        throw err;
+      });
       const lines = text.split('\n');
       lines.forEach((line, i) => {
         if (!line) return;
@@ -138,7 +223,10 @@ export class FileOutbox implements OutboxStore {
         try {
           op = JSON.parse(line) as Op;
         } catch {
-          const where = i >= lines.length - 2 ? 'a torn last line' : `line ${i + 1}`;
+          const last = i >= lines.length - 2;
+          // Read while its owner runs, a last line may be still being written.
+          if (last && this.readOnly) return;
+          const where = last ? 'a torn last line' : `line ${i + 1}`;
           this.o.onWarning?.(`outbox journal ${path}: skipped ${where} that is not JSON`);
           return;
         }
@@ -208,6 +296,8 @@ export class FileOutbox implements OutboxStore {
 
   /** Applies the changes in memory and writes them to the journal; resolves when on disk. */
   private async commit(ops: Op[]): Promise<void> {
+    if (this.readOnly)
+      throw new OutboxError('outbox-read-only', `the outbox ${this.o.dir} was opened to be read only`);
     if (this.closed) throw new OutboxError('outbox-closed', 'the outbox is closed');
     if (this.compacting) await this.compacting;
     for (const op of ops) this.apply(op);
@@ -331,6 +421,10 @@ export class FileOutbox implements OutboxStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.readOnly) {
+      this.closed = true;
+      return;
+    }
     if (this.compacting) await this.compacting.catch(() => undefined);
     this.closed = true;
     try {
