@@ -12,6 +12,8 @@ export function serveEnv(dir: string, extra: Record<string, string> = {}): NodeJ
   }
   return {
     ...env,
+    // Whatever else the engine writes (a file outbox) stays in `dir` too.
+    HOTLINE_STATE_DIR: dir,
     HOTLINE_RULES_VERSIONS: join(dir, 'versions'),
     HOTLINE_AUDIT_LOG: join(dir, 'audit.jsonl'),
     HOTLINE_ACCESS_LEDGER: join(dir, 'access.jsonl'),
