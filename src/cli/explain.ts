@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DialedInput } from '../plan/dialed.ts';
 import { explain } from '../plan/explain.ts';
 import { loadPlan } from '../plan/load.ts';
 import { formatProblem, PlanQueryError, RulesInvalidError, UnknownNumberError } from '../plan/problems.ts';
@@ -7,7 +8,8 @@ import { type CommandIO, UsageError } from './io.ts';
 import { rulesDir } from './paths.ts';
 
 export const explainHelp = `hotline explain --number N [--at ISO8601] [--digits D] [--caller C] [--rules DIR]
-  Dry run of a call, as JSON. --at defaults to now; a time without offset is in the plan's
+  Dry run of a call, as JSON. --number as dialed (0393-4420000, +86 393 4420000 are read as
+  the plan's 4420000 when the center's area code is 0393). --at defaults to now; a time without offset is in the plan's
   time zone. --digits are the keys pressed in menus, in order (T = let a menu time out).
   Exit 2 for an unknown number or bad input.`;
 
@@ -24,6 +26,11 @@ export function explainCommand(args: string[], io: CommandIO, now: () => number 
     strict: true,
   });
   if (!values.number) throw new UsageError('--number is required');
+  const number = DialedInput.safeParse(values.number);
+  if (!number.success) {
+    io.err(`--number: "${values.number}": ${number.error.issues[0]?.message}`);
+    return 2;
+  }
   let loaded: ReturnType<typeof loadPlan>;
   try {
     loaded = loadPlan(rulesDir(values.rules), { now: now() });
@@ -42,7 +49,7 @@ export function explainCommand(args: string[], io: CommandIO, now: () => number 
   }
   try {
     const result = explain(plan, {
-      number: values.number,
+      number: number.data,
       atMs,
       ...(values.digits !== undefined ? { digits: values.digits } : {}),
       ...(values.caller !== undefined ? { caller: values.caller } : {}),

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Numbers as people dial them. A caller reaches Puyang's 4420000 as `4420000`, `0393-4420000`,
  * `03934420000` or `+86 393 4420000`; the plan lists each line once, as dialed locally. The same
@@ -46,3 +48,15 @@ export function normalizeDialed(dialed: string, centerAreaCodes: readonly string
   }
   return { number: n, steps };
 }
+
+/**
+ * A number as a person or a form gives it, at the edges (CLI, API): digits, a leading `+`,
+ * spaces, `-`, `.` and brackets; 3 to 20 digits. Matched against the plan by normalizeDialed.
+ */
+export const DialedInput = z
+  .string()
+  .regex(/^\+?[0-9 ().-]{3,40}$/, 'a phone number: digits, optionally +86/0086, spaces, "-" and brackets')
+  .refine((s) => {
+    const digits = s.replace(/[^0-9]/g, '').length;
+    return digits >= 3 && digits <= 20;
+  }, 'must have 3 to 20 digits');
