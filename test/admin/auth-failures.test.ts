@@ -46,6 +46,25 @@ describe('authentication failures', () => {
     ).toBe(200);
   });
 
+  it('count an unknown token id as a failure, as a wrong secret is (the answer tells no ids apart)', async () => {
+    a = await startAdminRig({ authFailures: 4 });
+    const unknownId = { authorization: 'Bearer hl.no-such-id.not-the-right-secret-at-all-xxxxxxxx' };
+    const answers = [];
+    for (const headers of [badToken, unknownId, badToken, unknownId]) {
+      const r = await a.as(undefined, { method: 'GET', url: '/stats', headers, remoteAddress: '10.0.4.4' });
+      answers.push({ status: r.statusCode, body: r.json() });
+    }
+    expect(new Set(answers.map((x) => JSON.stringify(x))).size).toBe(1);
+    expect(answers[0]).toEqual({
+      status: 401,
+      body: { error: 'unauthorized', message: 'the token is not valid' },
+    });
+    for (const headers of [badToken, unknownId]) {
+      const r = await a.as(undefined, { method: 'GET', url: '/stats', headers, remoteAddress: '10.0.4.4' });
+      expect(r.statusCode).toBe(429);
+    }
+  });
+
   it('never count /favicon.ico (public, a real icon) nor requests that carry no token', async () => {
     a = await startAdminRig({ authFailures: 3 });
     for (let i = 0; i < 10; i++) {

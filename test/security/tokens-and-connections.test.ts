@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 /** The API on the simulator, listening on 127.0.0.1, with the given limits. */
-async function serve(limits: Partial<ApiLimits> = {}, authFailures = 1000): Promise<Served> {
+async function serve(limits: Partial<ApiLimits> = {}, trustProxy: string[] = []): Promise<Served> {
   rig = await startRig({ roster });
   const api = await buildApi({
     hotline: rig.hotline,
@@ -46,8 +46,9 @@ async function serve(limits: Partial<ApiLimits> = {}, authFailures = 1000): Prom
     clock: rig.clock,
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     tokens: new TokenSet(Object.values(issued).map((i) => i.entry)),
-    authFailures: { max: authFailures, windowMs: 60_000 },
+    authFailures: { max: 1000, windowMs: 60_000 },
     limits,
+    trustProxy,
   });
   await api.listen({ host: '127.0.0.1', port: 0 });
   const address = api.server.address();
@@ -262,6 +263,19 @@ describe('connection caps', () => {
     expect((await get(port, '/health', { from: '127.0.0.21' })).status).toBe(200);
   });
 
+  it('counts a trusted proxy only towards the total, since its clients share its address', async () => {
+    const { api, port } = await serve({ maxConnectionsPerAddress: 2 }, ['127.0.0.61', '127.0.1.0/24']);
+    const viaProxy = [1, 2, 3, 4].map((n) => idleSocket(port, n % 2 ? '127.0.0.61' : '127.0.1.7'));
+    await Promise.all(viaProxy.map((h) => h.connected));
+    await until('four connections open', () => api.connectionCounts().open === 4);
+    expect(api.connectionCounts().refusedPerAddress).toBe(0);
+    // An address that is not a proxy is still capped.
+    const direct = [1, 2].map(() => idleSocket(port, '127.0.0.62'));
+    await Promise.all(direct.map((h) => h.connected));
+    await idleSocket(port, '127.0.0.62').closed;
+    expect(api.connectionCounts().refusedPerAddress).toBe(1);
+  });
+
   it('drops sockets over the total cap, whatever their address', async () => {
     const { api, port } = await serve({ maxConnections: 4 });
     const held = [31, 32, 33, 34].map((n) => idleSocket(port, `127.0.0.${n}`));
@@ -294,11 +308,17 @@ describe('server timeouts', () => {
     }
   });
 
-  it('closes an idle socket on the idle timeout', async () => {
-    const { port } = await serve({ idleSocketMs: 200 });
-    const idle = idleSocket(port, '127.0.0.43');
-    await idle.connected;
-    await idle.closed;
+  it('closes a kept-alive socket that sends no next request', async () => {
+    const { port } = await serve({ keepAliveTimeoutMs: 200 });
+    const kept = idleSocket(port, '127.0.0.43');
+    await kept.connected;
+    let answer = '';
+    kept.socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    kept.socket.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: keep-alive\r\n\r\n');
+    await kept.closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
   });
 
   it('keeps an event stream open past the request and idle-socket timeouts', async () => {
