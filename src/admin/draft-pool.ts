@@ -29,11 +29,13 @@ const workerFile = new URL('./draft-worker.mjs', import.meta.url).href;
  * Rules drafts compiled off the main thread, in a small pool of worker threads, each compile held
  * to a time budget (the worker running it is terminated) and each worker to a heap budget (it dies
  * of it alone). Either way the draft is refused with DraftTooComplexError naming the limit, and
- * the pool starts a fresh worker for the next draft. The pool starts on first use and its idle
- * workers exit after a minute.
+ * the pool starts a fresh worker for the next draft. The pool starts on first use and keeps one
+ * worker loaded; more (up to `threads`) exit after a minute idle.
  */
 export class DraftPool {
   private pool: Piscina | undefined;
+  /** A worker has loaded the compiler since the pool started or last lost a worker to a budget. */
+  private ready = false;
 
   constructor(
     private readonly budget: DraftBudget = draftBudget,
@@ -44,7 +46,10 @@ export class DraftPool {
   async compile(task: DraftTask, timeMs = this.budget.timeMs): Promise<CompiledDraft> {
     const pool = this.start();
     // A worker's start (loading the compiler) is not the draft's time: wait for one first.
-    if (pool.threads.length === 0) await this.run(pool, { warm: true }, undefined, timeMs);
+    if (!this.ready) {
+      await this.run(pool, { warm: true }, undefined, timeMs);
+      this.ready = true;
+    }
     const result = (await this.run(pool, task, AbortSignal.timeout(timeMs), timeMs)) as CompiledDraft;
     if (result.ok) deepFreeze(result.plan);
     return result;
@@ -65,6 +70,7 @@ export class DraftPool {
 
   private refusal(err: unknown, timeMs: number): unknown {
     const e = err as { name?: string; code?: string; message?: string };
+    if (e?.name === 'AbortError' || e?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.ready = false;
     if (e?.name === 'AbortError') {
       this.logger?.warn({ limitMs: timeMs }, 'a rules draft exceeded its compile time; worker replaced');
       return new DraftTooComplexError(
@@ -90,7 +96,9 @@ export class DraftPool {
     if (this.pool) return this.pool;
     const pool = new Piscina({
       filename: workerFile,
-      minThreads: 0,
+      // One worker stays loaded (and is replaced at once when a draft kills it): a worker's start
+      // costs seconds of CPU on a busy machine, which the next draft should not wait for.
+      minThreads: 1,
       maxThreads: this.budget.threads,
       maxQueue: this.budget.queue,
       idleTimeout: 60_000,
@@ -101,7 +109,10 @@ export class DraftPool {
       },
     });
     // A worker dying between tasks (its heap limit) is reported here, not to a task.
-    pool.on('error', (err) => this.logger?.warn({ err }, 'a rules draft worker failed'));
+    pool.on('error', (err) => {
+      this.ready = false;
+      this.logger?.warn({ err }, 'a rules draft worker failed');
+    });
     this.pool = pool;
     return pool;
   }

@@ -92,7 +92,9 @@ export const rulesApi: FastifyPluginAsync<RulesApiOptions> = async (app, { rules
       });
     }
     if (err instanceof DraftTooLargeError) {
-      return reply.code(err.statusCode).send({ error: err.code, message: err.message, limit: err.limit });
+      return reply
+        .code(err.statusCode)
+        .send({ error: err.code, message: err.message, limit: err.limit, field: `body.files.${err.file}` });
     }
     if (err instanceof DraftsBusyError) {
       return reply.code(err.statusCode).send({ error: err.code, message: err.message });

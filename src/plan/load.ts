@@ -64,6 +64,23 @@ function realpathOrSelf(path: string): string {
 }
 
 /**
+ * Where a rules set's prompt manifest may be: each rules folder it is compiled against, the
+ * `ivr-prompts/` folder beside each (the project's layout: `routing-rules/` and `ivr-prompts/` side
+ * by side, wherever it is installed), the configured prompts folders and the shipped `ivr-prompts/`.
+ */
+export function promptRootsOf(rulesDirs: readonly string[], configured: readonly string[] = []): string[] {
+  const dirs = rulesDirs.map((d) => resolve(d));
+  return [
+    ...new Set([
+      ...dirs,
+      ...dirs.map((d) => join(dirname(d), 'ivr-prompts')),
+      ...configured.map((d) => resolve(d)),
+      shippedPromptsDir,
+    ]),
+  ];
+}
+
+/**
  * The containment rule for files a rules set names (`center.prompts`): the path is relative, and
  * resolves (symbolic links followed) inside one of `roots`: the rules folder, the folders it is
  * compiled against (`bases`), the prompts folders the engine allows and the shipped `ivr-prompts/`.
@@ -76,7 +93,7 @@ export function outsideRoots(written: string, path: string, roots: readonly stri
   const real = realpathOrSelf(path);
   const allowed = roots.map((r) => realpathOrSelf(resolve(r)));
   if (allowed.some((root) => isInside(resolve(path), root) && isInside(real, root))) return undefined;
-  return 'must name a file inside the rules folder or a prompts folder (such as ivr-prompts/); this path leads outside them';
+  return 'must name a file inside the rules folder or a prompts folder (ivr-prompts/ beside it); this path leads outside them';
 }
 
 /**
@@ -241,7 +258,7 @@ function readRules(
 
   // Every rules file is directly in `dir`: the folder of the file that names the prompts.
   const bases = options.bases && options.bases.length > 0 ? options.bases : [dir];
-  const roots = [dir, ...bases, ...(options.promptRoots ?? []), shippedPromptsDir];
+  const roots = promptRootsOf([dir, ...bases], options.promptRoots);
   const written = center.value.prompts;
   const where = resolvePromptManifest(written, bases, roots);
   const outside = outsideRoots(written, where.path, roots);

@@ -85,7 +85,7 @@ describe('the HTTP API under generated input', () => {
       url: '/rules/validate',
       payload: { files: { 'lines.yaml': 'x'.repeat(2 * 1024 * 1024) } },
     });
-    expect(bigFile.statusCode).toBe(400);
-    expect(bigFile.json().field).toBe('body.files.lines.yaml');
+    expect(bigFile.statusCode).toBe(413);
+    expect(bigFile.json()).toMatchObject({ limit: 'file-size', field: 'body.files.lines.yaml' });
   });
 });
