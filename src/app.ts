@@ -28,7 +28,7 @@ import { readSafetyNetConfig, SafetyNetIntake } from './records/safety-net-intak
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';
 import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection.ts';
-import { loadRoster, type RosterEntry } from './roster.ts';
+import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import { type AriSimulator, startAriSimulator } from './sim/index.ts';
 import { demoRoster } from './synthetic/demo-agents.ts';
@@ -39,6 +39,7 @@ import { AmiPresence } from './telephony/ami/ami-presence.ts';
 import { SafetyNetQueue } from './telephony/ami/safety-net-queue.ts';
 import { AriAdapter } from './telephony/ari/ari-adapter.ts';
 import { EndpointPoll } from './telephony/ari/endpoint-poll.ts';
+import { DialAllowList } from './telephony/dial-allow-list.ts';
 import type { PresencePort } from './telephony/port.ts';
 import { ticketingFromEnv } from './ticketing/http-ticketing.ts';
 
@@ -73,7 +74,7 @@ export function rosterToAgents(roster: RosterEntry[], centerId: string): AgentDe
     id: r.id,
     name: r.name,
     centerId,
-    ...(r.endpoint ? { endpoint: r.endpoint } : {}),
+    ...rosterPhones(r),
     skills: r.skills ?? {},
     pools: (r.pools ?? []).map((p) => acdQueueId('pool', p)),
     expertSeats: (r.expertSeats ?? []).map((e) => acdQueueId('expert', e)),
@@ -118,6 +119,9 @@ export function openRedisConnections(url: string, logger: Logger, lazy = false):
 export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   const centerId = o.plan.center.id;
   let current = o.plan;
+  // What the engine may dial: the roster's phones and the published plan's targets, rebuilt on publish.
+  const phones = o.roster.map(rosterPhones);
+  let allowList = DialAllowList.build({ agents: phones, plan: o.plan });
   const ownRedis = !o.redis && o.redisUrl ? openRedisConnections(o.redisUrl, o.logger) : undefined;
   const redis = o.redis ?? ownRedis;
   let store: AcdStore;
@@ -217,6 +221,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     clock: o.clock,
     logger: o.logger.child({ component: 'engine' }),
     plan: () => current,
+    dialAllowList: () => allowList,
     ...(o.onActionLatency ? { onActionLatency: o.onActionLatency } : {}),
     presence,
     ...(o.reconcileEveryMs !== undefined ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
@@ -277,6 +282,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
         throw new Error(`the plan is for center "${plan.center.id}", this engine serves "${centerId}"`);
       }
       await store.setQueues(queuePolicies(plan));
+      allowList = DialAllowList.build({ agents: phones, plan });
       current = plan;
     },
     engine,

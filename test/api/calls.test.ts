@@ -16,7 +16,9 @@ afterEach(async () => {
   api = undefined;
 });
 
-const roster = [{ id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } }];
+const roster = [
+  { id: 'a1001', name: 'a1001', endpoint: 'PJSIP/agent1001', pools: ['general'], skills: { general: 5 } },
+];
 const agentToken = issueToken('a1001', 'agent', 'a1001');
 const headers = { authorization: `Bearer ${agentToken.token}` };
 

@@ -9,7 +9,14 @@ afterEach(async () => {
   rig = undefined;
 });
 
-const general = (id: string) => ({ id, name: id, pools: ['general'], skills: { general: 5 } });
+/** An agent of the general pool; a1001's phone is PJSIP/agent1001. */
+const general = (id: string) => ({
+  id,
+  name: id,
+  endpoint: `PJSIP/agent${id.slice(1)}`,
+  pools: ['general'],
+  skills: { general: 5 },
+});
 const noLeaks = (r: Rig) => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0;
 
 describe('an agent whose phone answers busy', () => {

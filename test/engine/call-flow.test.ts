@@ -8,7 +8,14 @@ afterEach(async () => {
 });
 
 const noLeaks = (r: Rig) => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0;
-const general = (id: string) => ({ id, name: id, pools: ['general'], skills: { general: 5 } });
+/** An agent of the general pool; a1001's phone is PJSIP/agent1001. */
+const general = (id: string) => ({
+  id,
+  name: id,
+  endpoint: `PJSIP/agent${id.slice(1)}`,
+  pools: ['general'],
+  skills: { general: 5 },
+});
 
 describe('a call through the engine, the real ari-client and the simulator', () => {
   it('answers 12345, queues the caller and connects the agent; both hang up and nothing leaks', async () => {

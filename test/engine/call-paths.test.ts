@@ -13,7 +13,14 @@ afterEach(async () => {
 });
 
 const noLeaks = (r: Rig) => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0;
-const agent = (id: string, pool: string) => ({ id, name: id, pools: [pool], skills: { general: 5 } });
+/** An agent of a pool; a1001's phone is PJSIP/agent1001, other agents' phones are named after them. */
+const agent = (id: string, pool: string) => ({
+  id,
+  name: id,
+  endpoint: /^a1\d{3}$/.test(id) ? `PJSIP/agent${id.slice(1)}` : `PJSIP/${id}`,
+  pools: [pool],
+  skills: { general: 5 },
+});
 
 describe('call paths through menus, queues and failures', () => {
   it('follows the Jilin level menu to the Changchun agents, then both hang up', async () => {

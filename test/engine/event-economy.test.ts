@@ -23,7 +23,14 @@ afterEach(async () => {
   hotline = undefined;
 });
 
-const general = (id: string) => ({ id, name: id, pools: ['general'], skills: { general: 5 } });
+/** An agent of the general pool; a1001's phone is PJSIP/agent1001. */
+const general = (id: string) => ({
+  id,
+  name: id,
+  endpoint: `PJSIP/agent${id.slice(1)}`,
+  pools: ['general'],
+  skills: { general: 5 },
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, predicate: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {

@@ -21,7 +21,15 @@ describe('the PBX refusing requests', () => {
       },
     });
     rig = await startRig({
-      roster: [{ id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } }],
+      roster: [
+        {
+          id: 'a1001',
+          name: 'a1001',
+          endpoint: 'PJSIP/agent1001',
+          pools: ['general'],
+          skills: { general: 5 },
+        },
+      ],
       logger: createLogger({ level: 'warn', destination: sink }),
     });
     await readyAgents(rig, [

@@ -33,7 +33,9 @@ async function selfQuery(answers: boolean, timeoutMs: number): Promise<CallState
   const url = await ticketing(answers);
   rig = await startRig({
     plan: plans.puyang(),
-    roster: [{ id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } }],
+    roster: [
+      { id: 'a1001', name: 'a1001', endpoint: 'PJSIP/agent1001', pools: ['general'], skills: { general: 5 } },
+    ],
     ticketing: new HttpTicketing({ baseUrl: url, timeoutMs }),
   });
   await readyAgents(rig, [
@@ -78,7 +80,15 @@ describe('self-service in the IVR', () => {
 
   it('keeps the caller’s satisfaction score in the call record', async () => {
     rig = await startRig({
-      roster: [{ id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } }],
+      roster: [
+        {
+          id: 'a1001',
+          name: 'a1001',
+          endpoint: 'PJSIP/agent1001',
+          pools: ['general'],
+          skills: { general: 5 },
+        },
+      ],
     });
     await readyAgents(rig, [
       { id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 300, hangupAfterMs: 2000 },

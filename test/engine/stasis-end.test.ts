@@ -16,7 +16,14 @@ afterEach(async () => {
 });
 
 const noLeaks = (r: Rig) => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0;
-const general = (id: string) => ({ id, name: id, pools: ['general'], skills: { general: 5 } });
+/** An agent of the general pool; a1001's phone is PJSIP/agent1001. */
+const general = (id: string) => ({
+  id,
+  name: id,
+  endpoint: `PJSIP/agent${id.slice(1)}`,
+  pools: ['general'],
+  skills: { general: 5 },
+});
 
 async function agentState(r: Rig, id: string): Promise<string | undefined> {
   return (await r.hotline.store.getAgent(id))?.status.state;

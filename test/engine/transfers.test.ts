@@ -32,7 +32,10 @@ async function talking(
   extraRoster: { id: string; name: string; expertSeats?: string[]; skills?: Record<string, number> }[] = [],
 ): Promise<Talk> {
   rig = await startRig({
-    roster: [{ id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } }, ...extraRoster],
+    roster: [
+      { id: 'a1001', name: 'a1001', endpoint: 'PJSIP/agent1001', pools: ['general'], skills: { general: 5 } },
+      ...extraRoster,
+    ],
     at: '2026-11-24T10:00:00+08:00',
   });
   await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 500 }]);
@@ -355,7 +358,7 @@ describe('consult with an expert seat through the calls API', () => {
   /** a1001 consults the legal expert seat over the API; e2001 answers there. */
   async function consulting() {
     const roster: RosterEntry[] = [
-      { id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } },
+      { id: 'a1001', name: 'a1001', endpoint: 'PJSIP/agent1001', pools: ['general'], skills: { general: 5 } },
       { id: 'e2001', name: 'e2001', expertSeats: ['legal'], skills: { legal: 9 } },
     ];
     const t = await talking(undefined, roster.slice(1));

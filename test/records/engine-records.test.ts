@@ -11,7 +11,15 @@ afterEach(async () => {
 describe('records of calls run by the engine', () => {
   it('validate against the version 2 schema, answered or abandoned', async () => {
     rig = await startRig({
-      roster: [{ id: 'a1001', name: 'a1001', pools: ['general'], skills: { general: 5 } }],
+      roster: [
+        {
+          id: 'a1001',
+          name: 'a1001',
+          endpoint: 'PJSIP/agent1001',
+          pools: ['general'],
+          skills: { general: 5 },
+        },
+      ],
     });
     await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', hangupAfterMs: 3000 }]);
     rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });

@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.ts';
 import type { RoutingPlan } from '../../plan/compile.ts';
 import type { CallerEncryptor } from '../../records/caller-crypto.ts';
 import type { RecordSink } from '../../records/record.ts';
+import type { DialAllowList } from '../../telephony/dial-allow-list.ts';
 import type { PresencePort, TelephonyPort } from '../../telephony/port.ts';
 import type { SessionStore } from './session-store.ts';
 import type { TicketingPort } from './ticketing.ts';
@@ -19,6 +20,11 @@ export interface EngineOptions {
   logger: Logger;
   /** The plan new calls start on; a call keeps the plan it started with until it ends. */
   plan: () => RoutingPlan;
+  /**
+   * Every endpoint the engine may originate to (the roster's phones, the published plan's
+   * targets): an originate to anything else is refused before it reaches the PBX.
+   */
+  dialAllowList: () => DialAllowList;
   /** Media URI of a prompt, e.g. `sound:hotline/welcome-12345`. */
   media?: (promptId: string) => string;
   /** Where live sessions are kept so a restarted engine picks its calls up again (default: nowhere). */

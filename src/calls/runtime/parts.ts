@@ -37,6 +37,14 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
   const telephony = new TelephonyExecutor({
     ...{ telephony: o.telephony, registry, clock, logger, stats, deliver },
     media: o.media ?? ((id) => `sound:hotline/${id}`),
+    allowList: o.dialAllowList,
+    // Marked unavailable, the agent is not offered again on that phone until it registers anew.
+    agentPhoneRefused: (agentId, callId) =>
+      o.acd.setDeviceAvailable(agentId, false).then(
+        () => undefined,
+        (err) =>
+          logger.warn({ callId, agentId, err: (err as Error).message }, 'could not take a refused phone off'),
+      ),
   });
   const acd = new AcdExecutor({
     ...{ engineId: o.engineId, acd: o.acd, devices, stats, logger, deliver },

@@ -22,6 +22,8 @@ export interface EngineStats {
   commandTransportFailures: number;
   /** Commands that lost a race with a hang-up (the channel was gone): expected, not warned about. */
   commandRaces: number;
+  /** Originates refused by the dial allow-list (never sent to the PBX). */
+  dialsRefused: number;
   /** Totals of every reconciliation so far. */
   reconcile: ReconcileFindings & { runs: number };
 }
@@ -42,5 +44,6 @@ export const newStats = (): EngineStats => ({
   commandFailures: 0,
   commandTransportFailures: 0,
   commandRaces: 0,
+  dialsRefused: 0,
   reconcile: { runs: 0, ...noFindings() },
 });

@@ -11,6 +11,7 @@ import { ManualClock } from '../../../src/clock.ts';
 import { createLogger } from '../../../src/log.ts';
 import { loadPlan } from '../../../src/plan/load.ts';
 import type { CallRecord, RecordSink } from '../../../src/records/record.ts';
+import { DialAllowList } from '../../../src/telephony/dial-allow-list.ts';
 import {
   type OwnedResources,
   type PbxListing,
@@ -109,6 +110,10 @@ const ended = (channelId: string): TelephonyEvent => ({
 async function engineOn(pbx: StalePbx, records = new FlakyRecords()) {
   const clock = new ManualClock(Date.parse('2026-03-02T10:00:00+08:00'));
   const plan = loadPlan(join(root, 'routing-rules')).plan;
+  const allowList = DialAllowList.build({
+    agents: [{ endpoint: 'PJSIP/agent1001' }, { endpoint: 'PJSIP/agent1002' }],
+    plan,
+  });
   const engine = new CallEngine({
     engineId: 'e1',
     telephony: pbx,
@@ -118,6 +123,7 @@ async function engineOn(pbx: StalePbx, records = new FlakyRecords()) {
     clock,
     logger: createLogger({ level: 'silent' }),
     plan: () => plan,
+    dialAllowList: () => allowList,
     reconcileEveryMs: 0,
   });
   await engine.start();

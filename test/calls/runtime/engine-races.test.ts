@@ -7,6 +7,7 @@ import { ManualClock } from '../../../src/clock.ts';
 import { createLogger } from '../../../src/log.ts';
 import { loadPlan } from '../../../src/plan/load.ts';
 import type { CallRecord, RecordSink } from '../../../src/records/record.ts';
+import { DialAllowList } from '../../../src/telephony/dial-allow-list.ts';
 import {
   type OriginateRequest,
   type PbxListing,
@@ -102,6 +103,10 @@ const flush = async () => {
 async function ringing(pbx: FakePbx) {
   const clock = new ManualClock(Date.parse('2026-03-02T10:00:00+08:00'));
   const plan = loadPlan(join(root, 'routing-rules')).plan;
+  const allowList = DialAllowList.build({
+    agents: [{ endpoint: 'PJSIP/agent1001' }, { endpoint: 'PJSIP/agent1002' }],
+    plan,
+  });
   const acd = new MemoryAcdStore({ centerId: plan.center.id, clock });
   await acd.setQueues([
     {
@@ -124,6 +129,7 @@ async function ringing(pbx: FakePbx) {
     clock,
     logger: createLogger({ level: 'silent' }),
     plan: () => plan,
+    dialAllowList: () => allowList,
     reconcileEveryMs: 0,
   });
   await engine.start();

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../../clock.ts';
+import { HotlineError } from '../../../errors.ts';
+import { maskNumber } from '../../../log.ts';
+import type { DialAllowList } from '../../../telephony/dial-allow-list.ts';
 import { TelephonyError, type TelephonyPort } from '../../../telephony/port.ts';
 import type { CallEvent, Command } from '../../core/types.ts';
 import type { Live, Registry } from '../registry.ts';
@@ -30,7 +33,24 @@ export interface TelephonyExecutorOptions {
   stats: EngineStats;
   media: (promptId: string) => string;
   deliver: (callId: string, event: CallEvent) => boolean;
+  /** The endpoints the engine may originate to (roster phones, plan targets), as published now. */
+  allowList: () => DialAllowList;
+  /**
+   * An agent's phone was refused by the allow-list: the agent is not offered calls on it again.
+   * Awaited before the call hears of the failure, so the agent is released with the phone off.
+   */
+  agentPhoneRefused: (agentId: string, callId: string) => Promise<void>;
 }
+
+/** The endpoint of an originate is not on the allow-list: it is never sent to the PBX. */
+export class DialRefusedError extends HotlineError {
+  constructor(readonly endpoint: string) {
+    super('dial-refused', 'the endpoint is not on the dial allow-list');
+  }
+}
+
+/** An endpoint for the log: long digit runs (a number someone typed) are masked. */
+const endpointForLog = (endpoint: string) => endpoint.replace(/\+?\d{5,}/g, (m) => maskNumber(m));
 
 /**
  * Runs telephony commands against the PBX: in the call's order, except ringing and hanging up
@@ -131,6 +151,7 @@ export class TelephonyExecutor {
       case 'remove-from-bridge':
         return await t.removeFromBridge(c.bridgeId, [c.channel]);
       case 'originate':
+        if (!this.o.allowList().allows(c.endpoint, c.role)) throw new DialRefusedError(c.endpoint);
         await t.originate({
           app: live.state.app,
           channelId: c.channelId,
@@ -165,7 +186,15 @@ export class TelephonyExecutor {
       return;
     }
     const callId = live.state.id;
-    if (err instanceof TelephonyError && err.transport) {
+    if (err instanceof DialRefusedError && c.kind === 'originate') {
+      stats.dialsRefused++;
+      const agentId = agentOfLeg(live, c.channelId);
+      logger.error(
+        { callId, role: c.role, endpoint: endpointForLog(c.endpoint), ...(agentId ? { agentId } : {}) },
+        'refused to dial an endpoint outside the allow-list (roster phones and plan targets)',
+      );
+      if (agentId) await this.o.agentPhoneRefused(agentId, callId);
+    } else if (err instanceof TelephonyError && err.transport) {
       stats.commandTransportFailures++;
       logger.warn(
         { callId, command: c.kind, err: err.message },
@@ -228,6 +257,14 @@ export class TelephonyExecutor {
         this.o.logger.warn({ callId, err: (err as Error).message }, 'could not hang up a stray leg');
     });
   }
+}
+
+/** The agent a leg rings: the offered agent, or the expert of a consult. */
+function agentOfLeg(live: Live, channelId: string): string | undefined {
+  const s = live.state;
+  if (s.offer?.channelId === channelId) return s.offer.agentId;
+  if (s.transfer?.channelId === channelId) return s.transfer.expert?.agentId;
+  return undefined;
 }
 
 /** The channels a command names. */
