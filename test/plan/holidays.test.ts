@@ -173,6 +173,20 @@ describe('validate and holiday data for this year and the next', () => {
     expect(r.err.join('\n')).not.toMatch(/holiday|notice/);
   });
 
+  it('checks the shipped rules as of --today: in December 2027 they do not know 2028', () => {
+    const out: string[] = [];
+    const code = validateCommand(
+      ['--rules', join(root, 'routing-rules'), '--today', '2027-12-01'],
+      { out: (t) => out.push(t), err: () => {} },
+      () => at('2026-11-30T12:00'),
+    );
+    expect(code).toBe(1);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(
+      /^routing-rules\/center\.yaml:calendars\[0\]\.provisionalYears: calendar "cn" has no State Council notice for 2028/,
+    );
+  });
+
   it('fails when next year has no notice and is not accepted, naming the calendar and the schedule', () => {
     const dir = calendarPlan(national);
     const r = validate(dir, '2026-11-30T12:00');
