@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryAcdStore } from '../../src/acd/store/memory.ts';
+import { MemoryAppendLog } from '../../src/admin/append-log.ts';
+import type { AuditEntry } from '../../src/admin/ledgers.ts';
 import { agentsApi } from '../../src/api/agents.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { definition, T0 } from '../acd/helpers.ts';
@@ -235,5 +237,69 @@ describe('agent API: the phones of the roster', () => {
     const res = await post('/agents/4001/login', {});
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ error: 'endpoint-not-assigned', field: 'body.endpoint' });
+  });
+});
+
+describe("agent API: supervisors' changes in the audit log", () => {
+  let app: FastifyInstance;
+  let store: MemoryAcdStore;
+  let audit: MemoryAppendLog<AuditEntry>;
+
+  beforeEach(async () => {
+    const clock = new ManualClock(T0);
+    store = new MemoryAcdStore({ centerId: 'c1', clock });
+    await store.setQueues([
+      { id: 'general', kind: 'pool', name: 'General', wrapUpSeconds: 20, maxWaitSeconds: 300 },
+    ]);
+    audit = new MemoryAppendLog<AuditEntry>();
+    app = Fastify({ logger: false });
+    // Who is asking, as the auth hook would have found it from the token.
+    app.addHook('onRequest', async (req) => {
+      const who = req.headers['x-test-who'];
+      req.principal =
+        who === 'supervisor'
+          ? { tokenId: 'duty-supervisor', role: 'supervisor' }
+          : { tokenId: 'agent-1001', role: 'agent', agentId: '1001' };
+    });
+    await app.register(agentsApi, { store, clock, audit, roster: [definition('1001')] });
+    await app.ready();
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const post = (who: 'supervisor' | 'agent', url: string, payload?: object) =>
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { 'x-test-who': who },
+      ...(payload === undefined ? {} : { payload }),
+    });
+
+  it("records each change a supervisor makes to an agent's state, from and to, and none the agent makes itself", async () => {
+    expect((await post('agent', '/agents/1001/login', {})).statusCode).toBe(200);
+    expect((await post('agent', '/agents/1001/not-ready', { reason: 'break' })).statusCode).toBe(200);
+    expect(audit.entries).toEqual([]);
+    expect((await post('supervisor', '/agents/1001/ready')).statusCode).toBe(200);
+    expect((await post('supervisor', '/agents/1001/logout')).statusCode).toBe(200);
+    expect((await post('supervisor', '/agents/1001/login', { endpoint: 'PJSIP/agent1001' })).statusCode).toBe(
+      200,
+    );
+    expect(audit.entries.map((e) => ('agentId' in e ? [e.action, e.from, e.to, e.tokenId] : []))).toEqual([
+      ['agent-ready', 'not-ready', 'ready', 'duty-supervisor'],
+      ['agent-logout', 'ready', 'logged-out', 'duty-supervisor'],
+      ['agent-login', 'logged-out', 'ready', 'duty-supervisor'],
+    ]);
+    expect(audit.entries[2]).toMatchObject({
+      role: 'supervisor',
+      agentId: '1001',
+      endpoint: 'PJSIP/agent1001',
+    });
+  });
+
+  it('records nothing for a change the state does not allow', async () => {
+    expect((await post('supervisor', '/agents/1001/wrap-up/end')).statusCode).toBe(409);
+    expect(audit.entries).toEqual([]);
   });
 });
