@@ -282,7 +282,7 @@ function readRules(
     PromptManifest,
     problems,
     { file: center.file, path: 'center.prompts' },
-    // Whatever the manifest is, its content is never echoed: problems name paths, not keys.
+    // Whatever the manifest is, keys it may not have are not echoed (paths the schema knows are).
     { echoKeys: false },
   );
   manifest?.prompts.forEach((entry, i) => {
@@ -310,7 +310,10 @@ function readRules(
 /** How much of a file problems may show. */
 interface ParseOptions {
   limits?: YamlLimits;
-  /** Unknown keys are named in problem paths (default true; false for files the rules only point to). */
+  /**
+   * Keys the schema does not know are named in problem paths (default true; false for files the
+   * rules only point to). Paths made of the schema's own keys and list indexes are always shown.
+   */
   echoKeys?: boolean;
 }
 
@@ -390,10 +393,10 @@ export function parseYamlFile<S extends z.ZodType>(
     const echo = options.echoKeys ?? true;
     for (const issue of parsed.error.issues) {
       if (found.length > limits.maxProblems) break;
-      const base = echo ? formatPath(issue.path.map(shownKey)) : '';
+      const base = formatPath(issue.path.map(shownKey));
       if (issue.code === 'unrecognized_keys') {
         if (!echo) {
-          found.push({ file, path: '', message: 'has fields this file may not have' });
+          found.push({ file, path: base, message: 'has fields this file may not have' });
           continue;
         }
         for (const key of issue.keys) {
