@@ -111,11 +111,11 @@ export class RulesAdmin {
       ...(this.o.promptRoots ? { promptRoots: this.o.promptRoots } : {}),
     });
     if (!r.ok && r.limit) {
-      throw new DraftTooComplexError(
-        r.limit,
-        `the draft exceeds a limit of rules files (${r.limit})`,
-        r.problems,
-      );
+      const first = r.problems.find((p) => 'limit' in p) ?? r.problems[0];
+      const where = first
+        ? `${first.file || 'a file'} ${first.message}`
+        : `a file exceeds the ${r.limit} limit`;
+      throw new DraftTooComplexError(r.limit, `the draft is refused: ${where}`, r.problems);
     }
     return r;
   }
