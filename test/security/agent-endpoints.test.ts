@@ -6,14 +6,7 @@ import { RulesInvalidError } from '../../src/plan/problems.ts';
 import { formatProblem, loadRoster } from '../../src/roster.ts';
 import type { AriSimulator } from '../../src/sim/index.ts';
 import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
-import {
-  MemoryRecords,
-  plans,
-  type Rig,
-  readyAgents,
-  startRig,
-  VirtualTime,
-} from '../support/engine-harness.ts';
+import { plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 import { testRedisUrl } from '../support/redis.ts';
 
 /**
