@@ -12,7 +12,9 @@ describe('the hotline command', { timeout: 120_000 }, () => {
   it.each(['routing-rules', 'routing-rules/examples/puyang', 'routing-rules/examples/jilin'])(
     'validates the shipped plan %s',
     (dir) => {
-      const r = hotline('validate', '--rules', dir);
+      // As of a fixed day: the holiday data a plan needs depends on the year (the next year's
+      // State Council notice), and a test must not start failing on 1 January.
+      const r = hotline('validate', '--rules', dir, '--today', '2026-11-30');
       expect(r.stdout).toMatch(/^ok: /);
       expect(r.status).toBe(0);
     },
