@@ -166,6 +166,17 @@ export class HotlineMetrics {
         }
       },
     });
+    let dialsRefusedSeen = 0;
+    new Counter({
+      name: 'hotline_dials_refused_total',
+      help: "Originates the engine refused because the endpoint is not on the allow-list (the roster's phones, the plan's targets)",
+      registers,
+      collect() {
+        const now = hotline.engine.stats.dialsRefused;
+        if (now > dialsRefusedSeen) this.inc(now - dialsRefusedSeen);
+        dialsRefusedSeen = now;
+      },
+    });
     let recordsSeen = 0;
     new Counter({
       name: 'hotline_records_written_total',

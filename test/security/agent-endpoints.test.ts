@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HotlineMetrics } from '../../src/admin/hotline-metrics.ts';
 import { RulesInvalidError } from '../../src/plan/problems.ts';
 import { formatProblem, loadRoster } from '../../src/roster.ts';
 import type { AriSimulator } from '../../src/sim/index.ts';
@@ -183,6 +184,7 @@ describe('the engine originates only to endpoints on the allow-list', () => {
 
   it('dials nothing for an agent whose state names a phone outside the roster: the caller waits, then another agent answers', async () => {
     rig = await startRig({ roster });
+    const metrics = await HotlineMetrics.start(rig.hotline, rig.clock);
     const sent = originates(rig.sim);
     // State written behind the API's back (an older engine, a hand-edited store): the engine still refuses.
     await readyAgents(rig, [{ id: 'a1001', endpoint: TOLL_FRAUD, answerAfterMs: 300 }]);
@@ -201,6 +203,10 @@ describe('the engine originates only to endpoints on the allow-list', () => {
     await rig.advance(20_000);
     expect(call()?.stage).toBe('queued');
     expect(rig.hotline.engine.stats.dialsRefused).toBe(1);
+    expect(await metrics.registry.getSingleMetricAsString('hotline_dials_refused_total')).toMatch(
+      /^hotline_dials_refused_total 1$/m,
+    );
+    metrics.stop();
     expect(sent.count()).toBe(0);
     expect(rig.sim.channels().some((c) => c.endpoint.includes('8613912345678'))).toBe(false);
 
