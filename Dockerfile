@@ -23,8 +23,8 @@ RUN mkdir -p /var/lib/hotline && chown node:node /var/lib/hotline && chmod 0750 
 USER node
 
 EXPOSE 8080
-# Any answer from the HTTP API means the engine is up (GET /queues is cheap and read-only).
+# /health is public and cheap; it answers 200 while calls are routed (also when "degraded").
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/queues').then(r=>process.exit(r.status<500?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
 CMD ["node", "bin/hotline.js", "serve"]

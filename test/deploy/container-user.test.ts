@@ -38,6 +38,8 @@ interface Image {
   /** [source in the repository, destination in the image] */
   copies: [string, string][];
   cmd: string[];
+  /** The HEALTHCHECK's command (shell form), run by the container engine inside the image. */
+  healthcheck?: string;
 }
 
 /** The Dockerfile's instructions that shape the running engine (continuation lines joined). */
@@ -71,6 +73,9 @@ function readDockerfile(text: string): Image {
       }
       case 'CMD':
         image.cmd = JSON.parse(args) as string[];
+        break;
+      case 'HEALTHCHECK':
+        image.healthcheck = args.slice(args.indexOf(' CMD ') + 5).trim();
         break;
     }
   }
@@ -250,6 +255,13 @@ describe.skipIf(skipReason !== undefined)("the engine image, run as the image's 
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: 'ok' });
       expect(readdirSync(join(state, 'rules-versions'))).toHaveLength(1);
+      // The image's own health check passes against the running engine.
+      expect(image.healthcheck).toBeDefined();
+      const check = spawnSync('sh', ['-c', image.healthcheck!], {
+        env: { ...process.env, HTTP_PORT: String(port) },
+        timeout: 30_000,
+      });
+      expect(check.status).toBe(0);
 
       running.child.kill('SIGINT');
       expect(await running.exited).toBe(0);
