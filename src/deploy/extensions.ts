@@ -1,4 +1,5 @@
 import type { RoutingPlan } from '../plan/compile.ts';
+import { areaCodes, normalizeDialed } from '../plan/dialed.ts';
 import { commentText, generatedHeader } from './header.ts';
 
 export const EXTENSIONS_FILE = 'extensions-generated.conf';
@@ -31,11 +32,16 @@ export function generateExtensions(plan: RoutingPlan, apps: readonly string[], c
     `[${NUMBERS_CONTEXT}]`,
   );
   const lines = [...plan.linesByNumber.values()].sort((a, b) => a.number.localeCompare(b.number, 'en'));
+  const codes = areaCodes(plan.center.areaCode);
   for (const line of lines) {
-    out.push(
-      `; ${line.number} ${commentText(line.name)} (${line.mode}, ${line.id})`,
-      `exten => ${line.number},1,Goto(${STASIS_CONTEXT},\${EXTEN},1)`,
-    );
+    out.push(`; ${line.number} ${commentText(line.name)} (${line.mode}, ${line.id})`);
+    // The engine matches the dialed number as it came (normalizeDialed); here every form a caller
+    // may dial must reach it: the local number, and with the center's area code as dialed from a
+    // mobile or another city, also after +86/0086.
+    for (const { dialed, enters } of dialedForms(line.number, codes)) {
+      const number = enters ?? `\${EXTEN}`;
+      out.push(`exten => ${dialed},1,Goto(${STASIS_CONTEXT},${number},1)`);
+    }
   }
   out.push('', ...stasisContext(apps), '');
   return out.join('\n');
@@ -73,4 +79,26 @@ function stasisContext(apps: readonly string[]): string[] {
     ' same => n(done),Hangup()',
   );
   return out;
+}
+
+/**
+ * The forms of a plan number a carrier may deliver: as listed, and with each area code of the
+ * center (as dialed nationally, and after +86/0086). `enters`: the number the call enters the
+ * Stasis context with when not the dialed one (`[hotline-stasis]` matches digits only, `_X.`, so
+ * a `+86…` call enters with its national form).
+ */
+export function dialedForms(number: string, codes: readonly string[]): { dialed: string; enters?: string }[] {
+  const forms: { dialed: string; enters?: string }[] = [{ dialed: number }];
+  for (const code of codes) {
+    const national = `${code}${number}`;
+    // Only where the engine maps it back to this line (a local number after the area code).
+    if (normalizeDialed(national, codes).number !== number) continue;
+    const international = national.replace(/^0/, '');
+    forms.push(
+      { dialed: national },
+      { dialed: `+86${international}`, enters: national },
+      { dialed: `0086${international}` },
+    );
+  }
+  return forms;
 }

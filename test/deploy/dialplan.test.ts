@@ -34,9 +34,10 @@ function stasisAppsReached(extensions: string, number: string): string[] {
   const first = steps.find((s) => s.context === 'hotline-numbers' && s.exten === number);
   if (first?.app !== 'Goto') return [];
   const [context, exten] = first.args.split(',');
-  if (exten !== `\${EXTEN}`) return [];
+  if (exten !== `\${EXTEN}` && !/^[0-9]+$/.test(exten ?? '')) return [];
+  const entered = exten === `\${EXTEN}` ? number : exten!;
   const apps = steps
-    .filter((s) => s.context === context && extenMatches(s.exten, number) && s.app === 'Stasis')
+    .filter((s) => s.context === context && extenMatches(s.exten, entered) && s.app === 'Stasis')
     .map((s) => {
       const [app, arg] = s.args.split(',');
       return arg === `\${EXTEN}` ? (app ?? '') : '';
@@ -113,6 +114,16 @@ describe('the generated dialplan', () => {
     for (const number of plan.linesByNumber.keys()) {
       expect(stasisAppsReached(text, number).sort(), number).toEqual(committedApps);
     }
+  });
+
+  it("takes Puyang's local lines as callers dial them from a mobile or another city", () => {
+    const { plan } = loadPlan(join(root, 'routing-rules/examples/puyang'));
+    const text = generateExtensions(plan, committedApps, 'test');
+    for (const dialed of ['4420000', '03934420000', '+863934420000', '00863934420000', '039312345']) {
+      expect(stasisAppsReached(text, dialed).sort(), dialed).toEqual(committedApps);
+    }
+    // Numbers that are not the center's stay unknown to the dialplan.
+    expect(stasisAppsReached(text, '03714420000')).toEqual([]);
   });
 
   it('tries the next app, then rings and tries them all again, then the safety net', () => {
