@@ -14,7 +14,7 @@ import { RedisVersionStore } from './admin/redis-versions.ts';
 import { RulesAdmin } from './admin/rules-admin.ts';
 import { FileVersionStore, type VersionStore } from './admin/rules-versions.ts';
 import { issueToken, type TokenEntry, TokenSet, TokensFileError } from './admin/tokens.ts';
-import { buildApi } from './api/server.ts';
+import { type ApiLimits, buildApi } from './api/server.ts';
 import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
 import type { SessionStore } from './calls/runtime/session-store.ts';
 import { noTicketing } from './calls/runtime/ticketing.ts';
@@ -334,7 +334,7 @@ export interface ServeSettings {
   rulesVersionsDir: string;
   accessLedgerPath: string;
   auditLogPath: string;
-  http: { host: string; port: number; trustedProxies: readonly string[] };
+  http: { host: string; port: number; trustedProxies: readonly string[]; limits?: Partial<ApiLimits> };
   authFailuresPerMinute: number;
   engineId: string;
   /** Synthetic calls per minute on the simulator. */
@@ -531,6 +531,7 @@ async function startService(
     rules,
     authFailures: { max: s.authFailuresPerMinute, windowMs: 60_000 },
     trustProxy: s.http.trustedProxies,
+    ...(s.http.limits ? { limits: s.http.limits } : {}),
   });
   started.push(() => api.close());
   await listen(api, s.http);

@@ -82,6 +82,17 @@ export const ConfigSchema = z.object({
       (list) => list.every(trustedProxy),
       'comma-separated addresses, CIDRs, loopback, linklocal or uniquelocal',
     ),
+  /**
+   * Caps per client address and per token (defaults: `defaultApiLimits` in src/api/server.ts). A
+   * floor of agents behind one NAT without a trusted proxy shares one address: raise the
+   * per-address caps there, or name the proxy in HTTP_TRUSTED_PROXIES.
+   */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(1_000_000).optional(),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(4).max(1_000_000).optional(),
+  HTTP_EVENT_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).max(10_000).optional(),
+  HTTP_EVENT_STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  HTTP_REQUESTS_PER_TOKEN_PER_MINUTE: z.coerce.number().int().min(60).max(10_000_000).optional(),
+  HTTP_REQUESTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(60).max(10_000_000).optional(),
   ENGINE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

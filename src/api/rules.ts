@@ -10,6 +10,7 @@ import {
 } from '../admin/draft.ts';
 import type { RulesAdmin } from '../admin/rules-admin.ts';
 import type { RulesVersion } from '../admin/rules-versions.ts';
+import { DialedInput } from '../plan/dialed.ts';
 import { invalidRequest, sendError } from './errors.ts';
 
 export interface RulesApiOptions {
@@ -18,7 +19,8 @@ export interface RulesApiOptions {
 
 export const ExplainBody = z
   .object({
-    number: z.string().regex(/^[0-9]{3,20}$/, 'the dialed number, digits only'),
+    /** As people write it (+86, area code, spaces, dashes): explain shows how it was read. */
+    number: DialedInput,
     at: z.string().max(40).optional(),
     digits: z
       .string()

@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import type { ApiLimits } from '../api/server.ts';
 import { type ServedHotline, type ServeSettings, StartupError, serveHotline } from '../app.ts';
 import { amiConfig, apps, type Config, ConfigError, readConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
@@ -62,7 +63,12 @@ export function serveSettings(
     rulesVersionsDir: resolve(config.HOTLINE_RULES_VERSIONS),
     accessLedgerPath: resolve(config.HOTLINE_ACCESS_LEDGER),
     auditLogPath: resolve(config.HOTLINE_AUDIT_LOG),
-    http: { host: config.HTTP_HOST, port: config.HTTP_PORT, trustedProxies: config.HTTP_TRUSTED_PROXIES },
+    http: {
+      host: config.HTTP_HOST,
+      port: config.HTTP_PORT,
+      trustedProxies: config.HTTP_TRUSTED_PROXIES,
+      limits: httpLimits(config),
+    },
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     engineId: config.ENGINE_ID,
     demoRate: demoRate(values['demo-rate']),
@@ -133,4 +139,17 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   logger.info('shutting down');
   await served.stop();
   return 0;
+}
+
+/** The API's caps the environment sets (the others keep their defaults). */
+function httpLimits(config: Config): Partial<ApiLimits> {
+  const set: [keyof ApiLimits, number | undefined][] = [
+    ['maxConnections', config.HTTP_MAX_CONNECTIONS],
+    ['maxConnectionsPerAddress', config.HTTP_MAX_CONNECTIONS_PER_ADDRESS],
+    ['eventStreamsPerToken', config.HTTP_EVENT_STREAMS_PER_TOKEN],
+    ['eventStreamsPerAddress', config.HTTP_EVENT_STREAMS_PER_ADDRESS],
+    ['requestsPerTokenPerMinute', config.HTTP_REQUESTS_PER_TOKEN_PER_MINUTE],
+    ['requestsPerAddressPerMinute', config.HTTP_REQUESTS_PER_ADDRESS_PER_MINUTE],
+  ];
+  return Object.fromEntries(set.filter(([, v]) => v !== undefined));
 }

@@ -139,6 +139,21 @@ describe('authentication failures', () => {
   });
 });
 
+describe('the API caps from the environment', () => {
+  it('are read when set, left to the defaults otherwise, and refused with the variable named when absurd', () => {
+    const config = readConfig({
+      HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2048',
+      HTTP_EVENT_STREAMS_PER_ADDRESS: '600',
+    });
+    expect(config.HTTP_MAX_CONNECTIONS_PER_ADDRESS).toBe(2048);
+    expect(config.HTTP_EVENT_STREAMS_PER_ADDRESS).toBe(600);
+    expect(config.HTTP_MAX_CONNECTIONS).toBeUndefined();
+    expect(() => readConfig({ HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0' })).toThrow(
+      /HTTP_MAX_CONNECTIONS_PER_ADDRESS/,
+    );
+  });
+});
+
 describe('HTTP_TRUSTED_PROXIES', () => {
   it('reads addresses, CIDRs and proxy-addr names, and refuses anything else with the variable named', () => {
     expect(readConfig({}).HTTP_TRUSTED_PROXIES).toEqual([]);

@@ -184,4 +184,22 @@ describe('publishing rules', () => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toBe('unknown-number');
   });
+
+  it('explains a number as people write it, and says how it was read', async () => {
+    a = await startAdminRig();
+    const written = await a.as('supervisor', {
+      method: 'POST',
+      url: '/rules/explain',
+      payload: { number: '+86 123-96', at: '2021-10-01' },
+    });
+    expect(written.statusCode).toBe(200);
+    expect(written.json().explanation.line.id).toBe('l12396');
+    expect(JSON.stringify(written.json().explanation)).toContain('country code +86 removed');
+    const letters = await a.as('supervisor', {
+      method: 'POST',
+      url: '/rules/explain',
+      payload: { number: '12396; DROP' },
+    });
+    expect(letters.statusCode).toBe(400);
+  });
 });
