@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HotlineMetrics } from '../../src/admin/hotline-metrics.ts';
 import { createLogger } from '../../src/log.ts';
-import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { generalAgent, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -9,19 +9,11 @@ afterEach(async () => {
   rig = undefined;
 });
 
-/** An agent of the general pool; a1001's phone is PJSIP/agent1001. */
-const general = (id: string) => ({
-  id,
-  name: id,
-  endpoint: `PJSIP/agent${id.slice(1)}`,
-  pools: ['general'],
-  skills: { general: 5 },
-});
 const noLeaks = (r: Rig) => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0;
 
 describe('an agent whose phone answers busy', () => {
   it('is skipped for the call and held unavailable for a while, not made not-ready as RONA; the record says busy', async () => {
-    rig = await startRig({ roster: [general('a1001'), general('a1002')] });
+    rig = await startRig({ roster: [generalAgent('a1001'), generalAgent('a1002')] });
     await readyAgents(rig, [
       { id: 'a1001', endpoint: 'PJSIP/agent1001', behaviour: 'busy', answerAfterMs: 300 },
       { id: 'a1002', endpoint: 'PJSIP/agent1002', answerAfterMs: 1000, hangupAfterMs: 5000 },
@@ -52,7 +44,7 @@ describe('the periodic reconciliation with the PBX', () => {
   it('hangs up an agent leg left behind when its hang-up failed, and counts it', async () => {
     const lines: string[] = [];
     rig = await startRig({
-      roster: [general('a1001')],
+      roster: [generalAgent('a1001')],
       logger: createLogger({
         level: 'warn',
         destination: { write: (l: string) => void lines.push(l) } as unknown as NodeJS.WritableStream,
@@ -88,7 +80,7 @@ describe('the periodic reconciliation with the PBX', () => {
   });
 
   it('finds nothing to end in a healthy run, and leaves live calls alone', async () => {
-    rig = await startRig({ roster: [general('a1001')] });
+    rig = await startRig({ roster: [generalAgent('a1001')] });
     await readyAgents(rig, [
       { id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 500, hangupAfterMs: 200_000 },
     ]);
@@ -115,7 +107,7 @@ describe('the periodic reconciliation with the PBX', () => {
 describe('a caller who hangs up just as the agent answers', () => {
   for (const offset of [-1, 0, 1]) {
     it(`leaves no agent leg behind (caller gone ${offset} ms from the answer)`, async () => {
-      rig = await startRig({ roster: [general('a1001')] });
+      rig = await startRig({ roster: [generalAgent('a1001')] });
       await readyAgents(rig, [
         { id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 3000, hangupAfterMs: 60_000 },
       ]);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { generalAgent, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -8,18 +8,10 @@ afterEach(async () => {
 });
 
 const noLeaks = (r: Rig) => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0;
-/** An agent of the general pool; a1001's phone is PJSIP/agent1001. */
-const general = (id: string) => ({
-  id,
-  name: id,
-  endpoint: `PJSIP/agent${id.slice(1)}`,
-  pools: ['general'],
-  skills: { general: 5 },
-});
 
 describe('a call through the engine, the real ari-client and the simulator', () => {
   it('answers 12345, queues the caller and connects the agent; both hang up and nothing leaks', async () => {
-    rig = await startRig({ roster: [general('a1001')] });
+    rig = await startRig({ roster: [generalAgent('a1001')] });
     await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', hangupAfterMs: 20_000 }]);
     const { channelId } = rig.sim.injectCall({
       app: 'hotline',
@@ -44,7 +36,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
   });
 
   it('records a caller who hangs up in the queue as abandoned there', async () => {
-    rig = await startRig({ roster: [general('a1001')] });
+    rig = await startRig({ roster: [generalAgent('a1001')] });
     rig.sim.injectCall({
       app: 'hotline',
       dialed: '12345',
@@ -57,7 +49,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
   });
 
   it('offers the call to a second agent when the first does not answer (RONA)', async () => {
-    rig = await startRig({ roster: [general('a1001'), general('a1002')] });
+    rig = await startRig({ roster: [generalAgent('a1001'), generalAgent('a1002')] });
     await readyAgents(rig, [
       { id: 'a1001', endpoint: 'PJSIP/agent1001', behaviour: 'no-answer' },
       { id: 'a1002', endpoint: 'PJSIP/agent1002', answerAfterMs: 2000, hangupAfterMs: 5000 },
@@ -79,7 +71,7 @@ describe('a call through the engine, the real ari-client and the simulator', () 
       callerNumber: '13900000003',
       script: [{ wait: 8000 }, { hangup: true as const }],
     };
-    rig = await startRig({ roster: [general('a1001')], at: '2021-06-15T10:00:00+08:00' });
+    rig = await startRig({ roster: [generalAgent('a1001')], at: '2021-06-15T10:00:00+08:00' });
     rig.sim.injectCall(caller);
     await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]).toMatchObject({
@@ -88,14 +80,14 @@ describe('a call through the engine, the real ari-client and the simulator', () 
     });
     await rig.close();
 
-    rig = await startRig({ roster: [general('a1001')], at: '2021-05-15T10:00:00+08:00' });
+    rig = await startRig({ roster: [generalAgent('a1001')], at: '2021-05-15T10:00:00+08:00' });
     rig.sim.injectCall(caller);
     await rig.runUntil('the record', () => rig!.records.records.length === 1);
     expect(rig.records.records[0]).toMatchObject({ phase: { kind: 'before-merge' }, prompts: [] });
   });
 
   it('tells a caller of a deregistered number to dial 12345 and still offers 12345 service', async () => {
-    rig = await startRig({ roster: [general('a1001')], at: '2022-03-01T10:00:00+08:00' });
+    rig = await startRig({ roster: [generalAgent('a1001')], at: '2022-03-01T10:00:00+08:00' });
     await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', hangupAfterMs: 3000 }]);
     rig.sim.injectCall({ app: 'hotline', dialed: '12396', callerNumber: '13900000004' });
     await rig.runUntil('the record', () => rig!.records.records.length === 1);

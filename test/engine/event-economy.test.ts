@@ -6,7 +6,14 @@ import { createLogger } from '../../src/log.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
 import { type Connected, connectAri, framesDelivered, startSim } from '../sim/helpers/ari.ts';
 import { ariFetch } from '../sim/helpers/http.ts';
-import { MemoryRecords, plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import {
+  generalAgent,
+  MemoryRecords,
+  plans,
+  type Rig,
+  readyAgents,
+  startRig,
+} from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
 let sim: AriSimulator | undefined;
@@ -23,14 +30,6 @@ afterEach(async () => {
   hotline = undefined;
 });
 
-/** An agent of the general pool; a1001's phone is PJSIP/agent1001. */
-const general = (id: string) => ({
-  id,
-  name: id,
-  endpoint: `PJSIP/agent${id.slice(1)}`,
-  pools: ['general'],
-  skills: { general: 5 },
-});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, predicate: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
@@ -88,7 +87,7 @@ describe('the simulator models what an endpoint:PJSIP subscription costs on a re
 
 describe('the engine subscribes to what its calls need, nothing more', () => {
   it('leaves its apps without endpoint subscriptions, and applies each menu key once', async () => {
-    rig = await startRig({ plan: plans.puyang(), roster: [general('a1001')] });
+    rig = await startRig({ plan: plans.puyang(), roster: [generalAgent('a1001')] });
     await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', hangupAfterMs: 2000 }]);
     const info = await ariFetch(rig.sim.url, 'GET', '/applications/hotline');
     expect(info.body).toMatchObject({ endpoint_ids: [], device_names: [] });
@@ -116,7 +115,7 @@ describe('the engine subscribes to what its calls need, nothing more', () => {
   });
 
   it('learns a softphone going offline and back by one poll of all endpoints, touching only that agent', async () => {
-    rig = await startRig({ roster: [general('a1001'), general('a1002'), general('a1003')] });
+    rig = await startRig({ roster: [generalAgent('a1001'), generalAgent('a1002'), generalAgent('a1003')] });
     await readyAgents(rig, [
       { id: 'a1001', endpoint: 'PJSIP/agent1001' },
       { id: 'a1002', endpoint: 'PJSIP/agent1002' },
@@ -159,9 +158,9 @@ describe('softphone registration through AMI', () => {
       ari: { url: sim.url, user: 'hotline', password: 'hotline', apps: ['hotline'], maxConnections: 8 },
       ami: sim.ami!,
       roster: [
-        { ...general('a1001'), endpoint: 'PJSIP/agent1001' },
-        { ...general('a1002'), endpoint: 'PJSIP/agent1002' },
-        { ...general('a1003'), endpoint: 'PJSIP/agent1003' },
+        { ...generalAgent('a1001'), endpoint: 'PJSIP/agent1001' },
+        { ...generalAgent('a1002'), endpoint: 'PJSIP/agent1002' },
+        { ...generalAgent('a1003'), endpoint: 'PJSIP/agent1003' },
       ],
       records: new MemoryRecords(),
       engineId: 'engine-ami',

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ariFetch } from '../sim/helpers/http.ts';
-import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { generalAgent, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 /**
  * On Asterisk 22.10.1 the app's interest in the caller's channel ends with its StasisEnd: no
@@ -16,14 +16,6 @@ afterEach(async () => {
 });
 
 const noLeaks = (r: Rig) => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0;
-/** An agent of the general pool; a1001's phone is PJSIP/agent1001. */
-const general = (id: string) => ({
-  id,
-  name: id,
-  endpoint: `PJSIP/agent${id.slice(1)}`,
-  pools: ['general'],
-  skills: { general: 5 },
-});
 
 async function agentState(r: Rig, id: string): Promise<string | undefined> {
   return (await r.hotline.store.getAgent(id))?.status.state;
@@ -58,7 +50,7 @@ async function threeCalls(r: Rig): Promise<void> {
 
 describe('the end of a leg is its StasisEnd', () => {
   it('ends calls on StasisEnd alone, as Asterisk 22.10.1 sends it: records at once, the agent freed', async () => {
-    rig = await startRig({ roster: [general('a1001')] });
+    rig = await startRig({ roster: [generalAgent('a1001')] });
     await threeCalls(rig);
     const records = rig.records.records;
     expect(records.map((r) => r.disposition)).toEqual(['answered', 'abandoned-ringing', 'abandoned-ivr']);
@@ -68,7 +60,7 @@ describe('the end of a leg is its StasisEnd', () => {
   });
 
   it('counts each leg once when ChannelDestroyed follows StasisEnd for every channel (endpoint subscription)', async () => {
-    rig = await startRig({ roster: [general('a1001')] });
+    rig = await startRig({ roster: [generalAgent('a1001')] });
     // As an earlier version left it: every event of every PJSIP channel comes again, and the
     // caller's hangup request and ChannelDestroyed come after its StasisEnd.
     const sub = await ariFetch(

@@ -48,6 +48,15 @@ export const plans = {
   jilin: () => loadPlan(join(root, 'routing-rules/examples/jilin')).plan,
 };
 
+/** A roster entry of the general pool, on its own phone: a1001's is PJSIP/agent1001. */
+export const generalAgent = (id: string): RosterEntry => ({
+  id,
+  name: id,
+  endpoint: `PJSIP/agent${id.slice(1)}`,
+  pools: ['general'],
+  skills: { general: 5 },
+});
+
 export class MemoryRecords implements RecordSink {
   readonly records: CallRecord[] = [];
   async write(record: CallRecord): Promise<void> {
