@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
-import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { generalAgent, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 import { heapMiB, reportScenario } from '../support/scenario-report.ts';
 
 let rig: Rig | undefined;
@@ -21,15 +21,7 @@ describe('the PBX refusing requests', () => {
       },
     });
     rig = await startRig({
-      roster: [
-        {
-          id: 'a1001',
-          name: 'a1001',
-          endpoint: 'PJSIP/agent1001',
-          pools: ['general'],
-          skills: { general: 5 },
-        },
-      ],
+      roster: [generalAgent('a1001')],
       logger: createLogger({ level: 'warn', destination: sink }),
     });
     await readyAgents(rig, [

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallState } from '../../src/calls/core/types.ts';
 import { HttpTicketing } from '../../src/ticketing/http-ticketing.ts';
-import { plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { generalAgent, plans, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
 let server: Server | undefined;
@@ -80,15 +80,7 @@ describe('self-service in the IVR', () => {
 
   it('keeps the caller’s satisfaction score in the call record', async () => {
     rig = await startRig({
-      roster: [
-        {
-          id: 'a1001',
-          name: 'a1001',
-          endpoint: 'PJSIP/agent1001',
-          pools: ['general'],
-          skills: { general: 5 },
-        },
-      ],
+      roster: [generalAgent('a1001')],
     });
     await readyAgents(rig, [
       { id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 300, hangupAfterMs: 2000 },

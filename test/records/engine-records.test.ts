@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallRecord } from '../../src/records/schema.ts';
-import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
+import { generalAgent, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -11,15 +11,7 @@ afterEach(async () => {
 describe('records of calls run by the engine', () => {
   it('validate against the version 2 schema, answered or abandoned', async () => {
     rig = await startRig({
-      roster: [
-        {
-          id: 'a1001',
-          name: 'a1001',
-          endpoint: 'PJSIP/agent1001',
-          pools: ['general'],
-          skills: { general: 5 },
-        },
-      ],
+      roster: [generalAgent('a1001')],
     });
     await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', hangupAfterMs: 3000 }]);
     rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
