@@ -1,9 +1,12 @@
 import { HotlineError } from '../errors.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 
-/** A plan target that is reached by dialling out (sub-center, emergency line, other center, directory). */
+/**
+ * A plan target that is reached by dialling out (sub-center, department's own line, emergency
+ * line, other center, directory).
+ */
 export interface DialUse {
-  kind: 'subcenter' | 'emergency' | 'center' | 'directory';
+  kind: 'subcenter' | 'department' | 'emergency' | 'center' | 'directory';
   id: string;
   name: string;
   number: string;
@@ -49,6 +52,7 @@ export function pjsipEndpoint(dial: string): string | undefined {
 export function dialTargets(plan: RoutingPlan): DialTargets {
   const uses: DialUse[] = [
     ...[...plan.subcenters.values()].map((t) => ({ kind: 'subcenter' as const, ...pick(t) })),
+    ...[...plan.departments.values()].map((t) => ({ kind: 'department' as const, ...pick(t) })),
     ...[...plan.emergency.values()].map((t) => ({ kind: 'emergency' as const, ...pick(t) })),
     ...[...plan.centers.values()].map((t) => ({ kind: 'center' as const, ...pick(t) })),
     ...[...plan.directory.values()].map((t) => ({ kind: 'directory' as const, ...pick(t) })),

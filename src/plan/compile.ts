@@ -8,6 +8,7 @@ import {
   type AnswerRule,
   type CallerClassRule,
   type CenterRule,
+  type DepartmentLineRule,
   type DirectoryRule,
   type EmergencyRule,
   type ExpertRule,
@@ -91,6 +92,8 @@ export interface RoutingPlan {
   pools: ReadonlyMap<string, CompiledPool>;
   experts: ReadonlyMap<string, CompiledExpert>;
   subcenters: ReadonlyMap<string, CompiledSubcenter>;
+  /** Departments' own lines (双号并行 numbers before they are transferred to 12345). */
+  departments: ReadonlyMap<string, DepartmentLineRule>;
   emergency: ReadonlyMap<string, EmergencyRule>;
   centers: ReadonlyMap<string, OtherCenterRule>;
   directory: ReadonlyMap<string, DirectoryRule>;
@@ -208,6 +211,7 @@ export function compilePlan(raw: RawRules): RoutingPlan {
     pools: byId(raw.pools, (p) => withRoute(p, 'closed') as CompiledPool),
     experts: byId(raw.experts, (p) => withRoute(p, 'closed') as CompiledExpert),
     subcenters: byId(raw.subcenters, (p) => withRoute(p, 'closed') as CompiledSubcenter),
+    departments: byId(raw.departments, (d) => d),
     emergency: byId(raw.emergency, (e) => e),
     centers: byId(raw.centers, (c) => c),
     directory: byId(raw.directory, (d) => d),

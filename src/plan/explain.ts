@@ -8,6 +8,7 @@ export type TargetKind =
   | 'pool'
   | 'expert'
   | 'subcenter'
+  | 'department'
   | 'emergency'
   | 'center'
   | 'ticket'

@@ -6,6 +6,7 @@ export const refKinds = [
   'pool',
   'expert',
   'subcenter',
+  'department',
   'emergency',
   'center',
   'menu',
@@ -19,15 +20,18 @@ export type RefKind = (typeof refKinds)[number];
 
 export interface Ref {
   kind: RefKind;
-  /** The referenced id; for `ticket` it is "ticket"; `*` for the line's own expert seat or sub-center. */
+  /** The referenced id; for `ticket` it is "ticket"; `*` for the line's own expert seat, sub-center or department line. */
   id: string;
 }
 
 const pattern = /^([a-z-]+)(?::([a-z0-9][a-z0-9-]*|\*))?$/;
 
-/** `expert:*` and `subcenter:*` mean the seat or sub-center serving the line's own number. */
+/**
+ * `expert:*`, `subcenter:*` and `department:*` mean the seat, sub-center or department line
+ * serving the line's own number.
+ */
 export const OWN = '*';
-const ownKinds: readonly RefKind[] = ['expert', 'subcenter'];
+const ownKinds: readonly RefKind[] = ['expert', 'subcenter', 'department'];
 
 /** Parses a reference; returns an explanation string when it is malformed. */
 export function parseRef(value: string): Ref | string {
@@ -42,7 +46,7 @@ export function parseRef(value: string): Ref | string {
   }
   if (m[2] === undefined) return `"${kind}" needs an id, e.g. "${kind}:some-id"`;
   if (m[2] === OWN && !ownKinds.includes(kind))
-    return `"${kind}:*" is not allowed; only expert:* and subcenter:*`;
+    return `"${kind}:*" is not allowed; only expert:*, subcenter:* and department:*`;
   return { kind, id: m[2] };
 }
 

@@ -22,10 +22,13 @@ export interface QueueStep {
   priority: number;
 }
 
-/** The caller is put through to a sub-center, emergency line or other center (run as it is too). */
+/**
+ * The caller is put through to a sub-center, a department's own line, an emergency line or
+ * another center (run as it is too).
+ */
 export interface DialStep {
   kind: 'dial';
-  target: 'subcenter' | 'emergency' | 'center';
+  target: 'subcenter' | 'department' | 'emergency' | 'center';
   id: string;
   dial: string;
   ringSeconds: number;
@@ -95,7 +98,7 @@ function callerClassOf(plan: RoutingPlan, caller: string): CallerClassRule | und
 
 const MAX_HOPS = 32;
 
-/** Resolves `expert:*`/`subcenter:*` to the target serving the line's number, else by id. */
+/** Resolves `expert:*`/`subcenter:*`/`department:*` to the target serving the line's number, else by id. */
 function own<T extends { id: string; number: string }>(
   table: ReadonlyMap<string, T>,
   id: string,
@@ -187,6 +190,17 @@ export function followRoute(
           prompts,
           reasons,
           step: { kind: 'dial', target: 'subcenter', id: sc.id, dial: sc.dial, ringSeconds: sc.ringSeconds },
+        };
+      }
+      case 'department': {
+        const d = own(plan.departments, t.id, line);
+        reasons.push(
+          `put through to the department's own line "${d.id}" (${d.name}, ${d.department}, ${d.number})${d.source ? ` [dial string: ${d.source}]` : ''}`,
+        );
+        return {
+          prompts,
+          reasons,
+          step: { kind: 'dial', target: 'department', id: d.id, dial: d.dial, ringSeconds: d.ringSeconds },
         };
       }
       case 'emergency': {

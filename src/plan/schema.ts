@@ -191,6 +191,22 @@ export const Subcenter = z
   })
   .strict();
 
+/**
+ * A department's own line: the seats that still answer a kept number (双号并行) before it is
+ * transferred to 12345. `source` says where the dial string comes from (`local`: no document).
+ */
+export const DepartmentLine = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    number: PhoneNumber,
+    department: z.string().min(1),
+    dial: DialString,
+    ringSeconds: z.number().int().min(5).max(120).default(30),
+    source: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const EmergencyLine = z
   .object({
     id: Id,
@@ -380,6 +396,7 @@ export const RulesFile = z
     pools: z.array(Pool).optional(),
     experts: z.array(Expert).optional(),
     subcenters: z.array(Subcenter).optional(),
+    departments: z.array(DepartmentLine).optional(),
     emergency: z.array(EmergencyLine).optional(),
     centers: z.array(OtherCenter).optional(),
     directory: z.array(DirectoryEntry).optional(),
@@ -398,6 +415,7 @@ export const listSections = [
   'pools',
   'experts',
   'subcenters',
+  'departments',
   'emergency',
   'centers',
   'directory',
@@ -417,6 +435,7 @@ export type QueuePolicyRule = z.infer<typeof QueuePolicy>;
 export type PoolRule = z.infer<typeof Pool>;
 export type ExpertRule = z.infer<typeof Expert>;
 export type SubcenterRule = z.infer<typeof Subcenter>;
+export type DepartmentLineRule = z.infer<typeof DepartmentLine>;
 export type EmergencyRule = z.infer<typeof EmergencyLine>;
 export type OtherCenterRule = z.infer<typeof OtherCenter>;
 export type DirectoryRule = z.infer<typeof DirectoryEntry>;

@@ -9,8 +9,8 @@ export interface DialAllowListSource {
 
 /**
  * Every endpoint the engine may originate a call to: the phones the roster assigns to agents,
- * and the dial strings of the plan's sub-centers, emergency lines, other centers and directory
- * entries (the trunks). Anything else — a number on a trunk an agent typed at login, a
+ * and the dial strings of the plan's sub-centers, departments' own lines, emergency lines, other
+ * centers and directory entries (the trunks). Anything else — a number on a trunk an agent typed at login, a
  * `Local/` channel, a phone no longer assigned — is refused before the PBX is asked. Built once
  * per roster and published plan; a check is one Set lookup.
  */
@@ -23,9 +23,9 @@ export class DialAllowList {
   static build(source: DialAllowListSource): DialAllowList {
     const phones = new Set<string>();
     for (const a of source.agents) for (const e of assignedEndpoints(a)) phones.add(e);
-    const { subcenters, emergency, centers, directory } = source.plan;
+    const { subcenters, departments, emergency, centers, directory } = source.plan;
     const targets = new Set<string>();
-    for (const table of [subcenters, emergency, centers, directory])
+    for (const table of [subcenters, departments, emergency, centers, directory])
       for (const t of table.values()) targets.add(t.dial);
     return new DialAllowList(phones, targets);
   }

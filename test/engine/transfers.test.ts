@@ -454,3 +454,28 @@ describe('consult with an expert seat through the calls API', () => {
     await t.rig.runUntil('no leaks', () => noLeaks(t.rig));
   });
 });
+
+describe('a dual-number line before it is transferred to 12345 (附件二: 10月16日起)', () => {
+  it("puts a caller of 12333 on 15 October 2021 through to the department's own seats over its trunk", async () => {
+    rig = await startRig({ roster: [], at: '2021-10-15T15:00:00+08:00' });
+    const own = 'PJSIP/12333@dept-hr-social-security';
+    rig.sim.setEndpoint(own, { behaviour: 'answer', answerAfterMs: 2000, online: true });
+    const ended: CallState[] = [];
+    rig.hotline.engine.onEnded((s) => ended.push(s));
+    const { channelId } = rig.sim.injectCall({
+      app: 'hotline',
+      dialed: '12333',
+      callerNumber: '13800138002',
+    });
+    await rig.runUntil('transferred', () => rig!.hotline.engine.call(channelId)?.stage === 'transferred');
+    expect(rig.hotline.engine.call(channelId)?.queue).toBeUndefined();
+    expect(rig.sim.bridges().some((b) => b.channels.length === 2)).toBe(true);
+    rig.sim.hangup(channelId);
+    await rig.runUntil('ended', () => ended.length === 1);
+    expect(ended[0]!.disposition).toBe('transferred');
+    expect(ended[0]!.transfers).toMatchObject([
+      { mode: 'ivr', target: { kind: 'department', id: 'hr-social-security' }, result: 'connected' },
+    ]);
+    await rig.runUntil('no leaks', () => noLeaks(rig!));
+  });
+});

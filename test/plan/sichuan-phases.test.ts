@@ -103,12 +103,42 @@ describe('the Sichuan plan (川办发〔2021〕15号 attachment)', () => {
     it('is before the merge until the end of 15 October 2021', () => {
       expect(run(number, '2021-10-15T23:59:59').phase.kind).toBe('before-merge');
     });
+    it("is answered by the department's own line, not the 12345 agents, until 15 October 2021", () => {
+      const r = run(number, '2021-10-15T23:59:59');
+      const own = plan.departments.get(r.target.id);
+      expect(r.target.kind).toBe('department');
+      expect(own?.number).toBe(number);
+      expect(own?.source).toBe('local');
+    });
     it('is transferred to 12345 from 16 October 2021, experts where the national list sets them', () => {
       const r = run(number, '2021-10-18T10:00:00'); // a Monday, inside office hours
       expect(r.phase).toEqual({ id: 'merged', kind: 'merged' });
       const expert = withExperts[number];
       expect(r.target).toEqual(expert ? { kind: 'expert', id: expert } : { kind: 'pool', id: 'general' });
     });
+  });
+
+  // 附件二: 10月15日前…人员划转、专家座席设立; 10月16日起，实现所有号码向12345热线转接.
+  it.each([
+    ['12333', 'hr-social-security', { kind: 'pool', id: 'general' }],
+    ['12315', 'market-regulation', { kind: 'pool', id: 'general' }],
+    ['12348', 'legal', { kind: 'pool', id: 'general' }],
+    ['12369', 'environment', { kind: 'pool', id: 'general' }],
+  ])(
+    'puts %s through to its department (%s) at the last second before 16 October 2021, to 12345 from midnight',
+    (number, department, after) => {
+      expect(run(number, '2021-10-15T23:59:59').target).toEqual({ kind: 'department', id: department });
+      // Midnight of a Saturday: expert seats are closed, so 12348 and 12333 reach the 12345 agents too.
+      expect(run(number, '2021-10-16T00:00:00').target).toEqual(after);
+    },
+  );
+
+  it("keeps 12348 with the department's own line through the whole-merge transition window", () => {
+    for (const iso of ['2021-06-01T00:00:00', '2021-08-15T10:00:00', '2021-09-30T23:59:59']) {
+      const r = run('12348', iso);
+      expect(r.phase.kind).toBe('before-merge');
+      expect(r.target).toEqual({ kind: 'department', id: 'legal' });
+    }
   });
 
   describe.each(Object.entries(subcenters))('sub-center line %s', (number, id) => {

@@ -28,8 +28,9 @@ describe('the dial allow-list', () => {
       expect(list.allows(endpoint, 'agent')).toBe(false);
   });
 
-  it("allows a target leg only to a dial string of the plan's sub-centers, emergency lines, centers and directory", () => {
-    for (const table of [plan.subcenters, plan.emergency, plan.centers, plan.directory])
+  it("allows a target leg only to a dial string of the plan's sub-centers, department lines, emergency lines, centers and directory", () => {
+    expect(plan.departments.size).toBeGreaterThan(0);
+    for (const table of [plan.subcenters, plan.departments, plan.emergency, plan.centers, plan.directory])
       for (const t of table.values()) expect(list.allows(t.dial, 'target')).toBe(true);
     expect(list.allows('PJSIP/+8613912345678@sc-tax', 'target')).toBe(false);
     // An agent's phone is not a transfer target, nor a trunk an agent's phone.

@@ -57,7 +57,7 @@ export interface OfferState {
 }
 
 export interface TargetState {
-  kind: 'subcenter' | 'emergency' | 'center';
+  kind: 'subcenter' | 'department' | 'emergency' | 'center';
   id: string;
   channelId: string;
   startedAt: number;
@@ -65,7 +65,7 @@ export interface TargetState {
 }
 
 export type TransferMode = 'three-way' | 'consult' | 'blind';
-export type TransferTargetKind = 'subcenter' | 'emergency' | 'center' | 'directory' | 'expert';
+export type TransferTargetKind = 'subcenter' | 'department' | 'emergency' | 'center' | 'directory' | 'expert';
 
 /** A transfer the agent started, while it is under way. */
 export interface TransferState {

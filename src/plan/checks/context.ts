@@ -12,7 +12,7 @@ export interface RouteSite {
   path: string;
   /** The graph node the route leaves from (for menu reachability), e.g. `menu:main`, `line:l12345`. */
   from: string;
-  /** Lines whose number an `expert:*`/`subcenter:*` in this route stands for (none: not allowed here). */
+  /** Lines whose number an `expert:*`/`subcenter:*`/`department:*` in this route stands for (none: not allowed here). */
   ownLines?: Located<{ id: string; number: string }>[];
 }
 
@@ -49,6 +49,7 @@ export function declaredIds(raw: RawRules, add: Add) {
     pool: uniqueIds(raw.pools, add),
     expert: uniqueIds(raw.experts, add),
     subcenter: uniqueIds(raw.subcenters, add),
+    department: uniqueIds(raw.departments, add),
     emergency: uniqueIds(raw.emergency, add),
     center: uniqueIds(raw.centers, add),
     directory: uniqueIds(raw.directory, add),

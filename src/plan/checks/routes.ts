@@ -6,7 +6,7 @@ import type { Add, CheckContext, RouteSite } from './context.ts';
 export type RouteEdges = Map<string, Set<string>>;
 
 /**
- * Every collected route: its prompts exist and its target resolves (`expert:*`/`subcenter:*` only
+ * Every collected route: its prompts exist and its target resolves (`expert:*`/`subcenter:*`/`department:*` only
  * where a line's own number gives it a meaning). Returns the reference graph, lines → groups included.
  */
 export function checkRoutes(ctx: CheckContext): RouteEdges {
@@ -50,7 +50,8 @@ function checkOwn(ctx: CheckContext, site: RouteSite, ref: Ref): string | undefi
     );
     return undefined;
   }
-  const table = ref.kind === 'expert' ? raw.experts : raw.subcenters;
+  const table =
+    ref.kind === 'expert' ? raw.experts : ref.kind === 'subcenter' ? raw.subcenters : raw.departments;
   for (const line of site.ownLines) {
     if (!table.some((t) => t.value.number === line.value.number))
       add(
