@@ -103,6 +103,20 @@ describe('the Jilin plan (吉政办发〔2021〕16号)', () => {
     expect(province.prompts).toEqual(['welcome-12345', 'nav-jilin-level', 'province-connecting']);
   });
 
+  it.each(['110', '119', '120', '122'])(
+    'queues a call handed over by %s ahead of ordinary callers (emergency-line linkage)',
+    (caller) => {
+      const handedOver = explain(jilin, { number: '12345', atMs: now, digits: '1', caller });
+      const ordinary = explain(jilin, { number: '12345', atMs: now, digits: '1', caller: '13900000000' });
+      expect(handedOver.target).toEqual({ kind: 'pool', id: 'changchun' });
+      expect(handedOver.reasons).toContain(
+        'caller belongs to "emergency-handover" (紧急热线转来的非紧急诉求): priority 8',
+      );
+      expect(handedOver.reasons.at(-1)).toMatch(/priority 8$/);
+      expect(ordinary.reasons.at(-1)).toMatch(/priority 5$/);
+    },
+  );
+
   it('lets the city answer first when the caller makes no choice', () => {
     const r = explain(jilin, { number: '12345', atMs: now, digits: 'TTT' });
     expect(r.prompts.filter((p) => p === 'nav-jilin-level')).toHaveLength(3);
