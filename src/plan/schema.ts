@@ -178,16 +178,21 @@ export const Expert = z
   })
   .strict();
 
+/** What a department's number dialled outside the pools has: whose it is, and how to ring it. */
+const departmentDestination = {
+  id: Id,
+  name: z.string().min(1),
+  number: PhoneNumber,
+  department: z.string().min(1),
+  dial: DialString,
+  ringSeconds: z.number().int().min(5).max(120).default(30),
+};
+
 export const Subcenter = z
   .object({
-    id: Id,
-    name: z.string().min(1),
-    number: PhoneNumber,
-    department: z.string().min(1),
-    dial: DialString,
+    ...departmentDestination,
     hours: Id.default(ALWAYS),
     closed: Route.optional(),
-    ringSeconds: z.number().int().min(5).max(120).default(30),
   })
   .strict();
 
@@ -197,12 +202,7 @@ export const Subcenter = z
  */
 export const DepartmentLine = z
   .object({
-    id: Id,
-    name: z.string().min(1),
-    number: PhoneNumber,
-    department: z.string().min(1),
-    dial: DialString,
-    ringSeconds: z.number().int().min(5).max(120).default(30),
+    ...departmentDestination,
     source: z.string().min(1).optional(),
   })
   .strict();
