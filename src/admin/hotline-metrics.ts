@@ -44,6 +44,12 @@ export class HotlineMetrics {
       labelNames: ['line', 'queue'],
       registers,
     });
+    const withinSlFromArrival = new Counter({
+      name: 'hotline_calls_answered_within_service_level_from_arrival_total',
+      help: 'Calls answered within the plan serviceLevelSeconds of arriving (prompts and menus before the queue count)',
+      labelNames: ['line', 'queue'],
+      registers,
+    });
     const abandoned = new Counter({
       name: 'hotline_calls_abandoned_total',
       help: 'Calls whose caller hung up before being served, by line, queue ("" in the IVR) and stage',
@@ -240,7 +246,17 @@ export class HotlineMetrics {
       'Answered within the service level / offered, last 24 h',
       (f) => f.serviceLevel,
     );
+    kpi(
+      'hotline_service_level_from_arrival_24h',
+      'Answered within the service level counted from arrival (prompts and menus included) / offered, last 24 h',
+      (f) => f.serviceLevelFromArrival,
+    );
     kpi('hotline_asa_seconds_24h', 'Average speed of answer over the last 24 h', (f) => f.asaSeconds);
+    kpi(
+      'hotline_asa_from_arrival_seconds_24h',
+      'Mean time from arrival to an agent answering over the last 24 h',
+      (f) => f.asaFromArrivalSeconds,
+    );
     new Gauge({
       name: 'hotline_line_calls_24h',
       help: 'Calls per line over the last 24 h',
@@ -254,10 +270,11 @@ export class HotlineMetrics {
 
     const sl = () => hotline.plan.center.serviceLevelSeconds;
     // Every count below is a figure of `callFigures` (records/call-figures.ts), the one definition.
-    const countAnswered = (line: string, queue: string, waitMs: number) => {
+    const countAnswered = (line: string, queue: string, waitMs: number, fromArrivalMs: number) => {
       answered.inc({ line, queue });
       wait.observe({ queue, outcome: 'answered' }, waitMs / 1000);
       if (withinServiceLevel(waitMs, sl())) withinSl.inc({ line, queue });
+      if (withinServiceLevel(fromArrivalMs, sl())) withinSlFromArrival.inc({ line, queue });
     };
     hotline.engine.onStage((s) => {
       const seen = this.seen.get(s.id) ?? { queue: '', offered: false, answered: false };
@@ -270,7 +287,7 @@ export class HotlineMetrics {
       }
       if (f.answered && !seen.answered && seen.offered) {
         seen.answered = true;
-        countAnswered(s.line.id, seen.queue, f.waitMs ?? 0);
+        countAnswered(s.line.id, seen.queue, f.waitMs ?? 0, f.waitFromArrivalMs ?? f.waitMs ?? 0);
       }
     });
     hotline.engine.onEnded((s) => {
@@ -279,7 +296,8 @@ export class HotlineMetrics {
       const f = callFigures(s);
       const queue = seen?.offered ? seen.queue : queueLabel(s);
       if (!seen?.offered && f.offered) offered.inc({ line: s.line.id, queue });
-      if (f.answered && f.offered && !seen?.answered) countAnswered(s.line.id, queue, f.waitMs ?? 0);
+      if (f.answered && f.offered && !seen?.answered)
+        countAnswered(s.line.id, queue, f.waitMs ?? 0, f.waitFromArrivalMs ?? f.waitMs ?? 0);
       ended.inc({ line: s.line.id, disposition: s.disposition ?? 'unknown' });
       if (f.abandoned) {
         abandoned.inc({ line: s.line.id, queue, stage: f.abandoned });

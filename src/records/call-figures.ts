@@ -61,6 +61,13 @@ export interface CallFigureSet {
    * level = calls that hit it / offered.
    */
   serviceLevelHit: boolean;
+  /**
+   * Wait in ms from the call's arrival (prompts and menus included) to the answer, for an answered
+   * call that queued: what the caller lived through before a person.
+   */
+  waitFromArrivalMs?: number;
+  /** Answered within `serviceLevelSeconds` of arriving (the prompts count). Over offered, like `serviceLevelHit`. */
+  serviceLevelFromArrivalHit: boolean;
   /** The answering agent's talk time: from the answer until that agent left the call, or the call ended. */
   talkMs?: number;
   /** `talkMs` in whole seconds (rounded), as the record states it. */
@@ -112,6 +119,8 @@ function indexOf(events: readonly CallEventLog[], what: string, from = 0): numbe
  *   left a three-way call or the call went on to an expert seat;
  * - waitMs: queuedAt → answeredAt (answered), else queuedAt → leaving the queues unanswered;
  * - serviceLevelHit: answered and waitMs ≤ serviceLevelSeconds (15 s, GB/T 33358, from queue entry);
+ * - waitFromArrivalMs / serviceLevelFromArrivalHit: the same from the call's arrival (the prompts
+ *   and menus before the queue count), for an offered call;
  * - talkMs: answeredAt → the answering agent's `agent-left` (or the end of the call);
  * - abandoned: where, from `abandoned-ivr|queue|ringing`; abandonedWaiting: offered and hung up
  *   in a queue or while ringing (the abandonment rate's numerator);
@@ -151,6 +160,8 @@ export function callFigures(s: CallState, options: CallFigureOptions = {}): Call
   const waitMs =
     queuedAt === undefined ? undefined : Math.max(0, (answeredAt ?? queueLeftAt ?? endedAt) - queuedAt);
   const offered = queuedAt !== undefined;
+  const waitFromArrivalMs =
+    offered && answeredAt !== undefined ? Math.max(0, answeredAt - s.arrivedAt) : undefined;
   const abandoned = s.disposition ? abandonedWhere[s.disposition] : undefined;
 
   return {
@@ -167,6 +178,8 @@ export function callFigures(s: CallState, options: CallFigureOptions = {}): Call
     ...(answered && agentId !== undefined ? { agentId } : {}),
     ...(waitMs !== undefined ? { waitMs } : {}),
     serviceLevelHit: answered && offered && withinServiceLevel(waitMs ?? 0, sl),
+    ...(waitFromArrivalMs !== undefined ? { waitFromArrivalMs } : {}),
+    serviceLevelFromArrivalHit: waitFromArrivalMs !== undefined && withinServiceLevel(waitFromArrivalMs, sl),
     ...(talkMs !== undefined ? { talkMs, talkSeconds: Math.round(talkMs / 1000) } : {}),
     ...(abandoned ? { abandoned } : {}),
     abandonedWaiting: offered && (abandoned === 'queue' || abandoned === 'ringing'),

@@ -38,10 +38,16 @@ function render(s) {
       judge(k.answerRate, (v) => v >= 0.95),
     ),
     kpi(
-      `${k.serviceLevelSeconds}秒接通率`,
+      `${k.serviceLevelSeconds}秒接通率（入队起算）`,
       percent(k.serviceLevel),
-      `GB/T 33358：${k.serviceLevelSeconds}秒内应答`,
+      `GB/T 33358：进入队列后${k.serviceLevelSeconds}秒内应答`,
       judge(k.serviceLevel, (v) => v >= 0.8),
+    ),
+    kpi(
+      `${k.serviceLevelSeconds}秒接通率（来电起算）`,
+      percent(k.serviceLevelFromArrival),
+      `来电后${k.serviceLevelSeconds}秒内应答（含提示音、菜单）；平均 ${seconds(k.asaFromArrivalSeconds)}`,
+      judge(k.serviceLevelFromArrival, (v) => v >= 0.8),
     ),
     kpi(
       '平均应答时长',

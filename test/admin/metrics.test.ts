@@ -56,6 +56,11 @@ describe('metrics and wallboard figures', () => {
     expect(sample(text, 'hotline_calls_offered_total', q)).toBe(4);
     expect(sample(text, 'hotline_calls_answered_total', q)).toBe(2);
     expect(sample(text, 'hotline_calls_answered_within_service_level_total', q)).toBe(2);
+    // From arrival the prompts before the queue count too: never more calls within than from queue entry.
+    const fromArrival =
+      sample(text, 'hotline_calls_answered_within_service_level_from_arrival_total', q) ?? 0;
+    expect(fromArrival).toBeLessThanOrEqual(2);
+    expect(sample(text, 'hotline_service_level_from_arrival_24h')).toBe(fromArrival / 4);
     expect(sample(text, 'hotline_calls_abandoned_total', `${q},stage="queue"`)).toBe(2);
     expect(sample(text, 'hotline_queue_wait_seconds_count', 'queue="pool:general",outcome="answered"')).toBe(
       2,
@@ -91,6 +96,8 @@ describe('metrics and wallboard figures', () => {
     });
     expect(stats.kpi.asaSeconds).toBeGreaterThan(0);
     expect(stats.kpi.asaSeconds).toBeLessThan(15);
+    expect(stats.kpi.asaFromArrivalSeconds).toBeGreaterThanOrEqual(stats.kpi.asaSeconds);
+    expect(stats.kpi.serviceLevelFromArrival).toBeLessThanOrEqual(stats.kpi.serviceLevel);
     expect(stats.agents.map((x: { id: string }) => x.id)).toEqual(['a1001', 'a1002']);
     expect(stats.queues.find((x: { id: string }) => x.id === 'pool:general')).toMatchObject({ waiting: 0 });
   });
