@@ -1,5 +1,12 @@
 import type { RoutingPlan } from './compile.ts';
-import { afterFailure, type MenuFailure, matchDigits } from './menu-input.ts';
+import {
+  afterFailure,
+  type MenuFailure,
+  type MenuFailures,
+  matchDigits,
+  NO_FAILURES,
+  retriesText,
+} from './menu-input.ts';
 import { PlanQueryError } from './problems.ts';
 import { enterLine, followRoute, type RouteStep } from './route-step.ts';
 import type { MergeModeName, PhaseKindName } from './schema.ts';
@@ -74,7 +81,7 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
     const menu = step.menu;
     menus.push(menu.id);
     prompts.push(menu.prompt);
-    let attempt = 1;
+    let failures: MenuFailures = NO_FAILURES;
     let next: typeof result | undefined;
     while (!next) {
       if (pos >= digits.length) {
@@ -106,16 +113,16 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
         }
       }
       if (failure) {
-        const after = afterFailure(menu, failure, attempt);
+        const after = afterFailure(menu, failure, failures);
+        const what = failure === 'timeout' ? 'no input' : 'invalid input';
         prompts.push(...after.prompts);
+        failures = after.failures;
         if (after.kind === 'retry') {
-          reasons.push(
-            `menu "${menu.id}": ${failure === 'timeout' ? 'no input' : 'invalid input'}, try ${after.attempt}`,
-          );
-          attempt = after.attempt;
+          reasons.push(`menu "${menu.id}": ${what}, try ${after.attempt}`);
         } else {
+          const tries = after.failures.invalid + after.failures.timeout;
           reasons.push(
-            `menu "${menu.id}": ${failure === 'timeout' ? 'no input' : 'invalid input'} after ${attempt} tries; default action`,
+            `menu "${menu.id}": ${what} after ${tries} tries (${what} allows ${retriesText(menu, failure)}); default action`,
           );
           next = followRoute(plan, menu.default, ctx);
         }

@@ -130,8 +130,14 @@ export function followRoute(
       ctx.callerClass?.priority ?? 0,
     );
     switch (t.kind) {
-      case 'menu':
-        return { prompts, reasons, step: { kind: 'menu', menu: plan.menus.get(t.id)! } };
+      case 'menu': {
+        const menu = plan.menus.get(t.id)!;
+        if (menu.enabled) return { prompts, reasons, step: { kind: 'menu', menu } };
+        // A menu switched off (`enabled: false`) is passed by: its default route, without the menu.
+        reasons.push(`menu "${menu.id}" is switched off (enabled: false): its default route, no menu`);
+        current = menu.default;
+        continue;
+      }
       case 'ticket':
         reasons.push('the call becomes a ticket (work order) for a call-back');
         return { prompts, reasons, step: { kind: 'ticket' } };

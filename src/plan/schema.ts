@@ -258,12 +258,31 @@ export const Menu = z
     timeoutSeconds: z.number().min(1).max(60).default(5),
     /** Seconds to wait between keys of a multi-key option. */
     interDigitSeconds: z.number().min(1).max(30).default(3),
-    /** Tries after the first one, on no input or invalid input. */
+    /** Tries after the first one on invalid input (a key, or keys, that match no option). */
     retries: z.number().int().min(0).max(5).default(2),
+    /**
+     * Tries after the first one on no input (the menu timed out); defaults to `retries`. `0`: a
+     * caller who presses nothing goes to the default action when the prompt and the wait end.
+     */
+    timeoutRetries: z.number().int().min(0).max(5).optional(),
+    /** Played after invalid input when a try is left, before the menu again ("请重新选择"). */
     invalidPrompt: Id.optional(),
+    /** Played after no input when a try is left, before the menu again. */
     timeoutPrompt: Id.optional(),
+    /**
+     * Played when invalid input uses up the tries, before the default action: it must not promise
+     * another try ("您的输入有误，正在为您转接人工服务"). Without it nothing is played then.
+     */
+    invalidFinalPrompt: Id.optional(),
+    /** Played when no input uses up the tries, before the default action. */
+    timeoutFinalPrompt: Id.optional(),
     /** Where the caller goes when the tries are used up (the default action). */
     default: Route,
+    /**
+     * `false` switches the menu off: a route to it goes straight to its `default` route, and the
+     * caller hears neither the menu nor its options (a plan's optional menu kept ready to turn on).
+     */
+    enabled: z.boolean().default(true),
   })
   .strict();
 
@@ -306,7 +325,13 @@ export const SelfService = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-export const PhaseKind = z.enum(['before-merge', 'transition', 'merged', 'deregistered', 'active']);
+/**
+ * What a phase is: `before-merge`, `transition`, `merged` (the number's calls are 12345's),
+ * `deregistered` (the number is cancelled), `linked` (a sub-center line, 设分中心: the department
+ * keeps its number and agents and is linked to 12345 by transfer; it never merges) and `active` (a
+ * line with no dated phase, such as 12345 itself).
+ */
+export const PhaseKind = z.enum(['before-merge', 'transition', 'merged', 'deregistered', 'linked', 'active']);
 
 export const Phase = z
   .object({

@@ -87,7 +87,7 @@ describe('the simulator models what an endpoint:PJSIP subscription costs on a re
 
 describe('the engine subscribes to what its calls need, nothing more', () => {
   it('leaves its apps without endpoint subscriptions, and applies each menu key once', async () => {
-    rig = await startRig({ plan: plans.puyang(), roster: [generalAgent('a1001')] });
+    rig = await startRig({ plan: plans.puyangWithMenu(), roster: [generalAgent('a1001')] });
     await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', hangupAfterMs: 2000 }]);
     const info = await ariFetch(rig.sim.url, 'GET', '/applications/hotline');
     expect(info.body).toMatchObject({ endpoint_ids: [], device_names: [] });

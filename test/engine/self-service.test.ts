@@ -32,7 +32,7 @@ async function ticketing(answers: boolean): Promise<string> {
 async function selfQuery(answers: boolean, timeoutMs: number): Promise<CallState> {
   const url = await ticketing(answers);
   rig = await startRig({
-    plan: plans.puyang(),
+    plan: plans.puyangWithMenu(),
     roster: [
       { id: 'a1001', name: 'a1001', endpoint: 'PJSIP/agent1001', pools: ['general'], skills: { general: 5 } },
     ],

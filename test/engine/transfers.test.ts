@@ -239,7 +239,7 @@ describe('agent transfers', () => {
 
 describe('emergency linkage from the IVR', () => {
   it('bridges a caller who reports an emergency to 119 and records the transfer', async () => {
-    rig = await startRig({ plan: plans.puyang() });
+    rig = await startRig({ plan: plans.puyangWithMenu() });
     rig.sim.setEndpoint('PJSIP/119@emergency', { behaviour: 'answer', answerAfterMs: 1000, online: true });
     const ended: CallState[] = [];
     rig.hotline.engine.onEnded((s) => ended.push(s));

@@ -4,10 +4,13 @@ import { explain } from '../../src/plan/explain.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 import { PlanQueryError, UnknownNumberError } from '../../src/plan/problems.ts';
 import { parseInstant } from '../../src/plan/zoned-time.ts';
+import { puyangWithMenu } from '../support/puyang-menu.ts';
 
 const root = join(import.meta.dirname, '../..');
 const puyang = loadPlan(join(root, 'routing-rules/examples/puyang')).plan;
 const jilin = loadPlan(join(root, 'routing-rules/examples/jilin')).plan;
+/** Puyang with its optional first-level 12345 menu switched on (off in the shipped plan). */
+const puyangMenu = puyangWithMenu();
 const at = (iso: string) => parseInstant(iso, 'Asia/Shanghai')!;
 const now = at('2026-11-24T10:00');
 
@@ -39,6 +42,37 @@ describe('the Puyang plan (濮政办〔2021〕30号)', () => {
     });
     expect(explain(puyang, { number: '12338', atMs: now }).target).toEqual({ kind: 'pool', id: 'general' });
   });
+
+  it('answers 12345 with the welcome, then the general pool: its first-level menu is off (GB/T 33358)', () => {
+    const r = explain(puyang, { number: '12345', atMs: now });
+    expect(r.prompts).toEqual(['welcome-12345']);
+    expect(r.menus).toEqual([]);
+    expect(r.target).toEqual({ kind: 'pool', id: 'general' });
+    expect(r.reasons).toContain('menu "main" is switched off (enabled: false): its default route, no menu');
+    expect(explain(puyang, { number: '12345', atMs: now, digits: '1' }).reasons).toContain(
+      'keys not used: 1',
+    );
+  });
+
+  it('keeps sub-center lines linked to 12345, never merged, and routes them to their sub-center', () => {
+    for (const [number, id] of [
+      ['12366', 'tax'],
+      ['12313', 'tobacco'],
+      ['12367', 'immigration'],
+    ] as const) {
+      const r = explain(puyang, { number, atMs: now });
+      expect(r.phase).toMatchObject({ id: 'subcenter', kind: 'linked' });
+      expect(r.target).toEqual({ kind: 'subcenter', id });
+    }
+    expect(explain(puyang, { number: '12366', atMs: at('2021-07-31T12:00') }).target).toEqual({
+      kind: 'subcenter',
+      id: 'tax',
+    });
+  });
+});
+
+describe('the Puyang plan with its optional first-level 12345 menu switched on', () => {
+  const puyang = puyangMenu;
 
   it('sends a caller who presses nothing on 12345 to an agent after one timeout', () => {
     const r = explain(puyang, { number: '12345', atMs: now, digits: 'T' });
@@ -72,10 +106,35 @@ describe('the Puyang plan (濮政办〔2021〕30号)', () => {
       'puyang-emergency-menu',
       'menu-invalid',
       'puyang-emergency-menu',
-      'menu-invalid',
+      'menu-invalid-transfer',
     ]);
     expect(r.target).toEqual({ kind: 'pool', id: 'general' });
-    expect(r.reasons.at(-2)).toMatch(/after 2 tries; default action/);
+    expect(r.reasons).toContainEqual(
+      expect.stringMatching(/invalid input after 2 tries \(invalid input allows 1 retry\); default action/),
+    );
+  });
+
+  it('replays the main menu after a wrong key: "请重新选择" is a promise kept', () => {
+    const r = explain(puyang, { number: '12345', atMs: now, digits: '9' });
+    expect(r.prompts).toEqual(['welcome-12345', 'puyang-main-menu', 'menu-invalid', 'puyang-main-menu']);
+    expect(r.target).toEqual({ kind: 'menu', id: 'main' });
+    expect(r.reasons).toContain('menu "main": invalid input, try 2');
+  });
+
+  it('transfers on the second wrong key with a prompt that promises no retry', () => {
+    const r = explain(puyang, { number: '12345', atMs: now, digits: '99' });
+    expect(r.prompts.slice(-2)).toEqual(['puyang-main-menu', 'menu-invalid-transfer']);
+    expect(r.prompts).not.toContain('menu-timeout');
+    expect(r.target).toEqual({ kind: 'pool', id: 'general' });
+  });
+
+  it('sends a wrong key followed by silence to an agent: no input has no retry of its own', () => {
+    const r = explain(puyang, { number: '12345', atMs: now, digits: '9T' });
+    expect(r.prompts).toEqual(['welcome-12345', 'puyang-main-menu', 'menu-invalid', 'puyang-main-menu']);
+    expect(r.target).toEqual({ kind: 'pool', id: 'general' });
+    expect(r.reasons).toContainEqual(
+      expect.stringMatching(/no input after 2 tries \(no input allows no retry\); default action/),
+    );
   });
 
   it('plays the knowledge-base standard answer, then offers an agent', () => {

@@ -142,11 +142,12 @@ describe('the Sichuan plan (川办发〔2021〕15号 attachment)', () => {
   });
 
   describe.each(Object.entries(subcenters))('sub-center line %s', (number, id) => {
-    it('goes to its own sub-center before and after the transfer mechanism of 31 March 2021', () => {
+    it('goes to its own sub-center before and after it is linked to 12345 on 1 April 2021 (never merged)', () => {
       const before = run(number, '2021-03-31T23:59:59');
       const after = run(number, '2021-04-01T00:00:00');
       expect(before.phase.kind).toBe('before-merge');
-      expect(after.phase).toEqual({ id: 'subcenter', kind: 'merged' });
+      expect(after.phase).toMatchObject({ id: 'subcenter', kind: 'linked' });
+      expect(before.target).toEqual({ kind: 'subcenter', id });
       expect(after.target).toEqual({ kind: 'subcenter', id });
     });
   });

@@ -40,11 +40,14 @@ import { loadPlan } from '../../src/plan/load.ts';
 import type { CallRecord, RecordSink } from '../../src/records/record.ts';
 import type { RosterEntry } from '../../src/roster.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
+import { puyangWithMenu } from './puyang-menu.ts';
 
 export const root = join(import.meta.dirname, '../..');
 export const plans = {
   sichuan: () => loadPlan(join(root, 'routing-rules')).plan,
   puyang: () => loadPlan(join(root, 'routing-rules/examples/puyang')).plan,
+  /** Puyang with its optional first-level 12345 menu switched on (off in the shipped plan). */
+  puyangWithMenu,
   jilin: () => loadPlan(join(root, 'routing-rules/examples/jilin')).plan,
 };
 

@@ -170,7 +170,17 @@ export interface CallState extends NewCall {
   playlist: string[];
   playback?: { id: string; prompt: string; bargeIn: boolean };
   next?: Next;
-  menu?: { id: string; attempt: number; collected: string; listening: boolean };
+  /**
+   * The menu the caller is in: `attempt` counts tries from 1; `failures` counts failed tries by
+   * kind (each kind has its own budget; absent in sessions saved before it was kept).
+   */
+  menu?: {
+    id: string;
+    attempt: number;
+    collected: string;
+    listening: boolean;
+    failures?: { invalid: number; timeout: number };
+  };
   query?: { id: string; collected: string; listening: boolean; waiting: boolean };
   surveyListening?: boolean;
   queue?: QueuePosition;

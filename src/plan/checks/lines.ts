@@ -71,7 +71,8 @@ export function checkLines(ctx: CheckContext): void {
 
 /**
  * A line's or group's phases: unique ids, real instants, `until` after `from`, kinds the merge
- * mode allows, no overlap, nothing after a deregistration.
+ * mode allows (deregistered: whole-merge only; linked: sub-center only, which never merges), no
+ * overlap, nothing after a deregistration.
  */
 function checkPhases(
   { add, tz }: CheckContext,
@@ -98,6 +99,15 @@ function checkPhases(
       add(owner, `${at}.kind`, `only whole-merge numbers are deregistered; ${label} is ${mode}`);
     if (p.kind === 'merged' && mode === 'main')
       add(owner, `${at}.kind`, 'the main number is not merged into anything');
+    // 设分中心: the department keeps its number and agents, linked to 12345 by transfer.
+    if (p.kind === 'merged' && mode === 'sub-center')
+      add(
+        owner,
+        `${at}.kind`,
+        `sub-center lines keep their number and agents and never merge into 12345: use kind "linked"; ${label} is sub-center`,
+      );
+    if (p.kind === 'linked' && mode !== 'sub-center')
+      add(owner, `${at}.kind`, `only sub-center lines are linked to 12345; ${label} is ${mode}`);
   });
   spans.sort((a, b) => a.from - b.from);
   for (let k = 1; k < spans.length; k++) {

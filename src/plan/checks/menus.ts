@@ -1,7 +1,10 @@
 import { joinPath } from '../problems.ts';
 import type { CheckContext } from './context.ts';
 
-/** Menus: their prompts, digits used once and never a prefix of another option's; routes collected. */
+/**
+ * Menus: their prompts, digits used once and never a prefix of another option's, retry prompts
+ * only where a retry can follow; routes collected.
+ */
 export function checkMenus(ctx: CheckContext): void {
   const { raw, add, sites } = ctx;
   for (const m of raw.menus) {
@@ -9,6 +12,21 @@ export function checkMenus(ctx: CheckContext): void {
     ctx.checkPrompt(m, 'prompt', v.prompt);
     ctx.checkPrompt(m, 'invalidPrompt', v.invalidPrompt);
     ctx.checkPrompt(m, 'timeoutPrompt', v.timeoutPrompt);
+    ctx.checkPrompt(m, 'invalidFinalPrompt', v.invalidFinalPrompt);
+    ctx.checkPrompt(m, 'timeoutFinalPrompt', v.timeoutFinalPrompt);
+    // A retry prompt ("请重新选择") with no retry would be a promise the menu does not keep.
+    if (v.invalidPrompt !== undefined && v.retries === 0)
+      add(
+        m,
+        'invalidPrompt',
+        'is played only before another try, and "retries" is 0: set "retries", or use "invalidFinalPrompt" for the prompt before the default action',
+      );
+    if (v.timeoutPrompt !== undefined && (v.timeoutRetries ?? v.retries) === 0)
+      add(
+        m,
+        'timeoutPrompt',
+        'is played only before another try, and no input gets none ("timeoutRetries" or "retries" is 0): use "timeoutFinalPrompt"',
+      );
     const seen = new Map<string, number>();
     v.options.forEach((o, i) => {
       const prev = seen.get(o.digits);

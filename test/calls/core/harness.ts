@@ -3,10 +3,13 @@ import { handleEvent, startCall } from '../../../src/calls/core/session.ts';
 import type { CallEvent, CallState, Command } from '../../../src/calls/core/types.ts';
 import { loadPlan } from '../../../src/plan/load.ts';
 import { parseInstant } from '../../../src/plan/zoned-time.ts';
+import { puyangWithMenu } from '../../support/puyang-menu.ts';
 
 const root = join(import.meta.dirname, '../../..');
 export const sichuan = loadPlan(join(root, 'routing-rules')).plan;
 export const puyang = loadPlan(join(root, 'routing-rules/examples/puyang')).plan;
+/** Puyang with its optional first-level 12345 menu switched on (off in the shipped plan). */
+export const puyangMenu = puyangWithMenu();
 const at = (iso: string) => parseInstant(iso, 'Asia/Shanghai')!;
 
 /** Drives one call through the session logic, keeping time and the commands it emitted. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../../src/calls/core/types.ts';
-import { Harness, puyang, sichuan } from './harness.ts';
+import { Harness, puyangMenu, sichuan } from './harness.ts';
 
 describe('a call to 12345 in Sichuan', () => {
   it('answers, welcomes the caller, then queues for the 12345 agents with music on hold', () => {
@@ -119,9 +119,9 @@ describe('a call to 12345 in Sichuan', () => {
   });
 });
 
-describe('menus in the Puyang plan', () => {
+describe('menus in the Puyang plan, its first-level 12345 menu switched on', () => {
   it('stops the menu prompt at the first key (barge-in) and follows the option', () => {
-    const h = new Harness(puyang);
+    const h = new Harness(puyangMenu);
     h.finishPrompt(); // welcome
     const menuPrompt = h.state.playback!;
     expect(menuPrompt.prompt).toBe('puyang-main-menu');
@@ -133,7 +133,7 @@ describe('menus in the Puyang plan', () => {
   });
 
   it('applies the default action after invalid keys use up the tries', () => {
-    const h = new Harness(puyang);
+    const h = new Harness(puyangMenu);
     h.playAll();
     h.send({ kind: 'dtmf', channel: 'c1', digit: '0' });
     h.send({ kind: 'dtmf', channel: 'c1', digit: '9' });
@@ -144,7 +144,7 @@ describe('menus in the Puyang plan', () => {
   });
 
   it('sends a caller who presses nothing to an agent when the menu times out', () => {
-    const h = new Harness(puyang);
+    const h = new Harness(puyangMenu);
     h.playAll();
     h.fire('menu-input', 3000);
     h.playAll();
@@ -152,7 +152,7 @@ describe('menus in the Puyang plan', () => {
   });
 
   it('dials the emergency line chosen and bridges it with the caller', () => {
-    const h = new Harness(puyang);
+    const h = new Harness(puyangMenu);
     h.playAll();
     h.send({ kind: 'dtmf', channel: 'c1', digit: '0' });
     h.send({ kind: 'dtmf', channel: 'c1', digit: '1' });
@@ -165,7 +165,7 @@ describe('menus in the Puyang plan', () => {
   });
 
   it('falls back to an agent with an apology when the emergency line does not answer', () => {
-    const h = new Harness(puyang);
+    const h = new Harness(puyangMenu);
     h.playAll();
     h.send({ kind: 'dtmf', channel: 'c1', digit: '0' });
     h.send({ kind: 'dtmf', channel: 'c1', digit: '3' });
@@ -178,7 +178,7 @@ describe('menus in the Puyang plan', () => {
   });
 
   it('looks up a ticket keyed by the caller and offers an agent after the status', () => {
-    const h = new Harness(puyang);
+    const h = new Harness(puyangMenu);
     h.playAll();
     h.send({ kind: 'dtmf', channel: 'c1', digit: '1' });
     h.playAll();

@@ -1,5 +1,5 @@
 import type { CompiledMenu, CompiledSelfService } from '../../../plan/compile.ts';
-import { afterFailure, type MenuFailure, matchDigits } from '../../../plan/menu-input.ts';
+import { afterFailure, type MenuFailure, matchDigits, NO_FAILURES } from '../../../plan/menu-input.ts';
 import { cancelTimer, log, startTimer, type Turn } from '../kernel.ts';
 import type { CallState, Next } from '../types.ts';
 import { followFrom, say, silence } from './playlist.ts';
@@ -13,7 +13,7 @@ type ProgressQuery = Extract<CompiledSelfService, { kind: 'progress-query' }>;
 
 export function enterMenu(s: CallState, t: Turn, id: string): Next | undefined {
   const menu = t.plan.menus.get(id)!;
-  s.menu = { id, attempt: 1, collected: '', listening: true };
+  s.menu = { id, attempt: 1, collected: '', listening: true, failures: { ...NO_FAILURES } };
   log(s, t, 'menu', { menu: id });
   return say(s, t, [menu.prompt], { kind: 'menu-listen' });
 }
@@ -52,13 +52,21 @@ function menuFailure(s: CallState, t: Turn, menu: CompiledMenu, failure: MenuFai
   cancelTimer(s, t, 'menu-input');
   cancelTimer(s, t, 'menu-interdigit');
   s.ivrPath.push({ menu: menu.id, keys: state.collected, outcome: failure });
-  const after = afterFailure(menu, failure, state.attempt);
+  // A session saved before failures were counted by kind: its earlier failures count as invalid.
+  const before = state.failures ?? { invalid: state.attempt - 1, timeout: 0 };
+  const after = afterFailure(menu, failure, before);
   if (after.kind === 'retry') {
-    s.menu = { id: menu.id, attempt: after.attempt, collected: '', listening: true };
+    s.menu = {
+      id: menu.id,
+      attempt: after.attempt,
+      collected: '',
+      listening: true,
+      failures: after.failures,
+    };
     return say(s, t, after.prompts, { kind: 'menu-listen' });
   }
   s.menu = undefined;
-  log(s, t, 'menu-default', { menu: menu.id });
+  log(s, t, 'menu-default', { menu: menu.id, failure });
   s.playlist.push(...after.prompts);
   return followFrom(s, t, menu.default);
 }
