@@ -3,10 +3,13 @@
  * 16-bit PCM WAV at `ivr-prompts/<id>.wav`, and writes `file` and the measured `durationMs`
  * back into the manifest (comments and layout kept).
  *
- *   npx tsx scripts/render-prompts.ts [--manifest ivr-prompts/manifest.yaml] [--only id,id] [--speed 190]
+ *   npx tsx scripts/render-prompts.ts [--manifest ivr-prompts/manifest.yaml] [--only id,id] [--speed 190] [--show]
  *
  * Needs espeak-ng (voices `cmn`, `cmn-latn-pinyin`) and sox on this machine only: the rendered files are committed,
  * so deployments and CI need neither. `--only` re-renders those ids and re-measures the others.
+ * Numbers in the texts are read by kind (src/prompts/reading.ts: quantities, dates, telephone
+ * numbers with 幺); `--show` prints each text as read, with its pinyin, and renders nothing.
+ * Composed prompts (`say`) have no audio of their own and are skipped: their parts are rendered.
  * A recorded human voice can replace any file: keep the format and run the script with
  * `--only none` to re-measure (`hotline validate` reports a `durationMs` off by more than 20 ms).
  */
@@ -16,18 +19,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { readAloud } from '../src/prompts/reading.ts';
 import { promptFormatProblem, readWavFile } from '../src/prompts/wav.ts';
 
 const root = resolve(import.meta.dirname, '..');
-
-/** Telephone-style reading of digits: numbers of 3+ digits digit by digit (1 as 幺), lone digits as numerals. */
-function digitsAsHanzi(text: string): string {
-  const phone = ['零', '幺', '二', '三', '四', '五', '六', '七', '八', '九'];
-  const plain = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-  return text.replace(/[0-9]+/g, (digits) =>
-    [...digits].map((d) => (digits.length >= 3 ? phone : plain)[Number(d)]).join(''),
-  );
-}
 
 /**
  * The text as tone-numbered pinyin (`nin2 hao3, huan1 ying2 …`). espeak-ng 1.51's `cmn` voice
@@ -39,10 +34,15 @@ const readings: Record<string, string> = {
   重新: 'chong2 xin1',
   了解: 'liao3 jie3',
   登记为: 'deng1 ji4 wei2',
+  处理: 'chu3 li3',
+  // espeak-ng 1.51 gives these the neutral tone
+  欢: 'huan1',
+  务: 'wu4',
+  诉: 'su4',
 };
 
 function toPinyin(text: string): string {
-  const hanzi = digitsAsHanzi(text);
+  const hanzi = readAloud(text).text;
   const trace = execFileSync('espeak-ng', ['-v', 'cmn', '-q', '-X', hanzi], { encoding: 'utf8' });
   const words = [...trace.matchAll(/^Replace: (\S+)\s+(\S+)/gm)].map((m) => ({
     word: m[1] ?? '',
@@ -63,8 +63,11 @@ function toPinyin(text: string): string {
     const ch = hanzi[at] ?? '';
     const fixed = Object.keys(readings).find((w) => hanzi.startsWith(w, at));
     if (fixed) {
-      // skip espeak's per-character readings of the word
-      next += fixed.length;
+      // skip espeak's readings of the word's characters (they must not run past the word)
+      let covered = 0;
+      while (covered < fixed.length) covered += words[next++]?.word.length ?? fixed.length;
+      if (covered !== fixed.length)
+        throw new Error(`espeak-ng reads "${fixed}" as part of a longer word in "${text}"`);
       out += ` ${readings[fixed]}`;
       at += fixed.length;
     } else if (/\p{Script=Han}/u.test(ch)) {
@@ -141,6 +144,7 @@ function main(): void {
       manifest: { type: 'string', default: join(root, 'ivr-prompts/manifest.yaml') },
       only: { type: 'string' },
       speed: { type: 'string', default: '190' },
+      show: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -161,7 +165,12 @@ function main(): void {
     for (const item of prompts.items) {
       if (!isMap(item)) throw new Error(`${manifestPath}: every prompt must be a mapping`);
       const id = String(item.get('id'));
+      if (item.has('say')) continue;
       const text = String(item.get('text'));
+      if (values.show) {
+        process.stdout.write(`${id}\t${readAloud(text).text}\n\t${toPinyin(text)}\n`);
+        continue;
+      }
       const file = `${id}.wav`;
       if (!only || only.has(id)) render(text, join(dir, file), speed, work);
       const info = readWavFile(join(dir, file));
@@ -176,7 +185,8 @@ function main(): void {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  writeFileSync(manifestPath, doc.toString({ lineWidth: 0 }));
+  if (values.show) return;
+  writeFileSync(manifestPath, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
   process.stdout.write(
     `${prompts.items.length} prompts, ${(totalMs / 1000).toFixed(1)} s of audio, ${(totalBytes / 1024).toFixed(0)} KiB\n`,
   );

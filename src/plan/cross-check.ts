@@ -3,6 +3,7 @@ import { checkContext, declaredIds, problemAdder } from './checks/context.ts';
 import { checkCenter, checkNumbers, checkQueues, checkSchedules } from './checks/declarations.ts';
 import { checkGroups, checkLines } from './checks/lines.ts';
 import { checkAnswers, checkMenus, checkSelfService } from './checks/menus.ts';
+import { checkPrompts } from './checks/prompts.ts';
 import { checkGraph, checkRoutes } from './checks/routes.ts';
 import type { RuleProblem, Warning } from './problems.ts';
 import type { RawRules } from './raw-rules.ts';
@@ -30,5 +31,6 @@ export function crossCheck(raw: RawRules, problems: RuleProblem[], now: number):
   checkGroups(ctx);
   checkLines(ctx);
   checkGraph(raw, checkRoutes(ctx), add);
+  checkPrompts(ctx);
   return ctx.warnings;
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { PromptEntry } from './manifest.ts';
+import { isComposed, type PromptEntry } from './manifest.ts';
 import { promptFormatProblem, readWavFile, WavFormatError } from './wav.ts';
 
 /** One prompt whose audio cannot be played, located in the manifest (`prompts[3].file`). */
@@ -19,6 +19,7 @@ export const DURATION_TOLERANCE_MS = 20;
  * rendered audio and every entry must name one, and each file must exist next to the manifest
  * as 8 kHz mono 16-bit PCM WAV whose length matches `durationMs` (when given) within 20 ms.
  * The shipped `ivr-prompts/manifest.yaml` names a file for every prompt, so it is checked.
+ * Composed prompts (`say`) have no audio of their own and are not counted here: their parts are.
  */
 export function filesRequired(entries: readonly PromptEntry[]): boolean {
   return entries.some((e) => e.file !== undefined);
@@ -30,6 +31,7 @@ export function checkPromptFiles(manifestDir: string, entries: readonly PromptEn
   const problems: PromptFileProblem[] = [];
   entries.forEach((entry, index) => {
     const path = `prompts[${index}].file`;
+    if (isComposed(entry)) return;
     if (entry.file === undefined) {
       problems.push({
         index,

@@ -28,12 +28,12 @@ export type TicketStatus = z.infer<typeof TicketStatusResponse>;
 
 /** The prompt ids this module plays, with their texts (the prompt manifest renders them). */
 export const ticketPrompts = {
-  'ticket-status-accepted': '您查询的工单已受理，正在派发。',
-  'ticket-status-dispatched': '您查询的工单已派发至承办单位，正在办理。',
-  'ticket-status-in-progress': '您查询的工单承办单位正在办理中。',
-  'ticket-status-replied': '您查询的工单承办单位已答复，请留意答复短信或回访电话。',
+  'ticket-status-accepted': '您查询的工单已受理，正在转交有关部门。',
+  'ticket-status-dispatched': '您查询的工单已转交有关部门，正在办理。',
+  'ticket-status-in-progress': '您查询的工单有关部门正在办理。',
+  'ticket-status-replied': '您查询的工单有关部门已答复，请留意答复短信或回访电话。',
   'ticket-status-closed': '您查询的工单已办结，感谢您对政务服务的监督。',
-  'ticket-status-unknown': '您查询的工单正在处理中，详细进度请咨询人工座席。',
+  'ticket-status-unknown': '您查询的工单正在办理中，详细进度请咨询人工服务。',
   'ticket-days-open': '该工单已受理',
   'ticket-days-unit': '天。',
   'ticket-not-found': '未查询到该工单，请核对工单编号后重新查询。',

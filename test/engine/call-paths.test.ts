@@ -183,8 +183,8 @@ describe('publishing another plan', () => {
     writeFileSync(
       lines,
       readFileSync(lines, 'utf8').replace(
-        'route: { prompts: [welcome-12345], goto: "pool:general" }',
-        'route: { prompts: [emergency-notice, welcome-12345], goto: "pool:general" }',
+        'route: { prompts: [welcome-12345], goto: "pool:general"',
+        'route: { prompts: [queue-hold, welcome-12345], goto: "pool:general"',
       ),
     );
     const next = loadPlan(dir).plan;
@@ -209,7 +209,7 @@ describe('publishing another plan', () => {
       const b = ended.find((x) => x.id === second.channelId)!;
       expect(a.prompts[0]).toBe('welcome-12345');
       expect(a.disposition).toBe('answered');
-      expect(b.prompts.slice(0, 2)).toEqual(['emergency-notice', 'welcome-12345']);
+      expect(b.prompts.slice(0, 2)).toEqual(['queue-hold', 'welcome-12345']);
       await expect(rig.hotline.setPlan(plans.puyang())).rejects.toThrow(/center "puyang"/);
     } finally {
       removePlan(join(dir, '..'));

@@ -100,7 +100,9 @@ describe('the shipped prompts', () => {
     }
   });
 
-  it.each(manifest.prompts.map((p) => [p.id, p] as const))(
+  const recorded = manifest.prompts.filter((p) => p.say === undefined);
+
+  it.each(recorded.map((p) => [p.id, p] as const))(
     '%s is 8 kHz mono 16-bit PCM and as long as the manifest says (±20 ms)',
     (id, entry) => {
       expect(entry.file).toBe(`${id}.wav`);
@@ -113,7 +115,7 @@ describe('the shipped prompts', () => {
   );
 
   it('stay a reasonable size to commit', () => {
-    const bytes = manifest.prompts.reduce((n, p) => n + statSync(join(root, 'ivr-prompts', p.file!)).size, 0);
+    const bytes = recorded.reduce((n, p) => n + statSync(join(root, 'ivr-prompts', p.file!)).size, 0);
     expect(bytes).toBeLessThan(8 * 1024 * 1024);
   });
 });

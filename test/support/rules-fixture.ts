@@ -2,14 +2,18 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** A minimal valid plan: one center, a manifest, a pool, 12345 and one whole-merge line. */
+/**
+ * A minimal valid plan: one center, a manifest, a pool, 12345 and one whole-merge line. The
+ * prompts `pick` and `wrong` are for tests that add a menu (`centers`: validate does not report
+ * them unused in this plan).
+ */
 export const minimalPlan: Record<string, string> = {
   'prompts/manifest.yaml': `prompts:
   - { id: welcome, text: 欢迎致电12345 }
   - { id: notice, text: 过渡期提示 }
   - { id: gone, text: 号码已注销 }
-  - { id: pick, text: 请选择 }
-  - { id: wrong, text: 输入有误 }
+  - { id: pick, text: 请选择, centers: [with-menu] }
+  - { id: wrong, text: 输入有误, centers: [with-menu] }
 `,
   'center.yaml': `center:
   id: test

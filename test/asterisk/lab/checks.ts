@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { PromptManifest } from '../../../src/prompts/manifest.ts';
 import type { CallRecord } from '../../../src/records/record.ts';
 import type { Lab } from './lab.ts';
 import { ROOT, waitFor } from './lab.ts';
@@ -126,8 +128,15 @@ export function selfShownToCaller(run: SippRun, callerNumber: string): string[] 
 
 /** A prompt's length in ms, from ivr-prompts/manifest.yaml. */
 export function promptMs(prompt: string): number {
-  const manifest = readFileSync(join(ROOT, 'ivr-prompts/manifest.yaml'), 'utf8');
-  const m = new RegExp(`id: ${prompt}\\n(?:.*\\n){0,3}?\\s*durationMs: (\\d+)`).exec(manifest);
-  if (!m) throw new Error(`no duration for prompt ${prompt}`);
-  return Number(m[1]);
+  const manifest = parse(readFileSync(join(ROOT, 'ivr-prompts/manifest.yaml'), 'utf8')) as PromptManifest;
+  const entries = new Map(manifest.prompts.map((p) => [p.id, p]));
+  const entry = entries.get(prompt);
+  if (entry?.durationMs !== undefined) return entry.durationMs;
+  if (!entry?.say) throw new Error(`no duration for prompt ${prompt}`);
+  // A composed prompt: its parts, and for each parameter ({number}, {until}) at most 12 fragments
+  // as long as the longest digit or date fragment (an upper bound: callers stay long enough).
+  const longest = Math.max(
+    ...manifest.prompts.filter((p) => /^(num|date)-/.test(p.id)).map((p) => p.durationMs ?? 0),
+  );
+  return entry.say.reduce((ms, id) => ms + (entries.get(id)?.durationMs ?? 12 * longest), 0);
 }

@@ -96,7 +96,18 @@ describe('a call to 12345 in Sichuan', () => {
     const h = new Harness(sichuan, '12300', '2021-10-02T09:00:00');
     expect(h.state.phase.kind).toBe('deregistered');
     h.playAll();
-    expect(h.played()).toEqual(['deregistered-notice', 'welcome-12345']);
+    // 您拨打的 + 12300 digit by digit + the rest of the notice, then the 12345 line's welcome
+    expect(h.played()).toEqual([
+      'you-dialed',
+      'num-yao',
+      'num-2',
+      'num-3',
+      'num-0',
+      'num-0',
+      'deregistered-notice-a',
+      'welcome-12345',
+    ]);
+    expect(h.state.prompts).toEqual(['deregistered-notice', 'welcome-12345']);
     expect(h.state.queue).toMatchObject({ id: 'general', skill: 'telecom' });
   });
 

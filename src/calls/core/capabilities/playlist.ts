@@ -1,5 +1,6 @@
 import { followRoute, type StepResult } from '../../../plan/route-step.ts';
 import { log, nextId, type Turn } from '../kernel.ts';
+import { nextPlayable } from '../prompt-playback.ts';
 import type { CallState, Next } from '../types.ts';
 
 /**
@@ -24,12 +25,13 @@ export function say(
 
 /** Plays the next queued prompt; with none left, returns the step that was waiting for them. */
 export function playNext(s: CallState, t: Turn): Next | undefined {
-  const prompt = s.playlist.shift();
-  if (prompt !== undefined) {
+  const playable = nextPlayable(s, t);
+  if (playable !== undefined) {
+    const { prompt } = playable;
     const id = nextId(s, 'p');
     const bargeIn = Boolean(s.menu?.listening || s.query?.listening || s.surveyListening);
     s.playback = { id, prompt, bargeIn };
-    s.prompts.push(prompt);
+    if (playable.record) s.prompts.push(prompt);
     t.out.push({ kind: 'play', channel: s.callerChannel, playbackId: id, prompt });
     return undefined;
   }
