@@ -14,6 +14,7 @@ import { RedisVersionStore } from './admin/redis-versions.ts';
 import { RulesAdmin } from './admin/rules-admin.ts';
 import { FileVersionStore, type VersionStore } from './admin/rules-versions.ts';
 import { issueToken, type TokenEntry, TokenSet, TokensFileError } from './admin/tokens.ts';
+import type { AdmissionOptions } from './admission/config.ts';
 import { type ApiLimits, buildApi } from './api/server.ts';
 import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
 import type { SessionStore } from './calls/runtime/session-store.ts';
@@ -225,6 +226,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     ...(o.onActionLatency ? { onActionLatency: o.onActionLatency } : {}),
     presence,
     ...(o.reconcileEveryMs !== undefined ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
+    ...(o.admission ? { admission: o.admission } : {}),
     ...(o.reconcileGraceMs !== undefined ? { reconcileGraceMs: o.reconcileGraceMs } : {}),
     ...(o.busyHoldMs !== undefined ? { busyHoldMs: o.busyHoldMs } : {}),
   });
@@ -326,6 +328,8 @@ export interface ServeSettings {
   ami?: { host: string; port: number; user: string; secret: string };
   endpointPollMs: number;
   reconcileEveryMs: number;
+  /** Admission control's thresholds (ADMISSION_*); absent: off. */
+  admission?: AdmissionOptions;
   redisUrl?: string;
   rosterFile?: string;
   tokensFile?: string;
@@ -511,6 +515,7 @@ async function startService(
     ...(ami ? { ami } : {}),
     endpointPollMs: s.endpointPollMs,
     reconcileEveryMs: s.reconcileEveryMs,
+    ...(s.admission ? { admission: s.admission } : {}),
     ...(s.redisUrl && redis ? { redisUrl: s.redisUrl, redis } : {}),
     roster,
     records: { jsonlPath: s.recordsPath },

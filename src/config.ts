@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AdmissionEnv } from './admission/config.ts';
 import { HotlineError } from './errors.ts';
 
 /** An address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or one of proxy-addr's names. */
@@ -94,6 +95,8 @@ export const ConfigSchema = z.object({
   HTTP_REQUESTS_PER_TOKEN_PER_MINUTE: z.coerce.number().int().min(60).max(10_000_000).optional(),
   HTTP_REQUESTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(60).max(10_000_000).optional(),
   ENGINE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /** Admission control's thresholds (ADMISSION_*): see src/admission/config.ts and the README. */
+  ...AdmissionEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

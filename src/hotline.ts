@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AgentDispatcher } from './acd/agent-dispatcher.ts';
 import type { AgentRecovery } from './acd/agent-recovery.ts';
 import type { AcdStore } from './acd/store/port.ts';
+import type { AdmissionOptions } from './admission/config.ts';
 import type { CallEngine } from './calls/runtime/engine.ts';
 import type { TicketingPort } from './calls/runtime/ticketing.ts';
 import type { Clock } from './clock.ts';
@@ -37,6 +38,8 @@ export interface HotlineOptions {
   endpointPollMs?: number;
   /** How often the engine reconciles what it owns with the PBX (default 30 s; 0: never). */
   reconcileEveryMs?: number;
+  /** Admission control's thresholds (src/admission); without them every call is taken. */
+  admission?: AdmissionOptions;
   /** Resources younger than this are left out of a reconciliation (default 10 s). */
   reconcileGraceMs?: number;
   /** How long an agent whose phone answered busy is not offered calls (default 30 s). */

@@ -1,3 +1,5 @@
+import { getHeapStatistics } from 'node:v8';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -9,6 +11,7 @@ import { HotlineMetrics } from '../admin/hotline-metrics.ts';
 import type { AccessEntry, AccessLedger, AuditEntry, AuditLog } from '../admin/ledgers.ts';
 import type { RulesAdmin } from '../admin/rules-admin.ts';
 import type { TokenSet } from '../admin/tokens.ts';
+import { registerAdmissionMetrics } from '../admission/metrics.ts';
 import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
 import type { Hotline } from '../hotline.ts';
@@ -84,6 +87,13 @@ export interface ApiLimits {
   requestsPerTokenPerMinute: number;
   /** Requests per client address and minute, authenticated or not. */
   requestsPerAddressPerMinute: number;
+  /**
+   * The API's own protection (@fastify/under-pressure): over this mean event-loop delay (ms) or
+   * this share of the V8 heap limit in use, requests get 503 with Retry-After (`/health` still
+   * answers, saying so). 0 turns a check off.
+   */
+  maxEventLoopDelayMs: number;
+  maxHeapShare: number;
 }
 
 export const defaultApiLimits: ApiLimits = {
@@ -97,6 +107,8 @@ export const defaultApiLimits: ApiLimits = {
   eventStreamsPerAddress: 256,
   requestsPerTokenPerMinute: 1_200,
   requestsPerAddressPerMinute: 12_000,
+  maxEventLoopDelayMs: 1_000,
+  maxHeapShare: 0.9,
 };
 
 const LimitQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -147,6 +159,21 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   );
   app.decorate('connectionCounts', () => connections.counts());
   useErrorCatalogue(app);
+  // The API's own protection under load: a loop too slow or a heap nearly full answers 503 at
+  // once (cheap) instead of queueing more work. /health opts out (see there).
+  await app.register(underPressure, {
+    maxEventLoopDelay: limits.maxEventLoopDelayMs,
+    maxHeapUsedBytes:
+      limits.maxHeapShare > 0 ? Math.floor(getHeapStatistics().heap_size_limit * limits.maxHeapShare) : 0,
+    retryAfter: 10,
+    // Answered here (fastify stops a request whose reply is sent in onRequest): no error log per refusal.
+    pressureHandler: (_req, reply, type) => {
+      void reply
+        .code(503)
+        .header('Retry-After', 10)
+        .send({ error: 'overloaded', message: `the service is under pressure (${type}): try again shortly` });
+    },
+  });
   app.setNotFoundHandler((_req, reply) =>
     reply.code(404).send({ error: 'not-found', message: 'no such route' }),
   );
@@ -190,6 +217,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     clock: o.clock,
     agentIds: new Set(o.roster.map((a) => a.id)),
   });
+  registerAdmissionMetrics(metrics.registry, () => o.hotline.engine.admission);
   await app.register(metricsApi, { metrics });
   if (o.rules) await app.register(rulesApi, { rules: o.rules });
   await app.register(webPages);
@@ -199,15 +227,29 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   // "degraded", with the reason, but still HTTP 200: calls are routed and records are kept in
   // the spool, so a load balancer or orchestrator must not take the engine out of service or
   // restart it (a restart would only put live calls at risk); monitoring alerts on the status.
-  app.get('/health', async () => {
+  // Shedding new calls (admission control) or an API under pressure is "degraded" too, with the
+  // reason: the engine serves its calls and hands the others to the safety net. /health is
+  // never refused by the pressure check itself, and reads only figures already at hand.
+  app.get('/health', { config: { pressureHandler: () => undefined } }, async () => {
     const records = o.hotline.records.health?.();
     const reasons = records && !records.ok ? [`records: ${records.reason ?? 'not healthy'}`] : [];
+    const admission = o.hotline.engine.admission;
+    if (admission && admission.state !== 'normal')
+      reasons.push(
+        `admission: ${admission.state} (${admission.admission.reason}), new calls go to the safety net`,
+      );
+    const pressure = app.isUnderPressure();
+    if (pressure) reasons.push('http: under pressure, API requests are refused with 503');
     return {
       status: reasons.length > 0 ? 'degraded' : 'ok',
       ...(reasons.length > 0 ? { reasons } : {}),
       center: o.hotline.plan.center.id,
       liveCalls: o.hotline.engine.stats.live,
       ariReconnects: o.hotline.telephony.reconnects,
+      admission: admission
+        ? { state: admission.state, reason: admission.admission.reason, shed: o.hotline.engine.stats.shed }
+        : { state: 'off' },
+      http: { underPressure: pressure, ...app.memoryUsage() },
     };
   });
   app.get('/me', async (req) => req.principal);

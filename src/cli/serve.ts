@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { admissionOptions } from '../admission/config.ts';
 import type { ApiLimits } from '../api/server.ts';
 import { type ServedHotline, type ServeSettings, StartupError, serveHotline } from '../app.ts';
 import { amiConfig, apps, type Config, ConfigError, readConfig } from '../config.ts';
@@ -43,6 +44,7 @@ export function serveSettings(
 ): ServeSettings {
   const underRoot = (p: string) => (isAbsolute(p) ? p : join(projectRoot, p));
   const ami = amiConfig(config);
+  const admission = admissionOptions(config);
   return {
     rulesDir: rulesDir(values.rules ?? config.HOTLINE_RULES),
     folderWins: values.rules !== undefined,
@@ -55,6 +57,7 @@ export function serveSettings(
     ...(ami ? { ami } : {}),
     endpointPollMs: config.ENDPOINT_POLL_SECONDS * 1000,
     reconcileEveryMs: config.RECONCILE_SECONDS * 1000,
+    ...(admission ? { admission } : {}),
     ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
     ...(config.HOTLINE_ROSTER ? { rosterFile: config.HOTLINE_ROSTER } : {}),
     ...(config.HOTLINE_TOKENS ? { tokensFile: underRoot(config.HOTLINE_TOKENS) } : {}),

@@ -70,6 +70,7 @@ export function buildCallRecord(s: RecordableState, options: BuildRecordOptions 
   if (f.agentId !== undefined) record.agentId = f.agentId;
   if (f.talkMs !== undefined) record.talkSeconds = seconds(f.talkMs);
   if (s.ticketReason) record.ticketReason = s.ticketReason;
+  if (s.shedReason) record.shedReason = s.shedReason;
   if (s.surveyScore !== undefined) record.surveyScore = s.surveyScore;
   if (s.hangupCause !== undefined) record.hangupCause = s.hangupCause;
   if (recording) record.recording = recording;

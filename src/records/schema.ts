@@ -35,6 +35,8 @@ export const Disposition = z.enum([
   'self-service',
   'safety-net-answered',
   'safety-net-message',
+  /** The engine was overloaded: admission control handed the new call to the safety net (`shedReason`). */
+  'shed',
 ]);
 
 /** `ivr`: the IVR dialled the target; `ticket`: a ticket was dispatched to it instead of a call. */
@@ -124,6 +126,8 @@ export const CallRecord = z.object({
   transfers: z.array(Transfer),
   disposition: Disposition,
   ticketReason: z.string().optional(),
+  /** With disposition `shed`: the overload signal that made the engine hand the call on (`loopDelayMs`, …). */
+  shedReason: z.string().min(1).optional(),
   surveyScore: z.number().int().optional(),
   hangupCause: z.number().int().optional(),
   /** Reference of the call's recording (file name or URI); absent when recording is off. */

@@ -99,6 +99,30 @@ export interface TelephonyPort {
   listAll(): Promise<PbxListing>;
   /** Whether the PBX has a channel on this endpoint now (the phone is on a call through it). */
   endpointInUse?(endpoint: string): Promise<boolean>;
+  /**
+   * Takes a channel out of the app into the dialplan at `to` (ARI `continue`), after setting its
+   * channel `variables`: how admission control hands a new call to the dialplan's safety net.
+   */
+  continueInDialplan?(
+    channelId: string,
+    to: { context: string; extension: string; priority: number },
+    variables: Record<string, string>,
+  ): Promise<void>;
+  /** How the PBX side copes since the last call (admission control reads it once per sample). */
+  load?(): TelephonyLoad;
+}
+
+/** The PBX side's health over one admission sample. */
+export interface TelephonyLoad {
+  /** REST requests sent or waiting for a connection, not yet answered, now. */
+  restInFlight: number;
+  /** REST answers 503 (Asterisk refusing work) since the last read. */
+  rest503: number;
+  /**
+   * The latest an ARI event arrived vs its Asterisk timestamp since the last read (wall ms, over
+   * the smallest delay seen lately: a clock offset between the hosts is not lateness).
+   */
+  eventLateMs: number;
 }
 
 /**

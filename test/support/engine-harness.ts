@@ -28,8 +28,10 @@
  * `speed`× the wall clock, `until` polling the wall clock). It races under load; it is only for
  * tests that cannot drive time themselves (a browser polling pages). `advance` refuses there.
  */
+
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import type { AdmissionOptions } from '../../src/admission/config.ts';
 import { openRedisConnections, startHotline } from '../../src/app.ts';
 import type { TicketingPort } from '../../src/calls/runtime/ticketing.ts';
 import { type Clock, ScaledClock, SteppedClock, type TimerHandle } from '../../src/clock.ts';
@@ -295,6 +297,8 @@ export interface RigOptions {
   ticketing?: TicketingPort;
   /** Where the engine logs (default: nowhere). */
   logger?: Logger;
+  /** Admission control's settings (default: off). */
+  admission?: AdmissionOptions;
 }
 
 /** The engine against the simulator through the real ari-client, in stepped virtual time. */
@@ -330,6 +334,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     records,
     engineId: 'engine-test',
     ...(ticketing ? { ticketing } : {}),
+    ...(options.admission ? { admission: options.admission } : {}),
     env: {},
     clock,
     logger,

@@ -26,7 +26,9 @@ export type Disposition =
   | 'deregistered-notice'
   | 'self-service'
   | 'safety-net-answered'
-  | 'safety-net-message';
+  | 'safety-net-message'
+  /** Admission control handed the new call to the dialplan's safety net (see src/admission). */
+  | 'shed';
 
 /** What to do once the prompts queued before it have played; queue and dial are the plan's own steps. */
 export type Next =
@@ -140,6 +142,7 @@ export type EventName =
   | 'transfer-cancelled'
   | 'ticket-dispatched'
   | 'survey'
+  | 'shed'
   | 'ended';
 
 export interface CallEventLog {
@@ -206,6 +209,8 @@ export interface CallState extends NewCall {
   endedAt?: number;
   hangupCause?: number;
   ticketReason?: string;
+  /** Why admission control shed the call (with disposition `shed`): the signal over its limit. */
+  shedReason?: string;
 }
 
 export type CallEvent =

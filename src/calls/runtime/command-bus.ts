@@ -24,6 +24,11 @@ export interface CommandBusParts {
 export class CommandBus {
   constructor(private readonly p: CommandBusParts) {}
 
+  /** Takes an action-latency sample measured outside `run` (a shed call's hand-over). */
+  sample(ms: number): void {
+    this.p.onActionLatency?.(ms);
+  }
+
   /** `t0`: when the event that produced the commands arrived (elapsedMs), to sample latency. */
   run(live: Live, commands: Command[], t0?: number): void {
     const p = this.p;

@@ -1,3 +1,4 @@
+import type { AdmissionMonitor } from '../../admission/monitor.ts';
 import type { TelephonyEvent } from '../../telephony/port.ts';
 import type { CallEvent, CallState } from '../core/types.ts';
 import type { EndStep } from './call-ends.ts';
@@ -54,14 +55,24 @@ export class CallEngine {
     }
     await o.presence?.start((changes, full) => p.devices.apply(changes, full));
     p.reconciler.schedule();
+    p.admission?.start();
   }
 
   /** Stops the engine's own timers (reconciliation, presence); the ports are closed by their owner. */
   async stop(): Promise<void> {
+    this.p.admission?.stop();
     this.p.reconciler.stop();
     this.p.ends.stop();
     this.p.devices.stop();
     await this.o.presence?.stop();
+  }
+
+  /**
+   * Admission control (src/admission): its state, what it measured last, calls shed by reason.
+   * Undefined when the engine runs without it (every call is taken).
+   */
+  get admission(): AdmissionMonitor | undefined {
+    return this.p.admission;
   }
 
   onEnded(listener: (state: CallState) => void): void {
@@ -71,6 +82,11 @@ export class CallEngine {
   /** Each durable step of a call's end (final state kept, record written, tombstone): see CallEnds. */
   onEndStep(listener: (callId: string, step: EndStep) => void): void {
     this.p.ends.stepListeners.push(listener);
+  }
+
+  /** Telephony commands taken and not yet answered by the PBX (shed calls' hand-overs included). */
+  get commandsPending(): number {
+    return this.p.telephony.pending;
   }
 
   /** Calls that ended and whose end (record, tombstone) is still being written. */
@@ -155,6 +171,13 @@ export class CallEngine {
         if (ORIGINATED_ROLES.has(e.args[0] ?? '') && e.args.length >= 2)
           return telephony.hangupStray(e.channelId, e.args[1]!, 'an originated leg with no live call');
         if (registry.has(e.channelId)) return;
+        // Over its limits the engine takes no NEW call: the safety net serves it (calls already
+        // here keep full service). See src/admission.
+        const verdict = this.p.admission?.admit();
+        if (verdict && !verdict.admit) {
+          this.p.admission!.noteShed(verdict.reason);
+          return this.p.runner.shed(e, t0, verdict.reason);
+        }
         return this.p.runner.arrive(e, t0);
       }
       case 'channel-ended': {

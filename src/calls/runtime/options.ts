@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AcdStore } from '../../acd/store/port.ts';
+import type { AdmissionOptions } from '../../admission/config.ts';
 import type { Clock } from '../../clock.ts';
 import type { RoutingPlan } from '../../plan/compile.ts';
 import type { CallerEncryptor } from '../../records/caller-crypto.ts';
@@ -33,6 +34,11 @@ export interface EngineOptions {
   recordCipher?: CallerEncryptor;
   /** Measures event-to-action latency: ms from an event's arrival to its first PBX request (benchmarks). */
   onActionLatency?: (ms: number) => void;
+  /**
+   * Admission control (src/admission): the engine measures its own lag and, past the thresholds,
+   * hands NEW calls to the dialplan's safety net. Without it every call is taken.
+   */
+  admission?: AdmissionOptions;
   /** Where softphone registration comes from (AMI, or a poll); without it only the ACD API sets it. */
   presence?: PresencePort;
   /** How long an agent whose phone answered busy is not offered calls (default 30 s). */

@@ -1,5 +1,6 @@
 import { DevicePresence } from '../../acd/device-presence.ts';
 import { SharedSnapshot } from '../../acd/shared-snapshot.ts';
+import { AdmissionMonitor } from '../../admission/monitor.ts';
 import type { CallEvent } from '../core/types.ts';
 import { CallEnds } from './call-ends.ts';
 import { CommandBus } from './command-bus.ts';
@@ -56,15 +57,39 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
   const tombstones = new Tombstones();
   const ends = new CallEnds({ sessions, emitter, tombstones, clock, logger });
   const runner: SessionRunner = new SessionRunner({
-    ...{ registry, timers, emitter, ends, sessions, stats, clock, logger, plan: o.plan },
+    ...{ registry, timers, emitter, ends, sessions, stats, clock, logger, plan: o.plan, telephony },
     bus: () => bus,
+    onActionLatency: (ms) => bus.sample(ms),
   });
+  // Admission control needs a port that can hand a call back to the dialplan.
+  if (o.admission && !o.telephony.continueInDialplan)
+    logger.warn('admission control is off: the telephony port cannot continue a channel in the dialplan');
+  const admission =
+    o.admission && o.telephony.continueInDialplan
+      ? new AdmissionMonitor(
+          o.admission,
+          {
+            pendingCommands: () => telephony.pending,
+            telephonyLoad: () => o.telephony.load?.(),
+          },
+          logger.child({ component: 'admission' }),
+        )
+      : undefined;
+  const latency = o.onActionLatency;
   const bus = new CommandBus({
     ...{ timers, telephony, acd, notify },
     ticketing: new TicketingExecutor(o.ticketing, deliver),
     finish: (live) => runner.finish(live),
     elapsedMs: () => clock.elapsedMs(),
-    onActionLatency: o.onActionLatency,
+    onActionLatency:
+      admission && latency
+        ? (ms) => {
+            admission.actionLatency(ms);
+            latency(ms);
+          }
+        : admission
+          ? (ms) => admission.actionLatency(ms)
+          : latency,
   });
   const reconciler = new Reconciler({
     ...{ registry, telephony: o.telephony, clock, logger, stats, deliver },
@@ -74,6 +99,6 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
   });
   return {
     ...{ registry, devices, timers, telephony, acd, notify, sessions, tombstones, ends },
-    ...{ runner, reconciler },
+    ...{ runner, reconciler, bus, admission },
   };
 }

@@ -1,11 +1,16 @@
 import type { Logger } from 'pino';
+import type { ShedReason } from '../../admission/admission.ts';
+import { SHED_CONTEXT, SHED_VARIABLE } from '../../admission/config.ts';
+import { shedCall } from '../../admission/shed-call.ts';
 import type { Clock } from '../../clock.ts';
 import type { RoutingPlan } from '../../plan/compile.ts';
+import { pbxDialOf } from '../../plan/pbx-direct.ts';
 import type { TelephonyEvent } from '../../telephony/port.ts';
 import { handleEvent, startCall } from '../core/session.ts';
 import type { CallEvent, CallState, Command } from '../core/types.ts';
 import type { CallEnds } from './call-ends.ts';
 import type { CommandBus } from './command-bus.ts';
+import type { TelephonyExecutor } from './executors/telephony.ts';
 import type { RecordEmitter } from './record-emitter.ts';
 import type { Live, Registry } from './registry.ts';
 import type { SessionStore } from './session-store.ts';
@@ -24,6 +29,10 @@ export interface SessionRunnerParts {
   plan: () => RoutingPlan;
   /** Where the commands a session emits go (set once the bus is built). */
   bus: () => CommandBus;
+  /** Hands shed calls to the dialplan. */
+  telephony: TelephonyExecutor;
+  /** Samples event-to-action latency (the shed call's hand-over is its first PBX request). */
+  onActionLatency?: ((ms: number) => void) | undefined;
 }
 
 /**
@@ -73,7 +82,11 @@ export class SessionRunner {
     const { registry, stats } = this.p;
     const plan = this.p.plan();
     const { channelId, app, dialed, callerNumber, callerName } = e;
-    const call = { id: channelId, app, callerChannel: channelId, dialed, callerNumber, callerName };
+    const pbxDial = pbxDialOf(e.args);
+    const call = {
+      ...{ id: channelId, app, callerChannel: channelId, dialed, callerNumber, callerName },
+      ...(pbxDial ? { pbxDial } : {}),
+    };
     const { state, commands } = startCall(call, plan, this.p.clock.now());
     const live = registry.adopt(state, plan, 0);
     registry.own(live, channelId);
@@ -84,6 +97,33 @@ export class SessionRunner {
     this.p.emitter.liveEvents(live);
     this.p.sessions.save(state);
     this.p.bus().run(live, commands, t0);
+  }
+
+  /**
+   * A new call admission control sheds: it ends in the engine at once (disposition `shed` with
+   * the reason: its record is written by the ordinary end, exactly once) and its channel continues
+   * in the dialplan's safety net, with HOTLINE_SHED set to the reason.
+   */
+  shed(e: Extract<TelephonyEvent, { kind: 'channel-entered' }>, t0: number, reason: ShedReason): void {
+    const { registry, stats, clock } = this.p;
+    const plan = this.p.plan();
+    const { channelId, app, dialed, callerNumber, callerName } = e;
+    const call = { id: channelId, app, callerChannel: channelId, dialed, callerNumber, callerName };
+    const state = shedCall(call, plan, clock.now(), reason);
+    const live = registry.adopt(state, plan, 0);
+    registry.own(live, channelId);
+    stats.started++;
+    stats.shed++;
+    const sample = this.p.onActionLatency;
+    this.p.telephony.handOver(
+      state.id,
+      channelId,
+      { context: SHED_CONTEXT, extension: dialed || 's', priority: 1 },
+      { [SHED_VARIABLE]: reason },
+      sample ? () => sample(clock.elapsedMs() - t0) : undefined,
+    );
+    this.p.logger.debug({ callId: state.id, line: state.line.id, reason }, 'call shed to the safety net');
+    this.finish(live);
   }
 
   /**

@@ -14,6 +14,10 @@ export interface EngineStats {
   live: number;
   started: number;
   ended: number;
+  /** New calls admission control handed to the safety net (counted in `started` and `ended` too). */
+  shed: number;
+  /** Shed calls the PBX would not take back into the dialplan (hung up instead). */
+  handOverFailures: number;
   recordsWritten: number;
   recordFailures: number;
   /** Commands the PBX refused (a real refusal, logged as a warning). */
@@ -39,6 +43,8 @@ export const newStats = (): EngineStats => ({
   live: 0,
   started: 0,
   ended: 0,
+  shed: 0,
+  handOverFailures: 0,
   recordsWritten: 0,
   recordFailures: 0,
   commandFailures: 0,

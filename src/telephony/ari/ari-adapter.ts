@@ -8,6 +8,7 @@ import {
   TelephonyError,
   type TelephonyEvent,
   type TelephonyListener,
+  type TelephonyLoad,
   type TelephonyPort,
 } from '../port.ts';
 import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
@@ -108,6 +109,48 @@ export class AriAdapter implements TelephonyPort {
 
   get restInFlight(): number {
     return this.rest.inFlight;
+  }
+
+  /** Event lateness (see `load`): the largest since the last read, and the smallest of two windows. */
+  private readonly lateness = {
+    max: Number.NEGATIVE_INFINITY,
+    floor: Number.POSITIVE_INFINITY,
+    prevFloor: Number.POSITIVE_INFINITY,
+  };
+  private floorSince = performance.now();
+  private read503 = 0;
+
+  /**
+   * The PBX side's load for admission control: REST requests in flight, 503 answers since the
+   * last read, and how late events came vs their Asterisk timestamp. Lateness is measured over
+   * the smallest delay of the last 30 to 60 s (the hosts' clocks may differ), in wall ms (a
+   * virtual clock of a load run counts `speed` ms per wall ms).
+   */
+  load(): TelephonyLoad {
+    const l = this.lateness;
+    const floor = Math.min(l.floor, l.prevFloor);
+    const eventLateMs = Number.isFinite(floor) ? Math.max(0, l.max - floor) : 0;
+    l.max = Number.NEGATIVE_INFINITY;
+    if (performance.now() - this.floorSince > 30_000) {
+      l.prevFloor = l.floor;
+      l.floor = Number.POSITIVE_INFINITY;
+      this.floorSince = performance.now();
+    }
+    const rest503 = this.rest.unavailable - this.read503;
+    this.read503 = this.rest.unavailable;
+    return { restInFlight: this.rest.inFlight, rest503, eventLateMs: Math.round(eventLateMs) };
+  }
+
+  /** Notes how late an event arrived (its Asterisk `timestamp` vs now). */
+  private noteLateness(timestamp: unknown): void {
+    if (typeof timestamp !== 'string') return;
+    const at = Date.parse(timestamp);
+    if (!Number.isFinite(at)) return;
+    const speed = (this.options.clock as { speed?: number }).speed ?? 1;
+    const late = (this.options.clock.now() - at) / speed;
+    const l = this.lateness;
+    if (late > l.max) l.max = late;
+    if (late < l.floor) l.floor = late;
   }
 
   /**
@@ -319,6 +362,7 @@ export class AriAdapter implements TelephonyPort {
   private onEvent(raw: AriEvent): void {
     const emit = this.listener;
     if (!emit) return;
+    this.noteLateness((raw as { timestamp?: unknown }).timestamp);
     const reading = readAriEvent(raw);
     if (reading.kind === 'unused') return;
     if (reading.kind === 'rejected') {
@@ -446,14 +490,49 @@ export class AriAdapter implements TelephonyPort {
     };
   }
 
+  /** Channels answered whose first prompt has not been asked for yet (it is urgent: see CallOptions). */
+  private readonly firstPrompt = new RecentIds(10_000);
+
   async answer(channelId: string): Promise<void> {
+    this.firstPrompt.add(channelId);
     await this.rest.call('answer', 'POST', `/channels/${channelId}/answer`, undefined, undefined, {
       idempotent: true,
+      urgent: true,
     });
   }
 
   async play(channelId: string, playbackId: string, media: string): Promise<void> {
-    await this.rest.call('play', 'POST', `/channels/${channelId}/play/${playbackId}`, { media });
+    const urgent = this.firstPrompt.has(channelId);
+    if (urgent) this.firstPrompt.delete(channelId);
+    await this.rest.call('play', 'POST', `/channels/${channelId}/play/${playbackId}`, { media }, undefined, {
+      urgent,
+    });
+  }
+
+  async continueInDialplan(
+    channelId: string,
+    to: { context: string; extension: string; priority: number },
+    variables: Record<string, string>,
+  ): Promise<void> {
+    // Urgent: the caller hears nothing until the safety net has the call.
+    const urgent = { urgent: true };
+    for (const [variable, value] of Object.entries(variables))
+      await this.rest.call(
+        'setChannelVar',
+        'POST',
+        `/channels/${channelId}/variable`,
+        { variable, value },
+        undefined,
+        urgent,
+      );
+    await this.rest.call(
+      'continueInDialplan',
+      'POST',
+      `/channels/${channelId}/continue`,
+      { context: to.context, extension: to.extension, priority: to.priority },
+      undefined,
+      urgent,
+    );
   }
 
   async stopPlayback(playbackId: string): Promise<void> {
@@ -690,5 +769,9 @@ class RecentIds {
 
   has(id: string): boolean {
     return this.ids.has(id);
+  }
+
+  delete(id: string): void {
+    this.ids.delete(id);
   }
 }

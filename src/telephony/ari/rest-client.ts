@@ -26,6 +26,12 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface CallOptions {
   /** The request may be sent twice without harm (default: GET, PUT and DELETE are). */
   idempotent?: boolean;
+  /**
+   * What a caller waits on to hear anything (answer, a new call's first prompt, the hand-over of
+   * a shed call to the safety net): it takes the next free connection before every other
+   * request waiting, so a backlog of mid-call requests never keeps a new caller in silence.
+   */
+  urgent?: boolean;
 }
 
 /** Transport errors that mean the request never got an answer: the connection broke under it. */
@@ -53,6 +59,12 @@ export class AriRestClient {
   retries = 0;
   /** Requests that failed without an answer from the PBX (after the retry, if any). */
   transportFailures = 0;
+  /** Answers 503 (Asterisk refusing work: overloaded, or over its HTTP session limit). */
+  unavailable = 0;
+  /** Requests on a connection now; the others wait for one in `urgent`, then `waiting`, order. */
+  private active = 0;
+  private readonly urgent: (() => void)[] = [];
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: RestClientOptions) {
     this.url = new URL(options.baseUrl.replace(/\/$/, ''));
@@ -86,6 +98,7 @@ export class AriRestClient {
     const idempotent = options.idempotent ?? method !== 'POST';
     this.inFlight++;
     this.requests++;
+    await this.connection(options.urgent === true);
     try {
       try {
         return await this.send<T>(operation, method, `${this.url.pathname}${path}${qs}`, payload);
@@ -100,7 +113,24 @@ export class AriRestClient {
       throw err;
     } finally {
       this.inFlight--;
+      this.release();
     }
+  }
+
+  /** Waits for a connection of the pool: at once when one is free, else in turn (urgent first). */
+  private connection(urgent: boolean): Promise<void> | undefined {
+    if (this.active < this.options.maxConnections) {
+      this.active++;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => (urgent ? this.urgent : this.waiting).push(resolve));
+  }
+
+  /** Hands the connection to the next request waiting (its count stays), or frees it. */
+  private release(): void {
+    const next = this.urgent.shift() ?? this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 
   private send<T>(
@@ -147,6 +177,7 @@ export class AriRestClient {
               }
               return;
             }
+            if (status === 503) this.unavailable++;
             let message = text;
             try {
               message = (JSON.parse(text) as { message?: string }).message ?? text;

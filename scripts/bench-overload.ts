@@ -1,0 +1,262 @@
+/**
+ * Overload bench: the soak's synthetic load (scripts/soak.ts: the ARI simulator in a process of
+ * its own, the real ari-client, the engine with its ACD in memory) at 1×, 2× and 4× the rated
+ * 300 calls/s, with admission control at its defaults (src/admission, the ADMISSION_* settings
+ * `hotline serve` uses; set them in the environment to try others). Each step is bounded in
+ * calls and time and runs on loopback only; each prints one JSON line:
+ *
+ *   {"load":2,"rate":600,"offered":…,"servedByEngine":…,"shed":…,"shedByReason":{…},
+ *    "firstAudioMsP50":…,"firstAudioMsP99":…,"firstAudioMsMax":…,"records":…,
+ *    "recordsExpected":…,"shedRecordsWithReason":…,"ok":true,…}
+ *
+ * First audio: wall ms from the moment the caller is placed on the simulator to the first thing
+ * the caller hears — the PBX took the engine's first prompt, music-on-hold bridge or agent
+ * bridge, or took the call back into the dialplan's safety net (a shed call: the safety net
+ * answers with its greeting at once). `ok`: records = offered, every shed call's record says
+ * `shed` with its reason, and at 2× and 4× p99 first audio ≤ 2 s; at 1× nothing is shed.
+ *
+ *   npm run bench:overload -- [--seconds 6] [--loads 1,2,4] [--speed 20] [--seed 2026]
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHistogram } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { admissionOptions } from '../src/admission/config.ts';
+import { startHotline } from '../src/app.ts';
+import { projectRoot, rulesDir } from '../src/cli/paths.ts';
+import { ScaledClock } from '../src/clock.ts';
+import { readConfig } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+import { loadPlan } from '../src/plan/load.ts';
+import type { CallRecord } from '../src/records/schema.ts';
+import { demoRoster } from '../src/synthetic/demo-agents.ts';
+import { Random } from '../src/synthetic/random.ts';
+import { clockOrigin, HttpSimDriver } from '../src/synthetic/sim-driver.ts';
+import { SyntheticTraffic } from '../src/synthetic/traffic.ts';
+
+const RATED = 300;
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '6' },
+    loads: { type: 'string', default: '1,2,4' },
+    speed: { type: 'string', default: '20' },
+    seed: { type: 'string', default: '2026' },
+    rules: { type: 'string' },
+  },
+});
+const seconds = Number(values.seconds);
+const speed = Number(values.speed);
+const loads = values.loads.split(',').map(Number);
+if (!(seconds > 0 && seconds <= 60) || !(speed > 0) || loads.some((l) => !(l > 0 && l <= 8))) {
+  console.error('bench:overload: --seconds in (0, 60], --speed > 0, --loads from (0, 8]');
+  process.exit(2);
+}
+const rules = rulesDir(values.rules);
+const { plan } = loadPlan(rules);
+const config = readConfig();
+const admission = admissionOptions(config);
+const log = (line: string) => process.stderr.write(`bench:overload: ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Agents enough for the rated load (a center staffed for its rated rate meets a surge). */
+const AGENTS = Math.ceil(((RATED / speed) * 60) / 0.85);
+
+async function startSim(clock: ScaledClock): Promise<{ url: string; stop: () => void }> {
+  const origin = clockOrigin(clock);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(projectRoot, 'scripts/sim-server.ts'),
+      ...['--speed', String(speed), '--origin', `${origin.wallMs}:${origin.virtualMs}`],
+      ...['--rules', rules, '--host', '127.0.0.1', '--exit-with-stdin'],
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  process.once('exit', () => child.kill('SIGKILL'));
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`sim-server exited (${code}) before it listened`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+async function step(load: number): Promise<Record<string, unknown>> {
+  const rate = RATED * load;
+  const calls = Math.round(rate * seconds);
+  const clock = new ScaledClock(speed);
+  const sim = await startSim(clock);
+  const recordsPath = join(projectRoot, 'var', `bench-overload-${process.pid}-${load}.jsonl`);
+  rmSync(recordsPath, { force: true });
+  const rnd = new Random(Number(values.seed));
+  const roster = demoRoster(plan, AGENTS, rnd);
+  const apps = ['hotline-1', 'hotline-2'];
+  const hotline = await startHotline({
+    plan,
+    ari: {
+      url: sim.url,
+      user: 'hotline',
+      password: 'hotline',
+      apps,
+      maxConnections: config.ARI_MAX_CONNECTIONS,
+    },
+    roster,
+    records: { jsonlPath: recordsPath },
+    env: {},
+    engineId: `bench-overload-${process.pid}`,
+    clock,
+    logger: createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: process.stderr }),
+    ...(admission ? { admission } : {}),
+  });
+  const engine = hotline.engine;
+
+  // Arrival: when the PBX (simulator) created the caller's channel, from its StasisStart's
+  // timestamp (virtual time, shared with the simulator, mapped back to the wall clock).
+  const arrivedAt = new Map<string, number>();
+  const origin = clockOrigin(clock);
+  const wallOf = (virtualMs: number) => origin.wallMs + (virtualMs - origin.virtualMs) / speed;
+  const adapter = hotline.telephony as unknown as { onEvent: (e: Record<string, unknown>) => void };
+  const onEvent = adapter.onEvent.bind(adapter);
+  adapter.onEvent = (e) => {
+    if (e.type === 'StasisStart' && typeof e.timestamp === 'string') {
+      const id = (e.channel as { id?: string } | undefined)?.id;
+      if (id && !arrivedAt.has(id)) arrivedAt.set(id, wallOf(Date.parse(e.timestamp)));
+    }
+    onEvent(e);
+  };
+  // First audio: the first request of a call the PBX took that the caller hears.
+  const placedAt = new Map<string, number>();
+  const heardAt = new Map<string, number>();
+  const heard = (channel: string) => {
+    if (!heardAt.has(channel)) heardAt.set(channel, Date.now());
+  };
+  const t = hotline.telephony;
+  const wrap = <K extends 'play' | 'addToBridge' | 'continueInDialplan'>(
+    name: K,
+    channels: (...args: Parameters<NonNullable<(typeof t)[K]>>) => string[],
+  ) => {
+    const original = (t[name] as (...a: unknown[]) => Promise<void>).bind(t);
+    (t as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      await original(...args);
+      for (const ch of channels(...(args as Parameters<NonNullable<(typeof t)[K]>>))) heard(ch);
+    };
+  };
+  wrap('play', (channel) => [channel]);
+  wrap('addToBridge', (_bridge, channels) => channels);
+  wrap('continueInDialplan', (channel) => [channel]);
+
+  const traffic = new SyntheticTraffic({
+    ...{ plan, sim: new HttpSimDriver(sim.url), engine, store: hotline.store, clock, rnd, apps, roster },
+  });
+  await traffic.staff();
+  // The set-up (staffing a thousand agents) is not the load: start from a normal state.
+  for (let i = 0; i < 600 && engine.admission && engine.admission.state !== 'normal'; i++) await sleep(50);
+  let ended = 0;
+  engine.onEnded(() => {
+    ended++;
+  });
+  const states = new Map<string, number>();
+  engine.admission?.onTransition((x) => states.set(x.to, (states.get(x.to) ?? 0) + 1));
+  const shed0 = engine.stats.shed;
+  const started0 = engine.stats.started;
+  const wallStart = performance.now();
+  await new Promise<void>((resolve) => {
+    let nextAt = clock.now();
+    const tick = () => {
+      const now = clock.now();
+      while (traffic.placed < calls && nextAt <= now) {
+        const at = Date.now();
+        void traffic.placeCall().then((ch) => {
+          if (ch) placedAt.set(ch, at);
+        });
+        nextAt += rnd.exponential((1000 * speed) / rate);
+      }
+      if (traffic.placed >= calls) return resolve();
+      clock.after(nextAt - now, tick);
+    };
+    tick();
+  });
+  const offerSeconds = (performance.now() - wallStart) / 1000;
+  const drainStart = performance.now();
+  while (performance.now() - drainStart < 180_000) {
+    if (traffic.pending === 0 && ended >= traffic.offered && engine.commandsPending === 0) break;
+    await sleep(50);
+  }
+  await engine.settle();
+  const shed = engine.stats.shed - shed0;
+  const started = engine.stats.started - started0;
+  const shedByReason = Object.fromEntries(engine.admission?.shed ?? []);
+  const lag = engine.admission?.lag();
+  await hotline.close();
+  sim.stop();
+
+  const firstAudio = createHistogram();
+  const placing = createHistogram();
+  let unheard = 0;
+  for (const [ch, placed] of placedAt) {
+    const arrived = arrivedAt.get(ch);
+    const h = heardAt.get(ch);
+    if (arrived !== undefined) placing.record(Math.max(1, Math.round((arrived - placed) * 1000)));
+    if (h === undefined || arrived === undefined) unheard++;
+    else firstAudio.record(Math.max(1, Math.round((h - arrived) * 1000)));
+  }
+  const records = readFileSync(recordsPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as CallRecord);
+  rmSync(recordsPath, { force: true });
+  const shedRecords = records.filter((r) => r.disposition === 'shed');
+  const shedRecordsWithReason = shedRecords.filter((r) => typeof r.shedReason === 'string').length;
+  const ids = new Set(records.map((r) => r.callId));
+  const ms = (q: number) => (firstAudio.count ? r2(firstAudio.percentile(q) / 1000) : 0);
+  const p99 = ms(99);
+  const ok =
+    records.length === traffic.offered &&
+    ids.size === records.length &&
+    shedRecords.length === shed &&
+    shedRecordsWithReason === shed &&
+    (load <= 1 ? shed === 0 : p99 <= 2000);
+  return {
+    load,
+    rate,
+    calls,
+    offered: traffic.offered,
+    servedByEngine: started - shed,
+    shed,
+    shedByReason,
+    firstAudioMsP50: ms(50),
+    firstAudioMsP99: p99,
+    firstAudioMsMax: firstAudio.count ? r2(firstAudio.max / 1000) : 0,
+    callersNeverHeard: unheard,
+    // Before arrival, not counted in first audio: placing the call (traffic generator to simulator).
+    placingMsP50: placing.count ? r2(placing.percentile(50) / 1000) : 0,
+    placingMsP99: placing.count ? r2(placing.percentile(99) / 1000) : 0,
+    records: records.length,
+    recordsExpected: traffic.offered,
+    shedRecords: shedRecords.length,
+    shedRecordsWithReason,
+    admissionTransitions: Object.fromEntries(states),
+    engineLagMs: lag,
+    offeredPerSecond: r2(traffic.offered / offerSeconds),
+    simErrors: traffic.errors,
+    agents: AGENTS,
+    speed,
+    ok,
+  };
+}
+
+log(
+  `loads ${loads.join(', ')}× of ${RATED}/s, ${seconds} s each, ${AGENTS} agents, admission ${admission ? 'on' : 'OFF'}`,
+);
+let allOk = true;
+for (const load of loads) {
+  const result = await step(load);
+  allOk &&= result.ok === true;
+  console.log(JSON.stringify(result));
+}
+process.exitCode = allOk ? 0 : 1;

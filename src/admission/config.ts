@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { AdmissionSettings, AdmissionThresholds } from './admission.ts';
+
+/**
+ * Admission control's settings, from the environment (merged into src/config.ts's schema). Each
+ * signal has a level from which new calls are shed and a level from which the engine is
+ * critical; the defaults are sane for one engine process driving one Asterisk.
+ */
+const ms = (min: number, max: number, def: number) => z.coerce.number().min(min).max(max).default(def);
+const count = (max: number, def: number) => z.coerce.number().int().min(1).max(max).default(def);
+
+export const AdmissionEnv = {
+  /** `off` turns admission control off: every call is taken, whatever the load. */
+  ADMISSION: z.enum(['on', 'off']).default('on'),
+  /** How often the engine measures itself (wall ms). */
+  ADMISSION_SAMPLE_MS: ms(50, 10_000, 250),
+  /** Below this share of a threshold a signal counts as recovered. */
+  ADMISSION_RECOVER_RATIO: z.coerce.number().gt(0).lt(1).default(0.5),
+  /** How long every signal must stay recovered before the state steps down one level (wall ms). */
+  ADMISSION_HOLD_MS: ms(0, 600_000, 3_000),
+  ADMISSION_LOOP_DELAY_MS: ms(1, 60_000, 250),
+  ADMISSION_LOOP_DELAY_CRITICAL_MS: ms(1, 60_000, 1_000),
+  ADMISSION_ACTION_LATENCY_MS: ms(1, 60_000, 800),
+  ADMISSION_ACTION_LATENCY_CRITICAL_MS: ms(1, 60_000, 3_000),
+  ADMISSION_PENDING_COMMANDS: count(10_000_000, 3_000),
+  ADMISSION_PENDING_COMMANDS_CRITICAL: count(10_000_000, 12_000),
+  ADMISSION_REST_IN_FLIGHT: count(1_000_000, 400),
+  ADMISSION_REST_IN_FLIGHT_CRITICAL: count(1_000_000, 1_600),
+  ADMISSION_ARI_EVENT_LATE_MS: ms(1, 60_000, 800),
+  ADMISSION_ARI_EVENT_LATE_CRITICAL_MS: ms(1, 60_000, 3_000),
+  ADMISSION_REST_503: count(1_000_000, 1),
+  ADMISSION_REST_503_CRITICAL: count(1_000_000, 20),
+};
+
+export const AdmissionConfigSchema = z.object(AdmissionEnv);
+export type AdmissionConfig = z.infer<typeof AdmissionConfigSchema>;
+
+/** The Asterisk context shed calls continue in: the dialplan's safety net (dialplan/extensions.conf). */
+export const SHED_CONTEXT = 'hotline-fallback';
+/** The channel variable that tells the dialplan (and its logs) why the engine shed the call. */
+export const SHED_VARIABLE = 'HOTLINE_SHED';
+
+export interface AdmissionOptions extends AdmissionSettings {
+  sampleMs: number;
+}
+
+/** The admission settings from checked configuration; undefined when turned off. */
+export function admissionOptions(c: AdmissionConfig): AdmissionOptions | undefined {
+  if (c.ADMISSION === 'off') return undefined;
+  const pair = (shed: number, critical: number, name: string) => {
+    if (critical < shed) throw new RangeError(`${name}_CRITICAL must be at least ${name}`);
+    return { shed, critical };
+  };
+  const thresholds: AdmissionThresholds = {
+    loopDelayMs: pair(
+      c.ADMISSION_LOOP_DELAY_MS,
+      c.ADMISSION_LOOP_DELAY_CRITICAL_MS,
+      'ADMISSION_LOOP_DELAY_MS',
+    ),
+    actionLatencyMs: pair(
+      c.ADMISSION_ACTION_LATENCY_MS,
+      c.ADMISSION_ACTION_LATENCY_CRITICAL_MS,
+      'ADMISSION_ACTION_LATENCY_MS',
+    ),
+    pendingCommands: pair(
+      c.ADMISSION_PENDING_COMMANDS,
+      c.ADMISSION_PENDING_COMMANDS_CRITICAL,
+      'ADMISSION_PENDING_COMMANDS',
+    ),
+    restInFlight: pair(
+      c.ADMISSION_REST_IN_FLIGHT,
+      c.ADMISSION_REST_IN_FLIGHT_CRITICAL,
+      'ADMISSION_REST_IN_FLIGHT',
+    ),
+    ariEventLateMs: pair(
+      c.ADMISSION_ARI_EVENT_LATE_MS,
+      c.ADMISSION_ARI_EVENT_LATE_CRITICAL_MS,
+      'ADMISSION_ARI_EVENT_LATE_MS',
+    ),
+    rest503: pair(c.ADMISSION_REST_503, c.ADMISSION_REST_503_CRITICAL, 'ADMISSION_REST_503'),
+  };
+  return {
+    thresholds,
+    recoverRatio: c.ADMISSION_RECOVER_RATIO,
+    holdMs: c.ADMISSION_HOLD_MS,
+    sampleMs: c.ADMISSION_SAMPLE_MS,
+  };
+}
+
+/** The defaults, as `hotline serve` uses them with no ADMISSION_* variable set. */
+export function defaultAdmissionOptions(): AdmissionOptions {
+  return admissionOptions(AdmissionConfigSchema.parse({ ADMISSION: 'on' }))!;
+}
