@@ -20,6 +20,7 @@ import {
   type RouteRule,
   type ScheduleRule,
   type SelfServiceRule,
+  type SourceRule,
   type SubcenterRule,
 } from './schema.ts';
 import { parseInstant } from './zoned-time.ts';
@@ -30,6 +31,8 @@ export interface CompiledRoute {
   target: Ref;
   skill?: string;
   priority?: number;
+  /** Where the route's prompts and priority come from, when the route says so itself. */
+  source?: string;
 }
 
 export interface CompiledPhase {
@@ -39,7 +42,7 @@ export interface CompiledPhase {
   fromMs: number;
   /** Exclusive end, epoch ms (Infinity when open). */
   untilMs: number;
-  source?: string;
+  source?: SourceRule;
   route: CompiledRoute;
 }
 
@@ -54,6 +57,10 @@ export interface CompiledLine {
   /** Sorted by start. */
   phases: readonly CompiledPhase[];
   route?: CompiledRoute;
+  /** Where the line comes from (its own `source`). */
+  source?: SourceRule;
+  /** Where its group (and so its mode and phases) comes from. */
+  groupSource?: SourceRule;
 }
 
 export interface CompiledSchedule {
@@ -64,6 +71,7 @@ export interface CompiledSchedule {
   workdayHours: readonly [number, number][];
   /** Holidays are closed; make-up and local workdays follow `workdayHours`. */
   calendar?: CompiledCalendar;
+  source?: SourceRule;
 }
 
 type WithRoutes<T, K extends keyof T> = Omit<T, K> & { [P in K]: CompiledRoute };
@@ -113,6 +121,7 @@ export function compileRoute(route: RouteRule): CompiledRoute {
   const out: CompiledRoute = { prompts: route.prompts, target };
   if (route.skill !== undefined) out.skill = route.skill;
   if (route.priority !== undefined) out.priority = route.priority;
+  if (route.source !== undefined) out.source = route.source;
   return out;
 }
 
@@ -146,6 +155,7 @@ function compileSchedule(s: ScheduleRule, calendars: Map<string, CompiledCalenda
     weekly: days.map((d) => ranges(s.weekly?.[d])),
     workdayHours: ranges(s.workdayHours ?? s.weekly?.mon),
     ...(cal ? { calendar: cal } : {}),
+    ...(s.source !== undefined ? { source: s.source } : {}),
   };
 }
 
@@ -200,6 +210,8 @@ export function compilePlan(raw: RawRules): RoutingPlan {
     };
     if (l.group !== undefined) line.group = l.group;
     if (l.route) line.route = compileRoute(l.route);
+    if (l.source !== undefined) line.source = l.source;
+    if (group?.source !== undefined) line.groupSource = group.source;
     return line;
   });
 

@@ -5,6 +5,7 @@ import { checkGroups, checkLines } from './checks/lines.ts';
 import { checkAnswers, checkMenus, checkSelfService } from './checks/menus.ts';
 import { checkPrompts } from './checks/prompts.ts';
 import { checkGraph, checkRoutes } from './checks/routes.ts';
+import { checkSources } from './checks/sources.ts';
 import type { RuleProblem, Warning } from './problems.ts';
 import type { RawRules } from './raw-rules.ts';
 
@@ -30,6 +31,7 @@ export function crossCheck(raw: RawRules, problems: RuleProblem[], now: number):
   checkSelfService(ctx);
   checkGroups(ctx);
   checkLines(ctx);
+  checkSources(ctx);
   checkGraph(raw, checkRoutes(ctx), add);
   checkPrompts(ctx);
   return ctx.warnings;

@@ -8,8 +8,12 @@ import {
   retriesText,
 } from './menu-input.ts';
 import { PlanQueryError } from './problems.ts';
-import { enterLine, followRoute, type RouteStep } from './route-step.ts';
+import { type SpokenPrompts, spokenPrompts } from './prompt-context.ts';
+import { type TimeToTarget, timeToTarget } from './prompt-time.ts';
+import { type ProvenanceItem, ProvenanceTrail, provenanceReason, type RouteOwner } from './provenance.ts';
+import { enterLine, followRoute, type RouteStep, type StepResult } from './route-step.ts';
 import type { MergeModeName, PhaseKindName } from './schema.ts';
+import { formatZoned } from './zoned-time.ts';
 
 export type TargetKind =
   | 'pool'
@@ -25,10 +29,20 @@ export type TargetKind =
 export interface Explanation {
   number: string;
   line: { id: string; name: string; mode: MergeModeName };
-  phase: { id: string; kind: PhaseKindName };
+  /** `from` (inclusive) and `until` (exclusive) in the plan's time zone, when the phase has them. */
+  phase: { id: string; kind: PhaseKindName; from?: string; until?: string };
   prompts: string[];
   menus: string[];
   target: { kind: TargetKind; id: string };
+  /**
+   * Time before the caller reaches the target: the prompts heard in full (durations from the
+   * prompt manifest) plus the menu timeouts let run out on the way.
+   */
+  /** What the caller hears: the recorded prompts played (composed ones expanded for this call) and their text. */
+  spoken: SpokenPrompts;
+  timeToTarget: TimeToTarget;
+  /** What each decision rests on: a document clause (quoted) or a local setting. */
+  provenance: ProvenanceItem[];
   reasons: string[];
 }
 
@@ -54,6 +68,10 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
   const reasons = [...entry.reasons];
   const menus: string[] = [];
   let pos = 0;
+  let menuWaitMs = 0;
+  const trail = new ProvenanceTrail(plan);
+  let owner: RouteOwner = trail.entry(entry.line, entry.phase);
+  trail.greeting(plan.center.greeting);
   const ctx = {
     line: entry.line,
     atMs: query.atMs,
@@ -64,8 +82,15 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
   for (let guard = 0; guard < 256; guard++) {
     prompts.push(...result.prompts);
     reasons.push(...result.reasons);
+    trail.routes(result.routes, owner);
     const step: RouteStep = result.step;
+    if (step.kind === 'menu') {
+      trail.menu(step.menu);
+      owner = { rule: `menu:${step.menu.id}`, ...(step.menu.source ? { source: step.menu.source } : {}) };
+    }
     if (step.kind === 'progress-query') {
+      const s = step.service;
+      owner = { rule: `self-service:${s.id}`, ...(s.source ? { source: s.source } : {}) };
       prompts.push(step.service.prompt);
       const end = digits.indexOf('#', pos);
       const keyed = end >= 0 ? digits.slice(pos, end) : digits.slice(pos);
@@ -76,7 +101,7 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
       result = followRoute(plan, step.service.next, ctx);
       continue;
     }
-    if (step.kind !== 'menu') return finish(step);
+    if (step.kind !== 'menu') return finish(step, result);
 
     const menu = step.menu;
     menus.push(menu.id);
@@ -92,6 +117,7 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
       if (digits[pos] === 'T') {
         pos++;
         failure = 'timeout';
+        menuWaitMs += menu.timeoutSeconds * 1000;
       } else {
         let collected = '';
         for (;;) {
@@ -132,7 +158,11 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
   }
   throw new PlanQueryError('digits', 'the call visits too many menus; check the menus for a loop');
 
-  function finish(step: Exclude<RouteStep, { kind: 'menu' | 'progress-query' }>): Explanation {
+  function finish(
+    step: Exclude<RouteStep, { kind: 'menu' | 'progress-query' }>,
+    last: StepResult,
+  ): Explanation {
+    trail.target(step, last.routes.at(-1), owner, entry.callerClass);
     switch (step.kind) {
       case 'queue':
         return build({ kind: step.queue, id: step.id });
@@ -147,13 +177,33 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
 
   function build(target: Explanation['target']): Explanation {
     if (pos < digits.length) reasons.push(`keys not used: ${digits.slice(pos)}`);
+    const reaches = target.kind !== 'menu' && target.kind !== 'ticket' && target.kind !== 'announcement';
+    const spoken = spokenPrompts(plan, { lineId: entry.line.id, phaseId: entry.phase.id }, prompts);
+    const time = timeToTarget(plan, spoken.played, menuWaitMs, reaches);
+    reasons.push(
+      `${(time.ms / 1000).toFixed(1)} s of prompts and menu waits before ${reaches ? 'the caller reaches the target' : 'the call ends here'}${time.withoutDuration.length > 0 ? ` (no duration in the manifest for ${time.withoutDuration.join(', ')})` : ''}`,
+    );
+    reasons.push(...trail.items.map(provenanceReason));
+    const tz = plan.center.timezone;
+    const bound = (ms: number | undefined) =>
+      ms !== undefined && Number.isFinite(ms) ? formatZoned(ms, tz) : undefined;
+    const from = bound(entry.phase.fromMs);
+    const until = bound(entry.phase.untilMs);
     return {
       number: query.number,
       line: { id: entry.line.id, name: entry.line.name, mode: entry.line.mode },
-      phase: { id: entry.phase.id, kind: entry.phase.kind },
+      phase: {
+        id: entry.phase.id,
+        kind: entry.phase.kind,
+        ...(from !== undefined ? { from } : {}),
+        ...(until !== undefined ? { until } : {}),
+      },
       prompts,
+      spoken,
       menus,
       target,
+      timeToTarget: time,
+      provenance: trail.items,
       reasons,
     };
   }

@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkPromptFiles } from '../prompts/files.ts';
 import { type PromptEntry, PromptManifest } from '../prompts/manifest.ts';
+import { checkPromptBudget } from './checks/prompt-budget.ts';
 import { compilePlan, type RoutingPlan } from './compile.ts';
 import { crossCheck } from './cross-check.ts';
 import { formatPath, joinPath, type RuleProblem, RulesInvalidError, type Warning } from './problems.ts';
@@ -144,7 +145,9 @@ export function loadPlan(dir: string, options: LoadOptions = {}): LoadedPlan {
   const warnings = [...loadWarnings, ...crossCheck(raw, problems, options.now ?? Date.now())];
   if (problems.length > 0) throw invalid(problems);
   const files = [...new Set(listSections.flatMap((s) => raw[s].map((x) => x.file))), raw.center.file];
-  return { plan: compilePlan(raw), warnings, files, manifestPath: raw.manifestPath };
+  const plan = compilePlan(raw);
+  warnings.push(...checkPromptBudget(raw, plan, options.now ?? Date.now()));
+  return { plan, warnings, files, manifestPath: raw.manifestPath };
 }
 
 /**

@@ -11,7 +11,8 @@ import { type PhaseView, phaseAt } from './phase.ts';
 import { UnknownNumberError } from './problems.ts';
 import { OWN } from './ref.ts';
 import { openState } from './schedule.ts';
-import type { CallerClassRule } from './schema.ts';
+import type { CallerClassRule, SourceRule } from './schema.ts';
+import { sourceText } from './source.ts';
 
 /** The caller waits in a pool's or expert seat's queue (the call session runs this step as it is). */
 export interface QueueStep {
@@ -43,11 +44,22 @@ export type RouteStep =
   | { kind: 'ticket' }
   | { kind: 'announcement'; prompt: string };
 
+/** A route followed on the way to a step, with the rules entry it belongs to (for provenance). */
+export interface RouteHop {
+  route: CompiledRoute;
+  /** The entry holding the route (`answer:x`, `line:y`, `pool:z`, …); absent for the route given. */
+  rule?: string;
+  /** That entry's `source` (or, for a phase, the phase's). */
+  source?: SourceRule;
+}
+
 export interface StepResult {
   /** Prompts to play, in order, before the step. */
   prompts: string[];
   reasons: string[];
   step: RouteStep;
+  /** The routes followed, the given one first. */
+  routes: RouteHop[];
 }
 
 export interface CallEntry {
@@ -77,7 +89,7 @@ export function enterLine(plan: RoutingPlan, number: string, atMs: number, calle
   reasons.push(
     phase.kind === 'active' && phase.id === 'default'
       ? 'no dated phase applies; the line routes by its own route'
-      : `at this time the line is in phase "${phase.id}" (${phase.kind})${phase.source ? `: ${phase.source}` : ''}`,
+      : `at this time the line is in phase "${phase.id}" (${phase.kind})${phase.source ? `: ${sourceText(phase.source)}` : ''}`,
   );
   const entry: CallEntry = { line, phase, prompts: [...plan.center.greeting], reasons };
   if (plan.center.greeting.length > 0) reasons.push('every caller first hears the center greeting');
@@ -120,8 +132,13 @@ export function followRoute(
 ): StepResult {
   const prompts: string[] = [];
   const reasons: string[] = [];
+  const routes: RouteHop[] = [{ route }];
   let current = route;
   let line = ctx.line;
+  const goOn = (next: CompiledRoute, rule: string, source: SourceRule | undefined) => {
+    routes.push(source !== undefined ? { route: next, rule, source } : { route: next, rule });
+    current = next;
+  };
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     prompts.push(...current.prompts);
     const t = current.target;
@@ -132,30 +149,30 @@ export function followRoute(
     switch (t.kind) {
       case 'menu': {
         const menu = plan.menus.get(t.id)!;
-        if (menu.enabled) return { prompts, reasons, step: { kind: 'menu', menu } };
+        if (menu.enabled) return { prompts, reasons, routes, step: { kind: 'menu', menu } };
         // A menu switched off (`enabled: false`) is passed by: its default route, without the menu.
         reasons.push(`menu "${menu.id}" is switched off (enabled: false): its default route, no menu`);
-        current = menu.default;
+        goOn(menu.default, `menu:${menu.id}`, menu.source);
         continue;
       }
       case 'ticket':
         reasons.push('the call becomes a ticket (work order) for a call-back');
-        return { prompts, reasons, step: { kind: 'ticket' } };
+        return { prompts, reasons, routes, step: { kind: 'ticket' } };
       case 'announcement':
         prompts.push(t.id);
         reasons.push(`the caller hears "${t.id}" and the call ends`);
-        return { prompts, reasons, step: { kind: 'announcement', prompt: t.id } };
+        return { prompts, reasons, routes, step: { kind: 'announcement', prompt: t.id } };
       case 'answer': {
         const a = plan.answers.get(t.id)!;
         prompts.push(a.prompt);
         reasons.push(`knowledge-base standard answer "${a.title}"`);
-        current = a.next;
+        goOn(a.next, `answer:${a.id}`, a.source);
         continue;
       }
       case 'self-service': {
         const s = plan.selfService.get(t.id)!;
         if (s.kind !== 'progress-query') throw new Error(`self-service ${s.id} is not routable`);
-        return { prompts, reasons, step: { kind: 'progress-query', service: s } };
+        return { prompts, reasons, routes, step: { kind: 'progress-query', service: s } };
       }
       case 'line': {
         const other = plan.lines.get(t.id)!;
@@ -163,7 +180,7 @@ export function followRoute(
         if (!phase) throw new UnknownNumberError(other.number);
         reasons.push(`offered the service of line "${other.id}" (${other.number}), phase "${phase.id}"`);
         line = other;
-        current = phase.route;
+        goOn(phase.route, `line:${other.id}`, phase.source ?? other.source ?? other.groupSource);
         continue;
       }
       case 'pool':
@@ -173,14 +190,19 @@ export function followRoute(
         if (state.day) reasons.push(describeDay(state.day));
         if (!state.open) {
           reasons.push(`${t.kind} "${q.id}" is closed now (hours "${q.hours}")`);
-          current = q.closed!;
+          goOn(q.closed!, `${t.kind}:${q.id}`, q.source);
           continue;
         }
         const skill = current.skill ?? ctx.line.topic;
         reasons.push(
           `queued for ${t.kind} "${q.id}" (${q.name}) preferring skill "${skill}", priority ${priority}`,
         );
-        return { prompts, reasons, step: { kind: 'queue', queue: t.kind, id: q.id, skill, priority } };
+        return {
+          prompts,
+          reasons,
+          routes,
+          step: { kind: 'queue', queue: t.kind, id: q.id, skill, priority },
+        };
       }
       case 'subcenter': {
         const sc = own(plan.subcenters, t.id, line);
@@ -188,24 +210,26 @@ export function followRoute(
         if (state.day) reasons.push(describeDay(state.day));
         if (!state.open) {
           reasons.push(`sub-center "${sc.id}" is closed now (hours "${sc.hours}")`);
-          current = sc.closed!;
+          goOn(sc.closed!, `subcenter:${sc.id}`, sc.source);
           continue;
         }
         reasons.push(`transferred to sub-center "${sc.id}" (${sc.name}, ${sc.number})`);
         return {
           prompts,
           reasons,
+          routes,
           step: { kind: 'dial', target: 'subcenter', id: sc.id, dial: sc.dial, ringSeconds: sc.ringSeconds },
         };
       }
       case 'department': {
         const d = own(plan.departments, t.id, line);
         reasons.push(
-          `put through to the department's own line "${d.id}" (${d.name}, ${d.department}, ${d.number})${d.source ? ` [dial string: ${d.source}]` : ''}`,
+          `put through to the department's own line "${d.id}" (${d.name}, ${d.department}, ${d.number})`,
         );
         return {
           prompts,
           reasons,
+          routes,
           step: { kind: 'dial', target: 'department', id: d.id, dial: d.dial, ringSeconds: d.ringSeconds },
         };
       }
@@ -215,6 +239,7 @@ export function followRoute(
         return {
           prompts,
           reasons,
+          routes,
           step: { kind: 'dial', target: 'emergency', id: t.id, dial: e.dial, ringSeconds: e.ringSeconds },
         };
       }
@@ -224,6 +249,7 @@ export function followRoute(
         return {
           prompts,
           reasons,
+          routes,
           step: { kind: 'dial', target: 'center', id: t.id, dial: c.dial, ringSeconds: c.ringSeconds },
         };
       }

@@ -32,6 +32,25 @@ export const DateOrInstant = z
 
 export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD');
 
+/**
+ * Where a value comes from. `local` or `local: why` is a local setting (no source document gives
+ * it); any other text quotes the document clause the value rests on, in the document's words.
+ */
+export const SourceText = z
+  .string()
+  .min(1)
+  .refine(
+    (s) => !/^local\b/i.test(s) || /^local(: \S.*)?$/s.test(s),
+    'a local setting is written "local" or "local: why"; any other text quotes a document clause',
+  );
+
+/**
+ * The provenance of a rules entry: one source for all its values, or one per field
+ * (`{ entry: "clause", department: "local: …" }`, `entry` for the fields not named). Dial strings
+ * and ring times are local settings by nature (no document gives one) and need no mark.
+ */
+export const Source = z.union([SourceText, z.record(z.string().regex(/^[a-zA-Z]+$/), SourceText)]);
+
 /** Where a route goes: `pool:general`, `menu:level`, `ticket`, `announcement:closed-notice`, … */
 export const RefString = z.string().superRefine((value, ctx) => {
   const parsed = parseRef(value);
@@ -56,6 +75,8 @@ export const Route = z
     /** Queue priority, 0 (lowest) to 9; defaults to the center's default priority. */
     priority: z.number().int().min(0).max(9).optional(),
     note: z.string().optional(),
+    /** Where this route's prompts and priority come from (default: the entry that holds the route). */
+    source: SourceText.optional(),
   })
   .strict();
 
@@ -89,6 +110,7 @@ export const Schedule = z
     calendar: Id.optional(),
     /** Hours on make-up workdays (调休上班); defaults to Monday's hours. */
     workdayHours: z.array(TimeRange).optional(),
+    source: Source.optional(),
   })
   .strict();
 
@@ -116,7 +138,7 @@ export const Calendar = z
     id: Id,
     name: z.string().optional(),
     kind: z.enum(['national', 'local']).default('local'),
-    source: z.string().optional(),
+    source: SourceText.optional(),
     /** Years a local calendar fully covers (a national calendar's come from the notices). */
     years: z.array(Year).min(1).optional(),
     /**
@@ -146,6 +168,8 @@ export const QueuePolicy = z
     announceEverySeconds: z.number().int().min(0).max(600).default(45),
     /** Ring an offered agent this long before RONA. */
     ringSeconds: z.number().int().min(5).max(120).default(15),
+    /** Where these timings come from (the documents give none: usually `local: why`). */
+    source: SourceText.optional(),
   })
   .strict();
 
@@ -157,6 +181,7 @@ const staffedTarget = {
   hours: Id.default(ALWAYS),
   /** Where calls go while the queue is closed (outside `hours`). */
   closed: Route.optional(),
+  source: Source.optional(),
   queue: QueuePolicy.default({
     strategy: 'longest-idle',
     wrapUpSeconds: 15,
@@ -186,6 +211,7 @@ const departmentDestination = {
   department: z.string().min(1),
   dial: DialString,
   ringSeconds: z.number().int().min(5).max(120).default(30),
+  source: Source.optional(),
 };
 
 export const Subcenter = z
@@ -198,14 +224,9 @@ export const Subcenter = z
 
 /**
  * A department's own line: the seats that still answer a kept number (双号并行) before it is
- * transferred to 12345. `source` says where the dial string comes from (`local`: no document).
+ * transferred to 12345.
  */
-export const DepartmentLine = z
-  .object({
-    ...departmentDestination,
-    source: z.string().min(1).optional(),
-  })
-  .strict();
+export const DepartmentLine = z.object({ ...departmentDestination }).strict();
 
 export const EmergencyLine = z
   .object({
@@ -216,6 +237,7 @@ export const EmergencyLine = z
     scope: z.string().min(1),
     dial: DialString,
     ringSeconds: z.number().int().min(5).max(120).default(30),
+    source: Source.optional(),
   })
   .strict();
 
@@ -227,6 +249,7 @@ export const OtherCenter = z
     number: PhoneNumber,
     dial: DialString,
     ringSeconds: z.number().int().min(5).max(120).default(30),
+    source: Source.optional(),
   })
   .strict();
 
@@ -237,6 +260,7 @@ export const DirectoryEntry = z
     number: PhoneNumber,
     dial: DialString,
     ringSeconds: z.number().int().min(5).max(120).default(30),
+    source: Source.optional(),
   })
   .strict();
 
@@ -283,6 +307,7 @@ export const Menu = z
      * caller hears neither the menu nor its options (a plan's optional menu kept ready to turn on).
      */
     enabled: z.boolean().default(true),
+    source: Source.optional(),
   })
   .strict();
 
@@ -292,7 +317,7 @@ export const Answer = z
     title: z.string().min(1),
     /** The knowledge base's "standard answer" (标准答案), as a prompt. */
     prompt: Id,
-    source: z.string().optional(),
+    source: Source.optional(),
     next: Route,
   })
   .strict();
@@ -309,6 +334,7 @@ export const SelfService = z.discriminatedUnion('kind', [
       failurePrompt: Id,
       maxDigits: z.number().int().min(4).max(32).default(20),
       next: Route,
+      source: Source.optional(),
     })
     .strict(),
   z
@@ -321,6 +347,7 @@ export const SelfService = z.discriminatedUnion('kind', [
       thanksPrompt: Id,
       maxScore: z.number().int().min(2).max(9).default(5),
       timeoutSeconds: z.number().min(2).max(30).default(8),
+      source: Source.optional(),
     })
     .strict(),
 ]);
@@ -341,8 +368,11 @@ export const Phase = z
     from: DateOrInstant.optional(),
     /** Exclusive end; absent = for ever. */
     until: DateOrInstant.optional(),
-    /** The source document's words for this phase. */
-    source: z.string().optional(),
+    /**
+     * The source document's words for this phase; `{ entry, from, until }` when the dates are
+     * read from the document rather than written in it (`from: "local: …"`).
+     */
+    source: Source.optional(),
     route: Route,
   })
   .strict();
@@ -354,7 +384,7 @@ export const LineGroup = z
     id: Id,
     name: z.string().min(1),
     mode: MergeMode,
-    source: z.string().optional(),
+    source: Source.optional(),
     phases: z.array(Phase).min(1),
   })
   .strict();
@@ -374,6 +404,8 @@ export const Line = z
     /** Route when no phase applies (and for lines without phases). */
     route: Route.optional(),
     note: z.string().optional(),
+    /** Where the line (number, name, department) comes from; a line of a group defaults to the group's. */
+    source: Source.optional(),
   })
   .strict();
 
@@ -384,6 +416,7 @@ export const CallerClass = z
     /** Exact caller numbers, or prefixes ending with `*`. */
     callers: z.array(z.string().regex(/^[0-9]{1,20}\*?$/, 'must be digits, optionally ending with *')).min(1),
     priority: z.number().int().min(0).max(9),
+    source: Source.optional(),
   })
   .strict();
 
@@ -403,7 +436,17 @@ export const Center = z
     fallback: Route,
     /** Played to every caller before anything else (e.g. the emergency-lines notice). */
     greeting: z.array(Id).default([]),
-    source: z.string().optional(),
+    /**
+     * The plan's document (`川办发〔2021〕15号`), or per field: `{ entry: "<document>",
+     * defaultPriority: "local: …" }`. Clauses elsewhere in the rules are quoted from it.
+     */
+    source: Source.optional(),
+    /**
+     * The most seconds of prompts and menu waits a caller may hear before reaching a person (a
+     * queue or a transfer); `validate` warns about every path of a current or future phase above
+     * it. Default 20.
+     */
+    promptBudgetSeconds: z.number().min(1).max(300).default(20),
     /**
      * The center's area code(s) (`"0393"`): a dialed number that starts with one is matched
      * without it (`03934420000` → `4420000`). `+86`/`0086` and separators are always removed.
@@ -453,6 +496,7 @@ export const listSections = [
 ] as const;
 export type ListSection = (typeof listSections)[number];
 
+export type SourceRule = z.infer<typeof Source>;
 export type RouteRule = z.infer<typeof Route>;
 export type ScheduleRule = z.infer<typeof Schedule>;
 export type CalendarRule = z.infer<typeof Calendar>;

@@ -197,6 +197,7 @@ async function explainCall() {
   if ($('#x-draft').checked) body.files = draft;
   try {
     const r = await api('POST', '/rules/explain', body);
+    renderProvenance(r.explanation);
     $('#explanation').textContent = `对照：${r.against}\n${JSON.stringify(r.explanation, null, 2)}`;
     status('');
   } catch (err) {
@@ -205,8 +206,56 @@ async function explainCall() {
       renderFiles();
     }
     $('#explanation').textContent = '';
+    renderProvenance(undefined);
     status(describeError(err));
   }
+}
+
+const decisionNames = {
+  line: '号码',
+  mode: '归并方式',
+  phase: '阶段',
+  dates: '阶段日期',
+  prompts: '提示音',
+  menu: '菜单',
+  target: '去向',
+  dial: '拨号串',
+  hours: '服务时间',
+  queue: '排队参数',
+  priority: '优先级',
+};
+
+/** Each decision of the explained call and what it rests on: a quoted clause, or a local setting. */
+function renderProvenance(x) {
+  const t = x?.timeToTarget;
+  $('#time-to-target').textContent = t
+    ? `接通前提示音与菜单等待：${(t.ms / 1000).toFixed(1)} 秒（提示音 ${(t.promptMs / 1000).toFixed(1)} 秒，菜单等待 ${(t.menuWaitMs / 1000).toFixed(1)} 秒）${t.reachesPerson ? '' : '，未到人工'}${t.withoutDuration.length ? `；无时长：${t.withoutDuration.join('、')}` : ''}`
+    : '';
+  const table = $('#provenance');
+  const items = x?.provenance ?? [];
+  table.hidden = items.length === 0;
+  table
+    .querySelector('tbody')
+    .replaceChildren(
+      ...items.map((p) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, decisionNames[p.decision] ?? p.decision),
+          el('td', {}, p.value),
+          el('td', {}, p.rule),
+          el(
+            'td',
+            { class: `basis-${p.basis}` },
+            p.basis === 'document'
+              ? `文件${p.document ? `《${p.document}》` : ''}：“${p.clause}”`
+              : p.basis === 'local'
+                ? `本地设置${p.reason ? `（${p.reason}）` : ''}`
+                : '规则未标注来源',
+          ),
+        ),
+      ),
+    );
 }
 
 async function upload(files) {

@@ -41,9 +41,26 @@ describe('the hotline command', { timeout: 120_000 }, () => {
     const r = hotline('explain', '--number', '12301', '--at', '2021-06-15T09:00:00+08:00');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(['number', 'line', 'phase', 'prompts', 'menus', 'target', 'reasons']);
+    expect(Object.keys(out)).toEqual([
+      'number',
+      'line',
+      'phase',
+      'prompts',
+      'spoken',
+      'menus',
+      'target',
+      'timeToTarget',
+      'provenance',
+      'reasons',
+    ]);
+    expect(out.phase).toEqual({
+      id: 'transition',
+      kind: 'transition',
+      from: '2021-06-01T00:00:00+08:00',
+      until: '2021-10-01T00:00:00+08:00',
+    });
     expect(out.line).toEqual({ id: 'l12301', name: '全国统一旅游资讯服务电话', mode: 'whole-merge' });
-    expect(out.phase).toEqual({ id: 'transition', kind: 'transition' });
+    expect(out.phase).toMatchObject({ id: 'transition', kind: 'transition' });
     expect(out.target).toEqual({ kind: 'pool', id: 'general' });
   });
 

@@ -171,8 +171,9 @@ describe('the Jilin plan (吉政办发〔2021〕16号)', () => {
       expect(handedOver.reasons).toContain(
         'caller belongs to "emergency-handover" (紧急热线转来的非紧急诉求): priority 8',
       );
-      expect(handedOver.reasons.at(-1)).toMatch(/priority 8$/);
-      expect(ordinary.reasons.at(-1)).toMatch(/priority 5$/);
+      const queued = (r: typeof ordinary) => r.reasons.find((x) => x.startsWith('queued for'));
+      expect(queued(handedOver)).toMatch(/priority 8$/);
+      expect(queued(ordinary)).toMatch(/priority 5$/);
     },
   );
 

@@ -86,14 +86,14 @@ describe('the Sichuan plan (川办发〔2021〕15号 attachment)', () => {
     it('plays the transition prompt from 1 June to 30 September 2021 (dual answering)', () => {
       for (const iso of ['2021-06-01T00:00:00', '2021-09-30T23:59:59']) {
         const r = run(number, iso);
-        expect(r.phase).toEqual({ id: 'transition', kind: 'transition' });
+        expect(r.phase).toMatchObject({ id: 'transition', kind: 'transition' });
         expect(r.prompts).toEqual(['transition-whole-merge']);
         expect(r.target).toEqual({ kind: 'pool', id: 'general' });
       }
     });
     it('is deregistered from 1 October 2021 and still offered 12345 service', () => {
       const r = run(number, '2021-10-01T00:00:00');
-      expect(r.phase).toEqual({ id: 'deregistered', kind: 'deregistered' });
+      expect(r.phase).toMatchObject({ id: 'deregistered', kind: 'deregistered' });
       expect(r.prompts).toEqual(['deregistered-notice', 'welcome-12345']);
       expect(r.target).toEqual({ kind: 'pool', id: 'general' });
     });
@@ -108,11 +108,13 @@ describe('the Sichuan plan (川办发〔2021〕15号 attachment)', () => {
       const own = plan.departments.get(r.target.id);
       expect(r.target.kind).toBe('department');
       expect(own?.number).toBe(number);
-      expect(own?.source).toBe('local');
+      // The department keeps the number until this clause; its dial string is a local setting.
+      expect(own?.source).toBe('10月16日起，实现所有号码向12345热线转接');
+      expect(r.provenance.find((p) => p.decision === 'dial')?.basis).toBe('local');
     });
     it('is transferred to 12345 from 16 October 2021, experts where the national list sets them', () => {
       const r = run(number, '2021-10-18T10:00:00'); // a Monday, inside office hours
-      expect(r.phase).toEqual({ id: 'merged', kind: 'merged' });
+      expect(r.phase).toMatchObject({ id: 'merged', kind: 'merged' });
       const expert = withExperts[number];
       expect(r.target).toEqual(expert ? { kind: 'expert', id: expert } : { kind: 'pool', id: 'general' });
     });

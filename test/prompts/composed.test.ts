@@ -103,7 +103,7 @@ describe('composed prompts', () => {
     const spoken = spokenPrompts(sichuan, { lineId: e.line.id, phaseId: e.phase.id }, e.prompts);
     expect(spoken.text).toBe(
       '您拨打的幺二三零零热线号码已停用，今后请拨打12345。现在为您接通12345热线。' +
-        '您好，欢迎致电12345政务服务便民热线，我们将竭诚为您服务。',
+        '您好，欢迎致电12345政务服务便民热线。',
     );
   });
 

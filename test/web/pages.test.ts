@@ -133,8 +133,11 @@ describe('the web pages in headless Chromium', () => {
   it("shows the wallboard with the day's figures, queues and agents (screenshot in test-results/)", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${base}/web/wallboard.html#token=${a.tokens.supervisor}`);
-    await until(() => page.locator('[data-kpi]').count()).toBe(6);
+    await until(() => page.locator('[data-kpi]').count()).toBe(7);
     await until(() => page.textContent('[data-kpi="接通率"] .value')).toBe('100.0%');
+    // The 15-second service level, measured from queue entry and from the call's arrival.
+    expect(await page.locator('[data-kpi="15秒接通率（入队起算）"]').count()).toBe(1);
+    expect(await page.locator('[data-kpi="15秒接通率（来电起算）"]').count()).toBe(1);
     await until(() => page.locator('#agents [data-agent="a1001"]').count()).toBe(1);
     expect(await page.locator('#queues [data-queue="pool:general"]').count()).toBe(1);
     await page.screenshot({ path: join(shots, 'wallboard.png'), fullPage: true });
@@ -148,7 +151,7 @@ describe('the web pages in headless Chromium', () => {
     await until(() => page.textContent('#live')).toContain('线上版本 v1');
     await page.click('[data-file="lines.yaml"]');
     const text = await page.inputValue('#editor');
-    await page.fill('#editor', text.replace('goto: "pool:general" }', 'goto: "pool:nowhere" }'));
+    await page.fill('#editor', text.replace('goto: "pool:general"', 'goto: "pool:nowhere"'));
     await page.click('#publish');
     await until(() => page.textContent('[data-file="lines.yaml"]')).toBe('lines.yaml（1个问题）');
     expect(await page.textContent('#file-problems')).toContain('lines[0].route.goto');
@@ -164,13 +167,27 @@ describe('the web pages in headless Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('shows, for an explained call, the time before a person and what each decision rests on', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/web/rules.html#token=${a.tokens.admin}`);
+    await until(() => page.textContent('#live')).toContain('线上版本');
+    await page.fill('#x-number', '12345');
+    await page.click('#explain');
+    await until(() => page.textContent('#time-to-target')).toMatch(/^接通前提示音与菜单等待：\d+\.\d 秒/);
+    expect(await page.isVisible('#provenance')).toBe(true);
+    const rows = await page.locator('#provenance tbody tr').allTextContents();
+    expect(rows.some((r) => r.startsWith('去向') && r.includes('pool:general'))).toBe(true);
+    expect(rows.every((r) => /文件|本地设置|规则未标注来源/.test(r))).toBe(true);
+    await page.close();
+  }, 60_000);
+
   it('refreshes the wallboard every 2 s while its token is good', async () => {
     // The control for the next case: the same count, on the page's fake clock, sees the polling.
     const page = await browser.newPage();
     await page.clock.install();
     const sent = apiRequests(page);
     await page.goto(`${base}/web/wallboard.html#token=${a.tokens.supervisor}`);
-    await until(() => page.locator('[data-kpi]').count()).toBe(6);
+    await until(() => page.locator('[data-kpi]').count()).toBe(7);
     expect(sent).toEqual(['/stats']);
     await page.clock.runFor(2_000);
     await until(() => sent.length).toBe(2);
