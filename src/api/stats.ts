@@ -34,6 +34,10 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
       center: { id: o.hotline.plan.center.id, name: o.hotline.plan.center.name },
       kpi: { ...kpi, perLine: kpi.perLine.map((l) => ({ ...l, name: lines.get(l.line) ?? l.line })) },
       live: liveCounts(live),
+      /** Admission control (src/admission): `shedding`/`critical` send new calls to the safety net. */
+      admission: o.hotline.engine.admission
+        ? { state: o.hotline.engine.admission.state, shed: o.hotline.engine.stats.shed }
+        : { state: 'off' },
       queues: queueFigures(policies, agents, snapshot.calls, now),
       agents: agents.map((a) => ({
         id: a.id,

@@ -108,9 +108,21 @@ function render(s) {
   );
 }
 
+/** Admission control's state: shedding sends new calls to the safety net. */
+const admissionNames = { normal: '接入正常', shedding: '过载分流中', critical: '严重过载', off: '' };
+function renderAdmission(s) {
+  const state = s.admission?.state ?? 'off';
+  const node = $('#admission');
+  node.textContent = admissionNames[state] ?? state;
+  node.className = `who admission ${state}`;
+  node.dataset.state = state;
+}
+
 async function refresh() {
   try {
-    render(await api('GET', '/stats'));
+    const stats = await api('GET', '/stats');
+    render(stats);
+    renderAdmission(stats);
     status('');
   } catch (err) {
     status(describeError(err));

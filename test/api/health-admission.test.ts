@@ -62,6 +62,18 @@ describe('health and metrics under admission control', () => {
     expect(degraded.json().reasons).toEqual([expect.stringMatching(/^admission: shedding \(forced\)/)]);
   });
 
+  it('gives the admission state to the wallboard with the figures', async () => {
+    const { rig, api } = await setup();
+    expect((await api.inject({ method: 'GET', url: '/stats', headers })).json().admission).toEqual({
+      state: 'normal',
+      shed: 0,
+    });
+    rig.hotline.engine.admission!.admission.force('critical');
+    expect((await api.inject({ method: 'GET', url: '/stats', headers })).json().admission).toMatchObject({
+      state: 'critical',
+    });
+  });
+
   it('puts the admission state, calls shed by reason and lag percentiles on /metrics', async () => {
     const { rig, api } = await setup();
     const admission = rig.hotline.engine.admission!;
