@@ -100,8 +100,8 @@ describe('composed prompts', () => {
   it('show in explain: the deregistered notice flows into the 12345 welcome', () => {
     const e = explain(sichuan, { number: '12300', atMs: at('2021-10-02T09:00:00') });
     expect(e.prompts).toEqual(['deregistered-notice', 'welcome-12345']);
-    const spoken = spokenPrompts(sichuan, { lineId: e.line.id, phaseId: e.phase.id }, e.prompts);
-    expect(spoken.text).toBe(
+    expect(e.spoken).toEqual(spokenPrompts(sichuan, { lineId: e.line.id, phaseId: e.phase.id }, e.prompts));
+    expect(e.spoken.text).toBe(
       '您拨打的幺二三零零热线号码已停用，今后请拨打12345。现在为您接通12345热线。' +
         '您好，欢迎致电12345政务服务便民热线。',
     );
