@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AdmissionEnv } from './admission/config.ts';
+import { AdmissionEnv, admissionOptions } from './admission/config.ts';
 import { HotlineError } from './errors.ts';
 
 /** An address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or one of proxy-addr's names. */
@@ -142,6 +142,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'ARI_URL, ARI_USER and ARI_PASSWORD go together (set all three to drive a real Asterisk)',
     );
+  }
+  try {
+    admissionOptions(c);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
   const ami = [c.AMI_URL, c.AMI_USER, c.AMI_SECRET];
   if (ami.some(Boolean) && !ami.every(Boolean)) {

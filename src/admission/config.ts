@@ -48,7 +48,10 @@ export interface AdmissionOptions extends AdmissionSettings {
 export function admissionOptions(c: AdmissionConfig): AdmissionOptions | undefined {
   if (c.ADMISSION === 'off') return undefined;
   const pair = (shed: number, critical: number, name: string) => {
-    if (critical < shed) throw new RangeError(`${name}_CRITICAL must be at least ${name}`);
+    if (critical < shed)
+      throw new RangeError(
+        `${name.replace(/_MS$/, '')}_CRITICAL${name.endsWith('_MS') ? '_MS' : ''}: must be at least ${name} (${shed})`,
+      );
     return { shed, critical };
   };
   const thresholds: AdmissionThresholds = {

@@ -158,3 +158,15 @@ describe('admission settings from the environment', () => {
     expect(SHED_CONTEXT).toBe(FALLBACK_CONTEXT);
   });
 });
+
+describe('admission settings in the service configuration', () => {
+  it('refuses a critical level under the shedding level, naming the variable', async () => {
+    const { readConfig } = await import('../../src/config.ts');
+    expect(() =>
+      readConfig({ ADMISSION_REST_IN_FLIGHT: '500', ADMISSION_REST_IN_FLIGHT_CRITICAL: '100' }),
+    ).toThrow(/ADMISSION_REST_IN_FLIGHT_CRITICAL: must be at least ADMISSION_REST_IN_FLIGHT \(500\)/);
+    expect(() =>
+      readConfig({ ADMISSION_LOOP_DELAY_MS: '900', ADMISSION_LOOP_DELAY_CRITICAL_MS: '100' }),
+    ).toThrow(/ADMISSION_LOOP_DELAY_CRITICAL_MS: must be at least ADMISSION_LOOP_DELAY_MS/);
+  });
+});
