@@ -72,6 +72,22 @@ describe('the ARI REST pool under a backlog', () => {
     expect(client.inFlight).toBe(0);
   });
 
+  it('lets the second step of a hand-over go before the other urgent requests', async () => {
+    const { server, client } = await setup(1);
+    const call = (path: string, urgent: boolean, front = false) =>
+      client.call(path, 'POST', `/${path}`, undefined, undefined, { urgent, front });
+    const all = [call('busy', false)];
+    await until('the first request reached the server', () => server.held.length === 1);
+    all.push(call('answer-2', true), call('answer-3', true), call('continue-1', true, true));
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await until('a request reached the server', () => server.held.length === 1);
+      order.push(server.answer());
+    }
+    await Promise.all(all);
+    expect(order).toEqual(['/ari/busy', '/ari/continue-1', '/ari/answer-2', '/ari/answer-3']);
+  });
+
   it('counts the 503 answers Asterisk gives when it refuses work', async () => {
     const { server, client } = await setup(2);
     const refused = client.call('play', 'POST', '/channels/c1/play/p1').catch((e: unknown) => e);

@@ -531,7 +531,7 @@ export class AriAdapter implements TelephonyPort {
       `/channels/${channelId}/continue`,
       { context: to.context, extension: to.extension, priority: to.priority },
       undefined,
-      urgent,
+      { urgent: true, front: Object.keys(variables).length > 0 },
     );
   }
 

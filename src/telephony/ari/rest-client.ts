@@ -32,6 +32,12 @@ export interface CallOptions {
    * request waiting, so a backlog of mid-call requests never keeps a new caller in silence.
    */
   urgent?: boolean;
+  /**
+   * With `urgent`: the second step of something urgent already under way (a hand-over's
+   * `continue` after its variable): it goes before the other urgent requests, so finishing a
+   * hand-over never waits behind the queue twice.
+   */
+  front?: boolean;
 }
 
 /** Transport errors that mean the request never got an answer: the connection broke under it. */
@@ -98,7 +104,7 @@ export class AriRestClient {
     const idempotent = options.idempotent ?? method !== 'POST';
     this.inFlight++;
     this.requests++;
-    await this.connection(options.urgent === true);
+    await this.connection(options.urgent === true, options.front === true);
     try {
       try {
         return await this.send<T>(operation, method, `${this.url.pathname}${path}${qs}`, payload);
@@ -118,12 +124,16 @@ export class AriRestClient {
   }
 
   /** Waits for a connection of the pool: at once when one is free, else in turn (urgent first). */
-  private connection(urgent: boolean): Promise<void> | undefined {
+  private connection(urgent: boolean, front: boolean): Promise<void> | undefined {
     if (this.active < this.options.maxConnections) {
       this.active++;
       return undefined;
     }
-    return new Promise<void>((resolve) => (urgent ? this.urgent : this.waiting).push(resolve));
+    return new Promise<void>((resolve) => {
+      if (!urgent) this.waiting.push(resolve);
+      else if (front) this.urgent.unshift(resolve);
+      else this.urgent.push(resolve);
+    });
   }
 
   /** Hands the connection to the next request waiting (its count stays), or frees it. */
