@@ -129,4 +129,31 @@ describe("validate's prompt budget", () => {
     expect(tight.some((w) => w.message.includes('phase "transition"'))).toBe(false);
     expect(tight.some((w) => w.message.includes('phase "deregistered"'))).toBe(true);
   });
+
+  it('reports the lines of one group once per phase and path, naming them all', () => {
+    const dir = fixture();
+    writeFileSync(
+      join(dir, 'group.yaml'),
+      `groups:
+  - id: merged
+    name: 整体并入
+    mode: whole-merge
+    phases:
+      - { id: transition, kind: transition, until: 2030-01-01, route: { prompts: [transition, gone], goto: "pool:p" } }
+      - { id: deregistered, kind: deregistered, from: 2030-01-01, route: { prompts: [gone], goto: "pool:p" } }
+lines:
+  - { id: a, number: "12301", name: 甲, department: 甲局, topic: a, group: merged }
+  - { id: b, number: "12302", name: 乙, department: 乙局, topic: b, group: merged }
+`,
+    );
+    const budget = loadPlan(dir, { now }).warnings.filter((w) => w.file.endsWith('group.yaml'));
+    expect(budget).toEqual([
+      {
+        file: expect.stringMatching(/group\.yaml$/),
+        path: 'groups[0].phases[0]',
+        message:
+          'lines 12301, 12302, phase "transition": 21.0 s of prompts and menu waits before a person on the path pool "p"; above center.promptBudgetSeconds (20 s)',
+      },
+    ]);
+  });
 });

@@ -146,10 +146,16 @@ export function pathsToPerson(
 export function checkPromptBudget(raw: RawRules, plan: RoutingPlan, now: number): Warning[] {
   const budgetMs = plan.center.promptBudgetSeconds * 1000;
   const warnings: Warning[] = [];
-  const reported = new Map<
-    string,
-    { warning: Warning; numbers: string[]; message: (n: string[]) => string }
-  >();
+  // Lines of one group share a warning per phase and path; a composed prompt that reads each
+  // line's own number makes their times differ a little, so the range is given.
+  const reported = new Map<string, { warning: Warning; numbers: string[]; minMs: number; maxMs: number }>();
+  const describe = (numbers: string[], minMs: number, maxMs: number, phaseId: string, path: PersonPath) => {
+    const s = (ms: number) => (ms / 1000).toFixed(1);
+    const time = s(minMs) === s(maxMs) ? s(minMs) : `${s(minMs)}–${s(maxMs)}`;
+    const missing =
+      path.withoutDuration.length > 0 ? ` (no duration for ${path.withoutDuration.join(', ')})` : '';
+    return `line${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}, phase "${phaseId}": ${time} s of prompts and menu waits before a person on the path ${path.steps.join(' → ')}; above center.promptBudgetSeconds (${plan.center.promptBudgetSeconds} s)${missing}`;
+  };
   for (const located of raw.lines) {
     const line = plan.lines.get(located.value.id);
     if (!line) continue;
@@ -181,17 +187,21 @@ export function checkPromptBudget(raw: RawRules, plan: RoutingPlan, now: number)
       for (const path of pathsToPerson(plan, c.route, line, c.atMs, ctx)) {
         if (path.ms <= budgetMs) continue;
         const owner = group && c.phaseId !== 'default' ? `group:${group.value.id}` : `line:${line.id}`;
-        const key = `${owner}#${c.phaseId}#${path.steps.join(' → ')}#${path.ms}`;
+        const key = `${owner}#${c.phaseId}#${path.steps.join(' → ')}`;
         const prev = reported.get(key);
         if (prev) {
           prev.numbers.push(line.number);
-          prev.warning.message = prev.message(prev.numbers);
+          prev.minMs = Math.min(prev.minMs, path.ms);
+          prev.maxMs = Math.max(prev.maxMs, path.ms);
+          prev.warning.message = describe(prev.numbers, prev.minMs, prev.maxMs, c.phaseId, path);
           continue;
         }
-        const message = (numbers: string[]) =>
-          `line${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}, phase "${c.phaseId}": ${(path.ms / 1000).toFixed(1)} s of prompts and menu waits before a person on the path ${path.steps.join(' → ')}; above center.promptBudgetSeconds (${plan.center.promptBudgetSeconds} s)${path.withoutDuration.length > 0 ? ` (no duration for ${path.withoutDuration.join(', ')})` : ''}`;
-        const warning: Warning = { file: c.file, path: c.path, message: message([line.number]) };
-        reported.set(key, { warning, numbers: [line.number], message });
+        const warning: Warning = {
+          file: c.file,
+          path: c.path,
+          message: describe([line.number], path.ms, path.ms, c.phaseId, path),
+        };
+        reported.set(key, { warning, numbers: [line.number], minMs: path.ms, maxMs: path.ms });
         warnings.push(warning);
       }
     }
