@@ -122,7 +122,7 @@ describe('publishing rules', () => {
     const v1 = (await a.as('admin', { method: 'GET', url: '/rules' })).json().files;
     const broken = {
       ...v1,
-      'lines.yaml': v1['lines.yaml'].replace('goto: "pool:general" }', 'goto: "pool:nowhere" }'),
+      'lines.yaml': v1['lines.yaml'].replace('goto: "pool:general"', 'goto: "pool:nowhere"'),
     };
     const checked = (
       await a.as('admin', { method: 'POST', url: '/rules/validate', payload: { files: broken } })
