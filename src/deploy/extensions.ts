@@ -1,11 +1,16 @@
 import type { RoutingPlan } from '../plan/compile.ts';
 import { areaCodes, normalizeDialed } from '../plan/dialed.ts';
+import { DIRECT_FAILED, directSubcenter } from '../plan/pbx-direct.ts';
 import { commentText, generatedHeader } from './header.ts';
 
 export const EXTENSIONS_FILE = 'extensions-generated.conf';
 /** Contexts of the generated file, included from the hand-written extensions.conf. */
 export const NUMBERS_CONTEXT = 'hotline-numbers';
 export const STASIS_CONTEXT = 'hotline-stasis';
+/** Sub-center lines the PBX puts straight through to their sub-center (see pbx-direct.ts). */
+export const DIRECT_CONTEXT = 'hotline-direct';
+/** Enters the engine after a failed direct dial, with the reason as Stasis arguments. */
+export const DIRECT_FAILED_CONTEXT = 'hotline-stasis-direct-failed';
 /** Hand-written context (extensions.conf) that takes calls no engine accepted. */
 export const FALLBACK_CONTEXT = 'hotline-fallback';
 
@@ -24,6 +29,12 @@ export const STASIS_RETRY = { rounds: 3, waitMs: 2000 } as const;
  * with STASISSTATUS=FAILED: the next app is tried; when none accepts the call the caller hears
  * ringing and the apps are tried again (`STASIS_RETRY`), and only then does it go to
  * `[hotline-fallback]`.
+ *
+ * A sub-center line on which 12345 does nothing (`directSubcenter`) goes to `[hotline-direct]`
+ * instead: Dial() to its sub-center, the call never entering Stasis; only when that dial fails
+ * does it enter the engine, through `[hotline-stasis-direct-failed]` (the same app rounds, with
+ * `direct-failed,subcenter:<id>,<DIALSTATUS>,<start>` after the number), and 12345's fallback
+ * serves it.
  */
 export function generateExtensions(plan: RoutingPlan, apps: readonly string[], command: string): string {
   const out = [generatedHeader(EXTENSIONS_FILE, plan, command)];
@@ -33,29 +44,61 @@ export function generateExtensions(plan: RoutingPlan, apps: readonly string[], c
   );
   const lines = [...plan.linesByNumber.values()].sort((a, b) => a.number.localeCompare(b.number, 'en'));
   const codes = areaCodes(plan.center.areaCode);
+  const direct: string[] = [];
   for (const line of lines) {
-    out.push(`; ${line.number} ${commentText(line.name)} (${line.mode}, ${line.id})`);
+    const sc = directSubcenter(plan, line);
+    out.push(
+      `; ${line.number} ${commentText(line.name)} (${line.mode}, ${line.id})${sc ? `: straight to sub-center "${sc.id}"` : ''}`,
+    );
     // The engine matches the dialed number as it came (normalizeDialed); here every form a caller
     // may dial must reach it: the local number, and with the center's area code as dialed from a
     // mobile or another city, also after +86/0086.
     for (const { dialed, enters } of dialedForms(line.number, codes)) {
-      const number = enters ?? `\${EXTEN}`;
-      out.push(`exten => ${dialed},1,Goto(${STASIS_CONTEXT},${number},1)`);
+      const goto = sc ? `${DIRECT_CONTEXT},${line.number},1` : `${STASIS_CONTEXT},${enters ?? '${EXTEN}'},1`;
+      out.push(`exten => ${dialed},1,Goto(${goto})`);
+    }
+    if (sc) {
+      direct.push(
+        `; ${line.number}: ${commentText(sc.name)}`,
+        `exten => ${line.number},1,Set(HOTLINE_DIAL_START=\${EPOCH})`,
+        ` same => n,Dial(${sc.dial},${sc.ringSeconds})`,
+        ` same => n,GotoIf($["\${DIALSTATUS}" = "ANSWER"]?done)`,
+        ` same => n,Log(NOTICE,sub-center ${sc.id} did not take call \${UNIQUEID} (DIALSTATUS=\${DIALSTATUS}): 12345 serves it)`,
+        ` same => n,Set(HOTLINE_DIRECT=${DIRECT_FAILED},subcenter:${sc.id},\${DIALSTATUS},\${HOTLINE_DIAL_START})`,
+        ` same => n,Goto(${DIRECT_FAILED_CONTEXT},\${EXTEN},1)`,
+        ' same => n(done),Hangup()',
+      );
     }
   }
-  out.push('', ...stasisContext(apps), '');
+  out.push('', ...stasisContext(STASIS_CONTEXT, apps, ''));
+  if (direct.length > 0) {
+    out.push(
+      '',
+      '; Sub-center lines (设分中心): the department keeps its number and agents, so the PBX puts',
+      '; their calls straight through to the sub-center and 12345 does not answer them. When the',
+      '; sub-center cannot take a call (busy, no answer, congestion, unreachable), the call enters',
+      "; the engine with the reason and 12345's fallback (center.fallback) serves it, with a record.",
+      `[${DIRECT_CONTEXT}]`,
+      ...direct,
+      '',
+      ...stasisContext(DIRECT_FAILED_CONTEXT, apps, `,\${HOTLINE_DIRECT}`),
+    );
+  }
+  out.push('');
   return out.join('\n');
 }
 
-function stasisContext(apps: readonly string[]): string[] {
+function stasisContext(context: string, apps: readonly string[], extraArgs: string): string[] {
   const { rounds, waitMs } = STASIS_RETRY;
   const pick = apps.length === 1 ? 'start-1' : `start-\${RAND(1,${apps.length})}`;
   const out = [
-    `; Enters the engine: Stasis(<app>,<dialed number>) over ${apps.length} app name(s): ${apps.join(', ')}.`,
+    context === STASIS_CONTEXT
+      ? `; Enters the engine: Stasis(<app>,<dialed number>) over ${apps.length} app name(s): ${apps.join(', ')}.`
+      : `; The same, after a failed direct dial: Stasis(<app>,<dialed number>,${DIRECT_FAILED},subcenter:<id>,<DIALSTATUS>,<start>).`,
     '; STASISSTATUS=FAILED means no engine owns that app: try the next. When none accepts the',
     `; call (an engine reconnecting its WebSocket), ring and try them all again, ${rounds} rounds`,
     `; ${waitMs / 1000} s apart, then take the safety net.`,
-    `[${STASIS_CONTEXT}]`,
+    `[${context}]`,
     `exten => _X.,1,Set(HOTLINE_ROUND=1)`,
     ` same => n,Goto(${pick})`,
   ];
@@ -64,7 +107,7 @@ function stasisContext(apps: readonly string[]): string[] {
       const app = apps[(start + k) % apps.length];
       const label = k === 0 ? `(start-${start + 1})` : '';
       out.push(
-        ` same => n${label},Stasis(${app},\${EXTEN})`,
+        ` same => n${label},Stasis(${app},\${EXTEN}${extraArgs})`,
         ` same => n,GotoIf($["\${STASISSTATUS}" != "FAILED"]?done)`,
       );
     }

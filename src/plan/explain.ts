@@ -7,6 +7,7 @@ import {
   NO_FAILURES,
   retriesText,
 } from './menu-input.ts';
+import { directReason, directSubcenter } from './pbx-direct.ts';
 import { PlanQueryError } from './problems.ts';
 import { type SpokenPrompts, spokenPrompts } from './prompt-context.ts';
 import { type TimeToTarget, timeToTarget } from './prompt-time.ts';
@@ -66,6 +67,8 @@ export function explain(plan: RoutingPlan, query: ExplainQuery): Explanation {
   const entry = enterLine(plan, query.number, query.atMs, query.caller);
   const prompts = [...entry.prompts];
   const reasons = [...entry.reasons];
+  const direct = directSubcenter(plan, entry.line);
+  if (direct) reasons.push(directReason(entry.line.number, direct));
   const menus: string[] = [];
   let pos = 0;
   let menuWaitMs = 0;

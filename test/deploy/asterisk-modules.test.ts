@@ -16,6 +16,7 @@ const moduleOfApp: Record<string, string> = {
   Ringing: 'core',
   Set: 'core',
   Wait: 'core',
+  Dial: 'app_dial.so',
   Echo: 'app_echo.so',
   Log: 'app_verbose.so',
   Playback: 'app_playback.so',

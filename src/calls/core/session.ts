@@ -28,7 +28,7 @@ import {
 import { startSurvey, surveyKey, surveyListen, surveyTimeout } from './capabilities/survey.ts';
 import { agentLeft, bridgeRefused, callerGone } from './capabilities/teardown.ts';
 import * as transfer from './capabilities/transfer.ts';
-import { log, type Turn } from './kernel.ts';
+import { log, nextId, type Turn, transferLog } from './kernel.ts';
 import { agentOutcomeOf } from './q850.ts';
 import { checkTransfer, isRefusal, resolveTarget } from './transfer-target.ts';
 import type { AgentOutcome, CallEvent, CallState, Command, NewCall, Next } from './types.ts';
@@ -78,8 +78,37 @@ export function startCall(
   log(s, t, 'arrived', { line: s.line.id, phase: s.phase.id, unknownNumber: unknown || undefined });
   t.out.push({ kind: 'answer', channel: s.callerChannel });
   s.playlist.push(...entry.prompts);
+  if (call.pbxDial) {
+    drive(s, t, afterPbxDial(s, t, call.pbxDial));
+    return { state: s, commands: t.out };
+  }
   drive(s, t, followFrom(s, t, entry.phase.route));
   return { state: s, commands: t.out };
+}
+
+/**
+ * The PBX put the call straight through to its sub-center (src/plan/pbx-direct.ts) and that dial
+ * failed: the attempt goes into the record, and the call goes where failed transfers go (the
+ * center's fallback), as when the engine itself dialled the sub-center.
+ */
+function afterPbxDial(s: CallState, t: Turn, dial: NonNullable<NewCall['pbxDial']>): Next | undefined {
+  const startedAt = dial.startedAt !== undefined && dial.startedAt <= t.now ? dial.startedAt : t.now;
+  if (startedAt < s.arrivedAt && s.arrivedAt - startedAt <= 10 * 60_000) s.arrivedAt = startedAt;
+  transferLog(s).push({
+    id: nextId(s, 'x'),
+    mode: 'ivr',
+    target: { ...dial.target },
+    startedAt,
+    endedAt: t.now,
+    result: dial.result,
+    reason: `dialled by the PBX before 12345 answered (DIALSTATUS ${dial.status})`,
+  });
+  log(s, t, 'target-failed', {
+    target: `${dial.target.kind}:${dial.target.id}`,
+    status: dial.status,
+    pbx: true,
+  });
+  return followFrom(s, t, t.plan.fallback);
 }
 
 /** Applies one event to a call. Deterministic and free of I/O: mutates `s`, returns the commands to run. */

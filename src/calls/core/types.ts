@@ -1,3 +1,4 @@
+import type { PbxDial } from '../../plan/pbx-direct.ts';
 import type { DialStep, QueueStep } from '../../plan/route-step.ts';
 import type { MergeModeName, PhaseKindName } from '../../plan/schema.ts';
 
@@ -159,6 +160,8 @@ export interface NewCall {
   dialed: string;
   callerNumber: string;
   callerName: string;
+  /** The PBX dialled the line's sub-center itself and that failed: 12345 serves the call. */
+  pbxDial?: PbxDial;
 }
 
 export interface CallState extends NewCall {
