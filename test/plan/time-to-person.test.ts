@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_STEPS, pathsToPerson } from '../../src/plan/checks/prompt-budget.ts';
 import { explain } from '../../src/plan/explain.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 import { parseInstant } from '../../src/plan/zoned-time.ts';
@@ -155,5 +156,26 @@ lines:
           'lines 12301, 12302, phase "transition": 21.0 s of prompts and menu waits before a person on the path pool "p"; above center.promptBudgetSeconds (20 s)',
       },
     ]);
+  });
+
+  it('walks a bounded number of steps through nested menus, however many ways they branch', () => {
+    const dir = fixture();
+    const menus = Array.from({ length: 7 }, (_, i) => {
+      const next = i < 6 ? `menu:n${i + 1}` : 'pool:p';
+      const options = Array.from(
+        { length: 9 },
+        (_, d) => `      - { digits: "${d + 1}", label: 选${d + 1}, route: { goto: "${next}" } }`,
+      );
+      return `  - id: n${i}\n    prompt: nav\n    options:\n${options.join('\n')}\n    default: { goto: "pool:p" }`;
+    });
+    writeFileSync(
+      join(dir, 'nested.yaml'),
+      `menus:\n${menus.join('\n')}\nlines:\n  - { id: deep, number: "12399", name: 深, mode: main, department: 中心, topic: general, route: { goto: "menu:n0" } }\n`,
+    );
+    const { plan: deep } = loadPlan(dir, { now });
+    const line = deep.lines.get('deep')!;
+    const paths = pathsToPerson(deep, line.route!, line, now);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.length).toBeLessThanOrEqual(MAX_STEPS);
   });
 });

@@ -18,13 +18,15 @@ export interface PersonPath {
 }
 
 const MAX_DEPTH = 24;
+/** Steps walked from one route at most: a draft of nested menus must not make `validate` slow. */
+export const MAX_STEPS = 5000;
 
 /**
  * Every path from a route to a person (a queue, or a dialled sub-center, department, emergency
  * line or center) at an instant: each menu option, and a menu left without a key (its timeouts
  * to the default action); a queue's closed hours route too. Prompts are counted in full (from
  * the manifest's `durationMs`), menu waits by their `timeoutSeconds`. Paths ending with a ticket or
- * an announcement reach nobody and are left out.
+ * an announcement reach nobody and are left out. At most `MAX_STEPS` steps are walked per route.
  */
 export function pathsToPerson(
   plan: RoutingPlan,
@@ -34,6 +36,7 @@ export function pathsToPerson(
   ctx: PromptContext = {},
 ): PersonPath[] {
   const out: PersonPath[] = [];
+  let steps = 0;
   const walk = (
     r: CompiledRoute,
     l: CompiledLine,
@@ -41,7 +44,7 @@ export function pathsToPerson(
     depth: number,
     menus: readonly string[],
   ) => {
-    if (depth > MAX_DEPTH) return;
+    if (depth > MAX_DEPTH || ++steps > MAX_STEPS) return;
     const here = add(acc, r.prompts);
     const t = r.target;
     const end = (label: string) => out.push({ ...here, steps: [...here.steps, label] });
