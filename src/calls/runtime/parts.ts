@@ -58,6 +58,7 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
   const ends = new CallEnds({ sessions, emitter, tombstones, clock, logger });
   const runner: SessionRunner = new SessionRunner({
     ...{ registry, timers, emitter, ends, sessions, stats, clock, logger, plan: o.plan, telephony },
+    handOver: { telephony: o.telephony, logger, stats },
     bus: () => bus,
     onActionLatency: (ms) => bus.sample(ms),
   });

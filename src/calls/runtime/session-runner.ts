@@ -10,6 +10,7 @@ import { handleEvent, startCall } from '../core/session.ts';
 import type { CallEvent, CallState, Command } from '../core/types.ts';
 import type { CallEnds } from './call-ends.ts';
 import type { CommandBus } from './command-bus.ts';
+import { handOver } from './executors/hand-over.ts';
 import type { TelephonyExecutor } from './executors/telephony.ts';
 import type { RecordEmitter } from './record-emitter.ts';
 import type { Live, Registry } from './registry.ts';
@@ -29,8 +30,10 @@ export interface SessionRunnerParts {
   plan: () => RoutingPlan;
   /** Where the commands a session emits go (set once the bus is built). */
   bus: () => CommandBus;
-  /** Hands shed calls to the dialplan. */
+  /** Counts shed calls' hand-overs as pending PBX work. */
   telephony: TelephonyExecutor;
+  /** What a hand-over to the dialplan uses (see executors/hand-over.ts). */
+  handOver: Parameters<typeof handOver>[0];
   /** Samples event-to-action latency (the shed call's hand-over is its first PBX request). */
   onActionLatency?: ((ms: number) => void) | undefined;
 }
@@ -115,13 +118,10 @@ export class SessionRunner {
     stats.started++;
     stats.shed++;
     const sample = this.p.onActionLatency;
-    this.p.telephony.handOver(
-      state.id,
-      channelId,
-      { context: SHED_CONTEXT, extension: dialed || 's', priority: 1 },
-      { [SHED_VARIABLE]: reason },
-      sample ? () => sample(clock.elapsedMs() - t0) : undefined,
-    );
+    sample?.(clock.elapsedMs() - t0);
+    const to = { context: SHED_CONTEXT, extension: dialed || 's', priority: 1 };
+    const variables = { [SHED_VARIABLE]: reason };
+    this.p.telephony.track(handOver(this.p.handOver, { callId: state.id, channelId, to, variables }));
     this.p.logger.debug({ callId: state.id, line: state.line.id, reason }, 'call shed to the safety net');
     this.finish(live);
   }

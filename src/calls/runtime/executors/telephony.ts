@@ -60,50 +60,16 @@ const endpointForLog = (endpoint: string) => endpoint.replace(/\+?\d{5,}/g, (m) 
 export class TelephonyExecutor {
   /** Commands taken and not yet answered by the PBX (admission control's `pendingCommands`). */
   pending = 0;
-  private readonly done = () => {
-    this.pending--;
-  };
 
   constructor(private readonly o: TelephonyExecutorOptions) {}
 
-  /**
-   * Hands a shed call's channel to the dialplan at `to` with `variables` set. Not in the call's
-   * chain (the call has ended in the engine). A channel already gone is nothing to do; another
-   * failure is tried once more, then the channel is hung up (busy) rather than left in the app.
-   */
-  handOver(
-    callId: string,
-    channelId: string,
-    to: { context: string; extension: string; priority: number },
-    variables: Record<string, string>,
-    mark?: () => void,
-  ): void {
-    const t = this.o.telephony;
-    if (!t.continueInDialplan)
-      throw new Error('the telephony port cannot continue a channel in the dialplan');
+  /** Counts work for the PBX as pending until it settles either way (a failure stays with its chain). */
+  track(work: Promise<unknown>): void {
     this.pending++;
-    mark?.();
-    const send = () => t.continueInDialplan!(channelId, to, variables);
-    const gone = (err: unknown) => err instanceof TelephonyError && err.status === 404;
-    send()
-      .catch((err) => {
-        if (gone(err)) return;
-        this.o.logger.warn(
-          { callId, err: (err as Error).message },
-          'a shed call was not taken back into the dialplan: trying once more',
-        );
-        return send();
-      })
-      .catch((err) => {
-        if (gone(err)) return;
-        this.o.stats.handOverFailures++;
-        this.o.logger.error(
-          { callId, err: (err as Error).message },
-          'a shed call could not be handed to the safety net: hanging it up (busy)',
-        );
-        return t.hangup(channelId, 'busy').catch(() => undefined);
-      })
-      .finally(this.done);
+    const settled = () => {
+      this.pending--;
+    };
+    void work.then(settled, settled);
   }
 
   /** Takes a command; `mark` (when given) samples the action latency as it is sent. */
@@ -125,20 +91,17 @@ export class TelephonyExecutor {
         r.playing(live, c.playbackId);
         break;
     }
-    this.pending++;
-    live.chain = live.chain
-      .then(() => {
-        mark?.();
-        return this.execute(live, c);
-      })
-      .finally(this.done);
+    live.chain = live.chain.then(() => {
+      mark?.();
+      return this.execute(live, c);
+    });
+    this.track(live.chain);
   }
 
   /** Runs a command at once, outside the call's ordered chain. */
   private immediate(live: Live, c: TelephonyCommand, mark: (() => void) | undefined): void {
-    this.pending++;
     mark?.();
-    void this.execute(live, c).finally(this.done);
+    this.track(this.execute(live, c));
   }
 
   private async execute(live: Live, c: TelephonyCommand): Promise<void> {
