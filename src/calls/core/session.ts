@@ -2,18 +2,15 @@ import type { RoutingPlan } from '../../plan/compile.ts';
 import { UnknownNumberError } from '../../plan/problems.ts';
 import { type CallEntry, enterLine } from '../../plan/route-step.ts';
 import * as consult from './capabilities/consult.ts';
-import { dialTarget, dialTimeout, targetAnswered, targetFailed, targetLeft } from './capabilities/dial.ts';
 import {
-  enterMenu,
-  enterQuery,
-  menuKey,
-  menuListen,
-  menuTimeout,
-  queryAnswered,
-  queryKey,
-  queryListen,
-  queryTimeout,
-} from './capabilities/ivr.ts';
+  dialTarget,
+  dialTimeout,
+  pbxDialFailed,
+  targetAnswered,
+  targetFailed,
+  targetLeft,
+} from './capabilities/dial.ts';
+import * as ivr from './capabilities/ivr.ts';
 import { agentAnswered, offerFailed, offerToAgent, ringTimeout } from './capabilities/offer.ts';
 import { followFrom, playbackFinished, promptRefused } from './capabilities/playlist.ts';
 import {
@@ -28,7 +25,7 @@ import {
 import { startSurvey, surveyKey, surveyListen, surveyTimeout } from './capabilities/survey.ts';
 import { agentLeft, bridgeRefused, callerGone } from './capabilities/teardown.ts';
 import * as transfer from './capabilities/transfer.ts';
-import { log, nextId, type Turn, transferLog } from './kernel.ts';
+import { log, type Turn } from './kernel.ts';
 import { agentOutcomeOf } from './q850.ts';
 import { checkTransfer, isRefusal, resolveTarget } from './transfer-target.ts';
 import type { AgentOutcome, CallEvent, CallState, Command, NewCall, Next } from './types.ts';
@@ -79,36 +76,11 @@ export function startCall(
   t.out.push({ kind: 'answer', channel: s.callerChannel });
   s.playlist.push(...entry.prompts);
   if (call.pbxDial) {
-    drive(s, t, afterPbxDial(s, t, call.pbxDial));
+    drive(s, t, pbxDialFailed(s, t, call.pbxDial));
     return { state: s, commands: t.out };
   }
   drive(s, t, followFrom(s, t, entry.phase.route));
   return { state: s, commands: t.out };
-}
-
-/**
- * The PBX put the call straight through to its sub-center (src/plan/pbx-direct.ts) and that dial
- * failed: the attempt goes into the record, and the call goes where failed transfers go (the
- * center's fallback), as when the engine itself dialled the sub-center.
- */
-function afterPbxDial(s: CallState, t: Turn, dial: NonNullable<NewCall['pbxDial']>): Next | undefined {
-  const startedAt = dial.startedAt !== undefined && dial.startedAt <= t.now ? dial.startedAt : t.now;
-  if (startedAt < s.arrivedAt && s.arrivedAt - startedAt <= 10 * 60_000) s.arrivedAt = startedAt;
-  transferLog(s).push({
-    id: nextId(s, 'x'),
-    mode: 'ivr',
-    target: { ...dial.target },
-    startedAt,
-    endedAt: t.now,
-    result: dial.result,
-    reason: `dialled by the PBX before 12345 answered (DIALSTATUS ${dial.status})`,
-  });
-  log(s, t, 'target-failed', {
-    target: `${dial.target.kind}:${dial.target.id}`,
-    status: dial.status,
-    pbx: true,
-  });
-  return followFrom(s, t, t.plan.fallback);
 }
 
 /** Applies one event to a call. Deterministic and free of I/O: mutates `s`, returns the commands to run. */
@@ -126,14 +98,14 @@ function drive(s: CallState, t: Turn, next: Next | undefined): void {
 function run(s: CallState, t: Turn, next: Next): Next | undefined {
   switch (next.kind) {
     case 'menu':
-      return enterMenu(s, t, next.id);
+      return ivr.enterMenu(s, t, next.id);
     case 'progress-query':
-      return enterQuery(s, t, next.id);
+      return ivr.enterQuery(s, t, next.id);
     case 'menu-listen':
-      menuListen(s, t);
+      ivr.menuListen(s, t);
       break;
     case 'query-listen':
-      queryListen(s, t);
+      ivr.queryListen(s, t);
       break;
     case 'queue':
       enterQueue(s, t, next);
@@ -185,7 +157,7 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
       else offerToAgent(s, t, event.agentId, event.endpoint);
       return undefined;
     case 'ticket-status':
-      return queryAnswered(s, t, event.prompts);
+      return ivr.queryAnswered(s, t, event.prompts);
     case 'position':
       return announcePosition(s, t, event.ahead, event.expectedWaitSeconds);
     case 'command-failed':
@@ -221,8 +193,8 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
 
 function onKey(s: CallState, t: Turn, digit: string): Next | undefined {
   log(s, t, 'key', { digit: s.query ? '*' : digit });
-  if (s.menu?.listening) return menuKey(s, t, digit);
-  if (s.query?.listening) return queryKey(s, t, digit);
+  if (s.menu?.listening) return ivr.menuKey(s, t, digit);
+  if (s.query?.listening) return ivr.queryKey(s, t, digit);
   if (s.surveyListening) return surveyKey(s, t, digit);
   return undefined;
 }
@@ -230,11 +202,11 @@ function onKey(s: CallState, t: Turn, digit: string): Next | undefined {
 function onTimer(s: CallState, t: Turn, name: string): Next | undefined {
   switch (name) {
     case 'menu-input':
-      return menuTimeout(s, t, false);
+      return ivr.menuTimeout(s, t, false);
     case 'menu-interdigit':
-      return menuTimeout(s, t, true);
+      return ivr.menuTimeout(s, t, true);
     case 'query-input':
-      return queryTimeout(s, t);
+      return ivr.queryTimeout(s, t);
     case 'overflow':
       return overflowDue(s, t);
     case 'max-wait':

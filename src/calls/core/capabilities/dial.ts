@@ -12,7 +12,7 @@ import {
   transferLog,
 } from '../kernel.ts';
 import { legFailureOf } from '../q850.ts';
-import type { CallState, Next } from '../types.ts';
+import type { CallState, NewCall, Next } from '../types.ts';
 import { followFrom } from './playlist.ts';
 
 /**
@@ -95,4 +95,33 @@ export function targetLeft(s: CallState, t: Turn, cause: number): void {
   const entry = targetLog(s);
   if (entry) Object.assign(entry, { endedAt: t.now, cause });
   t.out.push({ kind: 'hangup', channel: s.callerChannel, reason: 'normal' });
+}
+
+/**
+ * The PBX put the call straight through to its sub-center (src/plan/pbx-direct.ts) and that dial
+ * failed: the attempt goes into the record, and the call goes where failed transfers go (the
+ * center's fallback), as when the engine itself dialled the sub-center.
+ */
+export function pbxDialFailed(
+  s: CallState,
+  t: Turn,
+  dial: NonNullable<NewCall['pbxDial']>,
+): Next | undefined {
+  const startedAt = dial.startedAt !== undefined && dial.startedAt <= t.now ? dial.startedAt : t.now;
+  if (startedAt < s.arrivedAt && s.arrivedAt - startedAt <= 10 * 60_000) s.arrivedAt = startedAt;
+  transferLog(s).push({
+    id: nextId(s, 'x'),
+    mode: 'ivr',
+    target: { ...dial.target },
+    startedAt,
+    endedAt: t.now,
+    result: dial.result,
+    reason: `dialled by the PBX before 12345 answered (DIALSTATUS ${dial.status})`,
+  });
+  log(s, t, 'target-failed', {
+    target: `${dial.target.kind}:${dial.target.id}`,
+    status: dial.status,
+    pbx: true,
+  });
+  return followFrom(s, t, t.plan.fallback);
 }
