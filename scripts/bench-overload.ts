@@ -1,7 +1,7 @@
 /**
  * Overload bench: the soak's synthetic load (scripts/soak.ts: the ARI simulator in a process of
  * its own, the real ari-client, the engine with its ACD in memory) at 1×, 2× and 4× the rated
- * 300 calls/s, with admission control at its defaults (src/admission, the ADMISSION_* settings
+ * 300 calls/s, with admission control on (ADMISSION=off to compare) at its default thresholds (src/admission, the ADMISSION_* settings
  * `hotline serve` uses; set them in the environment to try others). Each step is bounded in
  * calls and time and runs on loopback only; each prints one JSON line:
  *
@@ -55,7 +55,8 @@ if (!(seconds > 0 && seconds <= 60) || !(speed > 0) || loads.some((l) => !(l > 0
 }
 const rules = rulesDir(values.rules);
 const { plan } = loadPlan(rules);
-const config = readConfig();
+// The bench measures admission control: on unless ADMISSION=off is set explicitly.
+const config = readConfig({ ...process.env, ADMISSION: process.env.ADMISSION ?? 'on' });
 const admission = admissionOptions(config);
 const log = (line: string) => process.stderr.write(`bench:overload: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

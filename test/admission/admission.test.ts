@@ -137,15 +137,21 @@ describe('the admission state machine', () => {
 describe('admission settings from the environment', () => {
   it('has defaults for every threshold and reads overrides', () => {
     const o = admissionOptions(
-      AdmissionConfigSchema.parse({ ADMISSION_LOOP_DELAY_MS: '300', ADMISSION_HOLD_MS: '5000' }),
+      AdmissionConfigSchema.parse({
+        ADMISSION: 'on',
+        ADMISSION_LOOP_DELAY_MS: '300',
+        ADMISSION_HOLD_MS: '5000',
+      }),
     )!;
     expect(o.thresholds.loopDelayMs.shed).toBe(300);
     expect(o.holdMs).toBe(5000);
     expect(o.thresholds.rest503.shed).toBeGreaterThan(0);
   });
 
-  it('is off when ADMISSION=off', () => {
+  it('is off unless ADMISSION=on', () => {
+    expect(admissionOptions(AdmissionConfigSchema.parse({}))).toBeUndefined();
     expect(admissionOptions(AdmissionConfigSchema.parse({ ADMISSION: 'off' }))).toBeUndefined();
+    expect(admissionOptions(AdmissionConfigSchema.parse({ ADMISSION: 'on' }))).toBeDefined();
   });
 
   it('refuses a value that is not a number, naming the variable', () => {
