@@ -231,6 +231,9 @@ function renderProvenance(x) {
   $('#time-to-target').textContent = t
     ? `接通前提示音与菜单等待：${(t.ms / 1000).toFixed(1)} 秒（提示音 ${(t.promptMs / 1000).toFixed(1)} 秒，菜单等待 ${(t.menuWaitMs / 1000).toFixed(1)} 秒）${t.reachesPerson ? '' : '，未到人工'}${t.withoutDuration.length ? `；无时长：${t.withoutDuration.join('、')}` : ''}`
     : '';
+  // What the caller hears, composed prompts read with the call's number and dates.
+  const heard = x?.spoken?.text;
+  $('#spoken-text').textContent = heard ? `来电听到：${heard}` : x ? '来电听到：（无提示音）' : '';
   const table = $('#provenance');
   const items = x?.provenance ?? [];
   table.hidden = items.length === 0;

@@ -167,13 +167,14 @@ describe('the web pages in headless Chromium', () => {
     await page.close();
   }, 60_000);
 
-  it('shows, for an explained call, the time before a person and what each decision rests on', async () => {
+  it('shows, for an explained call, what the caller hears, the time before a person and what each decision rests on', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/web/rules.html#token=${a.tokens.admin}`);
     await until(() => page.textContent('#live')).toContain('线上版本');
     await page.fill('#x-number', '12345');
     await page.click('#explain');
     await until(() => page.textContent('#time-to-target')).toMatch(/^接通前提示音与菜单等待：\d+\.\d 秒/);
+    expect(await page.textContent('#spoken-text')).toMatch(/^来电听到：您好，欢迎致电12345/);
     expect(await page.isVisible('#provenance')).toBe(true);
     const rows = await page.locator('#provenance tbody tr').allTextContents();
     expect(rows.some((r) => r.startsWith('去向') && r.includes('pool:general'))).toBe(true);
