@@ -1,7 +1,6 @@
 import type { CallState, NewCall } from '../calls/core/types.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
-import { UnknownNumberError } from '../plan/problems.ts';
-import { type CallEntry, enterLine } from '../plan/route-step.ts';
+import { enterCall } from '../plan/route-step.ts';
 import type { ShedReason } from './admission.ts';
 
 /**
@@ -12,16 +11,7 @@ import type { ShedReason } from './admission.ts';
  * Pure: the caller's channel is handed over by the runtime.
  */
 export function shedCall(call: NewCall, plan: RoutingPlan, now: number, reason: ShedReason): CallState {
-  let entry: CallEntry;
-  let unknown = false;
-  try {
-    entry = enterLine(plan, call.dialed, now, call.callerNumber);
-  } catch (err) {
-    if (!(err instanceof UnknownNumberError)) throw err;
-    unknown = true;
-    const main = [...plan.lines.values()].find((l) => l.mode === 'main') ?? [...plan.lines.values()][0]!;
-    entry = enterLine(plan, main.number, now, call.callerNumber);
-  }
+  const { entry, unknown } = enterCall(plan, call.dialed, now, call.callerNumber);
   return {
     ...call,
     line: { id: entry.line.id, name: entry.line.name, mode: entry.line.mode, topic: entry.line.topic },

@@ -72,6 +72,25 @@ export interface CallEntry {
 }
 
 /**
+ * The entry of a call the engine answers: its dialed number's line, or the main line for a
+ * number no line answers (a call is never dropped); `unknown` says which.
+ */
+export function enterCall(
+  plan: RoutingPlan,
+  number: string,
+  atMs: number,
+  caller?: string,
+): { entry: CallEntry; unknown: boolean } {
+  try {
+    return { entry: enterLine(plan, number, atMs, caller), unknown: false };
+  } catch (err) {
+    if (!(err instanceof UnknownNumberError)) throw err;
+    const main = [...plan.lines.values()].find((l) => l.mode === 'main') ?? [...plan.lines.values()][0]!;
+    return { entry: enterLine(plan, main.number, atMs, caller), unknown: true };
+  }
+}
+
+/**
  * Finds the line of a dialed number (as people dial it: separators, +86, the center's area code)
  * and its phase at the call's instant.
  */

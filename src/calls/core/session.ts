@@ -1,6 +1,5 @@
 import type { RoutingPlan } from '../../plan/compile.ts';
-import { UnknownNumberError } from '../../plan/problems.ts';
-import { type CallEntry, enterLine } from '../../plan/route-step.ts';
+import { enterCall } from '../../plan/route-step.ts';
 import * as consult from './capabilities/consult.ts';
 import {
   dialTarget,
@@ -46,16 +45,7 @@ export function startCall(
   plan: RoutingPlan,
   now: number,
 ): { state: CallState; commands: Command[] } {
-  let entry: CallEntry;
-  let unknown = false;
-  try {
-    entry = enterLine(plan, call.dialed, now, call.callerNumber);
-  } catch (err) {
-    if (!(err instanceof UnknownNumberError)) throw err;
-    unknown = true;
-    const main = [...plan.lines.values()].find((l) => l.mode === 'main') ?? [...plan.lines.values()][0]!;
-    entry = enterLine(plan, main.number, now, call.callerNumber);
-  }
+  const { entry, unknown } = enterCall(plan, call.dialed, now, call.callerNumber);
   const s: CallState = {
     ...call,
     line: { id: entry.line.id, name: entry.line.name, mode: entry.line.mode, topic: entry.line.topic },
