@@ -40,8 +40,6 @@ export type AdmissionConfig = z.infer<typeof AdmissionConfigSchema>;
 
 /** The Asterisk context shed calls continue in: the dialplan's safety net (dialplan/extensions.conf). */
 export const SHED_CONTEXT = 'hotline-fallback';
-/** The channel variable that tells the dialplan (and its logs) why the engine shed the call. */
-export const SHED_VARIABLE = 'HOTLINE_SHED';
 
 export interface AdmissionOptions extends AdmissionSettings {
   sampleMs: number;

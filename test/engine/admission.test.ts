@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultAdmissionOptions, SHED_CONTEXT, SHED_VARIABLE } from '../../src/admission/config.ts';
+import { defaultAdmissionOptions, SHED_CONTEXT } from '../../src/admission/config.ts';
+import { RECORDED_BY_ENGINE, RECORDED_VARIABLE, SHED_VARIABLE } from '../../src/admission/gate.ts';
 import { CallRecord } from '../../src/records/schema.ts';
 import { generalAgent, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
@@ -51,7 +52,7 @@ describe('admission control in the engine', () => {
       {
         channel: shed.channelId,
         to: { context: SHED_CONTEXT, extension: '12345', priority: 1 },
-        variables: { [SHED_VARIABLE]: 'forced' },
+        variables: { [SHED_VARIABLE]: 'forced', [RECORDED_VARIABLE]: RECORDED_BY_ENGINE },
       },
     ]);
     const shedRequests = rest.filter((r) => r.includes(`/channels/${shed.channelId}/`));

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ShedReason } from '../../admission/admission.ts';
-import { SHED_CONTEXT, SHED_VARIABLE } from '../../admission/config.ts';
+import { SHED_CONTEXT } from '../../admission/config.ts';
+import { RECORDED_BY_ENGINE, RECORDED_VARIABLE, SHED_VARIABLE } from '../../admission/gate.ts';
 import { shedCall } from '../../admission/shed-call.ts';
 import type { Clock } from '../../clock.ts';
 import type { RoutingPlan } from '../../plan/compile.ts';
@@ -120,7 +121,7 @@ export class SessionRunner {
     const sample = this.p.onActionLatency;
     sample?.(clock.elapsedMs() - t0);
     const to = { context: SHED_CONTEXT, extension: dialed || 's', priority: 1 };
-    const variables = { [SHED_VARIABLE]: reason };
+    const variables = { [SHED_VARIABLE]: reason, [RECORDED_VARIABLE]: RECORDED_BY_ENGINE };
     this.p.telephony.track(handOver(this.p.handOver, { callId: state.id, channelId, to, variables }));
     this.p.logger.debug({ callId: state.id, line: state.line.id, reason }, 'call shed to the safety net');
     this.finish(live);

@@ -1,0 +1,26 @@
+/**
+ * The admission gate in the dialplan: while an engine sheds, it sets one Asterisk global
+ * variable per Stasis app it owns to the shed reason (empty while it takes calls). The generated
+ * `[hotline-stasis]` context reads the gate before each Stasis(): a gated app is skipped, and a
+ * call no app took because every live app was gated goes straight to the safety net
+ * (`[hotline-fallback]`) with HOTLINE_SHED set to the reason — a shed call costs the engine
+ * nothing. The safety net's note then carries `shed=<reason>`, and the note's record says so.
+ *
+ * A call whose StasisStart reached the engine before the gate closed is shed by the engine itself
+ * (its record is written by the engine at once); it is handed to the same safety net with
+ * HOTLINE_SHED and HOTLINE_RECORDED=engine, so the note does not write a second record.
+ */
+
+/** The global variable that gates `app` (Asterisk variable names: letters, digits, `_`). */
+export function gateVariable(app: string): string {
+  return `HOTLINE_GATE_${app.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** The channel variable naming why a call was shed (dialplan gate or engine). */
+export const SHED_VARIABLE = 'HOTLINE_SHED';
+/** The channel variable the dialplan sets when the gate skipped an app (its reason). */
+export const GATED_VARIABLE = 'HOTLINE_GATED';
+/** The channel variable telling the safety net's note that the engine wrote the call's record. */
+export const RECORDED_VARIABLE = 'HOTLINE_RECORDED';
+/** RECORDED_VARIABLE's value for a call the engine shed and recorded. */
+export const RECORDED_BY_ENGINE = 'engine';
