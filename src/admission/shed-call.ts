@@ -3,6 +3,9 @@ import type { RoutingPlan } from '../plan/compile.ts';
 import { enterCall } from '../plan/route-step.ts';
 import type { ShedReason } from './admission.ts';
 
+/** How many log entries a shed call's state has (arrived, shed, ended): the next one is the safety net's. */
+export const SHED_CALL_EVENTS = 3;
+
 /**
  * The session of a new call that admission control sheds: it ends at once (disposition `shed`,
  * with the reason), so it goes through the engine's ordinary end — final state kept, exactly one

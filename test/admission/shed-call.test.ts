@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shedCall } from '../../src/admission/shed-call.ts';
+import { SHED_CALL_EVENTS, shedCall } from '../../src/admission/shed-call.ts';
 import { callFigures } from '../../src/records/call-figures.ts';
 import { buildCallRecord } from '../../src/records/record.ts';
 import { CallRecord } from '../../src/records/schema.ts';
@@ -27,6 +27,7 @@ describe('the session of a shed call', () => {
     });
     expect(s.line.mode).toBe('main');
     expect(s.events.map((e) => e.what)).toEqual(['arrived', 'shed', 'ended']);
+    expect(s.events).toHaveLength(SHED_CALL_EVENTS);
   });
 
   it('makes a valid record that says shed and why, with the caller masked', () => {
