@@ -1,3 +1,4 @@
+import { GATED_VARIABLE, gateVariable, SHED_VARIABLE } from '../admission/gate.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { areaCodes, normalizeDialed } from '../plan/dialed.ts';
 import { DIRECT_FAILED, directSubcenter } from '../plan/pbx-direct.ts';
@@ -15,10 +16,11 @@ export const DIRECT_FAILED_CONTEXT = 'hotline-stasis-direct-failed';
 export const FALLBACK_CONTEXT = 'hotline-fallback';
 
 /**
- * When no app accepts a call, the dialplan lets the caller hear ringing and tries every app
- * again, `rounds` times in all with `waitMs` between rounds, before the safety net. An engine
- * that is only reconnecting its WebSocket (ari-client retries after 0.1 s, doubling) gets the
- * call instead of the safety net: a blip of a second or two costs the caller a few rings.
+ * When no app accepts a call and none was gated (see below), the dialplan lets the caller hear
+ * ringing and tries every app again, `rounds` times in all with `waitMs` between rounds, before
+ * the safety net. An engine that is only reconnecting its WebSocket (ari-client retries after
+ * 0.1 s, doubling) gets the call instead of the safety net: a blip of a second or two costs the
+ * caller a few rings.
  */
 export const STASIS_RETRY = { rounds: 3, waitMs: 2000 } as const;
 
@@ -30,11 +32,20 @@ export const STASIS_RETRY = { rounds: 3, waitMs: 2000 } as const;
  * ringing and the apps are tried again (`STASIS_RETRY`), and only then does it go to
  * `[hotline-fallback]`.
  *
+ * The admission gate (src/admission/gate.ts): before each Stasis() the context reads the app's
+ * gate, the Asterisk global `gateVariable(app)` (`HOTLINE_GATE_HOTLINE_1` for `hotline-1`), which
+ * the engine owning the app sets to its shed reason while it sheds and to '' while it takes calls.
+ * A gated app is skipped as if it had failed, its reason kept in the channel variable
+ * HOTLINE_GATED (cleared at the start of each round). A round no app took in which some app was
+ * gated goes to `[hotline-fallback]` at once, with HOTLINE_SHED set to that reason: an engine is
+ * alive but shedding, so ringing and retrying would only keep the caller in silence. A shed call
+ * costs the engine nothing. With no gate set, calls go exactly as without the gate.
+ *
  * A sub-center line on which 12345 does nothing (`directSubcenter`) goes to `[hotline-direct]`
  * instead: Dial() to its sub-center, the call never entering Stasis; only when that dial fails
- * does it enter the engine, through `[hotline-stasis-direct-failed]` (the same app rounds, with
- * `direct-failed,subcenter:<id>,<DIALSTATUS>,<start>` after the number), and 12345's fallback
- * serves it.
+ * does it enter the engine, through `[hotline-stasis-direct-failed]` (the same app rounds and
+ * gate, with `direct-failed,subcenter:<id>,<DIALSTATUS>,<start>` after the number), and 12345's
+ * fallback serves it.
  */
 export function generateExtensions(plan: RoutingPlan, apps: readonly string[], command: string): string {
   const out = [generatedHeader(EXTENSIONS_FILE, plan, command)];
@@ -88,37 +99,68 @@ export function generateExtensions(plan: RoutingPlan, apps: readonly string[], c
   return out.join('\n');
 }
 
+/**
+ * The channel variable holding the gate just read, so that the check and the reason kept are one
+ * read. The gate itself is read as a plain `${HOTLINE_GATE_…}`: Asterisk looks for a channel
+ * variable of that name, then for the global, and no channel sets that name (HOTLINE_SPOOL of
+ * extensions.conf is read the same way). `${GLOBAL(…)}` would say the same but needs
+ * func_global.so, which modules.conf does not load: without it the gate would read empty.
+ */
+const APP_GATE_VARIABLE = 'HOTLINE_APP_GATE';
+
 function stasisContext(context: string, apps: readonly string[], extraArgs: string): string[] {
   const { rounds, waitMs } = STASIS_RETRY;
   const pick = apps.length === 1 ? 'start-1' : `start-\${RAND(1,${apps.length})}`;
+  const gate = `\${${APP_GATE_VARIABLE}}`;
   const out = [
     context === STASIS_CONTEXT
       ? `; Enters the engine: Stasis(<app>,<dialed number>) over ${apps.length} app name(s): ${apps.join(', ')}.`
       : `; The same, after a failed direct dial: Stasis(<app>,<dialed number>,${DIRECT_FAILED},subcenter:<id>,<DIALSTATUS>,<start>).`,
-    '; STASISSTATUS=FAILED means no engine owns that app: try the next. When none accepts the',
-    `; call (an engine reconnecting its WebSocket), ring and try them all again, ${rounds} rounds`,
-    `; ${waitMs / 1000} s apart, then take the safety net.`,
+    '; Each round starts on an app picked at random and tries every app once:',
+    '; - the admission gate: an engine that sheds load sets the global variable of each of its apps',
+    `;   (${apps.map((a) => `${gateVariable(a)} for ${a}`).join(', ')}) to the reason`,
+    `;   (loopDelayMs, forced, ...) and empties it when it takes calls again. A gated app is skipped;`,
+    `;   its reason is kept in ${GATED_VARIABLE}. (The global is read as \${NAME}, like HOTLINE_SPOOL: no`,
+    ';   channel sets a variable of that name, so the global is what is read.)',
+    '; - STASISSTATUS=FAILED means no engine owns that app: try the next.',
+    `; When no app took the call: if one was gated, an engine is alive but shedding, so the caller`,
+    `; goes to the safety net at once with ${SHED_VARIABLE}=<reason> (no ringing: the caller hears the`,
+    `; greeting within a second). Otherwise (an engine reconnecting its WebSocket) ring and try them`,
+    `; all again, ${rounds} rounds ${waitMs / 1000} s apart, then take the safety net.`,
     `[${context}]`,
     `exten => _X.,1,Set(HOTLINE_ROUND=1)`,
+    ` same => n(round),Set(${GATED_VARIABLE}=)`,
     ` same => n,Goto(${pick})`,
   ];
   for (let start = 0; start < apps.length; start++) {
-    for (let k = 0; k < apps.length; k++) {
-      const app = apps[(start + k) % apps.length];
-      const label = k === 0 ? `(start-${start + 1})` : '';
+    const order = apps.map((_, k) => apps[(start + k) % apps.length]!);
+    out.push(`; start-${start + 1}: ${order.join(', then ')}`);
+    order.forEach((app, k) => {
+      const label = k === 0 ? `start-${start + 1}` : `try-${start + 1}-${k + 1}`;
+      const enter = `enter-${start + 1}-${k + 1}`;
+      const next = k + 1 < order.length ? `try-${start + 1}-${k + 2}` : 'no-app';
       out.push(
-        ` same => n${label},Stasis(${app},\${EXTEN}${extraArgs})`,
+        ` same => n(${label}),Set(${APP_GATE_VARIABLE}=\${${gateVariable(app)}})`,
+        ` same => n,GotoIf($["${gate}" = ""]?${enter})`,
+        ` same => n,Set(${GATED_VARIABLE}=${gate})`,
+        ` same => n,Goto(${next})`,
+        ` same => n(${enter}),Stasis(${app},\${EXTEN}${extraArgs})`,
         ` same => n,GotoIf($["\${STASISSTATUS}" != "FAILED"]?done)`,
       );
-    }
-    out.push(' same => n,Goto(retry)');
+    });
+    out.push(' same => n,Goto(no-app)');
   }
   out.push(
-    ` same => n(retry),GotoIf($[\${HOTLINE_ROUND} >= ${rounds}]?${FALLBACK_CONTEXT},\${EXTEN},1)`,
+    '; No app took the call in this round.',
+    ` same => n(no-app),GotoIf($["\${${GATED_VARIABLE}}" != ""]?shed)`,
+    ` same => n,GotoIf($[\${HOTLINE_ROUND} >= ${rounds}]?${FALLBACK_CONTEXT},\${EXTEN},1)`,
     ` same => n,Set(HOTLINE_ROUND=$[\${HOTLINE_ROUND} + 1])`,
     ' same => n,Ringing()',
     ` same => n,Wait(${waitMs / 1000})`,
-    ` same => n,Goto(${pick})`,
+    ' same => n,Goto(round)',
+    '; An engine is shedding: the safety net now, telling it why.',
+    ` same => n(shed),Set(${SHED_VARIABLE}=\${${GATED_VARIABLE}})`,
+    ` same => n,Goto(${FALLBACK_CONTEXT},\${EXTEN},1)`,
     ' same => n(done),Hangup()',
   );
   return out;

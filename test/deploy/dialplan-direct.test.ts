@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { gateVariable } from '../../src/admission/gate.ts';
 import {
   DIRECT_CONTEXT,
   DIRECT_FAILED_CONTEXT,
@@ -28,9 +29,9 @@ afterEach(() => {
  * ending with `dialStatus`: the apps Stasis() is entered with (their arguments, variables
  * expanded), the Dial() strings, and where the call ended.
  */
-function walk(text: string, dialed: string, dialStatus: string) {
+function walk(text: string, dialed: string, dialStatus: string, globals: Record<string, string> = {}) {
   const steps = dialplanSteps(parseConf(text));
-  const vars: Record<string, string> = { EPOCH: '1764500000', UNIQUEID: 'u1', 'RAND(1,2)': '1' };
+  const vars: Record<string, string> = { ...globals, EPOCH: '1764500000', UNIQUEID: 'u1', 'RAND(1,2)': '1' };
   const expand = (t: string) => t.replace(/\$\{([^}]+)\}/g, (_, v: string) => vars[v] ?? '');
   const stasis: string[] = [];
   const dials: string[] = [];
@@ -64,14 +65,14 @@ function walk(text: string, dialed: string, dialStatus: string) {
       vars.STASISSTATUS = 'SUCCESS';
     } else if (step.app === 'Goto') {
       const end = goto(args);
-      if (end) return { stasis, dials, end };
+      if (end) return { stasis, dials, end, shed: vars.HOTLINE_SHED };
     } else if (step.app === 'GotoIf') {
       const [cond, target] = args.split('?') as [string, string];
       const m = /^\$\["(.*)" (=|!=) "(.*)"\]$/.exec(cond.trim());
       const truth = m ? (m[2] === '=') === (m[1] === m[3]) : false;
       if (truth) {
         const end = goto(target);
-        if (end) return { stasis, dials, end };
+        if (end) return { stasis, dials, end, shed: vars.HOTLINE_SHED };
       }
     } else if (step.app === 'Hangup') return { stasis, dials, end: `hangup in ${context}` };
   }
@@ -106,6 +107,17 @@ describe('sub-center lines in the generated dialplan', () => {
       });
     },
   );
+
+  it('sends a failed direct dial to the safety net at once while the engine sheds (the gate)', () => {
+    const gated = { [gateVariable('a')]: 'forced', [gateVariable('b')]: 'forced' };
+    const r = walk(text, '12313', 'BUSY', gated);
+    expect(r.dials).toEqual(['PJSIP/12313@sc-tobacco,30']);
+    expect(r.stasis).toEqual([]);
+    expect(r).toMatchObject({ end: 'safety net', shed: 'forced' });
+    // one app gated: the other takes the call
+    const half = walk(text, '12313', 'BUSY', { [gateVariable('a')]: 'forced' });
+    expect(half.stasis).toEqual(['b,12313,direct-failed,subcenter:tobacco,BUSY,1764500000']);
+  });
 
   it('keeps every other line on the engine: 12345, the merged and the expert-seat lines', () => {
     for (const dialed of ['12345', '12348', '12396', '4420000', '03934420000']) {

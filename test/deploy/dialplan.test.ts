@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gateVariable } from '../../src/admission/gate.ts';
 import { dialplanCommand } from '../../src/cli/dialplan.ts';
 import { UsageError } from '../../src/cli/io.ts';
 import { dialTargets, pjsipEndpoint } from '../../src/deploy/dial-targets.ts';
@@ -47,34 +48,65 @@ function stasisAppsReached(extensions: string, number: string): string[] {
   return [...new Set(apps)];
 }
 
+interface StasisWalk {
+  /** The apps whose Stasis() was entered, in order. */
+  tried: string[];
+  /** Gate reads and Stasis() entries in order: `gate:<app>`, `stasis:<app>`. */
+  trace: string[];
+  waitedSeconds: number;
+  /** Where the call left the context: `done` (an app took it) or the Goto target. */
+  end: string;
+  /** HOTLINE_SHED when the call left (empty when not set). */
+  shed: string;
+}
+
 /**
  * Runs [hotline-stasis] for a call to 12345 as Asterisk would: `accepts(app, attempt)` says
- * whether that Stasis() finds an engine; RAND picks `rand`. Returns the apps tried, the seconds
- * waited and where the call left the context.
+ * whether that Stasis() finds an engine; `gate(app)` is the app's admission gate as the engine
+ * set the global (gateVariable(app); '' while open); RAND picks `rand`. Returns what was read and
+ * tried, the seconds waited and where the call left the context.
  */
 function walkStasis(
   extensions: string,
   accepts: (app: string, attempt: number) => boolean,
   rand = 1,
-): { tried: string[]; waitedSeconds: number; end: string } {
+  gate: (app: string) => string = () => '',
+): StasisWalk {
   const steps = dialplanSteps(parseConf(extensions)).filter((s) => s.context === 'hotline-stasis');
+  const apps = new Set(steps.filter((s) => s.app === 'Stasis').map((s) => s.args.split(',')[0]!));
+  const gates = new Map([...apps].map((a) => [gateVariable(a), a]));
   const vars: Record<string, string> = { EXTEN: '12345' };
+  const tried: string[] = [];
+  const trace: string[] = [];
+  const read = (name: string): string => {
+    const app = gates.get(name);
+    if (app === undefined || name in vars) return vars[name] ?? '';
+    trace.push(`gate:${app}`);
+    return gate(app);
+  };
   const expand = (t: string): string => {
     const subst = t
       .replace(/\$\{RAND\(\d+,\d+\)\}/g, String(rand))
-      .replace(/\$\{(\w+)\}/g, (_, v) => vars[v] ?? '');
+      .replace(/\$\{(\w+)\}/g, (_, v) => read(v));
     return subst.replace(/\$\[(.*?)\]/g, (_, expr: string) => {
-      const m = /^\s*"?([^"\s]*)"?\s*(!=|>=|\+)\s*"?([^"\s]*)"?\s*$/.exec(expr);
+      const m = /^\s*"?([^"\s]*)"?\s*(!=|>=|=|\+)\s*"?([^"\s]*)"?\s*$/.exec(expr);
       if (!m) throw new Error(`cannot evaluate $[${expr}]`);
       const [, l, op, r] = m as unknown as [string, string, string, string];
       if (op === '!=') return l !== r ? '1' : '0';
+      if (op === '=') return l === r ? '1' : '0';
       if (op === '>=') return Number(l) >= Number(r) ? '1' : '0';
       return String(Number(l) + Number(r));
     });
   };
-  const tried: string[] = [];
   let waitedSeconds = 0;
   let pc = 0;
+  const left = (end: string): StasisWalk => ({
+    tried,
+    trace,
+    waitedSeconds,
+    end,
+    shed: vars.HOTLINE_SHED ?? '',
+  });
   const jump = (target: string): string | undefined => {
     if (target.includes(',')) return target;
     pc = steps.findIndex((s) => s.label === target);
@@ -83,26 +115,27 @@ function walkStasis(
   };
   for (let guard = 0; guard < 1000; guard++) {
     const step = steps[pc++];
-    if (!step) return { tried, waitedSeconds, end: 'fell off' };
+    if (!step) return left('fell off');
     const args = expand(step.args);
     if (step.app === 'Set') {
-      const [k, v] = args.split('=') as [string, string];
-      vars[k] = v;
+      const i = args.indexOf('=');
+      vars[args.slice(0, i)] = args.slice(i + 1);
     } else if (step.app === 'Stasis') {
       const app = args.split(',')[0]!;
       tried.push(app);
+      trace.push(`stasis:${app}`);
       vars.STASISSTATUS = accepts(app, tried.length) ? 'SUCCESS' : 'FAILED';
     } else if (step.app === 'Wait') waitedSeconds += Number(args);
     else if (step.app === 'Goto') {
       const out = jump(args);
-      if (out) return { tried, waitedSeconds, end: out };
+      if (out) return left(out);
     } else if (step.app === 'GotoIf') {
       const [cond, target] = args.split('?') as [string, string];
       if (cond.trim() === '1') {
         const out = jump(target);
-        if (out) return { tried, waitedSeconds, end: out };
+        if (out) return left(out);
       }
-    } else if (step.app === 'Hangup') return { tried, waitedSeconds, end: 'done' };
+    } else if (step.app === 'Hangup') return left('done');
   }
   throw new Error('the dialplan loops');
 }
@@ -141,6 +174,90 @@ describe('the generated dialplan', () => {
     expect(back).toMatchObject({ tried: ['a', 'b', 'c', 'a', 'b'], waitedSeconds: 2, end: 'done' });
     const first = walkStasis(text, () => true);
     expect(first).toMatchObject({ tried: ['a'], waitedSeconds: 0, end: 'done' });
+  });
+
+  it('reads the admission gate of each app just before its Stasis(), every round', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const text = generateExtensions(plan, ['a', 'b', 'c'], 'test');
+    const nobody = walkStasis(text, () => false, 2);
+    expect(nobody.trace.slice(0, 6)).toEqual([
+      'gate:b',
+      'stasis:b',
+      'gate:c',
+      'stasis:c',
+      'gate:a',
+      'stasis:a',
+    ]);
+    expect(nobody.trace).toHaveLength(2 * 3 * STASIS_RETRY.rounds);
+    // the gate is the Asterisk global the engine sets for the app
+    expect(text).toContain(`Set(HOTLINE_APP_GATE=\${${gateVariable('a')}})`);
+    expect(gateVariable('hotline-1')).toBe('HOTLINE_GATE_HOTLINE_1');
+  });
+
+  it('skips a gated app and enters the next one, with no ringing', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const text = generateExtensions(plan, ['a', 'b', 'c'], 'test');
+    const r = walkStasis(
+      text,
+      () => true,
+      1,
+      (app) => (app === 'a' ? 'loopDelayMs' : ''),
+    );
+    expect(r).toMatchObject({ tried: ['b'], waitedSeconds: 0, end: 'done', shed: '' });
+    expect(r.trace).toEqual(['gate:a', 'gate:b', 'stasis:b']);
+  });
+
+  it('takes the safety net at once, with HOTLINE_SHED, when every app is gated', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const text = generateExtensions(plan, ['a', 'b', 'c'], 'test');
+    const r = walkStasis(
+      text,
+      () => true,
+      3,
+      () => 'forced',
+    );
+    expect(r).toEqual({
+      tried: [],
+      trace: ['gate:c', 'gate:a', 'gate:b'],
+      waitedSeconds: 0,
+      end: 'hotline-fallback,12345,1',
+      shed: 'forced',
+    });
+  });
+
+  it('takes the safety net at once when one app is gated and the others have no engine', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const text = generateExtensions(plan, ['a', 'b', 'c'], 'test');
+    const r = walkStasis(
+      text,
+      () => false,
+      1,
+      (app) => (app === 'b' ? 'rest503' : ''),
+    );
+    expect(r).toMatchObject({
+      tried: ['a', 'c'],
+      waitedSeconds: 0,
+      end: 'hotline-fallback,12345,1',
+      shed: 'rest503',
+    });
+  });
+
+  it('with every gate open, rings and retries as before and never sets HOTLINE_SHED', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const text = generateExtensions(plan, ['a', 'b'], 'test');
+    const r = walkStasis(text, () => false);
+    expect(r).toMatchObject({
+      tried: ['a', 'b', 'a', 'b', 'a', 'b'],
+      waitedSeconds: ((STASIS_RETRY.rounds - 1) * STASIS_RETRY.waitMs) / 1000,
+      end: 'hotline-fallback,12345,1',
+      shed: '',
+    });
+    // each round starts with no gated reason, whatever the channel came with
+    const steps = dialplanSteps(parseConf(text)).filter((s) => s.context === 'hotline-stasis');
+    expect(steps.find((s) => s.label === 'round')).toMatchObject({ app: 'Set', args: 'HOTLINE_GATED=' });
+    expect(steps.filter((s) => s.app === 'Goto' && s.args === 'round')).toHaveLength(1);
+    // labels only: no relative priorities (n+2 and the like)
+    expect(text).not.toMatch(/GotoIf\([^)]*\?\s*\d/);
   });
 
   it('starts on each app in turn, so calls spread over the apps', () => {
