@@ -108,6 +108,11 @@ export class Admission {
     return this.forcedState !== undefined ? 'forced' : this.why;
   }
 
+  /** The state an operator holds (see force), if any. */
+  get held(): AdmissionState | undefined {
+    return this.forcedState;
+  }
+
   /** Holds the state where an operator (or a test) puts it; `undefined` gives control back. */
   force(state: AdmissionState | undefined): void {
     this.forcedState = state;

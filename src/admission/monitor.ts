@@ -58,6 +58,7 @@ export class AdmissionMonitor {
   private readonly windowLatency: RecordableHistogram = createHistogram();
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: ((t: Transition) => void)[] = [];
+  private readonly gates: ((reason: string) => unknown)[] = [];
 
   constructor(
     private readonly options: AdmissionOptions,
@@ -88,6 +89,48 @@ export class AdmissionMonitor {
 
   onTransition(listener: (t: Transition) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * `listener` gets the dialplan gate's value after every sample and every force: the shed reason
+   * while new calls are shed, '' while they are taken (the telephony port writes it to the PBX
+   * when it changed, so calls the engine would shed never reach it).
+   */
+  onGate(listener: (reason: string) => unknown): void {
+    this.gates.push(listener);
+    void listener(this.gateValue());
+  }
+
+  /**
+   * An operator's hold on the state (`shedding` or `critical` sheds every new call with reason
+   * `forced`, `normal` takes every call whatever the signals say); `undefined` gives control back to
+   * the measurements. Logged; resolves once the dialplan gate follows.
+   */
+  async force(state: AdmissionState | undefined): Promise<void> {
+    const before = this.admission.state;
+    this.admission.force(state);
+    this.logger.warn(
+      { forced: state ?? null, from: before, to: this.admission.state, reason: this.admission.reason },
+      state === undefined
+        ? 'admission: operator hold released, the measurements decide again'
+        : `admission: held at ${state} by an operator`,
+    );
+    await this.publishGate();
+  }
+
+  /** The state an operator holds (see force), if any. */
+  get held(): AdmissionState | undefined {
+    return this.admission.held;
+  }
+
+  private gateValue(): string {
+    const v = this.admission.admit();
+    return v.admit ? '' : v.reason;
+  }
+
+  private async publishGate(): Promise<void> {
+    const value = this.gateValue();
+    await Promise.all(this.gates.map((g) => g(value)));
   }
 
   /** An event-to-action latency sample (wall ms). */
@@ -131,6 +174,7 @@ export class AdmissionMonitor {
       );
       for (const l of this.listeners) l(t);
     }
+    void this.publishGate();
     return t;
   }
 

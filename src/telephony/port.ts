@@ -108,6 +108,12 @@ export interface TelephonyPort {
     to: { context: string; extension: string; priority: number },
     variables: Record<string, string>,
   ): Promise<void>;
+  /**
+   * Closes (a shed reason) or opens ('') the dialplan's admission gate for this engine's apps, so
+   * that while it sheds new calls go to the safety net without entering it (src/admission/gate.ts).
+   * Idempotent; the port writes it again after reconnecting.
+   */
+  setAdmissionGate?(reason: string): Promise<void>;
   /** How the PBX side copes since the last call (admission control reads it once per sample). */
   load?(): TelephonyLoad;
 }

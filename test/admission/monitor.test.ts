@@ -60,4 +60,20 @@ describe('the admission monitor', () => {
     m.noteShed('forced');
     expect(Object.fromEntries(m.shed)).toEqual({ restInFlight: 2, forced: 1 });
   });
+
+  it('closes the dialplan gate with the reason while it sheds and opens it when calls are taken again', async () => {
+    const { m, load } = monitor();
+    const gate: string[] = [];
+    m.onGate((reason) => gate.push(reason));
+    load.rest503 = 3;
+    m.sample(0);
+    load.rest503 = 0;
+    m.sample(1000);
+    m.sample(4000);
+    expect(gate).toEqual(['', 'rest503', 'rest503', '']);
+    await m.force('critical');
+    expect(gate.at(-1)).toBe('forced');
+    await m.force(undefined);
+    expect(gate.at(-1)).toBe('');
+  });
 });

@@ -76,6 +76,9 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
           logger.child({ component: 'admission' }),
         )
       : undefined;
+  // While it sheds, the dialplan keeps new calls away from the engine (src/admission/gate.ts).
+  const setGate = o.telephony.setAdmissionGate?.bind(o.telephony);
+  if (admission && setGate) admission.onGate((reason) => setGate(reason));
   const latency = o.onActionLatency;
   const bus = new CommandBus({
     ...{ timers, telephony, acd, notify },

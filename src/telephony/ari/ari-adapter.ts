@@ -11,6 +11,7 @@ import {
   type TelephonyLoad,
   type TelephonyPort,
 } from '../port.ts';
+import { AriAdmissionGate } from './admission-gate.ts';
 import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
 import { AriRestClient } from './rest-client.ts';
 
@@ -74,6 +75,7 @@ export class AriLoginError extends Error {
 export class AriAdapter implements TelephonyPort {
   private client?: Client;
   private readonly rest: AriRestClient;
+  private readonly gate: AriAdmissionGate;
   private listener?: TelephonyListener;
   private connectedOnce = false;
   private downSince?: number;
@@ -105,6 +107,12 @@ export class AriAdapter implements TelephonyPort {
       timeoutMs: options.restTimeoutMs ?? 10_000,
       ...(options.restIdleSocketMs !== undefined ? { idleSocketMs: options.restIdleSocketMs } : {}),
     });
+    this.gate = new AriAdmissionGate(this.rest, options.apps, options.logger);
+  }
+
+  /** Closes (a shed reason) or opens ('') the dialplan's admission gate of this engine's apps. */
+  setAdmissionGate(reason: string): Promise<void> {
+    return this.gate.set(reason);
   }
 
   get restInFlight(): number {
@@ -242,6 +250,7 @@ export class AriAdapter implements TelephonyPort {
    */
   private async configureApps(): Promise<void> {
     const allowed = EVENTS_USED.map((type) => ({ type }));
+    void this.gate.reassert();
     await Promise.all(
       this.options.apps.map(async (app) => {
         const name = encodeURIComponent(app);
