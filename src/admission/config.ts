@@ -38,9 +38,6 @@ export const AdmissionEnv = {
 export const AdmissionConfigSchema = z.object(AdmissionEnv);
 export type AdmissionConfig = z.infer<typeof AdmissionConfigSchema>;
 
-/** The Asterisk context shed calls continue in: the dialplan's safety net (dialplan/extensions.conf). */
-export const SHED_CONTEXT = 'hotline-fallback';
-
 export interface AdmissionOptions extends AdmissionSettings {
   sampleMs: number;
 }

@@ -7,9 +7,13 @@
  * nothing. The safety net's note then carries `shed=<reason>`, and the note's record says so.
  *
  * A call whose StasisStart reached the engine before the gate closed is shed by the engine itself
- * (its record is written by the engine at once); it is handed to the same safety net with
- * HOTLINE_SHED and HOTLINE_RECORDED=engine, so the note does not write a second record.
+ * (its record is written by the engine at once); it continues in ENGINE_SHED_CONTEXT with
+ * HOTLINE_SHED set (one REST request, then the `continue`): that context sets
+ * HOTLINE_RECORDED=engine and enters the same safety net, so the note does not write a second record.
  */
+
+/** Where a call the engine shed itself continues (dialplan/extensions.conf): the safety net, marked recorded. */
+export const ENGINE_SHED_CONTEXT = 'hotline-engine-shed';
 
 /** The global variable that gates `app` (Asterisk variable names: letters, digits, `_`). */
 export function gateVariable(app: string): string {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Admission, type AdmissionSignals, type AdmissionThresholds } from '../../src/admission/admission.ts';
-import { AdmissionConfigSchema, admissionOptions, SHED_CONTEXT } from '../../src/admission/config.ts';
-import { FALLBACK_CONTEXT } from '../../src/deploy/extensions.ts';
+import { AdmissionConfigSchema, admissionOptions } from '../../src/admission/config.ts';
 
 const thresholds: AdmissionThresholds = {
   loopDelayMs: { shed: 200, critical: 1000 },
@@ -158,10 +157,6 @@ describe('admission settings from the environment', () => {
     const r = AdmissionConfigSchema.safeParse({ ADMISSION_REST_IN_FLIGHT: 'many' });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.path).toEqual(['ADMISSION_REST_IN_FLIGHT']);
-  });
-
-  it('sends shed calls to the context of the dialplan safety net', () => {
-    expect(SHED_CONTEXT).toBe(FALLBACK_CONTEXT);
   });
 });
 

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { ShedReason } from '../../admission/admission.ts';
-import { SHED_CONTEXT } from '../../admission/config.ts';
-import { RECORDED_BY_ENGINE, RECORDED_VARIABLE, SHED_VARIABLE } from '../../admission/gate.ts';
+import { ENGINE_SHED_CONTEXT, SHED_VARIABLE } from '../../admission/gate.ts';
 import { shedCall } from '../../admission/shed-call.ts';
 import type { Clock } from '../../clock.ts';
 import type { RoutingPlan } from '../../plan/compile.ts';
@@ -120,8 +119,8 @@ export class SessionRunner {
     stats.shed++;
     const sample = this.p.onActionLatency;
     sample?.(clock.elapsedMs() - t0);
-    const to = { context: SHED_CONTEXT, extension: dialed || 's', priority: 1 };
-    const variables = { [SHED_VARIABLE]: reason, [RECORDED_VARIABLE]: RECORDED_BY_ENGINE };
+    const to = { context: ENGINE_SHED_CONTEXT, extension: dialed || 's', priority: 1 };
+    const variables = { [SHED_VARIABLE]: reason };
     this.p.telephony.track(handOver(this.p.handOver, { callId: state.id, channelId, to, variables }));
     this.p.logger.debug({ callId: state.id, line: state.line.id, reason }, 'call shed to the safety net');
     this.finish(live);
