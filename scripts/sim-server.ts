@@ -3,11 +3,12 @@
  * nothing but the engine (`npm run soak`), or to drive by hand through its `/sim` control API.
  *
  *   node --import tsx scripts/sim-server.ts [--speed 20] [--origin WALL_MS:VIRTUAL_MS]
- *        [--rules DIR] [--host 127.0.0.1] [--port 0] [--exit-with-stdin]
+ *        [--rules DIR] [--host 127.0.0.1] [--port 0] [--spool DIR] [--exit-with-stdin]
  *
  * Virtual time runs --speed times faster than the wall clock and shows VIRTUAL_MS at wall-clock
  * WALL_MS (epoch ms; default: now at both), so an engine given the same speed and origin shares
- * its virtual time. Prompts play as long as the plan in --rules says (else 3 s).
+ * its virtual time. Prompts play as long as the plan in --rules says (else 3 s). With --spool, calls
+ * the dialplan's safety net takes (no app, or the admission gate closed) leave their notes there.
  *
  * Prints one JSON line on stdout once listening: {"url", "pid", "speed", "origin"}. Stops on
  * SIGTERM or SIGINT (with --exit-with-stdin also when stdin closes, so it never outlives its
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     rules: { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
+    spool: { type: 'string' },
     'exit-with-stdin': { type: 'boolean', default: false },
   },
 });
@@ -46,6 +48,7 @@ const sim = await startAriSimulator({
   logger: createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: process.stderr }),
   defaultPlaybackMs: 3000,
   promptDurations: promptDurations(plan),
+  ...(values.spool ? { safetyNetSpool: values.spool } : {}),
 });
 console.log(JSON.stringify({ url: sim.url, pid: process.pid, speed, origin }));
 

@@ -1,7 +1,9 @@
+import { gateVariable } from '../admission/gate.ts';
 import type { AppRecord } from './apps.ts';
 import type { SimCore } from './core.ts';
 import { SimChannel } from './model/channel.ts';
 import type { CallOutcomeRecord } from './outcomes.ts';
+import { leaveSafetyNetNote } from './safety-net.ts';
 import { asteriskTime } from './time.ts';
 import type { WaitKind } from './world.ts';
 
@@ -33,6 +35,8 @@ export interface InjectCallParams {
 export interface InjectedCall {
   channelId: string;
   fallback: boolean;
+  /** The admission gate's reason, when the dialplan shed the call to the safety net. */
+  shed?: string;
 }
 
 const DTMF_DURATION_MS = 280;
@@ -47,16 +51,30 @@ export function injectCall(core: SimCore, params: InjectCallParams): InjectedCal
   );
   const apps = [params.app, ...(params.dialplan?.apps ?? []).filter((a) => a !== params.app)];
   const rounds = params.dialplan?.rounds ?? 1;
-  const activeApp = (): AppRecord | undefined =>
-    apps.map((name) => core.apps.get(name)).find((a) => a?.active);
+  // The admission gate (src/admission/gate.ts) is read before each Stasis(): a gated app is
+  // skipped; when every app that could take the call is gated, the call is shed at once.
+  let gated: string | undefined;
+  const activeApp = (): AppRecord | undefined => {
+    gated = undefined;
+    for (const name of apps) {
+      const reason = core.globalVars.get(gateVariable(name));
+      if (reason) {
+        gated = reason;
+        continue;
+      }
+      const app = core.apps.get(name);
+      if (app?.active) return app;
+    }
+    return undefined;
+  };
   const first = activeApp();
   if (first) {
     enter(core, params, id, outcome, first);
     return { channelId: id, fallback: false };
   }
-  if (rounds <= 1) {
-    fallBack(core, params, id, outcome);
-    return { channelId: id, fallback: true };
+  if (gated !== undefined || rounds <= 1) {
+    fallBack(core, params, id, outcome, gated);
+    return { channelId: id, fallback: true, ...(gated !== undefined ? { shed: gated } : {}) };
   }
   core.log.warn(
     { app: params.app, dialed: params.dialed, channelId: id },
@@ -69,22 +87,41 @@ export function injectCall(core: SimCore, params: InjectCallParams): InjectedCal
     if (app) {
       outcome.app = app.name;
       enter(core, params, id, outcome, app);
-    } else if (round >= rounds) fallBack(core, params, id, outcome);
+    } else if (gated !== undefined || round >= rounds) fallBack(core, params, id, outcome, gated);
     else core.timers.after(params.dialplan!.waitMs, retry);
   };
   core.timers.after(params.dialplan!.waitMs, retry);
   return { channelId: id, fallback: false };
 }
 
-function fallBack(core: SimCore, params: InjectCallParams, id: string, outcome: CallOutcomeRecord): void {
+function fallBack(
+  core: SimCore,
+  params: InjectCallParams,
+  id: string,
+  outcome: CallOutcomeRecord,
+  shed: string | undefined,
+): void {
   core.counters.callsFallback++;
   outcome.fallback = true;
+  if (shed !== undefined) outcome.shed = shed;
   outcome.ended = true;
   outcome.hangupBy = 'dialplan';
   outcome.durationMs = core.timers.simElapsedSince(outcome.startedAtReal);
-  core.log.warn(
-    { app: params.app, dialed: params.dialed, channelId: id },
-    'Stasis app not connected: call fell back',
+  if (shed !== undefined) {
+    core.counters.callsShed++;
+    core.log.debug(
+      { app: params.app, channelId: id, reason: shed },
+      'admission gate: call shed to the safety net',
+    );
+  } else
+    core.log.warn(
+      { app: params.app, dialed: params.dialed, channelId: id },
+      'Stasis app not connected: call fell back',
+    );
+  leaveSafetyNetNote(
+    core,
+    { uniqueid: id, dialed: params.dialed, callerNumber: params.callerNumber, shed },
+    outcome,
   );
   core.callEnded(outcome);
 }

@@ -31,6 +31,8 @@ export interface SimStats {
   liveBridges: number;
   callsInjected: number;
   callsFallback: number;
+  /** Of those, shed by the admission gate (the engine was shedding). */
+  callsShed: number;
   callsCompleted: number;
   eventsSent: number;
   eventsDropped: number;
@@ -170,6 +172,7 @@ export class AriSimulator {
       liveBridges: this.core.bridges.size,
       callsInjected: counters.callsInjected,
       callsFallback: counters.callsFallback,
+      callsShed: counters.callsShed,
       callsCompleted: counters.callsCompleted,
       eventsSent: apps.eventsSent,
       eventsDropped: apps.eventsDropped,

@@ -21,6 +21,8 @@ export interface CoreOptions {
   promptDurations: Record<string, number>;
   defaultPlaybackMs: number;
   logger: Logger;
+  /** Where calls that take the dialplan's safety net leave their notes (see safety-net.ts). */
+  safetyNetSpool?: string | undefined;
 }
 
 export interface RestLogEntry {
@@ -50,7 +52,13 @@ export class SimCore implements SimWorld {
   readonly ev: EventFactory;
   readonly log: Logger;
   readonly hooks = new EventEmitter();
-  readonly counters = { callsInjected: 0, callsFallback: 0, callsCompleted: 0, restRequests: 0 };
+  readonly counters = {
+    callsInjected: 0,
+    callsFallback: 0,
+    callsShed: 0,
+    callsCompleted: 0,
+    restRequests: 0,
+  };
   readonly globalVars = new Map<string, string>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly idBase: number;

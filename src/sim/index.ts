@@ -30,6 +30,8 @@ export interface AriSimulatorOptions {
   defaultPlaybackMs?: number;
   asteriskId?: string;
   logger?: Logger;
+  /** Where calls the dialplan's safety net takes leave their notes (like `[hotline-fallback]`'s `h`). */
+  safetyNetSpool?: string;
   /** Also serve AMI (Login, PJSIPShowEndpoints/Contacts, ContactStatus events) on a free port. */
   ami?: boolean;
 }
@@ -46,6 +48,7 @@ export async function startAriSimulator(options: AriSimulatorOptions = {}): Prom
     asteriskId: opts.asteriskId,
     promptDurations: opts.promptDurations,
     defaultPlaybackMs: opts.defaultPlaybackMs,
+    safetyNetSpool: opts.safetyNetSpool,
     logger: log,
   });
   const router = new Router({

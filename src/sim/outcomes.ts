@@ -20,6 +20,8 @@ export interface CallOutcome {
   endpoint: string;
   /** Stasis() failed because no WebSocket served the app; the call went on in the dialplan. */
   fallback: boolean;
+  /** The admission gate's reason when the dialplan shed the call to the safety net. */
+  shed?: string | undefined;
   answered: boolean;
   /** Simulated ms from the call's start to its answer. */
   answeredAfterMs: number | undefined;

@@ -62,6 +62,7 @@ export const simulatorOptionsSchema = z.strictObject({
   promptDurations: z.record(z.string(), ms).default({}),
   defaultPlaybackMs: ms.default(3000),
   asteriskId: z.string().min(1).default('02:fc:00:00:5e:01'),
+  safetyNetSpool: z.string().min(1).optional(),
 });
 
 /** Parses `value` or throws a 400 SimControlError naming the offending field. */
