@@ -50,8 +50,20 @@ export interface AgentStateAuditEntry {
   endpoint?: string;
 }
 
+/** An administrator held admission control's state (src/api/admission.ts) or released the hold. */
+export interface AdmissionAuditEntry {
+  at: string;
+  tokenId: string;
+  role: Role;
+  action: 'admission-hold' | 'admission-release';
+  /** The state held (hold only). */
+  held?: 'normal' | 'shedding' | 'critical';
+  from: 'normal' | 'shedding' | 'critical';
+  to: 'normal' | 'shedding' | 'critical';
+}
+
 /** One entry of the audit log, told apart by its `action`. */
-export type AuditEntry = RulesAuditEntry | AgentStateAuditEntry;
+export type AuditEntry = RulesAuditEntry | AgentStateAuditEntry | AdmissionAuditEntry;
 
 /** Whether an audit entry is a rules change (publish, rollback). */
 export function isRulesAuditEntry(e: AuditEntry): e is RulesAuditEntry {

@@ -10,7 +10,7 @@ import type { Role } from './tokens.ts';
  * operational and changes agents' states; agent — its own state, calls, transfers and events.
  */
 export interface RoutePolicy {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   summary: string;
   public?: boolean;
@@ -124,6 +124,18 @@ export const routePolicies: readonly RoutePolicy[] = [
     url: '/rules/versions/:n/rollback',
     roles: ADMIN,
     summary: "Publish an earlier version's files as the next version",
+  },
+  {
+    method: 'GET',
+    url: '/admission',
+    roles: ADMIN_SUP,
+    summary: 'Admission control: state, reason, the operator hold, last measurements, calls shed',
+  },
+  {
+    method: 'PUT',
+    url: '/admission',
+    roles: ADMIN,
+    summary: 'Hold admission control at a state (divert new calls to the safety net) or release it',
   },
   { method: 'GET', url: '/admin/audit', roles: ADMIN_SUP, summary: 'What administrators changed' },
   { method: 'GET', url: '/admin/access-ledger', roles: ADMIN, summary: "Who read which callers' data" },

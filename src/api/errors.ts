@@ -35,6 +35,7 @@ export const apiErrors = {
   versionConflict: { code: 'version-conflict', statusCode: 409 },
   unknownNumber: { code: 'unknown-number', statusCode: 404 },
   invalidQuery: { code: 'invalid-query', statusCode: 400 },
+  admissionOff: { code: 'admission-off', statusCode: 409 },
   internal: { code: 'internal', statusCode: 500 },
 } as const satisfies Record<string, { code: string; statusCode: number }>;
 

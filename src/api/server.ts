@@ -15,6 +15,7 @@ import { registerAdmissionMetrics } from '../admission/metrics.ts';
 import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
 import type { Hotline } from '../hotline.ts';
+import { admissionApi } from './admission.ts';
 import { agentsApi } from './agents.ts';
 import { installAuth, ledgerRead } from './auth.ts';
 import { callsApi } from './calls.ts';
@@ -217,6 +218,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     clock: o.clock,
     agentIds: new Set(o.roster.map((a) => a.id)),
   });
+  await app.register(admissionApi, { hotline: o.hotline, clock: o.clock, audit });
   registerAdmissionMetrics(metrics.registry, () => o.hotline.engine.admission);
   await app.register(metricsApi, { metrics });
   if (o.rules) await app.register(rulesApi, { rules: o.rules });
