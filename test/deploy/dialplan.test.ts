@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gateVariable } from '../../src/admission/gate.ts';
+import { gateVariable, RECORDED_VARIABLE, SHED_VARIABLE } from '../../src/admission/gate.ts';
 import { dialplanCommand } from '../../src/cli/dialplan.ts';
 import { UsageError } from '../../src/cli/io.ts';
 import { dialTargets, pjsipEndpoint } from '../../src/deploy/dial-targets.ts';
@@ -293,6 +293,23 @@ describe('the generated dialplan', () => {
     expect(apps.indexOf('Queue')).toBeLessThan(apps.indexOf('Record'));
     expect(fallback.find((s) => s.app === 'Queue')?.args.split(',')[0]).toBe('hotline-safety-net');
     expect(handWritten('queues.conf').sections.map((s) => s.name)).toContain('hotline-safety-net');
+  });
+
+  it('logs why a shed call takes the safety net, and its note says so (shed=, recorded=)', () => {
+    const fallback = dialplanSteps(handWritten('extensions.conf')).filter(
+      (s) => s.context === 'hotline-fallback',
+    );
+    const first = fallback.filter((s) => s.exten === '_X.');
+    expect(first[0]).toMatchObject({ app: 'GotoIf', args: `$["\${${SHED_VARIABLE}}" != ""]?shed` });
+    expect(first.find((s) => s.label === 'shed')).toMatchObject({ app: 'Log' });
+    expect(first.find((s) => s.label === 'shed')?.args).toContain(`(\${${SHED_VARIABLE}})`);
+    const note = fallback.find((s) => s.exten === 'h' && s.label === 'write')?.args ?? '';
+    // one line of key=value pairs, the new keys last; values may be empty
+    expect(
+      note.endsWith(
+        ` cause=\${HANGUPCAUSE} shed=\${FILTER(A-Za-z0-9_,\${${SHED_VARIABLE}})} recorded=\${${RECORDED_VARIABLE}}`,
+      ),
+    ).toBe(true);
   });
 });
 
