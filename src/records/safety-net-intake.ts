@@ -6,7 +6,7 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import type { CallerEncryptor } from './caller-crypto.ts';
 import type { RecordSink } from './record.ts';
-import { parseSafetyNetNote, safetyNetRecord } from './safety-net-notes.ts';
+import { parseSafetyNetNote, type SafetyNetDelivery, safetyNetDelivery } from './safety-net-notes.ts';
 
 /** Where the notes are (HOTLINE_SPOOL of dialplan/extensions.conf) and how often to look. */
 export const SafetyNetConfigSchema = z.object({
@@ -31,7 +31,8 @@ export function readSafetyNetConfig(env: Record<string, string | undefined>): Sa
 export interface SafetyNetIntakeOptions {
   /** The spool folder; delivered notes go to its `done/` subfolder. */
   dir: string;
-  records: Pick<RecordSink, 'write'>;
+  /** Records go to `write`; the outcome of a call the engine recorded goes to `event`, when the sink takes events. */
+  records: Pick<RecordSink, 'write' | 'event'>;
   plan: () => RoutingPlan;
   encrypt?: CallerEncryptor | undefined;
   clock: Clock;
@@ -40,8 +41,15 @@ export interface SafetyNetIntakeOptions {
   everyMs?: number;
 }
 
+/** What a reading of the spool did, in notes. */
 export interface IntakeRound {
+  /** Notes taken (moved to done/, or to be): `records` + `events` + those kept only in the note. */
   delivered: number;
+  /** Call records written (calls the engine never recorded). */
+  records: number;
+  /** Outcome events sent for calls the engine shed and recorded itself (`recorded=engine`). */
+  events: number;
+  /** Notes not delivered this time (the sink failed): read again next round. */
   failed: number;
 }
 
@@ -51,6 +59,11 @@ export interface IntakeRound {
  * `done/` only after the record sink accepted its record (outbox or file); a crash in between
  * writes the same record again, with the same idempotency key (from the call's UNIQUEID), which
  * consumers drop. A spool that does not exist (no Asterisk, the simulator) is nothing to do.
+ *
+ * A note with `recorded=engine` is a call the engine shed and already recorded: no second record
+ * is written; the safety net's outcome goes out as that call's next live event (the sink's
+ * `event`), with an idempotency key of its own. A sink that takes no events leaves the outcome in
+ * the note only (logged); the note goes to done/ either way.
  */
 export class SafetyNetIntake {
   private timer?: TimerHandle;
@@ -60,7 +73,8 @@ export class SafetyNetIntake {
   private readonly recorded = new Set<string>();
   /** Notes that are not notes, reported once. */
   private readonly rejected = new Set<string>();
-  delivered = 0;
+  /** Totals since start. */
+  readonly totals: IntakeRound = { delivered: 0, records: 0, events: 0, failed: 0 };
 
   constructor(private readonly o: SafetyNetIntakeOptions) {}
 
@@ -88,7 +102,7 @@ export class SafetyNetIntake {
   }
 
   private async round(): Promise<IntakeRound> {
-    const result: IntakeRound = { delivered: 0, failed: 0 };
+    const result: IntakeRound = { delivered: 0, records: 0, events: 0, failed: 0 };
     let names: string[];
     try {
       names = (await readdir(this.o.dir)).filter((n) => n.endsWith('.txt')).sort();
@@ -106,9 +120,9 @@ export class SafetyNetIntake {
       const path = join(this.o.dir, name);
       try {
         const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-        let record: ReturnType<typeof safetyNetRecord>;
+        let delivery: SafetyNetDelivery;
         try {
-          record = safetyNetRecord(parseSafetyNetNote(text), this.o.plan(), {
+          delivery = safetyNetDelivery(parseSafetyNetNote(text), this.o.plan(), {
             encrypt: this.o.encrypt,
             fileTimeMs: info.mtimeMs,
           });
@@ -120,16 +134,15 @@ export class SafetyNetIntake {
           );
           continue;
         }
-        await this.o.records.write(record);
+        const counted = await this.deliver(name, delivery);
         this.recorded.add(name);
-        result.delivered++;
-        this.delivered++;
-        this.o.logger.info(
-          { note: name, callId: record.callId, disposition: record.disposition },
-          'safety-net call recorded',
-        );
+        for (const totals of [result, this.totals]) {
+          totals.delivered++;
+          if (counted) totals[counted]++;
+        }
       } catch (err) {
         result.failed++;
+        this.totals.failed++;
         this.o.logger.warn({ note: name, err: (err as Error).message }, 'safety-net note not recorded yet');
         continue;
       }
@@ -145,6 +158,39 @@ export class SafetyNetIntake {
         );
       }
     }
+    if (result.delivered > 0 || result.failed > 0)
+      this.o.logger.info({ ...result }, 'safety-net notes read: records written, outcome events sent');
     return result;
+  }
+
+  /** Hands one note's record or event to the sink; says which count it adds to (none: kept in the note only). */
+  private async deliver(name: string, d: SafetyNetDelivery): Promise<'records' | 'events' | undefined> {
+    if (d.kind === 'record') {
+      await this.o.records.write(d.record);
+      this.o.logger.info(
+        {
+          note: name,
+          callId: d.record.callId,
+          disposition: d.record.disposition,
+          shedReason: d.record.shedReason,
+        },
+        'safety-net call recorded',
+      );
+      return 'records';
+    }
+    const { callId, detail } = d.event;
+    if (!this.o.records.event) {
+      this.o.logger.info(
+        { note: name, callId, outcome: detail.outcome },
+        'safety-net outcome of a call the engine recorded is kept only in the note (the records sink takes no events)',
+      );
+      return undefined;
+    }
+    await this.o.records.event(d.event);
+    this.o.logger.info(
+      { note: name, callId, outcome: detail.outcome, key: d.event.idempotencyKey },
+      "safety-net outcome sent as an event of the engine's record",
+    );
+    return 'events';
   }
 }

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { RECORDED_BY_ENGINE } from '../admission/gate.ts';
+import { SHED_CALL_EVENTS } from '../admission/shed-call.ts';
 import { maskNumber } from '../log.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { enterLine } from '../plan/route-step.ts';
 import type { CallerEncryptor } from './caller-crypto.ts';
-import { type CallRecord, RECORD_VERSION } from './schema.ts';
+import { type CallRecord, type LiveEvent, RECORD_VERSION } from './schema.ts';
 
 /**
  * The dialplan's safety net (dialplan/extensions.conf `[hotline-fallback]`) serves calls while no
@@ -12,10 +14,16 @@ import { type CallRecord, RECORD_VERSION } from './schema.ts';
  *
  *   outcome=served caller=13800138000 dialed=12345 started=2026-11-30T22:01:02+08:00
  *   uniqueid=1764511262.42 agent=PJSIP/agent1001 recording= member=agent1001 arrived=1764511262
- *   queued=1764511266 holdtime=3 queuestatus= ended=1764511290 cause=16
+ *   queued=1764511266 holdtime=3 queuestatus= ended=1764511290 cause=16 shed= recorded=
  *
- * This module parses a note and builds the call's record (the same schema as the engine's own).
- * Pure: no file, no clock.
+ * `shed` and `recorded` (issue 18, src/admission/gate.ts) say why the call was there while an
+ * engine ran: `shed=<reason>` when the engine shed the call (the dialplan's admission gate, or the
+ * engine itself), `recorded=engine` when the engine had already written the call's record. Notes
+ * written before these keys existed have neither and read as before.
+ *
+ * This module parses a note and builds what the engine delivers for it: the call's record (the
+ * same schema as the engine's own), or, for a call the engine recorded, the safety net's outcome as
+ * the next live event of that call. Pure: no file, no clock.
  */
 
 const seconds = z
@@ -24,6 +32,7 @@ const seconds = z
   .transform(Number);
 const optionalSeconds = z.preprocess((v) => (v === '' ? undefined : v), seconds.optional());
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const emptyIsAbsent = (v: unknown) => (v === '' ? undefined : v);
 
 export const SafetyNetNote = z.object({
   /** served (an agent answered), message (the caller left one) or abandoned. */
@@ -45,6 +54,16 @@ export const SafetyNetNote = z.object({
   queuestatus: optionalText,
   ended: optionalSeconds,
   cause: optionalSeconds,
+  /** Why the call was shed (HOTLINE_SHED: `loopDelayMs`, `forced`, …); absent when it was not. */
+  shed: z.preprocess(
+    emptyIsAbsent,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, 'a shed reason')
+      .optional(),
+  ),
+  /** `engine`: the engine wrote the call's record when it shed the call (HOTLINE_RECORDED). */
+  recorded: z.preprocess(emptyIsAbsent, z.literal(RECORDED_BY_ENGINE).optional()),
 });
 export type SafetyNetNote = z.infer<typeof SafetyNetNote>;
 
@@ -95,17 +114,20 @@ export function safetyNetRecordKey(uniqueid: string): string {
   return `${uniqueid}:record`;
 }
 
-/**
- * The record of a call the safety net served: `safety-net-answered` when an agent answered in the
- * queue, else `safety-net-message` (a message left, or the caller hung up unserved). The line and
- * phase are the plan's for the dialed number at the call's time (the main line for a number the
- * plan does not answer).
- */
-export function safetyNetRecord(
-  note: SafetyNetNote,
-  plan: RoutingPlan,
-  options: SafetyNetRecordOptions = {},
-): CallRecord {
+/** What the safety net did with a call, in the engine's terms (shared by the record and the event). */
+interface SafetyNetFacts {
+  entry: ReturnType<typeof enterLine>;
+  arrivedMs: number;
+  endedMs: number;
+  queuedMs?: number;
+  agentAnsweredMs?: number;
+  answered: boolean;
+  agentId?: string;
+  waitSeconds?: number;
+  talkSeconds?: number;
+}
+
+function factsOf(note: SafetyNetNote, plan: RoutingPlan, options: SafetyNetRecordOptions): SafetyNetFacts {
   const startedMs = note.started !== undefined ? Date.parse(note.started) : Number.NaN;
   const arrivedMs =
     note.arrived !== undefined
@@ -132,6 +154,31 @@ export function safetyNetRecord(
     entry = enterLine(plan, main.number, arrivedMs);
   }
   const agentId = answered ? (note.member ?? note.agent?.replace(/^[^/]+\//, '')) : undefined;
+  const facts: SafetyNetFacts = { entry, arrivedMs, endedMs, answered };
+  if (queuedMs !== undefined) facts.queuedMs = queuedMs;
+  if (agentAnsweredMs !== undefined) facts.agentAnsweredMs = agentAnsweredMs;
+  if (agentId) facts.agentId = agentId;
+  if (agentAnsweredMs !== undefined && queuedMs !== undefined) {
+    facts.waitSeconds = Math.max(0, Math.round((agentAnsweredMs - queuedMs) / 1000));
+    facts.talkSeconds = Math.max(0, Math.round((endedMs - agentAnsweredMs) / 1000));
+  }
+  return facts;
+}
+
+/**
+ * The record of a call the safety net served: `safety-net-answered` when an agent answered in the
+ * queue, else `safety-net-message` (a message left, or the caller hung up unserved); `shed`, with
+ * the reason, when the note says the call was shed (the dialplan's admission gate sent it there).
+ * Every safety-net record carries `safetyNetOutcome`. The line and phase are the plan's for the
+ * dialed number at the call's time (the main line for a number the plan does not answer).
+ */
+export function safetyNetRecord(
+  note: SafetyNetNote,
+  plan: RoutingPlan,
+  options: SafetyNetRecordOptions = {},
+): CallRecord {
+  const f = factsOf(note, plan, options);
+  const { entry, arrivedMs, endedMs, queuedMs, agentAnsweredMs } = f;
   const record: CallRecord = {
     type: 'call-record',
     version: RECORD_VERSION,
@@ -157,16 +204,65 @@ export function safetyNetRecord(
     overflows: [],
     offers: [],
     transfers: [],
-    disposition: answered ? 'safety-net-answered' : 'safety-net-message',
+    disposition: note.shed ? 'shed' : f.answered ? 'safety-net-answered' : 'safety-net-message',
+    safetyNetOutcome: note.outcome,
   };
   if (options.encrypt && note.caller)
     record.callerEncrypted = options.encrypt.encrypt(note.caller, note.uniqueid);
-  if (agentId) record.agentId = agentId;
-  if (agentAnsweredMs !== undefined && queuedMs !== undefined) {
-    record.waitSeconds = Math.max(0, Math.round((agentAnsweredMs - queuedMs) / 1000));
-    record.talkSeconds = Math.max(0, Math.round((endedMs - agentAnsweredMs) / 1000));
-  }
+  if (note.shed) record.shedReason = note.shed;
+  if (f.agentId) record.agentId = f.agentId;
+  if (f.waitSeconds !== undefined) record.waitSeconds = f.waitSeconds;
+  if (f.talkSeconds !== undefined) record.talkSeconds = f.talkSeconds;
   if (note.cause !== undefined) record.hangupCause = note.cause;
   if (note.recording) record.recording = note.recording;
   return record;
+}
+
+/** The idempotency key of the safety net's outcome event for a call the engine shed and recorded. */
+export function safetyNetEventKey(uniqueid: string): string {
+  return `${uniqueid}:event:${SHED_CALL_EVENTS}`;
+}
+
+/**
+ * For a call the engine shed and recorded itself (`recorded=engine`): the safety net's outcome
+ * as the next entry of that call's event log (the engine's shed call has SHED_CALL_EVENTS entries:
+ * arrived, shed, ended), so the ticketing system learns who took the call or that a message waits,
+ * without a second record. `at` is when the safety net was done with the call.
+ */
+export function safetyNetEvent(
+  note: SafetyNetNote,
+  plan: RoutingPlan,
+  options: SafetyNetRecordOptions = {},
+): LiveEvent {
+  const f = factsOf(note, plan, options);
+  const detail: LiveEvent['detail'] = { outcome: note.outcome };
+  if (f.agentId) detail.agent = f.agentId;
+  if (note.recording) detail.recording = note.recording;
+  if (f.waitSeconds !== undefined) detail.waitSeconds = f.waitSeconds;
+  if (f.talkSeconds !== undefined) detail.talkSeconds = f.talkSeconds;
+  return {
+    type: 'call-event',
+    version: RECORD_VERSION,
+    callId: note.uniqueid,
+    idempotencyKey: safetyNetEventKey(note.uniqueid),
+    seq: SHED_CALL_EVENTS,
+    at: iso(f.endedMs),
+    what: 'safety-net',
+    dialed: note.dialed,
+    lineId: f.entry.line.id,
+    detail,
+  };
+}
+
+/** What the engine delivers for a note: the call's record, or the outcome event of the engine's record. */
+export type SafetyNetDelivery = { kind: 'record'; record: CallRecord } | { kind: 'event'; event: LiveEvent };
+
+export function safetyNetDelivery(
+  note: SafetyNetNote,
+  plan: RoutingPlan,
+  options: SafetyNetRecordOptions = {},
+): SafetyNetDelivery {
+  return note.recorded === RECORDED_BY_ENGINE
+    ? { kind: 'event', event: safetyNetEvent(note, plan, options) }
+    : { kind: 'record', record: safetyNetRecord(note, plan, options) };
 }

@@ -35,7 +35,11 @@ export const Disposition = z.enum([
   'self-service',
   'safety-net-answered',
   'safety-net-message',
-  /** The engine was overloaded: admission control handed the new call to the safety net (`shedReason`). */
+  /**
+   * The engine was overloaded: the new call went to the safety net (`shedReason`), handed over by
+   * the engine or kept from it by the dialplan's admission gate (`safetyNetOutcome` says how the
+   * safety net served it, once known).
+   */
   'shed',
 ]);
 
@@ -128,6 +132,13 @@ export const CallRecord = z.object({
   ticketReason: z.string().optional(),
   /** With disposition `shed`: the overload signal that made the engine hand the call on (`loopDelayMs`, …). */
   shedReason: z.string().min(1).optional(),
+  /**
+   * Set on every record of a call the dialplan's safety net served (`safety-net-*`, and `shed`
+   * calls the admission gate sent there): what it did — `served` (an agent answered in its
+   * queue), `message` (the caller left a message: a call-back ticket), `abandoned` (the caller
+   * hung up before either). Absent on calls the engine served.
+   */
+  safetyNetOutcome: z.enum(['served', 'message', 'abandoned']).optional(),
   surveyScore: z.number().int().optional(),
   hangupCause: z.number().int().optional(),
   /** Reference of the call's recording (file name or URI); absent when recording is off. */
