@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gateVariable, RECORDED_VARIABLE, SHED_VARIABLE } from '../../src/admission/gate.ts';
+import {
+  ENGINE_SHED_CONTEXT,
+  gateVariable,
+  RECORDED_BY_ENGINE,
+  RECORDED_VARIABLE,
+  SHED_VARIABLE,
+} from '../../src/admission/gate.ts';
 import { dialplanCommand } from '../../src/cli/dialplan.ts';
 import { UsageError } from '../../src/cli/io.ts';
 import { dialTargets, pjsipEndpoint } from '../../src/deploy/dial-targets.ts';
@@ -293,6 +299,16 @@ describe('the generated dialplan', () => {
     expect(apps.indexOf('Queue')).toBeLessThan(apps.indexOf('Record'));
     expect(fallback.find((s) => s.app === 'Queue')?.args.split(',')[0]).toBe('hotline-safety-net');
     expect(handWritten('queues.conf').sections.map((s) => s.name)).toContain('hotline-safety-net');
+  });
+
+  it('hands a call the engine shed itself to the safety net, marked as recorded by the engine', () => {
+    const steps = dialplanSteps(handWritten('extensions.conf')).filter(
+      (s) => s.context === ENGINE_SHED_CONTEXT,
+    );
+    expect(steps.map(({ exten, app, args }) => ({ exten, app, args }))).toEqual([
+      { exten: '_X.', app: 'Set', args: `${RECORDED_VARIABLE}=${RECORDED_BY_ENGINE}` },
+      { exten: '_X.', app: 'Goto', args: `hotline-fallback,\${EXTEN},1` },
+    ]);
   });
 
   it('logs why a shed call takes the safety net, and its note says so (shed=, recorded=)', () => {
