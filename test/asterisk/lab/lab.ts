@@ -113,6 +113,8 @@ export interface Lab {
   engineOutput(): string;
   /** The engine's HTTP API with the lab's supervisor token. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** The engine's HTTP API with the lab's administrator token (`PUT /admission`). */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** The engine's HTTP API as an agent (transfers and leaving a call are the agent's). */
   apiAs(
     agentId: string,
@@ -573,6 +575,7 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     },
     engineOutput: () => engineOut,
     api,
+    admin: (method, path, body) => apiWith(adminToken, method, path, body),
     apiAs(agentId, method, path, body) {
       const token = agentTokens.get(agentId);
       if (!token) throw new Error(`no lab agent ${agentId}`);
