@@ -13,6 +13,18 @@
  * one level at a time, and only after every signal has stayed below `recoverRatio` × its
  * threshold for that level for `holdMs` without a break. A single quiet sample never re-opens
  * the door to a flood.
+ *
+ * The admitted share: a surge of 2× and one of 4× need different answers, and an engine that
+ * turned every new call away while it recovered, then took them all again, would swing between
+ * silence and flood. So while `shedding` the engine takes a SHARE of new calls, steered by its
+ * signals at every sample (additive increase, multiplicative decrease, by the time between
+ * samples): it starts at half; while a signal is at or over its shedding level it halves every
+ * quarter second (at least once per sample; under 2 % it is none); while every signal is under
+ * the recovery line it grows by 0.4 a second; in between it stays. `normal`
+ * takes every call, `critical` none; stepping down from `critical` starts at a tenth, and
+ * `shedding` steps down to `normal` only once the share has climbed back to all calls. The share
+ * is spread evenly over the calls (every n-th call, not by chance), and the dialplan's gate
+ * applies the same share to calls before they reach the engine (gate.ts).
  */
 
 export type AdmissionState = 'normal' | 'shedding' | 'critical';
@@ -31,6 +43,8 @@ export interface AdmissionSignals {
   ariEventLateMs: number;
   /** REST answers 503 (Asterisk refusing work) in the last window. */
   rest503: number;
+  /** The slowest new caller's wait for first audio over the last window (wall ms). */
+  firstAudioMs: number;
 }
 
 export type Signal = keyof AdmissionSignals;
@@ -45,6 +59,7 @@ export const SHED_REASONS: readonly ShedReason[] = [
   'restInFlight',
   'ariEventLateMs',
   'rest503',
+  'firstAudioMs',
   'forced',
 ];
 
@@ -70,6 +85,13 @@ export interface Transition {
 export type Verdict = { admit: true } | { admit: false; state: AdmissionState; reason: ShedReason };
 
 const RANK: Record<AdmissionState, number> = { normal: 0, shedding: 1, critical: 2 };
+/** The admitted share on entering `shedding` from `normal`, and from `critical`. */
+const SHARE_FROM_NORMAL = 0.5;
+const SHARE_FROM_CRITICAL = 0.1;
+/** Added per second of quiet; halved per quarter second over a threshold; under the floor, none. */
+const SHARE_RISE_PER_S = 0.4;
+const SHARE_HALVING_MS = 250;
+const SHARE_FLOOR = 0.02;
 const SIGNALS = Object.keys({
   loopDelayMs: 0,
   actionLatencyMs: 0,
@@ -77,6 +99,7 @@ const SIGNALS = Object.keys({
   restInFlight: 0,
   ariEventLateMs: 0,
   rest503: 0,
+  firstAudioMs: 0,
 } satisfies AdmissionSignals) as Signal[];
 
 export class Admission {
@@ -85,6 +108,12 @@ export class Admission {
   /** Since when every signal has been below the recovery line of the current level. */
   private quietSince: number | undefined;
   private forcedState: AdmissionState | undefined;
+  /** The share of new calls taken while `shedding` (see the top of this file). */
+  private shedShare = SHARE_FROM_NORMAL;
+  /** Calls owed to the share: a call is taken each time it reaches 1. */
+  private credit = 0;
+  /** When the last sample was taken. */
+  private lastAt: number | undefined;
   readonly transitions: Transition[] = [];
 
   constructor(private readonly settings: AdmissionSettings) {
@@ -118,14 +147,30 @@ export class Admission {
     this.forcedState = state;
   }
 
+  /** The share of new calls taken now: 1 in `normal`, 0 in `critical` or while held shedding. */
+  get share(): number {
+    const state = this.state;
+    if (state === 'normal') return 1;
+    if (state === 'critical' || this.forcedState !== undefined) return 0;
+    return this.shedShare;
+  }
+
   /** Whether a NEW call is taken now; calls already in the engine are never asked. */
   admit(): Verdict {
     const state = this.state;
-    return state === 'normal' ? { admit: true } : { admit: false, state, reason: this.reason };
+    if (state === 'normal') return { admit: true };
+    this.credit += this.share;
+    if (this.credit >= 1 - 1e-9) {
+      this.credit -= 1;
+      return { admit: true };
+    }
+    return { admit: false, state, reason: this.reason };
   }
 
   /** Takes one sample at time `now` (ms, any monotonic origin); returns the transition it caused. */
   observe(signals: AdmissionSignals, now: number): Transition | undefined {
+    const sinceLast = this.lastAt === undefined ? 0 : Math.max(0, now - this.lastAt);
+    this.lastAt = now;
     const { level, reason } = this.levelOf(signals);
     const from = this.current;
     if (RANK[level] > RANK[from]) {
@@ -135,6 +180,7 @@ export class Admission {
     if (from === 'normal') return undefined;
     // Stay while any signal is above the recovery line of the current level.
     const loud = this.loudest(signals, from);
+    if (from === 'shedding') this.steer(level === 'shedding', loud === undefined, sinceLast);
     if (loud !== undefined) {
       this.quietSince = undefined;
       this.why = loud;
@@ -142,12 +188,27 @@ export class Admission {
     }
     this.quietSince ??= now;
     if (now - this.quietSince < this.settings.holdMs) return undefined;
+    // Back to taking every call only once the share has climbed to all of them.
+    if (from === 'shedding' && this.shedShare < 1) return undefined;
     this.quietSince = now;
     return this.move(from, from === 'critical' ? 'shedding' : 'normal', now, this.why);
   }
 
+  /** Moves the admitted share for `ms` of shedding: down fast while over a threshold, up slowly while quiet. */
+  private steer(over: boolean, quiet: boolean, ms: number): void {
+    if (over) {
+      const share = this.shedShare * 0.5 ** (Math.max(ms, SHARE_HALVING_MS) / SHARE_HALVING_MS);
+      this.shedShare = share < SHARE_FLOOR ? 0 : share;
+    } else if (quiet) {
+      const share = this.shedShare + (SHARE_RISE_PER_S * ms) / 1000;
+      this.shedShare = Math.min(1, Math.round(share * 100) / 100);
+    }
+  }
+
   private move(from: AdmissionState, to: AdmissionState, at: number, reason: ShedReason): Transition {
     this.current = to;
+    if (to === 'shedding') this.shedShare = from === 'critical' ? SHARE_FROM_CRITICAL : SHARE_FROM_NORMAL;
+    this.credit = 0;
     this.why = reason;
     const t = { from, to, at, reason };
     this.transitions.push(t);

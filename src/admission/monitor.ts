@@ -31,6 +31,7 @@ const ZERO: AdmissionSignals = {
   restInFlight: 0,
   ariEventLateMs: 0,
   rest503: 0,
+  firstAudioMs: 0,
 };
 
 /** Wall ms from histogram ns (event loop) or µs (action latency) at a percentile. */
@@ -92,9 +93,10 @@ export class AdmissionMonitor {
   }
 
   /**
-   * `listener` gets the dialplan gate's value after every sample and every force: the shed reason
-   * while new calls are shed, '' while they are taken (the telephony port writes it to the PBX
-   * when it changed, so calls the engine would shed never reach it).
+   * `listener` gets the dialplan gate's value after every sample and every force: '' while every
+   * call is taken, the shed reason while none is, `<reason>:<percent>` while a share is (the
+   * telephony port writes it to the PBX when it changed, so calls the engine would shed never
+   * reach it).
    */
   onGate(listener: (reason: string) => unknown): void {
     this.gates.push(listener);
@@ -123,9 +125,12 @@ export class AdmissionMonitor {
     return this.admission.held;
   }
 
+  /** '' (open), `<reason>` (closed) or `<reason>:<percent taken>` (see gate.ts). */
   private gateValue(): string {
-    const v = this.admission.admit();
-    return v.admit ? '' : v.reason;
+    const a = this.admission;
+    if (a.state === 'normal') return '';
+    const percent = Math.round(a.share * 100);
+    return percent > 0 ? `${a.reason}:${Math.min(99, percent)}` : a.reason;
   }
 
   private async publishGate(): Promise<void> {
@@ -159,6 +164,7 @@ export class AdmissionMonitor {
       restInFlight: load?.restInFlight ?? 0,
       ariEventLateMs: load?.eventLateMs ?? 0,
       rest503: load?.rest503 ?? 0,
+      firstAudioMs: load?.firstAudioMs ?? 0,
     };
     this.windowLoop.reset();
     this.windowLatency.reset();

@@ -9,6 +9,7 @@ const thresholds: AdmissionThresholds = {
   restInFlight: { shed: 100, critical: 400 },
   ariEventLateMs: { shed: 500, critical: 2000 },
   rest503: { shed: 1, critical: 10 },
+  firstAudioMs: { shed: 800, critical: 1600 },
 };
 const quiet: AdmissionSignals = {
   loopDelayMs: 5,
@@ -17,6 +18,7 @@ const quiet: AdmissionSignals = {
   restInFlight: 2,
   ariEventLateMs: 0,
   rest503: 0,
+  firstAudioMs: 20,
 };
 const sample = (over: Partial<AdmissionSignals>): AdmissionSignals => ({ ...quiet, ...over });
 
@@ -92,14 +94,16 @@ describe('the admission state machine', () => {
     expect(m.at(7000, quiet)?.to).toBe('normal');
   });
 
-  it('steps down from critical through shedding, one hold time each', () => {
+  it('steps down from critical through shedding, a hold time each and the share climbed back', () => {
     const m = machine(2000);
     m.at(0, sample({ rest503: 12 }));
     expect(m.admission.state).toBe('critical');
     m.at(500, quiet);
     expect(m.at(2500, quiet)).toMatchObject({ from: 'critical', to: 'shedding' });
     expect(m.at(4000, quiet)).toBeUndefined();
-    expect(m.at(4500, quiet)).toMatchObject({ from: 'shedding', to: 'normal' });
+    // Held 2 s at 4500, but the share is at 0.9 (0.1 + 0.4/s × 2 s).
+    expect(m.at(4500, quiet)).toBeUndefined();
+    expect(m.at(5000, quiet)).toMatchObject({ from: 'shedding', to: 'normal' });
     expect(m.admission.transitions.map((t) => t.to)).toEqual(['critical', 'shedding', 'normal']);
   });
 
@@ -169,5 +173,84 @@ describe('admission settings in the service configuration', () => {
     expect(() =>
       readConfig({ ADMISSION_LOOP_DELAY_MS: '900', ADMISSION_LOOP_DELAY_CRITICAL_MS: '100' }),
     ).toThrow(/ADMISSION_LOOP_DELAY_CRITICAL_MS: must be at least ADMISSION_LOOP_DELAY_MS/);
+  });
+});
+
+describe('the share of new calls taken while shedding', () => {
+  const taken = (m: ReturnType<typeof machine>, calls: number) =>
+    Array.from({ length: calls }, () => m.admission.admit().admit).filter(Boolean).length;
+
+  it('takes every other call on entering shedding, spread evenly', () => {
+    const m = machine();
+    m.at(0, sample({ loopDelayMs: 300 }));
+    expect(m.admission.share).toBe(0.5);
+    expect(Array.from({ length: 6 }, () => m.admission.admit().admit)).toEqual([
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+    ]);
+  });
+
+  it('halves the share every quarter second still over a threshold, down to none', () => {
+    const m = machine();
+    m.at(0, sample({ loopDelayMs: 300 }));
+    m.at(250, sample({ loopDelayMs: 300 }));
+    expect(m.admission.share).toBe(0.25);
+    expect(taken(m, 100)).toBe(25);
+    // A sample half a second later halves it twice.
+    m.at(750, sample({ loopDelayMs: 300 }));
+    expect(m.admission.share).toBe(0.0625);
+    for (let t = 1000; t <= 1500; t += 250) m.at(t, sample({ loopDelayMs: 300 }));
+    expect(m.admission.share).toBe(0);
+    expect(taken(m, 100)).toBe(0);
+    expect(m.admission.state).toBe('shedding');
+  });
+
+  it('grows the share by 0.4 a second of quiet and keeps it while a signal is between the recovery line and its threshold', () => {
+    const m = machine();
+    m.at(0, sample({ loopDelayMs: 300 }));
+    m.at(250, quiet);
+    m.at(500, quiet);
+    expect(m.admission.share).toBeCloseTo(0.7);
+    m.at(750, sample({ loopDelayMs: 150 }));
+    expect(m.admission.share).toBeCloseTo(0.7);
+    expect(taken(m, 10)).toBe(7);
+  });
+
+  it('returns to taking every call only once the share has climbed to all of them', () => {
+    const m = machine(500);
+    m.at(0, sample({ loopDelayMs: 300 }));
+    for (let t = 250; t <= 1500; t += 250) m.at(t, sample({ loopDelayMs: 300 }));
+    expect(m.admission.share).toBe(0);
+    // Quiet for longer than the hold time, but the share is still climbing: not yet normal.
+    expect(m.at(1750, quiet)).toBeUndefined();
+    expect(m.at(2500, quiet)).toBeUndefined();
+    expect(m.admission.state).toBe('shedding');
+    expect(m.admission.share).toBeCloseTo(0.4);
+    expect(m.at(4000, quiet)).toMatchObject({ from: 'shedding', to: 'normal' });
+    expect(m.admission.share).toBe(1);
+  });
+
+  it('takes no new call when critical, and a tenth on stepping down from it', () => {
+    const m = machine(1000);
+    m.at(0, sample({ loopDelayMs: 1200 }));
+    expect(m.admission.share).toBe(0);
+    expect(taken(m, 50)).toBe(0);
+    m.at(250, quiet);
+    expect(m.at(1250, quiet)).toMatchObject({ from: 'critical', to: 'shedding' });
+    expect(m.admission.share).toBeCloseTo(0.1);
+    expect(taken(m, 50)).toBe(5);
+  });
+
+  it('takes none while an operator holds it shedding, and every call once the state is normal again', () => {
+    const m = machine(1000);
+    m.admission.force('shedding');
+    expect(taken(m, 20)).toBe(0);
+    m.admission.force(undefined);
+    expect(m.admission.share).toBe(1);
+    expect(taken(m, 20)).toBe(20);
   });
 });

@@ -27,12 +27,23 @@ describe('the admission monitor', () => {
     expect(m.sample(4000)).toMatchObject({ to: 'normal' });
   });
 
+  it('sheds when a new caller waited too long for first audio', () => {
+    const { m, load } = monitor();
+    load.firstAudioMs = 400;
+    expect(m.sample(0)).toBeUndefined();
+    load.firstAudioMs = 600;
+    expect(m.sample(250)).toMatchObject({ to: 'shedding', reason: 'firstAudioMs' });
+    load.firstAudioMs = 1_300;
+    expect(m.sample(500)).toMatchObject({ to: 'critical', reason: 'firstAudioMs' });
+    expect(m.last.firstAudioMs).toBe(1_300);
+  });
+
   it('sheds on late ARI events, on REST requests in flight and on commands waiting, naming each', () => {
     const { m, load, probe } = monitor();
     load.eventLateMs = 900;
     expect(m.sample(0)?.reason).toBe('ariEventLateMs');
     load.eventLateMs = 0;
-    load.restInFlight = 2_000;
+    load.restInFlight = 13_000;
     expect(m.sample(250)).toMatchObject({ to: 'critical', reason: 'restInFlight' });
     load.restInFlight = 0;
     probe.pending = 20_000;
@@ -61,7 +72,7 @@ describe('the admission monitor', () => {
     expect(Object.fromEntries(m.shed)).toEqual({ restInFlight: 2, forced: 1 });
   });
 
-  it('closes the dialplan gate with the reason while it sheds and opens it when calls are taken again', async () => {
+  it('narrows the dialplan gate to the share taken while it sheds, and opens it when calls are taken again', async () => {
     const { m, load } = monitor();
     const gate: string[] = [];
     m.onGate((reason) => gate.push(reason));
@@ -70,7 +81,8 @@ describe('the admission monitor', () => {
     load.rest503 = 0;
     m.sample(1000);
     m.sample(4000);
-    expect(gate).toEqual(['', 'rest503', 'rest503', '']);
+    // Half of new calls on entering shedding, 0.4 more after a quiet second, all once normal.
+    expect(gate).toEqual(['', 'rest503:50', 'rest503:90', '']);
     await m.force('critical');
     expect(gate.at(-1)).toBe('forced');
     await m.force(undefined);
