@@ -27,10 +27,15 @@ export const AdmissionEnv = {
   ADMISSION_ACTION_LATENCY_CRITICAL_MS: ms(1, 60_000, 3_000),
   ADMISSION_PENDING_COMMANDS: count(10_000_000, 3_000),
   ADMISSION_PENDING_COMMANDS_CRITICAL: count(10_000_000, 12_000),
-  ADMISSION_REST_IN_FLIGHT: count(1_000_000, 400),
-  ADMISSION_REST_IN_FLIGHT_CRITICAL: count(1_000_000, 1_600),
+  // First prompts and hand-overs go ahead of the queue (urgent lane), so a REST queue delays new
+  // callers only when it is very long: these protect memory and Asterisk, not first audio.
+  ADMISSION_REST_IN_FLIGHT: count(1_000_000, 3_000),
+  ADMISSION_REST_IN_FLIGHT_CRITICAL: count(1_000_000, 12_000),
   ADMISSION_ARI_EVENT_LATE_MS: ms(1, 60_000, 800),
   ADMISSION_ARI_EVENT_LATE_CRITICAL_MS: ms(1, 60_000, 3_000),
+  // The goal itself: no new caller waits more than 2 s for first audio.
+  ADMISSION_FIRST_AUDIO_MS: ms(1, 60_000, 500),
+  ADMISSION_FIRST_AUDIO_CRITICAL_MS: ms(1, 60_000, 1_200),
   ADMISSION_REST_503: count(1_000_000, 1),
   ADMISSION_REST_503_CRITICAL: count(1_000_000, 20),
 };
@@ -78,6 +83,11 @@ export function admissionOptions(c: AdmissionConfig): AdmissionOptions | undefin
       'ADMISSION_ARI_EVENT_LATE_MS',
     ),
     rest503: pair(c.ADMISSION_REST_503, c.ADMISSION_REST_503_CRITICAL, 'ADMISSION_REST_503'),
+    firstAudioMs: pair(
+      c.ADMISSION_FIRST_AUDIO_MS,
+      c.ADMISSION_FIRST_AUDIO_CRITICAL_MS,
+      'ADMISSION_FIRST_AUDIO_MS',
+    ),
   };
   // The thresholds are checked even when admission control is off, so turning it on never
   // meets a configuration error first found then.

@@ -125,6 +125,11 @@ export interface TelephonyLoad {
   /** REST answers 503 (Asterisk refusing work) since the last read. */
   rest503: number;
   /**
+   * The slowest first audio since the last read (wall ms): from a new caller's StasisStart to the
+   * PBX accepting the first thing they hear (prompt, bridge, or the hand-over to the safety net).
+   */
+  firstAudioMs?: number;
+  /**
    * The latest an ARI event arrived vs its Asterisk timestamp since the last read (wall ms, over
    * the smallest delay seen lately: a clock offset between the hosts is not lateness).
    */

@@ -130,7 +130,8 @@ export class AriAdapter implements TelephonyPort {
 
   /**
    * The PBX side's load for admission control: REST requests in flight, 503 answers since the
-   * last read, and how late events came vs their Asterisk timestamp. Lateness is measured over
+   * last read, the slowest first audio of a new caller since the last read, and how late events
+   * came vs their Asterisk timestamp. Lateness is measured over
    * the smallest delay of the last 30 to 60 s (the hosts' clocks may differ), in wall ms (a
    * virtual clock of a load run counts `speed` ms per wall ms).
    */
@@ -146,7 +147,21 @@ export class AriAdapter implements TelephonyPort {
     }
     const rest503 = this.rest.unavailable - this.read503;
     this.read503 = this.rest.unavailable;
-    return { restInFlight: this.rest.inFlight, rest503, eventLateMs: Math.round(eventLateMs) };
+    const firstAudioMs = Math.round(this.firstAudioWait());
+    return { restInFlight: this.rest.inFlight, rest503, eventLateMs: Math.round(eventLateMs), firstAudioMs };
+  }
+
+  /**
+   * How long new callers wait for first audio: the slowest first audio given since the last read,
+   * or the longest wait of a caller still waiting for it, whichever is worse — the second leads:
+   * it grows before any of the callers waiting is served.
+   */
+  private firstAudioWait(): number {
+    const oldest = this.waitingForAudio.oldest();
+    const longest = oldest === undefined ? 0 : performance.now() - oldest;
+    const worst = Math.max(this.firstAudioMaxMs, longest);
+    this.firstAudioMaxMs = 0;
+    return worst;
   }
 
   /** Notes how late an event arrived (its Asterisk `timestamp` vs now). */
@@ -421,6 +436,7 @@ export class AriAdapter implements TelephonyPort {
       case 'StasisStart': {
         const ch = e.channel;
         const args = e.args ?? [];
+        if (args[0] !== 'agent' && args[0] !== 'target') this.waitingForAudio.set(ch.id, performance.now());
         return {
           kind: 'channel-entered',
           app: e.application ?? this.options.apps[0] ?? '',
@@ -433,6 +449,7 @@ export class AriAdapter implements TelephonyPort {
         };
       }
       case 'ChannelDestroyed':
+        this.waitingForAudio.delete(e.channel.id);
         return {
           kind: 'channel-ended',
           channelId: e.channel.id,
@@ -485,6 +502,7 @@ export class AriAdapter implements TelephonyPort {
    * hangup without a cause (the far end's BYE); 0 when the channel left Stasis without a hangup.
    */
   private leftStasis(channelId: string): TelephonyEvent {
+    this.waitingForAudio.delete(channelId);
     const own = this.hungUp.get(channelId);
     const requested = this.hangupRequests.has(channelId);
     const requestCause = this.hangupRequests.get(channelId);
@@ -497,6 +515,24 @@ export class AriAdapter implements TelephonyPort {
       cause,
       causeText: requested || own !== undefined ? (CAUSE_TEXT[cause] ?? '') : 'left Stasis',
     };
+  }
+
+  /**
+   * Callers who have heard nothing yet, since when (wall ms from their StasisStart): the first
+   * prompt, bridge or hand-over the PBX accepts for one is its first audio, sampled for admission
+   * control (the closest measure of what overload does to a new caller).
+   */
+  private readonly waitingForAudio = new RecentMap<number>(20_000);
+  private firstAudioMaxMs = 0;
+
+  private heard(channelIds: readonly string[]): void {
+    for (const id of channelIds) {
+      const since = this.waitingForAudio.get(id);
+      if (since === undefined) continue;
+      this.waitingForAudio.delete(id);
+      const ms = performance.now() - since;
+      if (ms > this.firstAudioMaxMs) this.firstAudioMaxMs = ms;
+    }
   }
 
   /** Channels answered whose first prompt has not been asked for yet (it is urgent: see CallOptions). */
@@ -516,6 +552,7 @@ export class AriAdapter implements TelephonyPort {
     await this.rest.call('play', 'POST', `/channels/${channelId}/play/${playbackId}`, { media }, undefined, {
       urgent,
     });
+    this.heard([channelId]);
   }
 
   async continueInDialplan(
@@ -542,6 +579,7 @@ export class AriAdapter implements TelephonyPort {
       undefined,
       { urgent: true, front: Object.keys(variables).length > 0 },
     );
+    this.heard([channelId]);
   }
 
   async stopPlayback(playbackId: string): Promise<void> {
@@ -581,6 +619,7 @@ export class AriAdapter implements TelephonyPort {
     await this.rest.call('addChannel', 'POST', `/bridges/${bridgeId}/addChannel`, {
       channel: channelIds.join(','),
     });
+    this.heard(channelIds);
   }
 
   async removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
@@ -758,6 +797,15 @@ class RecentMap<V> {
 
   get(id: string): V | undefined {
     return this.values.get(id);
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  /** The value of the id set longest ago and still here. */
+  oldest(): V | undefined {
+    return this.values.values().next().value;
   }
 
   delete(id: string): void {
