@@ -1,4 +1,4 @@
-import { gateVariable } from '../admission/gate.ts';
+import { gateVariable, parseGate } from '../admission/gate.ts';
 import type { AppRecord } from './apps.ts';
 import type { SimCore } from './core.ts';
 import { SimChannel } from './model/channel.ts';
@@ -57,9 +57,9 @@ export function injectCall(core: SimCore, params: InjectCallParams): InjectedCal
   const activeApp = (): AppRecord | undefined => {
     gated = undefined;
     for (const name of apps) {
-      const reason = core.globalVars.get(gateVariable(name));
-      if (reason) {
-        gated = reason;
+      const gate = parseGate(core.globalVars.get(gateVariable(name)));
+      if (gate && !core.gates.draw(name, gate.percent)) {
+        gated = gate.reason;
         continue;
       }
       const app = core.apps.get(name);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import { GateDraws } from './admission-gate.ts';
 import { type AppRecord, AppRegistry, type AriEvent } from './apps.ts';
 import { leaveBridge } from './bridging.ts';
 import { causeTxt } from './causes.ts';
@@ -60,6 +61,8 @@ export class SimCore implements SimWorld {
     restRequests: 0,
   };
   readonly globalVars = new Map<string, string>();
+  /** The admission gate's share per app (see admission-gate.ts). */
+  readonly gates = new GateDraws();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly idBase: number;
   private uniqueSeq = 0;
