@@ -9,16 +9,22 @@
  *    "firstAudioMsP50":…,"firstAudioMsP99":…,"firstAudioMsMax":…,"records":…,
  *    "recordsExpected":…,"shedRecordsWithReason":…,"ok":true,…}
  *
- * First audio: wall ms from the moment the caller is placed on the simulator to the first thing
- * the caller hears — the PBX took the engine's first prompt, music-on-hold bridge or agent
- * bridge, or took the call back into the dialplan's safety net (a shed call: the safety net
- * answers with its greeting at once). `ok`: records = offered, every shed call's record says
- * `shed` with its reason, and at 2× and 4× p99 first audio ≤ 2 s; at 1× nothing is shed.
+ * First audio: wall ms from the call's arrival on the simulator (its StasisStart) to the first
+ * thing the caller hears — the PBX took the engine's first prompt, music-on-hold bridge or agent
+ * bridge, or took the call back into the dialplan's safety net. Shed calls are of two kinds: most
+ * never reach the engine — the dialplan's admission gate (src/admission/gate.ts) is closed while
+ * the engine sheds, so the PBX answers them with the safety net's greeting at arrival (first audio
+ * 0 here) and their record comes from the safety net's note (the simulator writes the notes to a
+ * spool, the engine's intake reads it); the few whose StasisStart was already on its way are shed
+ * by the engine (its own record, then `continue`). `ok`: records = offered, every shed call's
+ * record says `shed` with its reason, and at 2× and 4× p99 first audio ≤ 2 s; at 1× nothing is
+ * shed.
  *
  *   npm run bench:overload -- [--seconds 6] [--loads 1,2,4] [--speed 20] [--seed 2026]
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -65,7 +71,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 /** Agents enough for the rated load (a center staffed for its rated rate meets a surge). */
 const AGENTS = Math.ceil(((RATED / speed) * 60) / 0.85);
 
-async function startSim(clock: ScaledClock): Promise<{ url: string; stop: () => void }> {
+async function startSim(clock: ScaledClock, spool: string): Promise<{ url: string; stop: () => void }> {
   const origin = clockOrigin(clock);
   const child = spawn(
     process.execPath,
@@ -74,7 +80,7 @@ async function startSim(clock: ScaledClock): Promise<{ url: string; stop: () => 
       'tsx',
       join(projectRoot, 'scripts/sim-server.ts'),
       ...['--speed', String(speed), '--origin', `${origin.wallMs}:${origin.virtualMs}`],
-      ...['--rules', rules, '--host', '127.0.0.1', '--exit-with-stdin'],
+      ...['--rules', rules, '--host', '127.0.0.1', '--spool', spool, '--exit-with-stdin'],
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -91,7 +97,8 @@ async function step(load: number): Promise<Record<string, unknown>> {
   const rate = RATED * load;
   const calls = Math.round(rate * seconds);
   const clock = new ScaledClock(speed);
-  const sim = await startSim(clock);
+  const spool = mkdtempSync(join(tmpdir(), 'hotline-overload-spool-'));
+  const sim = await startSim(clock, spool);
   const recordsPath = join(projectRoot, 'var', `bench-overload-${process.pid}-${load}.jsonl`);
   rmSync(recordsPath, { force: true });
   const rnd = new Random(Number(values.seed));
@@ -108,7 +115,8 @@ async function step(load: number): Promise<Record<string, unknown>> {
     },
     roster,
     records: { jsonlPath: recordsPath },
-    env: {},
+    // The engine's intake reads the safety net's notes as in production (every 30 s, once at the end).
+    env: { SAFETY_NET_SPOOL: spool },
     engineId: `bench-overload-${process.pid}`,
     clock,
     logger: createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: process.stderr }),
@@ -132,6 +140,8 @@ async function step(load: number): Promise<Record<string, unknown>> {
   };
   // First audio: the first request of a call the PBX took that the caller hears.
   const placedAt = new Map<string, number>();
+  /** Calls the dialplan's gate sent to the safety net: answered by the PBX at arrival. */
+  const shedInDialplan = new Set<string>();
   const heardAt = new Map<string, number>();
   const heard = (channel: string) => {
     if (!heardAt.has(channel)) heardAt.set(channel, Date.now());
@@ -158,22 +168,34 @@ async function step(load: number): Promise<Record<string, unknown>> {
   // The set-up (staffing a thousand agents) is not the load: start from a normal state.
   for (let i = 0; i < 600 && engine.admission && engine.admission.state !== 'normal'; i++) await sleep(50);
   let ended = 0;
-  engine.onEnded(() => {
+  /** When each call ended (wall ms): a caller who hung up before hearing anything waited until then. */
+  const endedAt = new Map<string, number>();
+  engine.onEnded((s) => {
     ended++;
+    endedAt.set(s.callerChannel, Date.now());
   });
   const states = new Map<string, number>();
   engine.admission?.onTransition((x) => states.set(x.to, (states.get(x.to) ?? 0) + 1));
   const shed0 = engine.stats.shed;
   const started0 = engine.stats.started;
   const wallStart = performance.now();
+  const tr = setInterval(() => {
+    const a = engine.admission;
+    if (a)
+      process.stderr.write(
+        `T ${Math.round(performance.now() - wallStart)} ${a.state} share=${a.admission.share} ${JSON.stringify(a.last)} pend=${engine.commandsPending} placed=${traffic.placed}\n`,
+      );
+  }, 250);
   await new Promise<void>((resolve) => {
     let nextAt = clock.now();
     const tick = () => {
       const now = clock.now();
       while (traffic.placed < calls && nextAt <= now) {
         const at = Date.now();
-        void traffic.placeCall().then((ch) => {
-          if (ch) placedAt.set(ch, at);
+        void traffic.placeCallDetailed().then((call) => {
+          if (!call) return;
+          if (call.shed !== undefined) shedInDialplan.add(call.channelId);
+          else placedAt.set(call.channelId, at);
         });
         nextAt += rnd.exponential((1000 * speed) / rate);
       }
@@ -183,18 +205,31 @@ async function step(load: number): Promise<Record<string, unknown>> {
     tick();
   });
   const offerSeconds = (performance.now() - wallStart) / 1000;
+  setTimeout(() => clearInterval(tr), 3000);
   const drainStart = performance.now();
   while (performance.now() - drainStart < 180_000) {
-    if (traffic.pending === 0 && ended >= traffic.offered && engine.commandsPending === 0) break;
+    const inEngine = traffic.offered - traffic.shedInDialplan;
+    if (traffic.pending === 0 && ended >= inEngine && engine.commandsPending === 0) break;
     await sleep(50);
   }
   await engine.settle();
-  const shed = engine.stats.shed - shed0;
+  // The safety net's notes of calls shed in the dialplan become their records.
+  // (the simulator writes them off its thread: wait until each shed call's note is in done/).
+  const count = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.txt')).length;
+  const done = () => (existsSync(join(spool, 'done')) ? count(join(spool, 'done')) : 0);
+  for (const until = performance.now() + 30_000; performance.now() < until; ) {
+    await hotline.safetyNet.scan();
+    if (count(spool) === 0 && done() >= shedInDialplan.size) break;
+    await sleep(100);
+  }
+  const notesLeft = count(spool);
+  const shedByEngine = engine.stats.shed - shed0;
+  const shed = shedByEngine + shedInDialplan.size;
   const started = engine.stats.started - started0;
-  const shedByReason = Object.fromEntries(engine.admission?.shed ?? []);
   const lag = engine.admission?.lag();
   await hotline.close();
   sim.stop();
+  rmSync(spool, { recursive: true, force: true });
 
   const firstAudio = createHistogram();
   const placing = createHistogram();
@@ -203,9 +238,16 @@ async function step(load: number): Promise<Record<string, unknown>> {
     const arrived = arrivedAt.get(ch);
     const h = heardAt.get(ch);
     if (arrived !== undefined) placing.record(Math.max(1, Math.round((arrived - placed) * 1000)));
-    if (h === undefined || arrived === undefined) unheard++;
-    else firstAudio.record(Math.max(1, Math.round((h - arrived) * 1000)));
+    if (arrived === undefined) {
+      unheard++;
+      continue;
+    }
+    // Never heard anything (hung up first): counted with the time it waited in silence.
+    const until = h ?? endedAt.get(ch);
+    if (h === undefined) unheard++;
+    if (until !== undefined) firstAudio.record(Math.max(1, Math.round((until - arrived) * 1000)));
   }
+  for (let i = 0; i < shedInDialplan.size; i++) firstAudio.record(1);
   const records = readFileSync(recordsPath, 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -213,6 +255,9 @@ async function step(load: number): Promise<Record<string, unknown>> {
   rmSync(recordsPath, { force: true });
   const shedRecords = records.filter((r) => r.disposition === 'shed');
   const shedRecordsWithReason = shedRecords.filter((r) => typeof r.shedReason === 'string').length;
+  const shedByReason: Record<string, number> = {};
+  for (const r of shedRecords)
+    shedByReason[r.shedReason ?? '?'] = (shedByReason[r.shedReason ?? '?'] ?? 0) + 1;
   const ids = new Set(records.map((r) => r.callId));
   const ms = (q: number) => (firstAudio.count ? r2(firstAudio.percentile(q) / 1000) : 0);
   const p99 = ms(99);
@@ -227,12 +272,16 @@ async function step(load: number): Promise<Record<string, unknown>> {
     rate,
     calls,
     offered: traffic.offered,
-    servedByEngine: started - shed,
+    servedByEngine: started - shedByEngine,
     shed,
+    shedInDialplan: shedInDialplan.size,
+    shedByEngine,
     shedByReason,
+    notesLeft,
     firstAudioMsP50: ms(50),
     firstAudioMsP99: p99,
     firstAudioMsMax: firstAudio.count ? r2(firstAudio.max / 1000) : 0,
+    // Callers who hung up before the first audio (counted above with their silent wait).
     callersNeverHeard: unheard,
     // Before arrival, not counted in first audio: placing the call (traffic generator to simulator).
     placingMsP50: placing.count ? r2(placing.percentile(50) / 1000) : 0,

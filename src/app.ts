@@ -295,6 +295,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     ...(ami ? { ami } : {}),
     presence,
     records,
+    safetyNet: safetyNetIntake,
     async close() {
       recovery?.stop();
       dispatcher.stop();

@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import type { RoutingPlan } from './plan/compile.ts';
 import type { CallerEncryptor } from './records/caller-crypto.ts';
 import type { RecordSink } from './records/record.ts';
+import type { SafetyNetIntake } from './records/safety-net-intake.ts';
 import type { RosterEntry } from './roster.ts';
 import type { AmiClient } from './telephony/ami/ami-client.ts';
 import type { AriAdapter } from './telephony/ari/ari-adapter.ts';
@@ -88,6 +89,8 @@ export interface Hotline {
   ami?: AmiClient;
   presence: PresencePort;
   records: RecordSink;
+  /** Turns the dialplan safety net's notes into records (read at start, then periodically). */
+  safetyNet: SafetyNetIntake;
   close(): Promise<void>;
 }
 

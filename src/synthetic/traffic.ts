@@ -6,7 +6,7 @@ import type { RoutingPlan } from '../plan/compile.ts';
 import { phaseAt } from '../plan/phase.ts';
 import { followRoute, type RouteStep } from '../plan/route-step.ts';
 import type { RosterEntry } from '../roster.ts';
-import type { CallerStep } from '../sim/callers.ts';
+import type { CallerStep, InjectedCall } from '../sim/callers.ts';
 import type { AriSimulator } from '../sim/index.ts';
 import { planTrunkEndpoints } from './demo-agents.ts';
 import type { Random } from './random.ts';
@@ -43,6 +43,8 @@ export class SyntheticTraffic {
   placed = 0;
   /** Calls the simulator took (placed and injected). */
   offered = 0;
+  /** Of those, calls the dialplan's admission gate sent to the safety net (the engine was shedding). */
+  shedInDialplan = 0;
   /** Requests to the simulator that found their channel gone meanwhile (expected, harmless). */
   gone = 0;
   /** Requests to the simulator that failed otherwise (should be none), and the last reason. */
@@ -113,6 +115,11 @@ export class SyntheticTraffic {
    * `errors`); never rejects.
    */
   async placeCall(): Promise<string | undefined> {
+    return (await this.placeCallDetailed())?.channelId;
+  }
+
+  /** Places one call (see placeCall), resolving with what the simulator did with it. */
+  async placeCallDetailed(): Promise<InjectedCall | undefined> {
     const { plan, rnd } = this.o;
     const lines = [...plan.lines.values()];
     const main = lines.find((l) => l.mode === 'main') ?? lines[0]!;
@@ -122,14 +129,15 @@ export class SyntheticTraffic {
     this.placed++;
     this.injecting++;
     try {
-      const { channelId } = await this.sim.injectCall({
+      const injected = await this.sim.injectCall({
         app: rnd.pick(this.o.apps),
         dialed: line.number,
         callerNumber,
         script,
       });
       this.offered++;
-      return channelId;
+      if (injected.shed !== undefined) this.shedInDialplan++;
+      return injected;
     } catch (err) {
       this.failed(err);
       return undefined;
