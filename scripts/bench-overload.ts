@@ -20,7 +20,9 @@
  * record says `shed` with its reason, and at 2× and 4× p99 first audio ≤ 2 s; at 1× nothing is
  * shed.
  *
- *   npm run bench:overload -- [--seconds 6] [--loads 1,2,4] [--speed 20] [--seed 2026]
+ *   npm run bench:overload -- [--seconds 6] [--loads 1,2,4] [--speed 20] [--seed 2026] [--trace]
+ *
+ * --trace prints admission control's state, share and signals at every sample on stderr.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     loads: { type: 'string', default: '1,2,4' },
     speed: { type: 'string', default: '20' },
     seed: { type: 'string', default: '2026' },
+    trace: { type: 'boolean', default: false },
     rules: { type: 'string' },
   },
 });
@@ -179,13 +182,16 @@ async function step(load: number): Promise<Record<string, unknown>> {
   const shed0 = engine.stats.shed;
   const started0 = engine.stats.started;
   const wallStart = performance.now();
-  const tr = setInterval(() => {
-    const a = engine.admission;
-    if (a)
-      process.stderr.write(
-        `T ${Math.round(performance.now() - wallStart)} ${a.state} share=${a.admission.share} ${JSON.stringify(a.last)} pend=${engine.commandsPending} placed=${traffic.placed}\n`,
-      );
-  }, 250);
+  // --trace: what admission control sees, every sample, while the load is offered (stderr).
+  const trace = values.trace
+    ? setInterval(() => {
+        const a = engine.admission;
+        if (!a) return;
+        const at = Math.round(performance.now() - wallStart);
+        const line = { at, state: a.state, share: a.admission.share, ...a.last, placed: traffic.placed };
+        process.stderr.write(`bench:overload: trace ${JSON.stringify(line)}\n`);
+      }, admission?.sampleMs ?? 250)
+    : undefined;
   await new Promise<void>((resolve) => {
     let nextAt = clock.now();
     const tick = () => {
@@ -205,7 +211,7 @@ async function step(load: number): Promise<Record<string, unknown>> {
     tick();
   });
   const offerSeconds = (performance.now() - wallStart) / 1000;
-  setTimeout(() => clearInterval(tr), 3000);
+  clearInterval(trace);
   const drainStart = performance.now();
   while (performance.now() - drainStart < 180_000) {
     const inEngine = traffic.offered - traffic.shedInDialplan;
