@@ -34,9 +34,11 @@ export const STASIS_RETRY = { rounds: 3, waitMs: 2000 } as const;
  *
  * The admission gate (src/admission/gate.ts): before each Stasis() the context reads the app's
  * gate, the Asterisk global `gateVariable(app)` (`HOTLINE_GATE_HOTLINE_1` for `hotline-1`), which
- * the engine owning the app sets to its shed reason while it sheds and to '' while it takes calls.
- * A gated app is skipped as if it had failed, its reason kept in the channel variable
- * HOTLINE_GATED (cleared at the start of each round). A round no app took in which some app was
+ * the engine owning the app sets to its shed reason while it sheds, to `<reason>:<percent>` while
+ * it still takes that share of new calls, and to '' while it takes every call. Each call draws a
+ * number from 1 to 100 once; a closed gate, or a share below the draw, skips the app as if it had
+ * failed, its reason kept in the channel variable HOTLINE_GATED (cleared at the start of each
+ * round). A round no app took in which some app was
  * gated goes to `[hotline-fallback]` at once, with HOTLINE_SHED set to that reason: an engine is
  * alive but shedding, so ringing and retrying would only keep the caller in silence. A shed call
  * costs the engine nothing. With no gate set, calls go exactly as without the gate.
@@ -100,18 +102,24 @@ export function generateExtensions(plan: RoutingPlan, apps: readonly string[], c
 }
 
 /**
- * The channel variable holding the gate just read, so that the check and the reason kept are one
- * read. The gate itself is read as a plain `${HOTLINE_GATE_…}`: Asterisk looks for a channel
- * variable of that name, then for the global, and no channel sets that name (HOTLINE_SPOOL of
+ * Channel variables of `[hotline-stasis]`: the gate just read (so that the checks and the reason
+ * kept come from one read), the share of calls it lets through, and the call's draw.
+ *
+ * The gate itself is read as a plain `${HOTLINE_GATE_…}`: Asterisk looks for a channel variable
+ * of that name, then for the global, and no channel sets that name (HOTLINE_SPOOL of
  * extensions.conf is read the same way). `${GLOBAL(…)}` would say the same but needs
  * func_global.so, which modules.conf does not load: without it the gate would read empty.
+ * Reason and share are split with the expression parser's `:` (regular expression) operator,
+ * built into Asterisk (CUT() would need func_cut.so).
  */
-const APP_GATE_VARIABLE = 'HOTLINE_APP_GATE';
+const APP_GATE = 'HOTLINE_APP_GATE';
+const APP_SHARE = 'HOTLINE_APP_SHARE';
+const DRAW = 'HOTLINE_DRAW';
 
 function stasisContext(context: string, apps: readonly string[], extraArgs: string): string[] {
   const { rounds, waitMs } = STASIS_RETRY;
   const pick = apps.length === 1 ? 'start-1' : `start-\${RAND(1,${apps.length})}`;
-  const gate = `\${${APP_GATE_VARIABLE}}`;
+  const gate = `\${${APP_GATE}}`;
   const out = [
     context === STASIS_CONTEXT
       ? `; Enters the engine: Stasis(<app>,<dialed number>) over ${apps.length} app name(s): ${apps.join(', ')}.`
@@ -119,16 +127,19 @@ function stasisContext(context: string, apps: readonly string[], extraArgs: stri
     '; Each round starts on an app picked at random and tries every app once:',
     '; - the admission gate: an engine that sheds load sets the global variable of each of its apps',
     `;   (${apps.map((a) => `${gateVariable(a)} for ${a}`).join(', ')}) to the reason`,
-    `;   (loopDelayMs, forced, ...) and empties it when it takes calls again. A gated app is skipped;`,
-    `;   its reason is kept in ${GATED_VARIABLE}. (The global is read as \${NAME}, like HOTLINE_SPOOL: no`,
-    ';   channel sets a variable of that name, so the global is what is read.)',
+    ';   (loopDelayMs, forced, ...), or to <reason>:<percent> while it still takes that share of',
+    `;   new calls, and empties it when it takes every call again. Each call draws ${DRAW}`,
+    ';   (1-100) once: a closed gate, or a share below the draw, skips the app; the reason is kept',
+    `;   in ${GATED_VARIABLE}. (The global is read as \${NAME}, like HOTLINE_SPOOL: no channel sets a`,
+    ';   variable of that name, so the global is what is read.)',
     '; - STASISSTATUS=FAILED means no engine owns that app: try the next.',
-    `; When no app took the call: if one was gated, an engine is alive but shedding, so the caller`,
+    '; When no app took the call: if one was gated, an engine is alive but shedding, so the caller',
     `; goes to the safety net at once with ${SHED_VARIABLE}=<reason> (no ringing: the caller hears the`,
-    `; greeting within a second). Otherwise (an engine reconnecting its WebSocket) ring and try them`,
+    '; greeting within a second). Otherwise (an engine reconnecting its WebSocket) ring and try them',
     `; all again, ${rounds} rounds ${waitMs / 1000} s apart, then take the safety net.`,
     `[${context}]`,
     `exten => _X.,1,Set(HOTLINE_ROUND=1)`,
+    ` same => n,Set(${DRAW}=\${RAND(1,100)})`,
     ` same => n(round),Set(${GATED_VARIABLE}=)`,
     ` same => n,Goto(${pick})`,
   ];
@@ -140,9 +151,11 @@ function stasisContext(context: string, apps: readonly string[], extraArgs: stri
       const enter = `enter-${start + 1}-${k + 1}`;
       const next = k + 1 < order.length ? `try-${start + 1}-${k + 2}` : 'no-app';
       out.push(
-        ` same => n(${label}),Set(${APP_GATE_VARIABLE}=\${${gateVariable(app)}})`,
+        ` same => n(${label}),Set(${APP_GATE}=\${${gateVariable(app)}})`,
         ` same => n,GotoIf($["${gate}" = ""]?${enter})`,
-        ` same => n,Set(${GATED_VARIABLE}=${gate})`,
+        ` same => n,Set(${APP_SHARE}=$["${gate}" : "[^:]*:([0-9]*)"])`,
+        ` same => n,GotoIf($[0\${${APP_SHARE}} >= \${${DRAW}}]?${enter})`,
+        ` same => n,Set(${GATED_VARIABLE}=$["${gate}" : "([^:]*)"])`,
         ` same => n,Goto(${next})`,
         ` same => n(${enter}),Stasis(${app},\${EXTEN}${extraArgs})`,
         ` same => n,GotoIf($["\${STASISSTATUS}" != "FAILED"]?done)`,

@@ -128,3 +128,42 @@ export function extenMatches(pattern: string, number: string): boolean {
   }
   return new RegExp(`^${re}$`).test(number);
 }
+
+/**
+ * Evaluates one Asterisk expression (the inside of `$[…]`, variables already substituted) of the
+ * forms the generated dialplan uses: `"a" = "b"`, `"a" != "b"`, `a >= b`, `a + b`, and the
+ * regular-expression match `"string" : "ERE"` (anchored at the start; the first group, else the
+ * length matched), as Asterisk's expression parser does.
+ */
+function evaluate(expr: string): string {
+  const match = /^\s*"([^"]*)"\s*:\s*"([^"]*)"\s*$/.exec(expr);
+  if (match) {
+    const m = new RegExp(`^(?:${match[2]})`).exec(match[1]!);
+    if (/\((?!\?)/.test(match[2]!)) return m?.[1] ?? '';
+    return String(m ? m[0].length : 0);
+  }
+  const m = /^\s*"?([^"\s]*)"?\s*(!=|>=|=|\+)\s*"?([^"\s]*)"?\s*$/.exec(expr);
+  if (!m) throw new Error(`cannot evaluate $[${expr}]`);
+  const [, l, op, r] = m as unknown as [string, string, string, string];
+  if (op === '!=') return l !== r ? '1' : '0';
+  if (op === '=') return l === r ? '1' : '0';
+  if (op === '>=') return Number(l) >= Number(r) ? '1' : '0';
+  return String(Number(l) + Number(r));
+}
+
+/** Replaces each `$[…]` (brackets inside, as in `[^:]`, balanced) by its value. */
+export function evalExpressions(text: string): string {
+  let out = '';
+  let i = 0;
+  for (let at = text.indexOf('$[', i); at >= 0; at = text.indexOf('$[', i)) {
+    let depth = 0;
+    let end = at + 1;
+    for (; end < text.length; end++) {
+      if (text[end] === '[') depth++;
+      else if (text[end] === ']' && --depth === 0) break;
+    }
+    out += text.slice(i, at) + evaluate(text.slice(at + 2, end));
+    i = end + 1;
+  }
+  return out + text.slice(i);
+}

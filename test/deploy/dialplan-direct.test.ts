@@ -13,7 +13,7 @@ import { loadPlan } from '../../src/plan/load.ts';
 import { directSubcenter, pbxDialOf } from '../../src/plan/pbx-direct.ts';
 import { parseInstant } from '../../src/plan/zoned-time.ts';
 import { minimalPlan, removePlan, writePlan } from '../support/rules-fixture.ts';
-import { dialplanSteps, parseConf, type Step } from './asterisk-conf.ts';
+import { dialplanSteps, evalExpressions, parseConf, type Step } from './asterisk-conf.ts';
 
 const root = join(import.meta.dirname, '../..');
 const puyang = loadPlan(join(root, 'routing-rules/examples/puyang')).plan;
@@ -31,8 +31,14 @@ afterEach(() => {
  */
 function walk(text: string, dialed: string, dialStatus: string, globals: Record<string, string> = {}) {
   const steps = dialplanSteps(parseConf(text));
-  const vars: Record<string, string> = { ...globals, EPOCH: '1764500000', UNIQUEID: 'u1', 'RAND(1,2)': '1' };
-  const expand = (t: string) => t.replace(/\$\{([^}]+)\}/g, (_, v: string) => vars[v] ?? '');
+  const vars: Record<string, string> = {
+    ...globals,
+    EPOCH: '1764500000',
+    UNIQUEID: 'u1',
+    'RAND(1,2)': '1',
+    'RAND(1,100)': '50',
+  };
+  const expand = (t: string) => evalExpressions(t.replace(/\$\{([^}]+)\}/g, (_, v: string) => vars[v] ?? ''));
   const stasis: string[] = [];
   const dials: string[] = [];
   let context = 'hotline-numbers';
@@ -68,8 +74,7 @@ function walk(text: string, dialed: string, dialStatus: string, globals: Record<
       if (end) return { stasis, dials, end, shed: vars.HOTLINE_SHED };
     } else if (step.app === 'GotoIf') {
       const [cond, target] = args.split('?') as [string, string];
-      const m = /^\$\["(.*)" (=|!=) "(.*)"\]$/.exec(cond.trim());
-      const truth = m ? (m[2] === '=') === (m[1] === m[3]) : false;
+      const truth = cond.trim() === '1';
       if (truth) {
         const end = goto(target);
         if (end) return { stasis, dials, end, shed: vars.HOTLINE_SHED };

@@ -19,7 +19,14 @@ import { CARRIER, generatePjsipTrunks, PJSIP_TRUNKS_FILE } from '../../src/deplo
 import { parseStasisApps, StasisAppsError } from '../../src/deploy/stasis-apps.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 import { directSubcenter } from '../../src/plan/pbx-direct.ts';
-import { confValue, dialplanSteps, extenMatches, parseConf, sectionsOfType } from './asterisk-conf.ts';
+import {
+  confValue,
+  dialplanSteps,
+  evalExpressions,
+  extenMatches,
+  parseConf,
+  sectionsOfType,
+} from './asterisk-conf.ts';
 
 const root = join(import.meta.dirname, '../..');
 const dialplanDir = join(root, 'dialplan');
@@ -69,14 +76,16 @@ interface StasisWalk {
 /**
  * Runs [hotline-stasis] for a call to 12345 as Asterisk would: `accepts(app, attempt)` says
  * whether that Stasis() finds an engine; `gate(app)` is the app's admission gate as the engine
- * set the global (gateVariable(app); '' while open); RAND picks `rand`. Returns what was read and
- * tried, the seconds waited and where the call left the context.
+ * set the global (gateVariable(app); '' while open, `<reason>` or `<reason>:<percent>`); the app
+ * picked first is RAND(1,<apps>) = `rand`, the call's draw RAND(1,100) = `draw`. Returns what was
+ * read and tried, the seconds waited and where the call left the context.
  */
 function walkStasis(
   extensions: string,
   accepts: (app: string, attempt: number) => boolean,
   rand = 1,
   gate: (app: string) => string = () => '',
+  draw = 50,
 ): StasisWalk {
   const steps = dialplanSteps(parseConf(extensions)).filter((s) => s.context === 'hotline-stasis');
   const apps = new Set(steps.filter((s) => s.app === 'Stasis').map((s) => s.args.split(',')[0]!));
@@ -90,20 +99,13 @@ function walkStasis(
     trace.push(`gate:${app}`);
     return gate(app);
   };
-  const expand = (t: string): string => {
-    const subst = t
-      .replace(/\$\{RAND\(\d+,\d+\)\}/g, String(rand))
-      .replace(/\$\{(\w+)\}/g, (_, v) => read(v));
-    return subst.replace(/\$\[(.*?)\]/g, (_, expr: string) => {
-      const m = /^\s*"?([^"\s]*)"?\s*(!=|>=|=|\+)\s*"?([^"\s]*)"?\s*$/.exec(expr);
-      if (!m) throw new Error(`cannot evaluate $[${expr}]`);
-      const [, l, op, r] = m as unknown as [string, string, string, string];
-      if (op === '!=') return l !== r ? '1' : '0';
-      if (op === '=') return l === r ? '1' : '0';
-      if (op === '>=') return Number(l) >= Number(r) ? '1' : '0';
-      return String(Number(l) + Number(r));
-    });
-  };
+  const expand = (t: string): string =>
+    evalExpressions(
+      t
+        .replace(/\$\{RAND\(1,100\)\}/g, String(draw))
+        .replace(/\$\{RAND\(\d+,\d+\)\}/g, String(rand))
+        .replace(/\$\{(\w+)\}/g, (_, v) => read(v)),
+    );
   let waitedSeconds = 0;
   let pc = 0;
   const left = (end: string): StasisWalk => ({
@@ -231,6 +233,39 @@ describe('the generated dialplan', () => {
     });
   });
 
+  it('lets a call through a gate open to a share (<reason>:<percent>) when its draw is within the share', () => {
+    const { plan } = loadPlan(join(root, 'routing-rules'));
+    const text = generateExtensions(plan, ['a', 'b'], 'test');
+    const half = () => 'loopDelayMs:50';
+    // one draw per call, from 1 to 100: 50 or less enters
+    expect(walkStasis(text, () => true, 1, half, 50)).toMatchObject({ tried: ['a'], end: 'done', shed: '' });
+    expect(walkStasis(text, () => true, 1, half, 51)).toMatchObject({
+      tried: [],
+      waitedSeconds: 0,
+      end: 'hotline-fallback,12345,1',
+      shed: 'loopDelayMs',
+    });
+    // the share is the engine's: an app whose gate is closed is still skipped
+    const r = walkStasis(
+      text,
+      () => true,
+      1,
+      (app) => (app === 'a' ? 'forced' : 'rest503:99'),
+      99,
+    );
+    expect(r).toMatchObject({ tried: ['b'], end: 'done' });
+    // a share that is not a number closes the gate, with the reason before the colon
+    expect(
+      walkStasis(
+        text,
+        () => true,
+        1,
+        () => 'forced:all',
+        1,
+      ),
+    ).toMatchObject({ tried: [], shed: 'forced' });
+  });
+
   it('takes the safety net at once when one app is gated and the others have no engine', () => {
     const { plan } = loadPlan(join(root, 'routing-rules'));
     const text = generateExtensions(plan, ['a', 'b', 'c'], 'test');
@@ -279,7 +314,10 @@ describe('the generated dialplan', () => {
   it('enters a single app without picking at random', () => {
     const { plan } = loadPlan(join(root, 'routing-rules/examples/jilin'));
     const text = generateExtensions(plan, ['hotline'], 'test');
-    expect(text).not.toContain('RAND');
+    // RAND only draws the call's number for a gate open to a share, never the app
+    expect(text).not.toMatch(/Goto\(start-\$\{RAND/);
+    expect(text).toContain('Goto(start-1)');
+    expect(text.match(/RAND\(/g)).toEqual(['RAND(']);
     expect(stasisAppsReached(text, '12345')).toEqual(['hotline']);
   });
 
