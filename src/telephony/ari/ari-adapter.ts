@@ -13,6 +13,7 @@ import {
 } from '../port.ts';
 import { AriAdmissionGate } from './admission-gate.ts';
 import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
+import { FirstAudioWaits } from './first-audio.ts';
 import { AriRestClient } from './rest-client.ts';
 
 export interface AriAdapterOptions {
@@ -147,21 +148,8 @@ export class AriAdapter implements TelephonyPort {
     }
     const rest503 = this.rest.unavailable - this.read503;
     this.read503 = this.rest.unavailable;
-    const firstAudioMs = Math.round(this.firstAudioWait());
+    const firstAudioMs = this.firstAudio.read(performance.now());
     return { restInFlight: this.rest.inFlight, rest503, eventLateMs: Math.round(eventLateMs), firstAudioMs };
-  }
-
-  /**
-   * How long new callers wait for first audio: the slowest first audio given since the last read,
-   * or the longest wait of a caller still waiting for it, whichever is worse — the second leads:
-   * it grows before any of the callers waiting is served.
-   */
-  private firstAudioWait(): number {
-    const oldest = this.waitingForAudio.oldest();
-    const longest = oldest === undefined ? 0 : performance.now() - oldest;
-    const worst = Math.max(this.firstAudioMaxMs, longest);
-    this.firstAudioMaxMs = 0;
-    return worst;
   }
 
   /** Notes how late an event arrived (its Asterisk `timestamp` vs now). */
@@ -436,7 +424,7 @@ export class AriAdapter implements TelephonyPort {
       case 'StasisStart': {
         const ch = e.channel;
         const args = e.args ?? [];
-        if (args[0] !== 'agent' && args[0] !== 'target') this.waitingForAudio.set(ch.id, performance.now());
+        if (args[0] !== 'agent' && args[0] !== 'target') this.firstAudio.arrived(ch.id, performance.now());
         return {
           kind: 'channel-entered',
           app: e.application ?? this.options.apps[0] ?? '',
@@ -449,7 +437,7 @@ export class AriAdapter implements TelephonyPort {
         };
       }
       case 'ChannelDestroyed':
-        this.waitingForAudio.delete(e.channel.id);
+        this.firstAudio.gone(e.channel.id);
         return {
           kind: 'channel-ended',
           channelId: e.channel.id,
@@ -502,7 +490,7 @@ export class AriAdapter implements TelephonyPort {
    * hangup without a cause (the far end's BYE); 0 when the channel left Stasis without a hangup.
    */
   private leftStasis(channelId: string): TelephonyEvent {
-    this.waitingForAudio.delete(channelId);
+    this.firstAudio.gone(channelId);
     const own = this.hungUp.get(channelId);
     const requested = this.hangupRequests.has(channelId);
     const requestCause = this.hangupRequests.get(channelId);
@@ -517,22 +505,11 @@ export class AriAdapter implements TelephonyPort {
     };
   }
 
-  /**
-   * Callers who have heard nothing yet, since when (wall ms from their StasisStart): the first
-   * prompt, bridge or hand-over the PBX accepts for one is its first audio, sampled for admission
-   * control (the closest measure of what overload does to a new caller).
-   */
-  private readonly waitingForAudio = new RecentMap<number>(20_000);
-  private firstAudioMaxMs = 0;
+  /** New callers' waits for first audio, for admission control (see first-audio.ts). */
+  private readonly firstAudio = new FirstAudioWaits();
 
   private heard(channelIds: readonly string[]): void {
-    for (const id of channelIds) {
-      const since = this.waitingForAudio.get(id);
-      if (since === undefined) continue;
-      this.waitingForAudio.delete(id);
-      const ms = performance.now() - since;
-      if (ms > this.firstAudioMaxMs) this.firstAudioMaxMs = ms;
-    }
+    this.firstAudio.heard(channelIds, performance.now());
   }
 
   /** Channels answered whose first prompt has not been asked for yet (it is urgent: see CallOptions). */
@@ -797,15 +774,6 @@ class RecentMap<V> {
 
   get(id: string): V | undefined {
     return this.values.get(id);
-  }
-
-  get size(): number {
-    return this.values.size;
-  }
-
-  /** The value of the id set longest ago and still here. */
-  oldest(): V | undefined {
-    return this.values.values().next().value;
   }
 
   delete(id: string): void {
