@@ -27,6 +27,16 @@ export function registerAdmissionMetrics(
       for (const s of STATES) this.set({ state: s }, m.state === s ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'hotline_admission_share',
+    help: 'Share of new calls taken (1 normal, 0 critical or held; in between while shedding)',
+    registers,
+    collect() {
+      this.reset();
+      const m = monitor();
+      if (m) this.set(m.admission.share);
+    },
+  });
   new Counter({
     name: 'hotline_calls_shed_total',
     help: 'New calls handed to the dialplan safety net by admission control, by reason',

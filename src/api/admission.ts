@@ -44,6 +44,7 @@ export const admissionApi: FastifyPluginAsync<AdmissionApiOptions> = async (app,
       state: m.state,
       reason: m.state === 'normal' ? undefined : m.admission.reason,
       held: m.held ?? null,
+      share: m.admission.share,
       signals: m.last,
       shed: Object.fromEntries(m.shed),
     };

@@ -36,7 +36,11 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
       live: liveCounts(live),
       /** Admission control (src/admission): `shedding`/`critical` send new calls to the safety net. */
       admission: o.hotline.engine.admission
-        ? { state: o.hotline.engine.admission.state, shed: o.hotline.engine.stats.shed }
+        ? {
+            state: o.hotline.engine.admission.state,
+            share: o.hotline.engine.admission.admission.share,
+            shed: o.hotline.engine.stats.shed,
+          }
         : { state: 'off' },
       queues: queueFigures(policies, agents, snapshot.calls, now),
       agents: agents.map((a) => ({

@@ -108,12 +108,18 @@ function render(s) {
   );
 }
 
-/** Admission control's state: shedding sends new calls to the safety net. */
+/**
+ * Admission control's state: while shedding, the share of new calls the engine still takes (the
+ * rest go to the safety net); critical takes none.
+ */
 const admissionNames = { normal: '接入正常', shedding: '过载分流中', critical: '严重过载', off: '' };
 function renderAdmission(s) {
   const state = s.admission?.state ?? 'off';
   const node = $('#admission');
-  node.textContent = admissionNames[state] ?? state;
+  const share = s.admission?.share;
+  const taken =
+    state === 'shedding' && typeof share === 'number' ? `（接入${Math.round(share * 100)}%）` : '';
+  node.textContent = (admissionNames[state] ?? state) + taken;
   node.className = `who admission ${state}`;
   node.dataset.state = state;
 }

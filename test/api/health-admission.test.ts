@@ -66,6 +66,7 @@ describe('health and metrics under admission control', () => {
     const { rig, api } = await setup();
     expect((await api.inject({ method: 'GET', url: '/stats', headers })).json().admission).toEqual({
       state: 'normal',
+      share: 1,
       shed: 0,
     });
     rig.hotline.engine.admission!.admission.force('critical');
@@ -85,6 +86,7 @@ describe('health and metrics under admission control', () => {
     expect(res.body).toContain('hotline_admission_state{state="critical"} 1');
     expect(res.body).toContain('hotline_admission_state{state="normal"} 0');
     expect(res.body).toContain('hotline_calls_shed_total{reason="forced"} 1');
+    expect(res.body).toContain('hotline_admission_share 0');
     expect(res.body).toMatch(/hotline_engine_lag_ms\{kind="event_loop_delay",quantile="0.99"\} [\d.]+/);
     expect(res.body).toMatch(/hotline_admission_signal\{signal="restInFlight"\} \d+/);
   });
