@@ -64,8 +64,7 @@ if (!(seconds > 0 && seconds <= 60) || !(speed > 0) || loads.some((l) => !(l > 0
 }
 const rules = rulesDir(values.rules);
 const { plan } = loadPlan(rules);
-// The bench measures admission control: on unless ADMISSION=off is set explicitly.
-const config = readConfig({ ...process.env, ADMISSION: process.env.ADMISSION ?? 'on' });
+const config = readConfig(process.env);
 const admission = admissionOptions(config);
 const log = (line: string) => process.stderr.write(`bench:overload: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,11 +10,8 @@ const ms = (min: number, max: number, def: number) => z.coerce.number().min(min)
 const count = (max: number, def: number) => z.coerce.number().int().min(1).max(max).default(def);
 
 export const AdmissionEnv = {
-  /**
-   * `on` turns admission control on. Off by default until the thresholds are calibrated on a
-   * quiet machine: with today's defaults a busy 2-core box sheds calls at the rated rate.
-   */
-  ADMISSION: z.enum(['on', 'off']).default('off'),
+  /** `off` turns admission control off: the engine takes every call whatever it measures. */
+  ADMISSION: z.enum(['on', 'off']).default('on'),
   /** How often the engine measures itself (wall ms). */
   ADMISSION_SAMPLE_MS: ms(50, 10_000, 250),
   /** Below this share of a threshold a signal counts as recovered. */

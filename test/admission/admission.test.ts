@@ -151,8 +151,8 @@ describe('admission settings from the environment', () => {
     expect(o.thresholds.rest503.shed).toBeGreaterThan(0);
   });
 
-  it('is off unless ADMISSION=on', () => {
-    expect(admissionOptions(AdmissionConfigSchema.parse({}))).toBeUndefined();
+  it('is on unless ADMISSION=off', () => {
+    expect(admissionOptions(AdmissionConfigSchema.parse({}))).toBeDefined();
     expect(admissionOptions(AdmissionConfigSchema.parse({ ADMISSION: 'off' }))).toBeUndefined();
     expect(admissionOptions(AdmissionConfigSchema.parse({ ADMISSION: 'on' }))).toBeDefined();
   });
