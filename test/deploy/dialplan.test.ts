@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SHED_REASONS } from '../../src/admission/admission.ts';
 import {
   ENGINE_SHED_CONTEXT,
   gateVariable,
@@ -339,14 +340,39 @@ describe('the generated dialplan', () => {
     expect(handWritten('queues.conf').sections.map((s) => s.name)).toContain('hotline-safety-net');
   });
 
-  it('hands a call the engine shed itself to the safety net, marked as recorded by the engine', () => {
+  it('hands a call the engine shed itself to the safety net, marked as recorded, with the reason its label names', () => {
     const steps = dialplanSteps(handWritten('extensions.conf')).filter(
       (s) => s.context === ENGINE_SHED_CONTEXT,
     );
-    expect(steps.map(({ exten, app, args }) => ({ exten, app, args }))).toEqual([
-      { exten: '_X.', app: 'Set', args: `${RECORDED_VARIABLE}=${RECORDED_BY_ENGINE}` },
-      { exten: '_X.', app: 'Goto', args: `hotline-fallback,\${EXTEN},1` },
-    ]);
+    expect(new Set(steps.map((s) => s.exten))).toEqual(new Set(['_X.']));
+    /** Runs the context from a label (or priority 1) as Asterisk would: the variables set, where it goes. */
+    const from = (label?: string) => {
+      const vars: Record<string, string> = {};
+      let pc = label === undefined ? 0 : steps.findIndex((s) => s.label === label);
+      expect(pc, `label ${label}`).toBeGreaterThanOrEqual(0);
+      for (let guard = 0; guard < 50; guard++) {
+        const step = steps[pc++]!;
+        if (step.app === 'Set') {
+          const i = step.args.indexOf('=');
+          vars[step.args.slice(0, i)] = step.args.slice(i + 1);
+        } else if (step.app === 'Goto' && step.args.includes(',')) return { vars, to: step.args };
+        else if (step.app === 'Goto') pc = steps.findIndex((s) => s.label === step.args);
+        else throw new Error(`unexpected ${step.app}`);
+      }
+      throw new Error('loops');
+    };
+    // every reason the engine may shed for is a label (ARI continue with label=<reason>)
+    for (const reason of SHED_REASONS) {
+      expect(from(reason)).toEqual({
+        vars: { [SHED_VARIABLE]: reason, [RECORDED_VARIABLE]: RECORDED_BY_ENGINE },
+        to: `hotline-fallback,\${EXTEN},1`,
+      });
+    }
+    // priority 1 keeps the reason the channel came with
+    expect(from()).toEqual({
+      vars: { [RECORDED_VARIABLE]: RECORDED_BY_ENGINE },
+      to: `hotline-fallback,\${EXTEN},1`,
+    });
   });
 
   it('logs why a shed call takes the safety net, and its note says so (shed=, recorded=)', () => {
