@@ -586,16 +586,25 @@ export class AriAdapter implements TelephonyPort {
   }
 
   async createBridge(bridgeId: string): Promise<void> {
-    // Creating a bridge with the engine's id twice leaves one bridge: safe to repeat.
+    // Creating a bridge with the engine's id twice leaves one bridge: safe to repeat. Urgent: a
+    // caller waits on it to hear music on hold, an agent or a target (one per call).
     await this.rest.call('createBridge', 'POST', `/bridges/${bridgeId}`, { type: 'mixing' }, undefined, {
       idempotent: true,
+      urgent: true,
     });
   }
 
   async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    await this.rest.call('addChannel', 'POST', `/bridges/${bridgeId}/addChannel`, {
-      channel: channelIds.join(','),
-    });
+    // Urgent when it is a new caller's first audio (a line with no greeting: straight to music).
+    const urgent = channelIds.some((id) => this.firstAudio.waits(id));
+    await this.rest.call(
+      'addChannel',
+      'POST',
+      `/bridges/${bridgeId}/addChannel`,
+      { channel: channelIds.join(',') },
+      undefined,
+      { urgent },
+    );
     this.heard(channelIds);
   }
 

@@ -34,6 +34,11 @@ export class FirstAudioWaits {
     this.waiting.delete(channelId);
   }
 
+  /** Whether this channel is a caller still waiting for first audio. */
+  waits(channelId: string): boolean {
+    return this.waiting.has(channelId);
+  }
+
   /** Callers waiting now. */
   get size(): number {
     return this.waiting.size;
