@@ -530,6 +530,9 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
             HTTP_HOST: '127.0.0.1',
             HTTP_PORT: String(engineHttpPort),
             LOG_LEVEL: 'debug',
+            // Admission control is on by default: a scenario that is not about overload must never
+            // see its calls shed on a busy machine (overload-gate.e2e.ts turns it on).
+            ADMISSION: 'off',
             ...extraEnv,
           },
           stdio: ['ignore', 'pipe', 'pipe'],
