@@ -8,9 +8,10 @@
  * nothing. The safety net's note then carries `shed=<reason>`, and the note's record says so.
  *
  * A call whose StasisStart reached the engine before the gate closed is shed by the engine itself
- * (its record is written by the engine at once); it continues in ENGINE_SHED_CONTEXT with
- * HOTLINE_SHED set (one REST request, then the `continue`): that context sets
- * HOTLINE_RECORDED=engine and enters the same safety net, so the note does not write a second record.
+ * (its record is written by the engine at once); it continues in ENGINE_SHED_CONTEXT at the label
+ * named by its reason (one ARI `continue`, no channel variable set over ARI: on Asterisk 22 that
+ * would block the safety net's FILE() note). That context sets HOTLINE_SHED to the reason and
+ * HOTLINE_RECORDED=engine and enters the same safety net, so the note writes no second record.
  */
 
 /** Where a call the engine shed itself continues (dialplan/extensions.conf): the safety net, marked recorded. */

@@ -25,6 +25,15 @@ export type TelephonyEvent =
 
 export type TelephonyListener = (event: TelephonyEvent) => void;
 
+/** Where in the dialplan a channel continues. */
+export interface DialplanTarget {
+  context: string;
+  extension: string;
+  priority: number;
+  /** A priority label of the extension: wins over `priority` when given. */
+  label?: string;
+}
+
 export interface OriginateRequest {
   app: string;
   channelId: string;
@@ -100,14 +109,12 @@ export interface TelephonyPort {
   /** Whether the PBX has a channel on this endpoint now (the phone is on a call through it). */
   endpointInUse?(endpoint: string): Promise<boolean>;
   /**
-   * Takes a channel out of the app into the dialplan at `to` (ARI `continue`), after setting its
-   * channel `variables`: how admission control hands a new call to the dialplan's safety net.
+   * Takes a channel out of the app into the dialplan at `to` (ARI `continue`; a `label` wins over
+   * the priority): how admission control hands a new call to the dialplan's safety net. No channel
+   * variable is set over ARI first: on Asterisk 22 that leaves the channel unable to run the
+   * dangerous functions the safety net's note needs (FILE()), so the label says what to set.
    */
-  continueInDialplan?(
-    channelId: string,
-    to: { context: string; extension: string; priority: number },
-    variables: Record<string, string>,
-  ): Promise<void>;
+  continueInDialplan?(channelId: string, to: DialplanTarget): Promise<void>;
   /**
    * Closes (a shed reason) or opens ('') the dialplan's admission gate for this engine's apps, so
    * that while it sheds new calls go to the safety net without entering it (src/admission/gate.ts).

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultAdmissionOptions } from '../../src/admission/config.ts';
-import { ENGINE_SHED_CONTEXT, SHED_VARIABLE } from '../../src/admission/gate.ts';
+import { ENGINE_SHED_CONTEXT } from '../../src/admission/gate.ts';
 import { CallRecord } from '../../src/records/schema.ts';
 import { generalAgent, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
@@ -31,9 +31,9 @@ describe('admission control in the engine', () => {
     const handed: unknown[] = [];
     const telephony = rig.hotline.telephony;
     const handOver = telephony.continueInDialplan.bind(telephony);
-    telephony.continueInDialplan = (channel, to, variables) => {
-      handed.push({ channel, to, variables });
-      return handOver(channel, to, variables);
+    telephony.continueInDialplan = (channel, to) => {
+      handed.push({ channel, to });
+      return handOver(channel, to);
     };
     const served = rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
     await rig.runUntil('the first call waits in the queue', () => {
@@ -53,15 +53,12 @@ describe('admission control in the engine', () => {
     expect(handed).toEqual([
       {
         channel: shed.channelId,
-        to: { context: ENGINE_SHED_CONTEXT, extension: '12345', priority: 1 },
-        variables: { [SHED_VARIABLE]: 'forced' },
+        to: { context: ENGINE_SHED_CONTEXT, extension: '12345', priority: 1, label: 'forced' },
       },
     ]);
     const shedRequests = rest.filter((r) => r.includes(`/channels/${shed.channelId}/`));
-    expect(shedRequests).toEqual([
-      `POST /channels/${shed.channelId}/variable`,
-      `POST /channels/${shed.channelId}/continue`,
-    ]);
+    // No channel variable is set over ARI (it would block the safety net's FILE() note).
+    expect(shedRequests).toEqual([`POST /channels/${shed.channelId}/continue`]);
     expect(rig.hotline.engine.stats.shed).toBe(1);
     expect(admission.shed.get('forced')).toBe(1);
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ShedReason } from '../../admission/admission.ts';
-import { ENGINE_SHED_CONTEXT, SHED_VARIABLE } from '../../admission/gate.ts';
+import { ENGINE_SHED_CONTEXT } from '../../admission/gate.ts';
 import { shedCall } from '../../admission/shed-call.ts';
 import type { Clock } from '../../clock.ts';
 import type { RoutingPlan } from '../../plan/compile.ts';
@@ -119,9 +119,9 @@ export class SessionRunner {
     stats.shed++;
     const sample = this.p.onActionLatency;
     sample?.(clock.elapsedMs() - t0);
-    const to = { context: ENGINE_SHED_CONTEXT, extension: dialed || 's', priority: 1 };
-    const variables = { [SHED_VARIABLE]: reason };
-    this.p.telephony.track(handOver(this.p.handOver, { callId: state.id, channelId, to, variables }));
+    // The label names the reason: [hotline-engine-shed] sets HOTLINE_SHED to it (see gate.ts).
+    const to = { context: ENGINE_SHED_CONTEXT, extension: dialed || 's', priority: 1, label: reason };
+    this.p.telephony.track(handOver(this.p.handOver, { callId: state.id, channelId, to }));
     this.p.logger.debug({ callId: state.id, line: state.line.id, reason }, 'call shed to the safety net');
     this.finish(live);
   }

@@ -2,6 +2,7 @@ import ari, { type AriEvent, type Client } from 'ari-client';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import {
+  type DialplanTarget,
   type OriginateRequest,
   type OwnedResources,
   type PbxListing,
@@ -532,29 +533,15 @@ export class AriAdapter implements TelephonyPort {
     this.heard([channelId]);
   }
 
-  async continueInDialplan(
-    channelId: string,
-    to: { context: string; extension: string; priority: number },
-    variables: Record<string, string>,
-  ): Promise<void> {
+  async continueInDialplan(channelId: string, to: DialplanTarget): Promise<void> {
     // Urgent: the caller hears nothing until the safety net has the call.
-    const urgent = { urgent: true };
-    for (const [variable, value] of Object.entries(variables))
-      await this.rest.call(
-        'setChannelVar',
-        'POST',
-        `/channels/${channelId}/variable`,
-        { variable, value },
-        undefined,
-        urgent,
-      );
     await this.rest.call(
       'continueInDialplan',
       'POST',
       `/channels/${channelId}/continue`,
-      { context: to.context, extension: to.extension, priority: to.priority },
+      { context: to.context, extension: to.extension, priority: to.priority, label: to.label },
       undefined,
-      { urgent: true, front: Object.keys(variables).length > 0 },
+      { urgent: true },
     );
     this.heard([channelId]);
   }

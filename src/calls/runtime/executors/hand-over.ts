@@ -1,26 +1,18 @@
 import type { Logger } from 'pino';
-import { TelephonyError, type TelephonyPort } from '../../../telephony/port.ts';
+import { type DialplanTarget, TelephonyError, type TelephonyPort } from '../../../telephony/port.ts';
 import type { EngineStats } from '../stats.ts';
 
-/** Where in the dialplan a channel continues. */
-export interface DialplanTarget {
-  context: string;
-  extension: string;
-  priority: number;
-}
-
-/** A shed call's channel and where it goes, with the channel variables to set first. */
+/** A shed call's channel and where it goes. */
 export interface HandOver {
   callId: string;
   channelId: string;
   to: DialplanTarget;
-  variables: Record<string, string>;
 }
 
 const gone = (err: unknown) => err instanceof TelephonyError && err.status === 404;
 
 /**
- * Hands a shed call's channel to the dialplan at `to` with `variables` set (ARI `continue`). A
+ * Hands a shed call's channel to the dialplan at `to` (ARI `continue`). A
  * channel already gone is nothing to do; another failure is tried once more, then the channel is
  * hung up (busy) rather than left in the app with nobody serving it. Never rejects.
  */
@@ -30,7 +22,7 @@ export async function handOver(
 ): Promise<void> {
   const t = o.telephony;
   if (!t.continueInDialplan) throw new Error('the telephony port cannot continue a channel in the dialplan');
-  const send = () => t.continueInDialplan!(h.channelId, h.to, h.variables);
+  const send = () => t.continueInDialplan!(h.channelId, h.to);
   try {
     await send().catch((err) => {
       if (gone(err)) return;
