@@ -102,6 +102,21 @@ describe('admission control in the engine', () => {
     expect(rig.hotline.engine.stats.shed).toBe(1);
   });
 
+  it("hands a call with no dialed number to the safety net as its line's number (the context matches digits)", async () => {
+    rig = await startRig({ roster: [], admission: forcedOnly() });
+    const handed: { extension: string; label?: string }[] = [];
+    const telephony = rig.hotline.telephony;
+    const handOver = telephony.continueInDialplan.bind(telephony);
+    telephony.continueInDialplan = (channel, to) => {
+      handed.push(to);
+      return handOver(channel, to);
+    };
+    rig.hotline.engine.admission!.admission.force('critical');
+    rig.sim.injectCall({ app: 'hotline', dialed: 's', callerNumber: '13900000009' });
+    await rig.runUntil('the hand-over', () => handed.length === 1);
+    expect(handed[0]).toMatchObject({ extension: '12345', label: 'forced' });
+  });
+
   it('takes every call when the engine runs without admission control', async () => {
     rig = await startRig({ roster: [generalAgent('a1001')] });
     expect(rig.hotline.engine.admission).toBeUndefined();

@@ -105,7 +105,7 @@ export class SessionRunner {
   /**
    * A new call admission control sheds: it ends in the engine at once (disposition `shed` with
    * the reason: its record is written by the ordinary end, exactly once) and its channel continues
-   * in the dialplan's safety net, with HOTLINE_SHED set to the reason.
+   * in the dialplan's safety net (`[hotline-engine-shed]` at the label of the reason).
    */
   shed(e: Extract<TelephonyEvent, { kind: 'channel-entered' }>, t0: number, reason: ShedReason): void {
     const { registry, stats, clock } = this.p;
@@ -119,8 +119,10 @@ export class SessionRunner {
     stats.shed++;
     const sample = this.p.onActionLatency;
     sample?.(clock.elapsedMs() - t0);
-    // The label names the reason: [hotline-engine-shed] sets HOTLINE_SHED to it (see gate.ts).
-    const to = { context: ENGINE_SHED_CONTEXT, extension: dialed || 's', priority: 1, label: reason };
+    // The label names the reason: [hotline-engine-shed] sets HOTLINE_SHED to it (see gate.ts). The
+    // context matches digits only: a call with no dialed number goes on as its line's number.
+    const extension = /^[0-9]+$/.test(dialed) ? dialed : (plan.lines.get(state.line.id)?.number ?? '12345');
+    const to = { context: ENGINE_SHED_CONTEXT, extension, priority: 1, label: reason };
     this.p.telephony.track(handOver(this.p.handOver, { callId: state.id, channelId, to }));
     this.p.logger.debug({ callId: state.id, line: state.line.id, reason }, 'call shed to the safety net');
     this.finish(live);
