@@ -5,13 +5,15 @@ import type { AdmissionMonitor } from './monitor.ts';
 const STATES = ['normal', 'shedding', 'critical'] as const;
 
 /**
- * Admission control on /metrics: the state (1 for the current one), calls shed by reason, the
+ * Admission control on /metrics: the state (1 for the current one), calls shed by reason (by the
+ * engine, and by the dialplan's gate as the safety net's notes are recorded), the
  * last sample of each signal, and lag percentiles since start (event-loop delay, event-to-action
  * latency). Read when scraped; nothing is counted twice. Registered once per registry.
  */
 export function registerAdmissionMetrics(
   registry: Registry,
   monitor: () => AdmissionMonitor | undefined,
+  shedInDialplan: () => ReadonlyMap<string, number> = () => new Map(),
 ): void {
   if (registry.getSingleMetric('hotline_admission_state')) return;
   const registers = [registry];
@@ -47,6 +49,16 @@ export function registerAdmissionMetrics(
       const m = monitor();
       if (!m) return;
       for (const r of SHED_REASONS) this.inc({ reason: r }, m.shed.get(r) ?? 0);
+    },
+  });
+  new Counter({
+    name: 'hotline_calls_shed_in_dialplan_total',
+    help: "New calls the dialplan's admission gate sent to the safety net, by reason (counted as their notes are recorded)",
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of shedInDialplan()) this.inc({ reason }, n);
     },
   });
   new Gauge({

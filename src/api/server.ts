@@ -219,7 +219,11 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     agentIds: new Set(o.roster.map((a) => a.id)),
   });
   await app.register(admissionApi, { hotline: o.hotline, clock: o.clock, audit });
-  registerAdmissionMetrics(metrics.registry, () => o.hotline.engine.admission);
+  registerAdmissionMetrics(
+    metrics.registry,
+    () => o.hotline.engine.admission,
+    () => o.hotline.safetyNet.shedByReason,
+  );
   await app.register(metricsApi, { metrics });
   if (o.rules) await app.register(rulesApi, { rules: o.rules });
   await app.register(webPages);

@@ -75,6 +75,8 @@ export class SafetyNetIntake {
   private readonly rejected = new Set<string>();
   /** Totals since start. */
   readonly totals: IntakeRound = { delivered: 0, records: 0, events: 0, failed: 0 };
+  /** Calls the dialplan's admission gate shed, recorded from their notes since start, by reason. */
+  readonly shedByReason = new Map<string, number>();
 
   constructor(private readonly o: SafetyNetIntakeOptions) {}
 
@@ -167,7 +169,10 @@ export class SafetyNetIntake {
   private async deliver(name: string, d: SafetyNetDelivery): Promise<'records' | 'events' | undefined> {
     if (d.kind === 'record') {
       await this.o.records.write(d.record);
-      this.o.logger.info(
+      const reason = d.record.disposition === 'shed' ? d.record.shedReason : undefined;
+      if (reason) this.shedByReason.set(reason, (this.shedByReason.get(reason) ?? 0) + 1);
+      // One line per note at debug (a surge sheds thousands); each round says what it did at info.
+      this.o.logger.debug(
         {
           note: name,
           callId: d.record.callId,
@@ -187,7 +192,7 @@ export class SafetyNetIntake {
       return undefined;
     }
     await this.o.records.event(d.event);
-    this.o.logger.info(
+    this.o.logger.debug(
       { note: name, callId, outcome: detail.outcome, key: d.event.idempotencyKey },
       "safety-net outcome sent as an event of the engine's record",
     );

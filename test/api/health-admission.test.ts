@@ -87,6 +87,7 @@ describe('health and metrics under admission control', () => {
     expect(res.body).toContain('hotline_admission_state{state="normal"} 0');
     expect(res.body).toContain('hotline_calls_shed_total{reason="forced"} 1');
     expect(res.body).toContain('hotline_admission_share 0');
+    expect(res.body).toContain('# TYPE hotline_calls_shed_in_dialplan_total counter');
     expect(res.body).toMatch(/hotline_engine_lag_ms\{kind="event_loop_delay",quantile="0.99"\} [\d.]+/);
     expect(res.body).toMatch(/hotline_admission_signal\{signal="restInFlight"\} \d+/);
   });

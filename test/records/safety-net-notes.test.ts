@@ -240,6 +240,8 @@ describe('the safety-net intake', () => {
     ]);
     await expect(intake.scan()).resolves.toEqual({ delivered: 0, records: 0, events: 0, failed: 0 });
     expect(intake.totals).toEqual({ delivered: 2, records: 1, events: 1, failed: 0 });
+    // Only the call the gate shed counts as shed in the dialplan (the engine counted its own).
+    expect(Object.fromEntries(intake.shedByReason)).toEqual({ forced: 1 });
     await intake.stop();
   });
 
