@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueToken, TokenSet } from '../../src/admin/tokens.ts';
-import { type AdmissionOptions, defaultAdmissionOptions } from '../../src/admission/config.ts';
 import { buildApi } from '../../src/api/server.ts';
 import { rosterToAgents } from '../../src/app.ts';
 import { createLogger } from '../../src/log.ts';
+import { forcedOnlyAdmission } from '../support/admission.ts';
 import { type Rig, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
@@ -20,15 +20,8 @@ const admin = issueToken('ops', 'admin');
 const supervisor = issueToken('sup', 'supervisor');
 const as = (t: { token: string }) => ({ authorization: `Bearer ${t.token}` });
 
-/** Admission control whose state is only what an operator holds. */
-const forcedOnly = (): AdmissionOptions => {
-  const o = defaultAdmissionOptions();
-  for (const t of Object.values(o.thresholds)) Object.assign(t, { shed: 1e9, critical: 1e9 });
-  return o;
-};
-
 async function setup({ admission = true } = {}) {
-  rig = await startRig({ roster: [], ...(admission ? { admission: forcedOnly() } : {}) });
+  rig = await startRig({ roster: [], ...(admission ? { admission: forcedOnlyAdmission() } : {}) });
   api = await buildApi({
     hotline: rig.hotline,
     roster: rosterToAgents([], 'sichuan'),
@@ -39,15 +32,13 @@ async function setup({ admission = true } = {}) {
   return { rig, api };
 }
 
+const put = (api: FastifyInstance, force: string, token = admin) =>
+  api.inject({ method: 'PUT', url: '/admission', headers: as(token), payload: { force } });
+
 describe('holding admission control through the API', () => {
   it('diverts new calls to the safety net in the dialplan, without the engine, until released', async () => {
     const { rig, api } = await setup();
-    const held = await api.inject({
-      method: 'PUT',
-      url: '/admission',
-      headers: as(admin),
-      payload: { force: 'shedding' },
-    });
+    const held = await put(api, 'shedding');
     expect(held.statusCode).toBe(200);
     expect(held.json()).toMatchObject({ state: 'shedding', reason: 'forced', held: 'shedding' });
 
@@ -59,12 +50,7 @@ describe('holding admission control through the API', () => {
     expect(rig.hotline.engine.stats.started).toBe(started);
     expect(rig.sim.stats()).toMatchObject({ callsShed: 1 });
 
-    const released = await api.inject({
-      method: 'PUT',
-      url: '/admission',
-      headers: as(admin),
-      payload: { force: 'auto' },
-    });
+    const released = await put(api, 'auto');
     expect(released.json()).toMatchObject({ state: 'normal', held: null });
     const taken = rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13900000002' });
     expect(taken.fallback).toBe(false);
@@ -73,8 +59,7 @@ describe('holding admission control through the API', () => {
 
   it('writes each hold and release to the audit log with who did it', async () => {
     const { api } = await setup();
-    for (const force of ['critical', 'auto'])
-      await api.inject({ method: 'PUT', url: '/admission', headers: as(admin), payload: { force } });
+    for (const force of ['critical', 'auto']) await put(api, force);
     const audit = await api.inject({ method: 'GET', url: '/admin/audit', headers: as(admin) });
     const entries = audit.json().entries.filter((e: { action: string }) => e.action.startsWith('admission'));
     expect(entries).toEqual(
@@ -101,34 +86,19 @@ describe('holding admission control through the API', () => {
     const read = await api.inject({ method: 'GET', url: '/admission', headers: as(supervisor) });
     expect(read.statusCode).toBe(200);
     expect(read.json()).toMatchObject({ state: 'normal', held: null, shed: {} });
-    const refused = await api.inject({
-      method: 'PUT',
-      url: '/admission',
-      headers: as(supervisor),
-      payload: { force: 'shedding' },
-    });
+    const refused = await put(api, 'shedding', supervisor);
     expect(refused.statusCode).toBe(403);
   });
 
   it('names the field of a bad request, and says when admission control is off', async () => {
     const { api } = await setup();
-    const bad = await api.inject({
-      method: 'PUT',
-      url: '/admission',
-      headers: as(admin),
-      payload: { force: 'maybe' },
-    });
+    const bad = await put(api, 'maybe');
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: 'invalid-request', field: 'body.force' });
     await api.close();
     await rig!.close();
     const off = await setup({ admission: false });
-    const refused = await off.api.inject({
-      method: 'PUT',
-      url: '/admission',
-      headers: as(admin),
-      payload: { force: 'shedding' },
-    });
+    const refused = await put(off.api, 'shedding');
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ error: 'admission-off' });
   });

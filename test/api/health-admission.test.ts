@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueToken, TokenSet } from '../../src/admin/tokens.ts';
-import { defaultAdmissionOptions } from '../../src/admission/config.ts';
 import { type ApiLimits, buildApi } from '../../src/api/server.ts';
 import { rosterToAgents } from '../../src/app.ts';
 import { createLogger } from '../../src/log.ts';
+import { forcedOnlyAdmission } from '../support/admission.ts';
 import { type Rig, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
@@ -19,15 +19,8 @@ afterEach(async () => {
 const admin = issueToken('ops', 'admin');
 const headers = { authorization: `Bearer ${admin.token}` };
 
-/** Admission control whose state is only what the test forces. */
-const forcedOnly = () => {
-  const o = defaultAdmissionOptions();
-  for (const t of Object.values(o.thresholds)) Object.assign(t, { shed: 1e9, critical: 1e9 });
-  return o;
-};
-
 async function setup(limits: Partial<ApiLimits> = {}) {
-  rig = await startRig({ roster: [], admission: forcedOnly() });
+  rig = await startRig({ roster: [], admission: forcedOnlyAdmission() });
   api = await buildApi({
     hotline: rig.hotline,
     roster: rosterToAgents([], 'sichuan'),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultAdmissionOptions } from '../../src/admission/config.ts';
 import { ENGINE_SHED_CONTEXT } from '../../src/admission/gate.ts';
 import { CallRecord } from '../../src/records/schema.ts';
+import { forcedOnlyAdmission } from '../support/admission.ts';
 import { generalAgent, type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 let rig: Rig | undefined;
@@ -14,17 +14,11 @@ afterEach(async () => {
  * Admission control with thresholds no test run reaches: the state is only what the test forces
  * (the monitor still samples the real event loop, which a busy machine may slow down).
  */
-const forcedOnly = () => {
-  const o = defaultAdmissionOptions();
-  for (const t of Object.values(o.thresholds)) Object.assign(t, { shed: 1e9, critical: 1e9 });
-  return o;
-};
-
 const noLeaks = (r: Rig) => r.sim.stats().liveChannels === 0 && r.sim.stats().liveBridges === 0;
 
 describe('admission control in the engine', () => {
   it('hands a new call to the safety net while shedding, and keeps serving the call already in the engine', async () => {
-    rig = await startRig({ roster: [generalAgent('a1001')], admission: forcedOnly() });
+    rig = await startRig({ roster: [generalAgent('a1001')], admission: forcedOnlyAdmission() });
     const admission = rig.hotline.engine.admission!;
     const rest: string[] = [];
     rig.sim.onRest((e) => rest.push(`${e.method} ${e.path}`));
@@ -76,7 +70,7 @@ describe('admission control in the engine', () => {
   });
 
   it('takes new calls again once the state is back to normal', async () => {
-    rig = await startRig({ roster: [generalAgent('a1001')], admission: forcedOnly() });
+    rig = await startRig({ roster: [generalAgent('a1001')], admission: forcedOnlyAdmission() });
     const admission = rig.hotline.engine.admission!;
     admission.admission.force('critical');
     const first = rig.sim.injectCall({
@@ -103,7 +97,7 @@ describe('admission control in the engine', () => {
   });
 
   it("hands a call with no dialed number to the safety net as its line's number (the context matches digits)", async () => {
-    rig = await startRig({ roster: [], admission: forcedOnly() });
+    rig = await startRig({ roster: [], admission: forcedOnlyAdmission() });
     const handed: { extension: string; label?: string }[] = [];
     const telephony = rig.hotline.telephony;
     const handOver = telephony.continueInDialplan.bind(telephony);
