@@ -534,14 +534,15 @@ export class AriAdapter implements TelephonyPort {
   }
 
   async continueInDialplan(channelId: string, to: DialplanTarget): Promise<void> {
-    // Urgent: the caller hears nothing until the safety net has the call.
+    // Ahead of every other request: the caller hears nothing until the safety net has the call,
+    // and a shed call handed over is load taken off the engine.
     await this.rest.call(
       'continueInDialplan',
       'POST',
       `/channels/${channelId}/continue`,
       { context: to.context, extension: to.extension, priority: to.priority, label: to.label },
       undefined,
-      { urgent: true },
+      { urgent: true, front: true },
     );
     this.heard([channelId]);
   }

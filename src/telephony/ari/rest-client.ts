@@ -33,9 +33,9 @@ export interface CallOptions {
    */
   urgent?: boolean;
   /**
-   * With `urgent`: the second step of something urgent already under way (a hand-over's
-   * `continue` after its variable): it goes before the other urgent requests, so finishing a
-   * hand-over never waits behind the queue twice.
+   * With `urgent`: what relieves the load itself (a shed call's hand-over, the dialplan's
+   * admission gate): it goes before the other urgent requests, so shedding never waits behind
+   * the calls it is shedding.
    */
   front?: boolean;
 }
