@@ -145,9 +145,17 @@ export class AdmissionMonitor {
     this.windowLatency.record(us);
   }
 
-  /** Whether a new call is taken now. */
+  /**
+   * Whether a new call is taken now. With the dialplan's gate (a listener of onGate) the share is
+   * drawn there: a call that reached the engine while a share is let in was drawn in (or came
+   * before the gate narrowed), and is taken; the engine sheds what reaches it only while the gate
+   * is closed (critical, held, or a share of none) — the calls already on their way. Without a
+   * gate the engine draws the share itself.
+   */
   admit(): Verdict {
-    return this.admission.admit();
+    const a = this.admission;
+    if (this.gates.length > 0 && a.state === 'shedding' && a.share > 0) return { admit: true };
+    return a.admit();
   }
 
   noteShed(reason: ShedReason): void {

@@ -88,4 +88,28 @@ describe('the admission monitor', () => {
     await m.force(undefined);
     expect(gate.at(-1)).toBe('');
   });
+
+  it('takes every call that reaches it while the dialplan gate lets a share in, and sheds itself only once the gate is closed', async () => {
+    const { m, load } = monitor();
+    m.onGate(() => undefined);
+    load.rest503 = 3;
+    m.sample(0);
+    expect(m.admission.share).toBe(0.5);
+    expect([m.admit(), m.admit(), m.admit()].every((v) => v.admit)).toBe(true);
+    load.rest503 = 30;
+    m.sample(250);
+    expect(m.admit()).toEqual({ admit: false, state: 'critical', reason: 'rest503' });
+  });
+
+  it('draws the share itself when no dialplan gate listens', () => {
+    const { m, load } = monitor();
+    load.rest503 = 3;
+    m.sample(0);
+    expect([m.admit(), m.admit(), m.admit(), m.admit()].map((v) => v.admit)).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
+  });
 });
