@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FirstAudioWaits } from '../../src/telephony/ari/first-audio.ts';
+import { FirstAudioWaits, LaneWaitEstimate } from '../../src/telephony/ari/first-audio.ts';
 
 describe("new callers' waits for first audio", () => {
   it('reports the longest wait of a caller still waiting, before anyone is served', () => {
@@ -45,5 +45,25 @@ describe("new callers' waits for first audio", () => {
     w.arrived('c3', 200);
     expect(w.size).toBe(2);
     expect(w.read(1_000)).toBe(900);
+  });
+});
+
+describe('the wait a caller arriving now can expect on the urgent lane', () => {
+  it('is the requests waiting divided by the rate requests are answered', () => {
+    const lane = new LaneWaitEstimate(0);
+    // 500 answered in 250 ms (2 per ms, smoothed from 0: 1 per ms), 400 waiting.
+    expect(lane.read(250, 500, 400)).toBe(400);
+    // The same rate again: the smoothing reaches 1.5 per ms.
+    expect(lane.read(500, 1_000, 300)).toBe(200);
+  });
+
+  it('says nothing while fewer than ten wait, whatever the rate', () => {
+    const lane = new LaneWaitEstimate(0);
+    expect(lane.read(250, 0, 9)).toBe(0);
+  });
+
+  it('counts the time since the last read when nothing was answered meanwhile', () => {
+    const lane = new LaneWaitEstimate(0);
+    expect(lane.read(250, 0, 50)).toBe(250);
   });
 });

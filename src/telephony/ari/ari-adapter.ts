@@ -14,7 +14,7 @@ import {
 } from '../port.ts';
 import { AriAdmissionGate } from './admission-gate.ts';
 import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
-import { FirstAudioWaits } from './first-audio.ts';
+import { FirstAudioWaits, LaneWaitEstimate } from './first-audio.ts';
 import { AriRestClient } from './rest-client.ts';
 
 export interface AriAdapterOptions {
@@ -149,7 +149,9 @@ export class AriAdapter implements TelephonyPort {
     }
     const rest503 = this.rest.unavailable - this.read503;
     this.read503 = this.rest.unavailable;
-    const firstAudioMs = this.firstAudio.read(performance.now());
+    const now = performance.now();
+    const expected = this.urgentLane.read(now, this.rest.completed, this.rest.urgentWaiting);
+    const firstAudioMs = Math.max(this.firstAudio.read(now), expected);
     return { restInFlight: this.rest.inFlight, rest503, eventLateMs: Math.round(eventLateMs), firstAudioMs };
   }
 
@@ -508,6 +510,8 @@ export class AriAdapter implements TelephonyPort {
 
   /** New callers' waits for first audio, for admission control (see first-audio.ts). */
   private readonly firstAudio = new FirstAudioWaits();
+  /** The wait a caller arriving now can expect on the urgent lane (see first-audio.ts). */
+  private readonly urgentLane = new LaneWaitEstimate(performance.now());
 
   private heard(channelIds: readonly string[]): void {
     this.firstAudio.heard(channelIds, performance.now());

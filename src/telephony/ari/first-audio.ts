@@ -57,3 +57,30 @@ export class FirstAudioWaits {
     return Math.max(0, Math.round(worst));
   }
 }
+
+/**
+ * The wait a caller arriving now can expect for its first request: Little's law on the REST
+ * client's urgent lane — urgent requests waiting ÷ the rate requests are answered (smoothed over
+ * reads). It leads where FirstAudioWaits lags: it grows as soon as the lane fills, before anyone
+ * has waited long. Only when at least `minWaiting` wait, so a quiet moment is not taken for a
+ * trend; with nothing answered since the last read, the time since then.
+ */
+export class LaneWaitEstimate {
+  private perMs = 0;
+  private completed = 0;
+
+  constructor(
+    private at: number,
+    private readonly minWaiting = 10,
+  ) {}
+
+  /** At `now`, with `completed` requests answered since start and `waiting` in the lane. */
+  read(now: number, completed: number, waiting: number): number {
+    const ms = Math.max(1, now - this.at);
+    this.perMs = 0.5 * this.perMs + 0.5 * ((completed - this.completed) / ms);
+    this.completed = completed;
+    this.at = now;
+    if (waiting < this.minWaiting) return 0;
+    return Math.round(this.perMs > 0 ? Math.min(60_000, waiting / this.perMs) : ms);
+  }
+}

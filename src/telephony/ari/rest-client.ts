@@ -67,6 +67,8 @@ export class AriRestClient {
   transportFailures = 0;
   /** Answers 503 (Asterisk refusing work: overloaded, or over its HTTP session limit). */
   unavailable = 0;
+  /** Requests answered (or failed) since start. */
+  completed = 0;
   /** Requests on a connection now; the others wait for one in `urgent`, then `waiting`, order. */
   private active = 0;
   private readonly urgent: (() => void)[] = [];
@@ -119,8 +121,14 @@ export class AriRestClient {
       throw err;
     } finally {
       this.inFlight--;
+      this.completed++;
       this.release();
     }
+  }
+
+  /** Urgent requests waiting for a connection now (a new caller's answer would queue behind them). */
+  get urgentWaiting(): number {
+    return this.urgent.length;
   }
 
   /** Waits for a connection of the pool: at once when one is free, else in turn (urgent first). */
