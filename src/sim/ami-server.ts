@@ -6,7 +6,7 @@ import type { EndpointJson } from './endpoints.ts';
  * The simulator's AMI side: what a registration feed reads from Asterisk 22's manager interface
  * (main/manager.c, res_pjsip). Login, Events (event mask), Ping, Logoff, PJSIPShowEndpoints and
  * PJSIPShowContacts (list actions: `EventList: start`, one event per item, then the `…Complete`
- * event), and a `ContactStatus` event (class `system`) each time a scripted endpoint goes online
+ * event), Command (`core show taskprocessors` only), and a `ContactStatus` event (class `system`) each time a scripted endpoint goes online
  * or offline. app_queue's QueueAdd, QueueRemove, QueuePause and QueueStatus keep a members table
  * (the safety-net queue the engine keeps in step with its agents). Asterisk sends call events (class `call`) too; a session that keeps its mask to
  * `system` never sees them, so they are not modelled.
@@ -187,9 +187,44 @@ export class SimAmiServer {
         return reply(this.queueAction(name, h));
       case 'queuestatus':
         return this.queueStatus(session, id, h.get('queue'));
+      case 'command':
+        return this.command(session, id, h.get('command') ?? '');
       default:
         error('Invalid/unknown command');
     }
+  }
+
+  /**
+   * `Action: Command` as manager.c's action_command answers it: the CLI's output as one `Output:`
+   * header per line. Only `core show taskprocessors [like <prefix>]` is known: a small idle table
+   * in Asterisk 22's format (main/taskprocessor.c), its Processed counters following the actions
+   * received. Any other command fails as the CLI does.
+   */
+  private command(session: AmiSession, id: string | undefined, command: string): void {
+    const head: [string, string | number][] = id === undefined ? [] : [['ActionID', id]];
+    const words = command.trim().split(/\s+/);
+    let ok = true;
+    let lines: string[];
+    if (words.slice(0, 3).join(' ').toLowerCase() === 'core show taskprocessors' && words.length <= 5) {
+      const like = words.length === 5 && words[3]!.toLowerCase() === 'like' ? words[4]!.toLowerCase() : '';
+      lines = taskprocessorTable(this.actions, like);
+    } else {
+      ok = false;
+      lines = [
+        `No such command '${command.trim()}' (type 'core show help ${command.trim()}' for other possible commands)`,
+      ];
+    }
+    this.send(
+      session,
+      [
+        `Response: ${ok ? 'Success' : 'Error'}`,
+        ...head.map(([k, v]) => `${k}: ${v}`),
+        'Message: Command output follows',
+        ...lines.map((l) => `Output: ${l}`),
+      ].join(CRLF) +
+        CRLF +
+        CRLF,
+    );
   }
 
   /** The members of an app_queue queue (dynamic ones, as QueueAdd makes them), by interface. */
@@ -356,6 +391,43 @@ const ALL = [
   'cdr',
   'dialplan',
 ];
+
+/** Taskprocessors of an idle Asterisk 22 with the project's modules: name, low and high water. */
+const TASKPROCESSORS: [string, number, number][] = [
+  ['ast_msg_queue', 450, 500],
+  ['pjsip/distributor-0000001f', 450, 500],
+  ['pjsip/distributor-00000020', 450, 500],
+  ['pjsip/options/manage', 4500, 5000],
+  ['stasis/m:cdr:aggregator-0000000b', 4500, 5000],
+  ['stasis/m:manager:core-0000000c', 2700, 3000],
+  ['taskpool/s:pjsip-00000012', 450, 500],
+  ['taskpool/s:stasis-00000000', 450, 500],
+];
+
+/** `core show taskprocessors` with the CLI's widths (FMT_HEADERS, FMT_FIELDS), every queue empty. */
+function taskprocessorTable(processed: number, like: string): string[] {
+  const cells = (name: string, values: (string | number)[]) =>
+    name.padEnd(70) + values.map((v) => ` ${String(v).padStart(10)}`).join('');
+  const rows = TASKPROCESSORS.filter(([name]) => name.toLowerCase().startsWith(like)).map(
+    ([name, low, high], i) => cells(name, [Math.max(0, processed - i), 0, 1, low, high, 0, 3]),
+  );
+  return [
+    '',
+    cells('Processor', [
+      'Processed',
+      'In Queue',
+      'Max Depth',
+      'Low water',
+      'High water',
+      'Low time(us)',
+      'High time(us)',
+    ]),
+    ...rows,
+    '',
+    `${rows.length} taskprocessors`,
+    '',
+  ];
+}
 
 function isTrue(value: string | undefined): boolean {
   return ['1', 'true', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
