@@ -45,6 +45,11 @@ export interface AdmissionSignals {
   rest503: number;
   /** The slowest new caller's wait for first audio over the last window (wall ms). */
   firstAudioMs: number;
+  /**
+   * Asterisk's fullest taskprocessor queue, in percent of its high-water mark (over AMI): past
+   * 100 % Asterisk itself refuses new SIP requests (503) or drops them.
+   */
+  pbxQueuePercent: number;
 }
 
 export type Signal = keyof AdmissionSignals;
@@ -60,6 +65,7 @@ export const SHED_REASONS: readonly ShedReason[] = [
   'ariEventLateMs',
   'rest503',
   'firstAudioMs',
+  'pbxQueuePercent',
   'forced',
 ];
 
@@ -100,6 +106,7 @@ const SIGNALS = Object.keys({
   ariEventLateMs: 0,
   rest503: 0,
   firstAudioMs: 0,
+  pbxQueuePercent: 0,
 } satisfies AdmissionSignals) as Signal[];
 
 export class Admission {

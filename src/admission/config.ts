@@ -33,6 +33,9 @@ export const AdmissionEnv = {
   // The goal itself: no new caller waits more than 2 s for first audio.
   ADMISSION_FIRST_AUDIO_MS: ms(1, 60_000, 500),
   ADMISSION_FIRST_AUDIO_CRITICAL_MS: ms(1, 60_000, 1_200),
+  // Asterisk refuses new SIP requests once a taskprocessor queue passes its high-water mark.
+  ADMISSION_PBX_QUEUE_PERCENT: count(1_000, 50),
+  ADMISSION_PBX_QUEUE_PERCENT_CRITICAL: count(1_000, 80),
   ADMISSION_REST_503: count(1_000_000, 1),
   ADMISSION_REST_503_CRITICAL: count(1_000_000, 20),
 };
@@ -80,6 +83,11 @@ export function admissionOptions(c: AdmissionConfig): AdmissionOptions | undefin
       'ADMISSION_ARI_EVENT_LATE_MS',
     ),
     rest503: pair(c.ADMISSION_REST_503, c.ADMISSION_REST_503_CRITICAL, 'ADMISSION_REST_503'),
+    pbxQueuePercent: pair(
+      c.ADMISSION_PBX_QUEUE_PERCENT,
+      c.ADMISSION_PBX_QUEUE_PERCENT_CRITICAL,
+      'ADMISSION_PBX_QUEUE_PERCENT',
+    ),
     firstAudioMs: pair(
       c.ADMISSION_FIRST_AUDIO_MS,
       c.ADMISSION_FIRST_AUDIO_CRITICAL_MS,

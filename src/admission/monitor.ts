@@ -22,6 +22,8 @@ export interface AdmissionProbe {
   pendingCommands(): number;
   /** The PBX side's load since the last read (undefined: the port does not say). */
   telephonyLoad(): TelephonyLoad | undefined;
+  /** Asterisk's fullest taskprocessor queue since the last read, % of its high-water mark (AMI). */
+  pbxQueuePercent?(): number;
 }
 
 const ZERO: AdmissionSignals = {
@@ -32,6 +34,7 @@ const ZERO: AdmissionSignals = {
   ariEventLateMs: 0,
   rest503: 0,
   firstAudioMs: 0,
+  pbxQueuePercent: 0,
 };
 
 /** Wall ms from histogram ns (event loop) or µs (action latency) at a percentile. */
@@ -173,6 +176,7 @@ export class AdmissionMonitor {
       ariEventLateMs: load?.eventLateMs ?? 0,
       rest503: load?.rest503 ?? 0,
       firstAudioMs: load?.firstAudioMs ?? 0,
+      pbxQueuePercent: this.probe.pbxQueuePercent?.() ?? 0,
     };
     this.windowLoop.reset();
     this.windowLatency.reset();

@@ -10,6 +10,7 @@ const thresholds: AdmissionThresholds = {
   ariEventLateMs: { shed: 500, critical: 2000 },
   rest503: { shed: 1, critical: 10 },
   firstAudioMs: { shed: 800, critical: 1600 },
+  pbxQueuePercent: { shed: 50, critical: 80 },
 };
 const quiet: AdmissionSignals = {
   loopDelayMs: 5,
@@ -19,6 +20,7 @@ const quiet: AdmissionSignals = {
   ariEventLateMs: 0,
   rest503: 0,
   firstAudioMs: 20,
+  pbxQueuePercent: 1,
 };
 const sample = (over: Partial<AdmissionSignals>): AdmissionSignals => ({ ...quiet, ...over });
 

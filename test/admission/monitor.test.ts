@@ -38,6 +38,20 @@ describe('the admission monitor', () => {
     expect(m.last.firstAudioMs).toBe(1_300);
   });
 
+  it("sheds when Asterisk's taskprocessor queues fill, before they reach their high-water mark", () => {
+    const queue = { percent: 10 };
+    const m = new AdmissionMonitor(
+      { ...defaultAdmissionOptions(), holdMs: 3000 },
+      { pendingCommands: () => 0, telephonyLoad: () => undefined, pbxQueuePercent: () => queue.percent },
+      createLogger({ level: 'silent' }),
+    );
+    expect(m.sample(0)).toBeUndefined();
+    queue.percent = 60;
+    expect(m.sample(250)).toMatchObject({ to: 'shedding', reason: 'pbxQueuePercent' });
+    queue.percent = 85;
+    expect(m.sample(500)).toMatchObject({ to: 'critical', reason: 'pbxQueuePercent' });
+  });
+
   it('sheds on late ARI events, on REST requests in flight and on commands waiting, naming each', () => {
     const { m, load, probe } = monitor();
     load.eventLateMs = 900;
