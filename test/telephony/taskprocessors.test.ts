@@ -123,6 +123,48 @@ taskpool/s:stasis-00000004                                                      
 101 taskprocessors
 `;
 
+/**
+ * `core show taskprocessors like pjsip/distributor` on the same Asterisk under a flood of SIP
+ * OPTIONS over UDP (300,000 in 7 s from one loopback address; its log said "Taskprocessor
+ * 'pjsip/distributor-00000022' queue reached 500 scheduled tasks"), read over AMI the same way.
+ */
+const ASTERISK_22_DISTRIBUTORS_LOADED = `
+Processor                                                               Processed   In Queue  Max Depth  Low water High water Low time(us) High time(us)
+pjsip/distributor-0000001f                                                   6900        333        458        450        500          0      75784
+pjsip/distributor-00000020                                                   7097        103        500        450        500          0     154734
+pjsip/distributor-00000021                                                   6764        337        500        450        500          0      48471
+pjsip/distributor-00000022                                                   7131         39        500        450        500          0     217440
+pjsip/distributor-00000023                                                   6977        151        500        450        500          0     170869
+pjsip/distributor-00000024                                                   7084         32        501        450        500          0      76517
+pjsip/distributor-00000025                                                   7157         64        500        450        500          0     144882
+pjsip/distributor-00000026                                                   7087         91        500        450        500          0      70837
+pjsip/distributor-00000027                                                   7226        104        430        450        500          0      82624
+pjsip/distributor-00000028                                                   7074        164        501        450        500          0     239664
+pjsip/distributor-00000029                                                   7101         67        455        450        500          0     145020
+pjsip/distributor-0000002a                                                   7130         68        500        450        500          0      56086
+pjsip/distributor-0000002b                                                   6839        271        457        450        500          0      48290
+pjsip/distributor-0000002c                                                   7177         25        500        450        500          0      60370
+pjsip/distributor-0000002d                                                   6997        118        500        450        500          0      56624
+pjsip/distributor-0000002e                                                   6790        234        486        450        500          0     145781
+pjsip/distributor-0000002f                                                   7047        178        497        450        500          0      61195
+pjsip/distributor-00000030                                                   7112         99        500        450        500          0     238520
+pjsip/distributor-00000031                                                   7027        191        490        450        500          0      60345
+pjsip/distributor-00000032                                                   6946        205        500        450        500          0     100001
+pjsip/distributor-00000033                                                   7043        115        500        450        500          0     100524
+pjsip/distributor-00000034                                                   7158         79        500        450        500          0     177208
+pjsip/distributor-00000035                                                   6943        186        485        450        500          0      62268
+pjsip/distributor-00000036                                                   7253         32        500        450        500          0      81048
+pjsip/distributor-00000037                                                   6966         17        475        450        500          0      45618
+pjsip/distributor-00000038                                                   7096        107        500        450        500          0      73780
+pjsip/distributor-00000039                                                   7202         67        485        450        500          0      78056
+pjsip/distributor-0000003a                                                   6938        101        500        450        500          0      72153
+pjsip/distributor-0000003b                                                   6909        255        490        450        500          0     122838
+pjsip/distributor-0000003c                                                   7227         58        500        450        500          0     252132
+pjsip/distributor-0000003d                                                   7007        186        463        450        500          0      38744
+
+31 taskprocessors
+`;
+
 const silent = createLogger({ level: 'silent' });
 
 function capture(level = 'info') {
@@ -252,6 +294,13 @@ describe('the taskprocessor load', () => {
       row('taskpool/s:stasis-00000000', 120),
     ];
     expect(taskprocessorLoad(rows)).toEqual({ percent: 60, name: 'pjsip/distributor-0000001f' });
+  });
+
+  it('names the fullest distributor of a flooded Asterisk by its exact fill, not the rounded one', () => {
+    const { rows, skipped } = parseTaskprocessors(ASTERISK_22_DISTRIBUTORS_LOADED);
+    expect([rows.length, skipped]).toEqual([31, 0]);
+    // 337 and 333 of 500 both round to 67 %: the fuller one is named.
+    expect(taskprocessorLoad(rows)).toEqual({ percent: 67, name: 'pjsip/distributor-00000021' });
   });
 
   it('rounds to a whole percent and goes past 100 once a queue is over its mark', () => {
