@@ -45,7 +45,9 @@ if [ -n "${AMI_SECRET:-}" ]; then
     printf '[%s]\nsecret = ' "$ami_user"
     config_value AMI_SECRET "$AMI_SECRET"
     printf '\ndeny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/255.255.255.255\n'
-    printf 'read = system,call,agent,user,dtmf,reporting,cdr\nwrite = system,call,agent,user,reporting,originate\n'
+    # command: `core show taskprocessors`, read by admission control to shed before Asterisk's own
+    # queues overflow (src/telephony/ami/taskprocessors.ts). The account is loopback only.
+    printf 'read = system,call,agent,user,dtmf,reporting,cdr\nwrite = system,call,agent,user,reporting,originate,command\n'
   } > "$secrets/manager-users.conf"
 else
   rm -f "$secrets/manager-users.conf"

@@ -38,6 +38,7 @@ import { SyntheticTraffic } from './synthetic/traffic.ts';
 import { AmiClient } from './telephony/ami/ami-client.ts';
 import { AmiPresence } from './telephony/ami/ami-presence.ts';
 import { SafetyNetQueue } from './telephony/ami/safety-net-queue.ts';
+import { TaskprocessorWatch } from './telephony/ami/taskprocessors.ts';
 import { AriAdapter } from './telephony/ari/ari-adapter.ts';
 import { EndpointPoll } from './telephony/ari/endpoint-poll.ts';
 import { DialAllowList } from './telephony/dial-allow-list.ts';
@@ -203,6 +204,16 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   });
   safetyNetQueue?.start();
   safetyNetIntake.start();
+  // Asterisk's own queues, for admission control: shed before Asterisk refuses SIP requests.
+  const taskprocessors =
+    ami && o.admission
+      ? new TaskprocessorWatch({
+          ami,
+          clock: o.clock,
+          logger: o.logger.child({ component: 'taskprocessors' }),
+        })
+      : undefined;
+  taskprocessors?.start();
   const presence: PresencePort = ami
     ? new AmiPresence(ami, o.logger.child({ component: 'presence' }))
     : new EndpointPoll({
@@ -227,6 +238,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     presence,
     ...(o.reconcileEveryMs !== undefined ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
     ...(o.admission ? { admission: o.admission } : {}),
+    ...(taskprocessors ? { pbxQueuePercent: () => taskprocessors.read().percent } : {}),
     ...(o.reconcileGraceMs !== undefined ? { reconcileGraceMs: o.reconcileGraceMs } : {}),
     ...(o.busyHoldMs !== undefined ? { busyHoldMs: o.busyHoldMs } : {}),
   });
@@ -303,6 +315,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
       await telephony.stop();
       await sessions?.close();
       safetyNetQueue?.stop();
+      taskprocessors?.stop();
       await safetyNetIntake.stop();
       await store.close();
       await records.close();

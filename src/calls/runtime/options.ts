@@ -39,6 +39,8 @@ export interface EngineOptions {
    * hands NEW calls to the dialplan's safety net. Without it every call is taken.
    */
   admission?: AdmissionOptions;
+  /** Asterisk's fullest taskprocessor queue since the last read, % of its high-water mark (AMI). */
+  pbxQueuePercent?: () => number;
   /** Where softphone registration comes from (AMI, or a poll); without it only the ACD API sets it. */
   presence?: PresencePort;
   /** How long an agent whose phone answered busy is not offered calls (default 30 s). */

@@ -72,6 +72,7 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
           {
             pendingCommands: () => telephony.pending,
             telephonyLoad: () => o.telephony.load?.(),
+            ...(o.pbxQueuePercent ? { pbxQueuePercent: o.pbxQueuePercent } : {}),
           },
           logger.child({ component: 'admission' }),
         )

@@ -291,7 +291,7 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
   writeFileSync(
     join(dir, 'secrets/manager-users.conf'),
     `[${amiUser}]\nsecret = ${amiSecret}\ndeny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/255.255.255.255\n` +
-      'read = system,call,agent,user,dtmf,reporting,cdr\nwrite = system,call,agent,user,reporting,originate\n',
+      'read = system,call,agent,user,dtmf,reporting,cdr\nwrite = system,call,agent,user,reporting,originate,command\n',
   );
   // Sounds: the prompts at sounds/hotline (as docker-compose mounts them); hold music and the
   // beep the distribution packages would bring.
