@@ -79,6 +79,7 @@ async function apiOver(records: RecordSink, clock: ManualClock) {
       upsertAgents: async () => undefined,
     },
     records,
+    safetyNet: { shedByReason: new Map() },
   } as unknown as Hotline;
   const metrics = await HotlineMetrics.start(hotline, clock);
   const api = await buildApi({
