@@ -164,4 +164,70 @@ describe('the admission gate in the dialplan', () => {
     const shed: CallRecord[] = lab.records().filter((r) => r.callId === shedCall);
     expect(shed).toHaveLength(1);
   }, 200_000);
+
+  it('a call whose StasisStart reaches the engine before the gate closes is shed by the engine, recorded once, and answered by the safety net', async () => {
+    const held = await lab.admin('PUT', '/admission', { force: 'shedding' });
+    expect(held.status).toBe(200);
+    expect(await gates()).toEqual(APPS.map(() => 'forced'));
+    // The race: the engine sheds, but its gate write has not landed yet. The test opens the gate
+    // behind the engine's back, so the next call enters Stasis and the engine must shed it itself.
+    for (const app of APPS) {
+      const opened = await lab.ari('POST', `/asterisk/variable?variable=${gateVariable(app)}&value=`);
+      expect(opened.status).toBe(204);
+    }
+    expect(await gates()).toEqual(APPS.map(() => ''));
+
+    const traceFrom = lab.ariTrace().length;
+    const logFrom = lab.asteriskLog().length;
+    const engineFrom = lab.engineOutput().length;
+    const talkMs = promptMs('welcome-12345') + promptMs('fallback-leave-message') + 4000;
+    // answered within 2 s: the engine hands the call over at once, the safety net answers it
+    const caller = lab.call({ dialed: '12345', caller: '13800138203', talkMs, answerWithinMs: 2000 });
+    await passed(caller, 120_000);
+    const { text: note } = await noteOf('13800138203');
+    const uniqueid = /uniqueid=(\S+)/.exec(note)![1]!;
+    expect(note).toMatch(/^outcome=message caller=13800138203 dialed=12345 /);
+    expect(note).toMatch(/ shed=forced recorded=engine\s*$/);
+
+    // the engine saw the call and shed it itself
+    expect(stasisStarts(uniqueid, traceFrom)).toHaveLength(1);
+    const log = lab.asteriskLog().slice(logFrom);
+    expect(log).toContain(`engine shedding load (forced): call ${uniqueid} to 12345 takes the safety net`);
+    expect(log).not.toContain(`engine unavailable: call ${uniqueid}`);
+    expect(log).not.toContain('Dangerous function');
+
+    // the intake read the note: no second record; the safety net's outcome goes to the sink as the
+    // record's next live event (the lab's JSONL sink takes it and keeps nothing: only the log shows
+    // it, and the log redacts its idempotency key)
+    const sentAsEvent = () =>
+      lab
+        .engineOutput()
+        .slice(engineFrom)
+        .split('\n')
+        .some(
+          (l) =>
+            l.includes(`"callId":"${uniqueid}"`) &&
+            l.includes('"outcome":"message"') &&
+            l.includes("safety-net outcome sent as an event of the engine's record"),
+        );
+    await waitFor(`the intake to read the note of ${uniqueid}`, sentAsEvent);
+    await waitFor('the note moved to done/', () =>
+      readdirSync(join(lab.spool, 'done')).some((n) => n.includes(uniqueid)),
+    );
+    const records = lab.records().filter((r) => r.callId === uniqueid);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      idempotencyKey: `${uniqueid}:record`,
+      dialed: '12345',
+      disposition: 'shed',
+      shedReason: 'forced',
+      callerMasked: '138******03',
+    });
+    expect(records[0]!.safetyNetOutcome).toBeUndefined();
+
+    const released = await lab.admin('PUT', '/admission', { force: 'auto' });
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ state: 'normal', held: null });
+    expect(await gates()).toEqual(APPS.map(() => ''));
+  }, 200_000);
 });
