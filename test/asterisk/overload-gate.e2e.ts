@@ -196,10 +196,9 @@ describe('the admission gate in the dialplan', () => {
     expect(log).not.toContain(`engine unavailable: call ${uniqueid}`);
     expect(log).not.toContain('Dangerous function');
 
-    // the intake read the note: no second record; the safety net's outcome goes to the sink as the
-    // record's next live event (the lab's JSONL sink takes it and keeps nothing: only the log shows
-    // it, and the log redacts its idempotency key)
-    const sentAsEvent = () =>
+    // the intake read the note: no second record; the lab's JSONL sink keeps final records only
+    // and takes no live events, so the intake says the safety net's outcome stays in the note
+    const readByIntake = () =>
       lab
         .engineOutput()
         .slice(engineFrom)
@@ -208,9 +207,9 @@ describe('the admission gate in the dialplan', () => {
           (l) =>
             l.includes(`"callId":"${uniqueid}"`) &&
             l.includes('"outcome":"message"') &&
-            l.includes("safety-net outcome sent as an event of the engine's record"),
+            l.includes('safety-net outcome of a call the engine recorded is kept only in the note'),
         );
-    await waitFor(`the intake to read the note of ${uniqueid}`, sentAsEvent);
+    await waitFor(`the intake to read the note of ${uniqueid}`, readByIntake);
     await waitFor('the note moved to done/', () =>
       readdirSync(join(lab.spool, 'done')).some((n) => n.includes(uniqueid)),
     );

@@ -24,6 +24,8 @@ describe('the embedded default: a local JSONL file', () => {
       { clock: systemClock, baseDir: dir.path },
     );
     expect(sink.destinations).toEqual(['jsonl']);
+    // Final records only: it takes no live events, so nobody takes them as kept.
+    expect(sink.event).toBeUndefined();
     expect(sink.summary).toBe(
       `call records to ${join(dir.path, 'records.jsonl')}, callers encrypted (key k1)`,
     );

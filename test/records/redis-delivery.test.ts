@@ -67,7 +67,7 @@ describe.sequential('call records in Redis', () => {
     const sink = await sinkFrom(redisEnv(prefix, { RECORDS_REDIS_STREAM: stream }));
     cleanup.push(() => sink.close());
     const call = answeredCall();
-    await sink.event(liveEvent(call, call.events[0]!));
+    await sink.event!(liveEvent(call, call.events[0]!));
     await sink.write(recordOf(1));
     await sink.write(recordOf(2));
     await sink.write(recordOf(2));
@@ -123,7 +123,7 @@ describe.sequential('call records in Redis', () => {
     );
     cleanup.push(() => sink.close());
     const call = answeredCall();
-    await sink.event(liveEvent(call, call.events[0]!));
+    await sink.event!(liveEvent(call, call.events[0]!));
     await sink.write(recordOf(1));
     await until('the stream entry', async () => (await admin.xlen(stream)) === 1);
 

@@ -53,7 +53,7 @@ describe('webhook delivery through the file outbox', () => {
     const call = answeredCall();
     await Promise.all([
       ...[1, 2, 3, 4].map((n) => sink.write(recordOf(n))),
-      ...call.events.slice(0, 3).map((e) => sink.event(liveEvent(call, e))),
+      ...call.events.slice(0, 3).map((e) => sink.event!(liveEvent(call, e))),
     ]);
     await drive(clock, 'all seven messages at the receiver', () => rx.received.length === 7);
     await drive(clock, 'an empty outbox', async () => (await sink.outbox!.counts()).pending === 0);

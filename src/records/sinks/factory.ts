@@ -33,7 +33,6 @@ export interface RecordsDeps {
 
 /** The configured sink, plus what the composition needs around it. */
 export interface ConfiguredRecordSink extends RecordSink {
-  event(event: LiveEvent): Promise<void>;
   /** Encrypts caller numbers into records: pass to `buildCallRecord(state, { encrypt })`. */
   readonly cipher: CallerCipher | undefined;
   /** `webhook`, `stream`, or `jsonl`. */
@@ -100,8 +99,8 @@ export async function createRecordSink(
       onRecovered: (lines) => log?.info({ path, records: lines }, 'spooled call records written to the file'),
     });
     return {
+      // No `event`: the file keeps final records only, and says so by not taking live events.
       write: (r: CallRecord) => jsonl.write(r),
-      event: async () => undefined,
       close: () => jsonl.close(),
       health: () => jsonl.health(),
       cipher: config.cipher,
