@@ -284,11 +284,18 @@ async function start() {
   $('#x-draft').disabled = !admin;
 }
 
-/** A control's action once the live rules are loaded; its failure always shows in the status line. */
+/** Settles once the page has loaded the live rules, their versions and the draft (see start). */
+let loaded;
+
+/**
+ * A control's action once the page has loaded (a click during the load waits for it: the draft is
+ * only then the live rules); its failure always shows in the status line.
+ */
 const guarded =
   (fn) =>
   async (...args) => {
     try {
+      await loaded;
       if (!live) throw new Error(authLost() ? describeError(authLost()) : '线上规则尚未载入，操作未执行');
       await fn(...args);
     } catch (err) {
@@ -306,4 +313,4 @@ $('#upload').addEventListener(
   'change',
   guarded((e) => upload([...e.target.files])),
 );
-start().catch((err) => status(describeError(err)));
+loaded = start().catch((err) => status(describeError(err)));
