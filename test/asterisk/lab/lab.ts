@@ -1,77 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken, newToken } from '../../../src/admin/tokens.ts';
-import { generatedFiles } from '../../../src/deploy/generated-files.ts';
-import { parsePeers } from '../../../src/deploy/peers.ts';
-import { loadPlan } from '../../../src/plan/load.ts';
 import type { CallRecord } from '../../../src/records/record.ts';
 import { type AriTraceEntry, parseAriDebug } from './ari-trace.ts';
+import { freePort, newCredentials, ROOT, startAsteriskNode, startRedis } from './node.ts';
 import { writeAlawPcap } from './pcap.ts';
 import { killAllSipp, type SippRun, startSipp } from './sipp.ts';
 
-export const ROOT = join(import.meta.dirname, '../../..');
-export const DIALPLAN_DIR = join(ROOT, 'dialplan');
+export { ASTERISK_PREFIX, DIALPLAN_DIR, Fatal, ROOT, waitFor } from './node.ts';
+
+import { waitFor } from './node.ts';
+
 export const LAB_RULES = join(import.meta.dirname, 'rules');
-/** Where install.sh puts Asterisk 22.10.1 (ASTERISK_PREFIX overrides). */
-export const ASTERISK_PREFIX = process.env.ASTERISK_PREFIX ?? '/opt/asterisk-22.10.1';
 /** The engine under test: this checkout, or another one's (HOTLINE_LAB_ENGINE_ROOT). */
 export const ENGINE_ROOT = process.env.HOTLINE_LAB_ENGINE_ROOT ?? ROOT;
 /** The Stasis apps of the shipped dialplan and of the engine's default. */
 export const APPS = ['hotline-1', 'hotline-2'];
-
-/** An error that ends a wait at once (the process it waits on has exited). */
-export class Fatal extends Error {}
-
-/** Polls `check` until it returns a truthy value; fails naming what it waited for. */
-export async function waitFor<T>(
-  what: string | (() => string),
-  check: () => T | undefined | false | null | Promise<T | undefined | false | null>,
-  ms = 30_000,
-  everyMs = 100,
-): Promise<T> {
-  const start = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      if (err instanceof Fatal) throw err;
-      last = err;
-    }
-    if (Date.now() - start > ms) {
-      const named = typeof what === 'string' ? what : what();
-      throw new Error(
-        `timed out after ${ms} ms waiting for ${named}${last ? ` (last error: ${String(last)})` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-const freePort = (host: string) =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 
 export interface LabAgentSpec {
   id: string;
@@ -154,9 +101,6 @@ export interface Lab {
 
 /** Renders the lab's copy of dialplan/, starts Asterisk, Redis and (optionally) the engine. */
 export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
-  if (!existsSync(join(ASTERISK_PREFIX, 'sbin/asterisk'))) {
-    throw new Error(`no Asterisk at ${ASTERISK_PREFIX}: run ../shared/tools/asterisk/install.sh`);
-  }
   const dir = mkdtempSync(join(tmpdir(), 'hotline-lab-'));
   const net = `127.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}`;
   const ip = `${net}.1`;
@@ -173,187 +117,40 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
       password: newToken('lab').slice(0, 24),
     });
   });
-  const httpPort = await freePort(ip);
-  const amiPort = await freePort(ip);
-  const sipPort = 5060;
-  const rtpStart = 20_000 + Math.floor(Math.random() * 20) * 2000;
-  const ariUser = 'hotline';
-  const ariPassword = newToken('ari').slice(0, 32);
-  const etc = join(dir, 'etc');
-  const spool = join(dir, 'spool/hotline/fallback');
-  for (const d of [
-    etc,
-    spool,
-    join(dir, 'run'),
-    join(dir, 'log'),
-    join(dir, 'lib/db'),
-    join(dir, 'spool/asterisk'),
-  ]) {
-    mkdirSync(d, { recursive: true });
-  }
-
-  // --- the project's dialplan/, with this lab's addresses, ports, paths and credentials -----
-  const subst = (name: string, pairs: [string | RegExp, string][]): string => {
-    let text = readFileSync(join(DIALPLAN_DIR, name), 'utf8');
-    for (const [from, to] of pairs) {
-      const before = text;
-      text = text.replace(from, to);
-      if (text === before)
-        throw new Error(`dialplan/${name}: "${String(from)}" not found (the lab renders the shipped file)`);
-    }
-    return text;
-  };
-  const data = join(dir, 'data');
-  const conf: Record<string, string> = {
-    'asterisk.conf': subst('asterisk.conf', [
-      [/^astetcdir => .*$/m, `astetcdir => ${etc}`],
-      [/^astmoddir => .*$/m, `astmoddir => ${ASTERISK_PREFIX}/lib/asterisk/modules`],
-      [/^astvarlibdir => .*$/m, `astvarlibdir => ${join(dir, 'lib')}`],
-      [/^astdbdir => .*$/m, `astdbdir => ${join(dir, 'lib/db')}`],
-      [/^astkeydir => .*$/m, `astkeydir => ${join(dir, 'lib')}`],
-      [/^astdatadir => .*$/m, `astdatadir => ${data}`],
-      [/^astagidir => .*$/m, `astagidir => ${join(dir, 'lib/agi-bin')}`],
-      [/^astspooldir => .*$/m, `astspooldir => ${join(dir, 'spool/asterisk')}`],
-      [/^astrundir => .*$/m, `astrundir => ${join(dir, 'run')}`],
-      [/^astlogdir => .*$/m, `astlogdir => ${join(dir, 'log')}`],
-      [/^astsbindir => .*$/m, `astsbindir => ${ASTERISK_PREFIX}/sbin`],
-      // the lab runs as the test's own user
-      [/^runuser = .*$/m, ''],
-      [/^rungroup = .*$/m, ''],
-    ]),
-    'pjsip.conf': subst('pjsip.conf', [
-      [/^bind = 0\.0\.0\.0:5060$/gm, `bind = ${ip}:${sipPort}`],
-      ['password = change-me-agent1001', `password = ${newToken('a').slice(0, 24)}`],
-    ]),
-    'http.conf': subst('http.conf', [
-      ['bindaddr = 127.0.0.1', `bindaddr = ${ip}`],
-      ['bindport = 8088', `bindport = ${httpPort}`],
-    ]),
-    'manager.conf': subst('manager.conf', [
-      ['bindaddr = 127.0.0.1', `bindaddr = ${ip}`],
-      ['port = 5038', `port = ${amiPort}`],
-      ['"/run/hotline/manager-users.conf"', `"${join(dir, 'secrets/manager-users.conf')}"`],
-    ]),
-    'ari.conf': subst('ari.conf', [
-      ['"/run/hotline/ari-users.conf"', `"${join(dir, 'secrets/ari-users.conf')}"`],
-    ]),
-    'extensions.conf': subst('extensions.conf', [
-      ['HOTLINE_SPOOL = /var/spool/hotline/fallback', `HOTLINE_SPOOL = ${spool}`],
-    ]),
-    'rtp.conf': subst('rtp.conf', [
-      ['rtpstart = 10000', `rtpstart = ${rtpStart}`],
-      ['rtpend = 20000', `rtpend = ${rtpStart + 1999}`],
-    ]),
-  };
-  // Agents: one block of three sections each, as dialplan/README.md says (the safety-net queue's
-  // members are the engine's: it adds the agents who log in over AMI).
-  for (const a of agents.values()) {
-    conf['pjsip.conf'] += [
-      '',
-      `[${a.id}](hotline-agent)`,
-      `auth = ${a.id}`,
-      `aors = ${a.id}`,
-      `callerid = "Agent ${a.id}" <${a.id}>`,
-      '',
-      `[${a.id}](hotline-agent-auth)`,
-      `username = ${a.id}`,
-      `password = ${a.password}`,
-      '',
-      `[${a.id}](hotline-agent-aor)`,
-      '',
-    ].join('\n');
-  }
-  for (const name of readdirSync(DIALPLAN_DIR)) {
-    if (!name.endsWith('.conf') || name.includes('-generated')) continue;
-    writeFileSync(join(etc, name), conf[name] ?? readFileSync(join(DIALPLAN_DIR, name), 'utf8'));
-  }
-  // The generated files, from the lab's plan and peers, as `hotline dialplan --peers` writes them.
-  const { plan } = loadPlan(LAB_RULES);
+  const credentials = newCredentials();
+  const { ariUser, ariPassword, amiUser, amiSecret } = credentials;
+  const audioPcap = join(dir, 'audio.pcap');
+  writeAlawPcap(audioPcap, 120);
   const peersYaml = [`carrier: ${carrierIp}`, ...Object.entries(peerIps).map(([n, a]) => `${n}: ${a}`)].join(
     '\n',
   );
-  writeFileSync(join(dir, 'peers.yaml'), peersYaml);
-  for (const [name, text] of generatedFiles(plan, APPS, {
-    peers: parsePeers(peersYaml),
-    file: 'peers.yaml',
-  })) {
-    writeFileSync(join(etc, name), text);
-  }
-  // Credentials, as docker-entrypoint.sh writes them.
-  mkdirSync(join(dir, 'secrets'));
-  writeFileSync(
-    join(dir, 'secrets/ari-users.conf'),
-    `[${ariUser}]\ntype = user\nread_only = no\npassword_format = plain\npassword = ${ariPassword}\n`,
-  );
-  // An AMI account for the engine's softphone presence (ContactStatus), as the entrypoint writes it.
-  const amiUser = 'hotline';
-  const amiSecret = newToken('ami').slice(0, 32);
-  writeFileSync(
-    join(dir, 'secrets/manager-users.conf'),
-    `[${amiUser}]\nsecret = ${amiSecret}\ndeny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/255.255.255.255\n` +
-      'read = system,call,agent,user,dtmf,reporting,cdr\nwrite = system,call,agent,user,reporting,originate,command\n',
-  );
-  // Sounds: the prompts at sounds/hotline (as docker-compose mounts them); hold music and the
-  // beep the distribution packages would bring.
-  mkdirSync(join(data, 'sounds'), { recursive: true });
-  // Asterisk's own data (XML documentation stasis needs to start, ARI's API descriptions).
-  for (const own of ['documentation', 'rest-api']) {
-    symlinkSync(join(ASTERISK_PREFIX, 'var/lib/asterisk', own), join(data, own));
-  }
-  symlinkSync(join(ROOT, 'ivr-prompts'), join(data, 'sounds/hotline'));
-  mkdirSync(join(data, 'moh'));
-  writeWav(join(data, 'moh/lab-tone.wav'), 10, 440);
-  writeWav(join(data, 'sounds/beep.wav'), 0.3, 1000);
-  const audioPcap = join(dir, 'audio.pcap');
-  writeAlawPcap(audioPcap, 120);
 
-  // --- processes -------------------------------------------------------------------------
+  // --- processes: Asterisk (the project's dialplan/ rendered into dir) and a Redis of its own --
   const children: ChildProcess[] = [];
+  const [started, redisStarted] = await Promise.allSettled([
+    startAsteriskNode({
+      dir,
+      ip,
+      agents: [...agents.values()],
+      rules: LAB_RULES,
+      apps: APPS,
+      peersYaml,
+      credentials,
+      rtpStart: 20_000 + Math.floor(Math.random() * 20) * 2000,
+    }),
+    startRedis(join(dir, 'redis')),
+  ]);
+  if (started.status === 'rejected' || redisStarted.status === 'rejected') {
+    if (redisStarted.status === 'fulfilled') redisStarted.value.process.kill('SIGKILL');
+    if (started.status === 'fulfilled') await started.value.kill();
+    if (!process.env.HOTLINE_LAB_KEEP) rmSync(dir, { recursive: true, force: true });
+    throw started.status === 'rejected' ? started.reason : (redisStarted as PromiseRejectedResult).reason;
+  }
+  const node = started.value;
+  const redis = redisStarted.value;
+  children.push(redis.process);
+  const { sipPort, httpPort, amiPort, ariUrl, spool, ari, rx } = node;
   const asteriskLogPath = join(dir, 'asterisk.out');
-  const asteriskOut = createWriteStream(asteriskLogPath);
-  const asterisk = spawn(
-    join(ASTERISK_PREFIX, 'sbin/asterisk'),
-    ['-f', '-n', '-vvv', '-C', join(etc, 'asterisk.conf')],
-    {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(asterisk);
-  asterisk.stdout!.pipe(asteriskOut, { end: false });
-  asterisk.stderr!.pipe(asteriskOut, { end: false });
-  let asteriskExited = false;
-  asterisk.once('exit', () => {
-    asteriskExited = true;
-  });
-  const ariUrl = `http://${ip}:${httpPort}/ari`;
-  const authHeader = `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}`;
-  const ari = async (method: string, path: string) => {
-    const res = await fetch(`${ariUrl}${path}`, { method, headers: { authorization: authHeader } });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    return { status: res.status, body };
-  };
-  const rx = (command: string) =>
-    new Promise<string>((resolve, reject) => {
-      const c = spawn(
-        join(ASTERISK_PREFIX, 'sbin/asterisk'),
-        ['-C', join(etc, 'asterisk.conf'), '-rx', command],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let out = '';
-      c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      c.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      c.once('error', reject);
-      c.once('exit', (code) =>
-        code === 0 ? resolve(out) : reject(new Error(`asterisk -rx '${command}' exit ${code}: ${out}`)),
-      );
-    });
 
   // The engine reaches ARI through a TCP relay the suite can cut (an ARI outage mid-call); the
   // relay connects from an address of its own, so Asterisk's ARI debug output tells the engine's
@@ -383,27 +180,6 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
   const relayPort = await new Promise<number>((resolve) =>
     relay.listen(0, '127.0.0.1', () => resolve((relay.address() as { port: number }).port)),
   );
-
-  // Redis of its own.
-  const redisPort = await freePort('127.0.0.1');
-  mkdirSync(join(dir, 'redis'));
-  const redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(redisPort),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      join(dir, 'redis'),
-    ],
-    { stdio: 'ignore' },
-  );
-  children.push(redis);
 
   const supervisorToken = newToken('lab-supervisor');
   const adminToken = newToken('lab-admin');
@@ -443,28 +219,11 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     for (const sock of relayed) sock.destroy();
     if (engine && engine.exitCode === null) engine.kill('SIGKILL');
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await node.kill();
     await new Promise((r) => setTimeout(r, 100));
     if (process.env.HOTLINE_LAB_KEEP) return;
     rmSync(dir, { recursive: true, force: true });
   };
-
-  try {
-    await waitFor(
-      'Asterisk to answer ARI (GET /asterisk/info)',
-      async () => {
-        if (asteriskExited)
-          throw new Error(`Asterisk exited: ${readFileSync(asteriskLogPath, 'utf8').slice(-2000)}`);
-        return (await ari('GET', '/asterisk/info')).status === 200;
-      },
-      90_000,
-      250,
-    );
-    await rx('core waitfullybooted');
-    await waitFor('redis-server to accept connections', () => canConnect('127.0.0.1', redisPort), 20_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
 
   const apiWith = async (token: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${engineHttpPort}${path}`, {
@@ -520,7 +279,7 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
             AMI_URL: `tcp://${ip}:${amiPort}`,
             AMI_USER: amiUser,
             AMI_SECRET: amiSecret,
-            REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+            REDIS_URL: redis.url,
             ENGINE_ID: 'lab-engine',
             HOTLINE_ROSTER: join(dir, 'roster.yaml'),
             HOTLINE_TOKENS: join(dir, 'tokens.yaml'),
@@ -735,36 +494,4 @@ function behaviourVars(user: string, b: AgentBehaviour, pcap: string): Record<st
     BYE_WITHIN_MS: 120_000,
     CANCEL_WITHIN_MS: 120_000,
   };
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** A mono 8 kHz 16-bit WAV tone (hold music and the beep the distribution's packages bring). */
-function writeWav(path: string, seconds: number, hz: number): void {
-  const n = Math.round(seconds * 8000);
-  const buf = Buffer.alloc(44 + n * 2);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + n * 2, 4);
-  buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(8000, 24);
-  buf.writeUInt32LE(16000, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++)
-    buf.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * hz * i) / 8000)), 44 + i * 2);
-  writeFileSync(path, buf);
 }
