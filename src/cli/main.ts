@@ -1,4 +1,5 @@
 import { dialplanCommand, dialplanHelp } from './dialplan.ts';
+import { edgeCommand, edgeHelp } from './edge.ts';
 import { explainCommand, explainHelp } from './explain.ts';
 import { type CommandIO, processIO, UsageError } from './io.ts';
 import { recordsCommand, recordsHelp } from './records.ts';
@@ -19,6 +20,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   token: { run: tokenCommand, help: tokenHelp },
   simulate: { run: simulateCommand, help: simulateHelp },
   serve: { run: serveCommand, help: serveHelp },
+  edge: { run: edgeCommand, help: edgeHelp },
 };
 
 function usage(): string {
