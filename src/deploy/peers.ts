@@ -15,7 +15,17 @@ export interface Peer {
   /** Source addresses (IP, CIDR or DNS name) that identify calls from the peer. */
   match: string[];
 }
-export type Peers = ReadonlyMap<string, Peer>;
+/**
+ * Peers by endpoint name, and (optional `nodes:` map of peers.yaml) the other Asterisk nodes of a
+ * deployment with several nodes behind the SIP edge, by node name: each becomes an inter-node
+ * trunk `node-<name>` on every node.
+ */
+export type Peers = ReadonlyMap<string, Peer> & { readonly nodes?: ReadonlyMap<string, Peer> };
+
+/** A node's name (Asterisk's `systemname`, the prefix of its channel ids): `a`, `b`, `ast1`. */
+export const NODE_NAME = /^[a-z][a-z0-9]{0,15}$/;
+/** The key of peers.yaml that holds the nodes instead of a peer. */
+export const NODES_KEY = 'nodes';
 
 export class PeersFileError extends HotlineError {
   constructor(message: string) {
@@ -62,28 +72,54 @@ const PeerEntry = z.union([
     .strict(),
 ]);
 const PeersFile = z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an endpoint name'), PeerEntry);
+const NodesMap = z.record(z.string(), PeerEntry);
 
-/** Reads peers from YAML text: `name: ADDRESS` or `name: { address: ADDRESS, match: [IP|CIDR…] }`. */
-export function parsePeers(text: string, file = 'peers.yaml'): Peers {
-  const parsed = PeersFile.safeParse(parse(text) ?? {});
-  if (!parsed.success) {
+function issues(error: z.ZodError, file: string, prefix: string[] = []): string {
+  return error.issues.map((i) => `${file}:${[...prefix, ...i.path].join('.')}: ${i.message}`).join('\n');
+}
+
+/** `name: ADDRESS` or `name: { address, match }` → the peer; `where` names it in errors (`sc-tax`, `nodes.b`). */
+function toPeer(entry: z.infer<typeof PeerEntry>, file: string, where: string): Peer {
+  const address = typeof entry === 'string' ? entry : entry.address;
+  const host = addressHost(address);
+  if (host === undefined) {
     throw new PeersFileError(
-      parsed.error.issues.map((i) => `${file}:${i.path.join('.')}: ${i.message}`).join('\n'),
+      `${file}:${where}: "${address}" is not an IP address or host name (with an optional :port)`,
     );
   }
-  const peers = new Map<string, Peer>();
-  for (const [name, entry] of Object.entries(parsed.data)) {
-    const address = typeof entry === 'string' ? entry : entry.address;
-    const host = addressHost(address);
-    if (host === undefined) {
-      throw new PeersFileError(
-        `${file}:${name}: "${address}" is not an IP address or host name (with an optional :port)`,
-      );
+  const match = typeof entry === 'string' || entry.match === undefined ? [host] : entry.match;
+  return { address, match };
+}
+
+/**
+ * Reads peers from YAML text: `name: ADDRESS` or `name: { address: ADDRESS, match: [IP|CIDR…] }`,
+ * and the optional `nodes:` map (node name → ADDRESS or `{ address, match }`) of a deployment
+ * with several Asterisk nodes. Errors name the file and the path (`peers.yaml:nodes.B: …`).
+ */
+export function parsePeers(text: string, file = 'peers.yaml'): Peers {
+  const raw: unknown = parse(text) ?? {};
+  let nodes: Map<string, Peer> | undefined;
+  let rest = raw;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && NODES_KEY in raw) {
+    const { [NODES_KEY]: nodesRaw, ...others } = raw as Record<string, unknown>;
+    rest = others;
+    const parsedNodes = NodesMap.safeParse(nodesRaw ?? {});
+    if (!parsedNodes.success) throw new PeersFileError(issues(parsedNodes.error, file, [NODES_KEY]));
+    nodes = new Map();
+    for (const [name, entry] of Object.entries(parsedNodes.data)) {
+      if (!NODE_NAME.test(name)) {
+        throw new PeersFileError(
+          `${file}:${NODES_KEY}.${name}: a node name is a lower-case letter, then up to 15 lower-case letters or digits (its NODE_NAME, Asterisk's systemname)`,
+        );
+      }
+      nodes.set(name, toPeer(entry, file, `${NODES_KEY}.${name}`));
     }
-    const match = typeof entry === 'string' || entry.match === undefined ? [host] : entry.match;
-    peers.set(name, { address, match });
   }
-  return peers;
+  const parsed = PeersFile.safeParse(rest);
+  if (!parsed.success) throw new PeersFileError(issues(parsed.error, file));
+  const peers = new Map<string, Peer>();
+  for (const [name, entry] of Object.entries(parsed.data)) peers.set(name, toPeer(entry, file, name));
+  return nodes === undefined ? peers : Object.assign(peers, { nodes });
 }
 
 export function loadPeers(path: string): Peers {

@@ -12,6 +12,28 @@ export const TRUNK_TEMPLATES = {
 } as const;
 /** The carrier's endpoint is hand-written in pjsip.conf; its AOR and identify come from peers.yaml. */
 export const CARRIER = 'carrier';
+/** Templates of pjsip.conf for the inter-node trunk (several Asterisk nodes behind the SIP edge). */
+export const NODE_TEMPLATES = {
+  endpoint: 'hotline-node-endpoint',
+  aor: 'hotline-node-aor',
+  identify: 'hotline-trunk-identify',
+} as const;
+/** The dialplan context calls from another node land in (extensions.conf). */
+export const NODES_CONTEXT = 'from-nodes';
+
+/** The PJSIP endpoint of the inter-node trunk to node `name`: `node-b`. */
+export function nodeEndpoint(name: string): string {
+  return `node-${name}`;
+}
+
+/**
+ * The dial string that rings agent endpoint `agent` registered on node `node`, from any other
+ * node: `PJSIP/agent1001@node-b` (request user = the agent's endpoint name; node b's
+ * [from-nodes] dials it when it is one of b's agents).
+ */
+export function remoteAgentDial(agent: string, node: string): string {
+  return `PJSIP/${agent}@${nodeEndpoint(node)}`;
+}
 
 /**
  * The carrier's AOR and identify, and one PJSIP endpoint (with AOR and IP identify) for every
@@ -28,6 +50,13 @@ export function generatePjsipTrunks(plan: RoutingPlan, command: string, peers: P
   if (stray.length > 0) {
     throw new TrunkNameError(
       `peers ${stray.map((s) => `"${s}"`).join(', ')} are neither the carrier nor a trunk the plan dials through`,
+    );
+  }
+  const nodes = peers.nodes ?? new Map<string, Peer>();
+  const clash = [...nodes.keys()].map(nodeEndpoint).filter((name) => known.has(name));
+  if (clash.length > 0) {
+    throw new TrunkNameError(
+      `inter-node trunk(s) ${clash.map((s) => `"${s}"`).join(', ')} would have the name of a trunk the plan dials through`,
     );
   }
   const out = [generatedHeader(PJSIP_TRUNKS_FILE, plan, command)];
@@ -51,6 +80,28 @@ export function generatePjsipTrunks(plan: RoutingPlan, command: string, peers: P
     if (!peer) out.push(`; ${peerNote(peer).trim()}`);
     out.push(`[${name}](${TRUNK_TEMPLATES.endpoint})`, `aors=${name}`, ...addressSections(name, peer));
   }
+  if (nodes.size > 0) {
+    out.push(
+      '',
+      `; ${nodes.size} Asterisk node(s) (peers.yaml nodes:): the inter-node trunk, the same on every node.`,
+      '; A call on one node rings an agent registered on node <n> as PJSIP/<agent endpoint>@node-<n>;',
+      `; node <n> takes it in [${NODES_CONTEXT}] (extensions.conf), which dials only its own agents.`,
+    );
+    for (const [name, peer] of [...nodes].sort(([a], [b]) => a.localeCompare(b))) {
+      const endpoint = nodeEndpoint(name);
+      out.push(
+        '',
+        `; node ${name} — ${remoteAgentDial('<agent>', name)}`,
+        `[${endpoint}](${NODE_TEMPLATES.endpoint})`,
+        `aors=${endpoint}`,
+        `[${endpoint}](${NODE_TEMPLATES.aor})`,
+        `contact=sip:${peer.address}`,
+        `[${endpoint}](${NODE_TEMPLATES.identify})`,
+        `endpoint=${endpoint}`,
+        `match=${peer.match.join(',')}`,
+      );
+    }
+  }
   if (unmanaged.length > 0) {
     out.push('', '; Not PJSIP: configure these by hand (channel driver or dialplan).');
     for (const use of unmanaged) out.push(`; ${use.kind} ${use.id}: ${commentText(use.name)} — ${use.dial}`);
@@ -59,13 +110,17 @@ export function generatePjsipTrunks(plan: RoutingPlan, command: string, peers: P
   return out.join('\n');
 }
 
-/** Trunks (and the carrier) that peers.yaml does not place at an IP literal: they need DNS. */
+/** Trunks (and the carrier, and the nodes) that peers.yaml does not place at an IP literal: they need DNS. */
 export function peersNeedingDns(plan: RoutingPlan, peers: Peers): string[] {
   const names = [CARRIER, ...dialTargets(plan).trunks.map((t) => t.endpoint)];
-  return names.filter((name) => {
+  const trunks = names.filter((name) => {
     const peer = peers.get(name);
     return !peer || !isIpLiteral(peer.address);
   });
+  const nodes = [...(peers.nodes ?? [])]
+    .filter(([, peer]) => !isIpLiteral(peer.address))
+    .map(([name]) => nodeEndpoint(name));
+  return [...trunks, ...nodes];
 }
 
 function peerNote(peer: Peer | undefined): string {

@@ -471,7 +471,8 @@ describe('the generated trunks', () => {
 
   it('keep the carrier and the example agent of pjsip.conf apart from the plan trunks', () => {
     const conf = handWritten('pjsip.conf');
-    expect(conf.includes).toEqual([PJSIP_TRUNKS_FILE]);
+    // and, last, this node's SIP address when the entrypoint has one (several nodes on one host)
+    expect(conf.includes).toEqual([PJSIP_TRUNKS_FILE, '/run/hotline/node-pjsip.conf']);
     const carrier = sectionsOfType(conf, 'endpoint').find((s) => s.name === 'carrier')!;
     expect(confValue(conf, carrier, 'context')).toBe('from-carrier');
     const agent = sectionsOfType(conf, 'endpoint').find((s) => s.name === 'agent1001')!;
