@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigSchema } from '../../src/config.ts';
+import { readEdgeConfig } from '../../src/edge/config.ts';
 
 const root = join(import.meta.dirname, '../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -25,6 +26,8 @@ interface Service {
   healthcheck?: { test: string[] | string };
   depends_on?: Record<string, { condition: string }>;
   network_mode?: string;
+  profiles?: string[];
+  command?: string[] | string;
 }
 
 /** The docker compose client, v2 plugin or v1 standalone, when this machine has one. */
@@ -38,10 +41,55 @@ const cli = composeCli();
 
 describe('docker-compose.yml', () => {
   it('runs Asterisk, Redis and the engine, each with a health check', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['asterisk', 'engine', 'redis']);
+    const always = Object.entries(compose.services).filter(([, s]) => s.profiles === undefined);
+    expect(always.map(([name]) => name).sort()).toEqual(['asterisk', 'engine', 'redis']);
     for (const [name, service] of Object.entries(compose.services)) {
       expect(service.healthcheck?.test, name).toBeDefined();
     }
+  });
+
+  it('adds the edge (drachtio-server and `hotline edge`) and a second Asterisk node b in the profile "nodes"', () => {
+    const nodes = Object.entries(compose.services)
+      .filter(([, s]) => s.profiles?.includes('nodes'))
+      .map(([name]) => name);
+    expect(nodes.sort()).toEqual(['asterisk-b', 'drachtio', 'edge']);
+    expect(compose.services.drachtio!.image).toBe('drachtio/drachtio-server:0.9.10');
+    const edge = compose.services.edge!;
+    expect(edge.image).toBe(compose.services.engine!.image);
+    expect(edge.command).toEqual(['node', 'bin/hotline.js', 'edge']);
+    // drachtio's admin port and secret are the edge's
+    const drachtio = (compose.services.drachtio!.command as string[]).join(' ');
+    expect(drachtio).toContain(`--port ${new URL(edge.environment!.DRACHTIO_URL!).port}`);
+    expect(drachtio).toContain(`--secret ${edge.environment!.DRACHTIO_SECRET}`);
+    expect(drachtio).toContain('--address 127.0.0.1');
+    // node b: the same image and configuration, its own name and addresses, its own astdb
+    const a = compose.services.asterisk!;
+    const b = compose.services['asterisk-b']!;
+    expect(b.image).toBe(a.image);
+    expect(b.environment!.NODE_NAME).toBe('b');
+    expect(b.environment!.NODE_SIP_ADDRESS).toBeDefined();
+    expect(b.environment!.NODE_CONTROL_ADDRESS).toBeDefined();
+    expect(b.volumes).toContain('./dialplan:/etc/asterisk:ro');
+    expect(b.volumes).toContain('asterisk-b-data:/var/lib/asterisk/db');
+    expect(b.environment!.ARI_PASSWORD).toBe(a.environment!.ARI_PASSWORD);
+    // node a keeps today's defaults: empty node settings are one node as before
+    for (const name of ['NODE_NAME', 'NODE_SIP_ADDRESS', 'NODE_CONTROL_ADDRESS'])
+      expect(a.environment![name], name).toMatch(/^\$\{NODE_A_\w+:-\}$/);
+  });
+
+  it('configures the edge with variables its configuration accepts, defaults included', () => {
+    const env = Object.fromEntries(
+      Object.entries(compose.services.edge!.environment!).map(([k, v]) => [
+        k,
+        v.replace(/\$\{\w+:?-([^}]*)\}/g, '$1'),
+      ]),
+    );
+    const config = readEdgeConfig({ ...env, DRACHTIO_SECRET: 'test-only' });
+    expect(config.nodes.map((n) => n.name)).toEqual(['a', 'b']);
+    expect(config.peersFile).toBe('/app/dialplan/peers.yaml');
+    expect(compose.services.edge!.volumes).toContain('./dialplan/peers.yaml:/app/dialplan/peers.yaml:ro');
+    // its HTTP port is not the engine's
+    expect(config.http.port).not.toBe(8080);
   });
 
   it('builds Asterisk from dialplan/Dockerfile and mounts the configuration and the prompts', () => {
@@ -68,6 +116,9 @@ describe('docker-compose.yml', () => {
     const env = compose.services.engine!.environment!;
     for (const name of [
       'ARI_URL',
+      'ARI_NODES',
+      'AMI_NODES',
+      'NODE_LOST_SECONDS',
       'ARI_USER',
       'ARI_PASSWORD',
       'ARI_APP',
