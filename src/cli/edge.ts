@@ -5,8 +5,11 @@ import { EdgeConfigError, readEdgeConfig } from '../edge/config.ts';
 import { type RunningEdge, startEdge } from '../edge/edge.ts';
 import { createLogger } from '../log.ts';
 import { formatProblem, RulesInvalidError } from '../plan/problems.ts';
-import type { CommandIO } from './io.ts';
+import { type CommandIO, processIO } from './io.ts';
 import { rulesDir } from './paths.ts';
+
+/** After stopping, the process exits within this even if a socket or timer lingers. */
+const EXIT_GRACE_MS = 3_000;
 
 export const edgeHelp = `hotline edge [--rules DIR]
   Runs the SIP edge: a drachtio-srf app in front of several Asterisk nodes. drachtio-server
@@ -30,13 +33,16 @@ export async function edgeHttp(edge: RunningEdge, host: string, port: number): P
     const body = await edge.metrics.registry.metrics();
     return reply.type(edge.metrics.registry.contentType).send(body);
   });
+  // 200 while the edge is connected to drachtio-server: it then answers every INVITE itself
+  // (with 503 when no node may take a call; `takesCalls` says whether one may).
   http.get('/health', async (_req, reply) => {
-    const report = edge.report();
     const connected = edge.connected();
-    const taking = edge.app.takesCalls();
-    return reply
-      .code(connected && taking ? 200 : 503)
-      .send({ ok: connected && taking, drachtio: connected, shared: edge.board.shared, ...report });
+    return reply.code(connected ? 200 : 503).send({
+      ok: connected,
+      takesCalls: edge.app.takesCalls(),
+      shared: edge.board.shared,
+      ...edge.report(),
+    });
   });
   await http.listen({ host, port });
   return http;
@@ -92,6 +98,8 @@ export async function edgeCommand(args: string[], io: CommandIO): Promise<number
   logger.info('shutting down: new INVITEs get 503, proxies in flight finish');
   await edge.stop();
   await http.close();
+  // Nothing is left to serve: a lingering socket (Redis, drachtio) must not keep the process up.
+  if (io === processIO) setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
   return 0;
 }
 

@@ -54,8 +54,12 @@ const Env = z.object({
     .string()
     .regex(/^tcp:\/\/[^\s:/]+:\d{1,5}\/?$/, 'must be tcp://host:port (the drachtio-server admin port)')
     .default('tcp://127.0.0.1:9022'),
-  DRACHTIO_SECRET: z.string().min(1, 'the drachtio-server admin secret is required'),
-  EDGE_NODES: z.string().min(1, 'name=address[:port],… of every Asterisk node is required'),
+  DRACHTIO_SECRET: z
+    .string({ error: 'the drachtio-server admin secret is required' })
+    .min(1, 'the drachtio-server admin secret is required'),
+  EDGE_NODES: z
+    .string({ error: 'name=address[:port],… of every Asterisk node is required' })
+    .min(1, 'name=address[:port],… of every Asterisk node is required'),
   EDGE_OPTIONS_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   EDGE_NODE_MAX_CALLS: z.coerce.number().int().min(1).max(1_000_000).default(400),
   EDGE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),

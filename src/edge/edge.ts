@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Srf from 'drachtio-srf';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -43,6 +44,29 @@ interface SrfApi {
     ) => void,
   ): void;
   proxyRequest(req: EdgeRequest, destinations: string[], opts: object): Promise<unknown>;
+}
+
+/**
+ * Ends the connection to drachtio-server and its reconnection attempts. drachtio-srf's own
+ * disconnect() throws while it is not connected (between its retries), leaving the retry timer.
+ */
+function closeSrf(srf: SrfApi): void {
+  try {
+    srf.disconnect();
+  } catch {
+    // not connected: the wire protocol below is stopped by hand
+  }
+  const wp = (
+    srf as unknown as {
+      _app?: {
+        wp?: { closing?: boolean; reconnectVars?: { retryTimer?: NodeJS.Timeout | null }; socket?: Socket };
+      };
+    }
+  )._app?.wp;
+  if (!wp) return;
+  wp.closing = true;
+  if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer);
+  wp.socket?.destroy();
 }
 
 /** An OPTIONS through drachtio-server; the final status (drachtio's own 408 after Timer F). */
@@ -216,7 +240,7 @@ export async function startEdge(config: EdgeConfig, rulesDir: string, logger: Lo
       trunkProber.stop();
       clearInterval(redisTimer);
       srf.removeAllListeners('disconnect');
-      srf.disconnect();
+      closeSrf(srf);
       redis?.disconnect();
     },
   };

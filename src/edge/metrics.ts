@@ -30,7 +30,13 @@ export class EdgeMetrics {
         upOf(this);
       },
     });
-    const rttOf = perNode((n) => (board.health.get(n).rttMs ?? Number.NaN) / 1000);
+    const rttOf = (g: Gauge<'node'>) => {
+      g.reset();
+      for (const name of nodes) {
+        const ms = board.health.get(name).rttMs;
+        if (ms !== undefined) g.set({ node: name }, ms / 1000);
+      }
+    };
     new Gauge({
       name: 'hotline_edge_node_options_rtt_seconds',
       help: "Round-trip time of the node's last answered SIP OPTIONS",
@@ -97,7 +103,11 @@ export class EdgeMetrics {
       },
     });
     const trunkRtt = (g: Gauge<'trunk'>) => {
-      for (const t of trunks.names()) g.set({ trunk: t }, (trunks.get(t).rttMs ?? Number.NaN) / 1000);
+      g.reset();
+      for (const t of trunks.names()) {
+        const ms = trunks.get(t).rttMs;
+        if (ms !== undefined) g.set({ trunk: t }, ms / 1000);
+      }
     };
     new Gauge({
       name: 'hotline_edge_trunk_options_rtt_seconds',

@@ -1,0 +1,256 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNALLOCATED_REASON } from '../../src/edge/sip-app.ts';
+import { DRACHTIO_BIN, hasDrachtio, type RunningDrachtio, startDrachtio } from './lab/drachtio.ts';
+import { LAB_RULES, ROOT, waitFor } from './lab/lab.ts';
+import { headerValues, killAllSipp, type SippRun, startSipp } from './lab/sipp.ts';
+
+// The SIP edge (`hotline edge`) on a real drachtio-server 0.9.10, with two SIPp UAS standing in
+// for two Asterisk nodes, each on a loopback address of its own, and SIPp as the carrier. No
+// Asterisk, no Redis: every node up by OPTIONS counts as reachable by an engine.
+
+const hasSipp = (() => {
+  try {
+    execFileSync('sipp', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    // `sipp -v` exits non-zero on some builds but runs: only ENOENT means it is missing.
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+})();
+const missing = [hasDrachtio() ? '' : `drachtio-server (${DRACHTIO_BIN})`, hasSipp ? '' : 'sipp']
+  .filter(Boolean)
+  .join(' and ');
+
+const OPTIONS_MS = 500;
+const RETRY_AFTER = 7;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+interface Health {
+  ok: boolean;
+  takesCalls: boolean;
+  nodes: { name: string; up: boolean; calls: number; invites: number; failures: number }[];
+}
+
+describe.skipIf(missing !== '')(
+  `the SIP edge on drachtio-server${missing ? ` (skipped: ${missing} not installed)` : ''}`,
+  () => {
+    const net = `127.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}`;
+    const edgeIp = `${net}.5`;
+    const carrierIp = `${net}.2`;
+    const nodeIp = { a: `${net}.21`, b: `${net}.22` } as const;
+    let dir: string;
+    let drachtio: RunningDrachtio;
+    let edge: ChildProcess;
+    let edgeOut = '';
+    let httpPort: number;
+    const nodes: Record<'a' | 'b', SippRun | undefined> = { a: undefined, b: undefined };
+    let seq = 0;
+
+    const health = async (): Promise<Health> =>
+      (await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json()) as Health;
+    const metrics = async () => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const nodeUp = async (name: 'a' | 'b', up: boolean) =>
+      (await health()).nodes.find((n) => n.name === name)?.up === up;
+
+    const startNode = (name: 'a' | 'b', scenario = 'edge-node.xml') => {
+      nodes[name] = startSipp({
+        scenario,
+        name: `node-${name}-${seq++}`,
+        dir,
+        localIp: nodeIp[name],
+        localPort: 5060,
+        mediaPort: name === 'a' ? 7000 : 7002,
+        vars: { NODE: name },
+        timeoutSeconds: 600,
+      });
+      return nodes[name]!;
+    };
+    const stopNode = async (name: 'a' | 'b') => {
+      const run = nodes[name];
+      if (!run) return;
+      run.kill('SIGCONT');
+      run.kill('SIGKILL');
+      await run.exited;
+      nodes[name] = undefined;
+    };
+    const invitesAt = (name: 'a' | 'b') => nodes[name]?.received('INVITE').length ?? 0;
+
+    /** One carrier call through the edge; resolves with its SIPp run once it ended. */
+    const call = async (scenario: string, vars: Record<string, string | number>) => {
+      const k = seq++;
+      const run = startSipp({
+        scenario,
+        name: `carrier-${k}`,
+        dir,
+        localIp: carrierIp,
+        localPort: 5100 + (k % 400),
+        mediaPort: 8000 + 2 * (k % 400),
+        remote: `${edgeIp}:5060`,
+        vars: { CALLER: '13800138000', ANSWER_WITHIN_MS: 8000, TALK_MS: 0, ...vars },
+        timeoutSeconds: 30,
+      });
+      const { code } = await run.exited;
+      return { run, code };
+    };
+    const answered = async (number = '12345') => {
+      const { run, code } = await call('edge-carrier.xml', { NUMBER: number });
+      expect(code, run.diagnostics()).toBe(0);
+      return run;
+    };
+    const refused = async (status: number, number = '12345') => {
+      const { run, code } = await call('edge-carrier-refused.xml', { NUMBER: number, STATUS: status });
+      expect(code, run.diagnostics()).toBe(0);
+      return run.received(String(status))[0]!;
+    };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'hotline-edge-e2e-'));
+      drachtio = await startDrachtio({ sipAddress: edgeIp, dir: join(dir, 'drachtio') });
+      startNode('a');
+      startNode('b');
+      httpPort = await freePort();
+      edge = spawn(process.execPath, [join(ROOT, 'bin/hotline.js'), 'edge'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DRACHTIO_URL: `tcp://127.0.0.1:${drachtio.adminPort}`,
+          DRACHTIO_SECRET: drachtio.secret,
+          EDGE_NODES: `a=${nodeIp.a}:5060,b=${nodeIp.b}:5060`,
+          EDGE_OPTIONS_MS: String(OPTIONS_MS),
+          EDGE_RETRY_AFTER_SECONDS: String(RETRY_AFTER),
+          HOTLINE_RULES: LAB_RULES,
+          REDIS_URL: '',
+          EDGE_PEERS: '',
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(httpPort),
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const onData = (b: Buffer) => {
+        edgeOut = (edgeOut + b.toString()).slice(-200_000);
+        appendFileSync(join(dir, 'edge.log'), b);
+      };
+      edge.stdout!.on('data', onData);
+      edge.stderr!.on('data', onData);
+      await waitFor(
+        () => `the edge to connect and see both nodes up\n${edgeOut.slice(-3000)}\n${drachtio.output()}`,
+        async () => {
+          if (edge.exitCode !== null) throw new Error(`the edge exited ${edge.exitCode}: ${edgeOut}`);
+          const h = await health();
+          return h.ok && h.nodes.every((n) => n.up);
+        },
+        30_000,
+        100,
+      );
+    });
+
+    afterAll(async () => {
+      killAllSipp();
+      if (edge && edge.exitCode === null) {
+        const gone = new Promise((r) => edge.once('exit', r));
+        edge.kill('SIGTERM');
+        await gone;
+      }
+      await drachtio?.stop();
+      if (dir && !process.env.HOTLINE_LAB_KEEP) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('refuses a number the plan does not answer with 404 and a Q.850 reason, no node asked', async () => {
+      const before = invitesAt('a') + invitesAt('b');
+      const response = await refused(404, '99999');
+      expect(headerValues(response, 'Reason')).toEqual([UNALLOCATED_REASON]);
+      expect(invitesAt('a') + invitesAt('b')).toBe(before);
+      expect(await metrics()).toContain('hotline_edge_refused_total{status="404"} 1');
+      expect(edgeOut).toContain('unallocated');
+      expect(edgeOut).not.toContain('13800138000');
+    });
+
+    it('spreads calls over both nodes, and the edge leaves the dialog once it is set up', async () => {
+      const before = { a: invitesAt('a'), b: invitesAt('b') };
+      for (let i = 0; i < 6; i++) await answered();
+      expect(invitesAt('a') - before.a).toBe(3);
+      expect(invitesAt('b') - before.b).toBe(3);
+      // The BYE went straight to the node: no BYE reached drachtio's app side.
+      expect(nodes.a!.received('BYE').length + nodes.b!.received('BYE').length).toBeGreaterThanOrEqual(6);
+      const text = await metrics();
+      expect(text).toMatch(/hotline_edge_node_invites_total\{node="a"\} [3-9]/);
+      expect(text).toMatch(/hotline_edge_node_up\{node="b"\} 1/);
+    });
+
+    it('moves a call on to the other node when a node answers 503', async () => {
+      await stopNode('b');
+      startNode('b', 'edge-node-busy.xml');
+      await waitFor('node b to answer OPTIONS again', () => nodeUp('b', true), 10_000);
+      const before = { a: invitesAt('a') };
+      for (let i = 0; i < 4; i++) await answered();
+      // Every call was answered by a; b, first for about half of them, answered 503 each time.
+      expect(invitesAt('a') - before.a).toBe(4);
+      const busy = invitesAt('b');
+      expect(busy).toBeGreaterThanOrEqual(1);
+      expect(nodes.b!.messages().filter((m) => m.direction === 'sent' && m.method === '503').length).toBe(
+        busy,
+      );
+      const text = await metrics();
+      expect(text).toMatch(/hotline_edge_node_retries_total\{node="a"\} [1-9]/);
+      expect(text).toMatch(/hotline_edge_node_failures_total\{node="b"\} [1-9]/);
+      await stopNode('b');
+      startNode('b');
+      await waitFor('node b to answer OPTIONS again', () => nodeUp('b', true), 10_000);
+    });
+
+    it('marks a node that stops answering OPTIONS down within one interval; new calls go to the other', async () => {
+      // SIGSTOP: the node's socket stays open but nothing answers (a hung Asterisk).
+      const stoppedAt = Date.now();
+      nodes.a!.kill('SIGSTOP');
+      await waitFor('node a down', () => nodeUp('a', false), 5_000, 20);
+      const tookMs = Date.now() - stoppedAt;
+      // The first OPTIONS after the stop goes at most one interval later and counts as
+      // unanswered half an interval after it was sent.
+      expect(tookMs).toBeLessThanOrEqual(OPTIONS_MS * 1.5 + 250);
+      const before = invitesAt('b');
+      for (let i = 0; i < 3; i++) await answered();
+      expect(invitesAt('b') - before).toBe(3);
+      nodes.a!.kill('SIGCONT');
+      await waitFor('node a up again', () => nodeUp('a', true), 5_000, 20);
+      console.log(`edge-proxy: node a marked down ${tookMs} ms after it stopped answering`);
+    });
+
+    it('answers 503 with Retry-After when no node may take the call', async () => {
+      nodes.a!.kill('SIGSTOP');
+      nodes.b!.kill('SIGSTOP');
+      try {
+        await waitFor('both nodes down', async () => (await health()).nodes.every((n) => !n.up), 5_000, 20);
+        expect((await health()).takesCalls).toBe(false);
+        const response = await refused(503);
+        expect(headerValues(response, 'Retry-After')).toEqual([String(RETRY_AFTER)]);
+        expect(await metrics()).toContain('hotline_edge_refused_total{status="503"} 1');
+      } finally {
+        nodes.a!.kill('SIGCONT');
+        nodes.b!.kill('SIGCONT');
+      }
+      await waitFor('both nodes up again', async () => (await health()).nodes.every((n) => n.up), 5_000);
+      await answered();
+    });
+
+    it('stops on SIGTERM', async () => {
+      const gone = new Promise<number | null>((r) => edge.once('exit', (code) => r(code)));
+      edge.kill('SIGTERM');
+      expect(await gone).toBe(0);
+    });
+  },
+);
