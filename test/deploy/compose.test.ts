@@ -77,6 +77,29 @@ describe('docker-compose.yml', () => {
       expect(a.environment![name], name).toMatch(/^\$\{NODE_A_\w+:-\}$/);
   });
 
+  it('is explained in the guide: the nodes, the edge and every variable the compose file gives them', () => {
+    const guide = readFileSync(join(root, 'dialplan/README.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## Several nodes behind the SIP edge'));
+    expect(section.length).toBeGreaterThan(1000);
+    const own =
+      /^(ARI_USER|ARI_PASSWORD|AMI_USER|AMI_SECRET|HOTLINE_RULES|REDIS_URL|LOG_LEVEL|HTTP_HOST|HTTP_PORT)$/;
+    for (const name of ['asterisk-b', 'edge']) {
+      for (const [variable, value] of Object.entries(compose.services[name]!.environment!)) {
+        if (own.test(variable)) continue;
+        expect(section, variable).toContain(`\`${variable}\``);
+        for (const [, v] of String(value).matchAll(/\$\{(\w+)/g)) expect(section, v).toContain(`\`${v}\``);
+      }
+    }
+    for (const text of [
+      'ARI_NODES',
+      'AMI_NODES',
+      'NODE_LOST_SECONDS',
+      'pbx-lost',
+      'PJSIP/<agent endpoint>@node-b',
+    ])
+      expect(section).toContain(text);
+  });
+
   it('configures the edge with variables its configuration accepts, defaults included', () => {
     const env = Object.fromEntries(
       Object.entries(compose.services.edge!.environment!).map(([k, v]) => [
