@@ -18,7 +18,9 @@ export const dialplanHelp = `hotline dialplan [--rules DIR] [--apps a,b] [--peer
   an endpoint for every @trunk of the sub-center, emergency, other-center and directory dial
   strings). --peers names the peers file (e.g. dialplan/peers.yaml: each peer's IP address, since
   PJSIP resolves names through DNS only, never /etc/hosts); a peer missing there is reached at
-  the DNS name equal to its endpoint name (a warning says which).
+  the DNS name equal to its endpoint name (a warning says which). Its optional "nodes:" map (node
+  name → address, several Asterisk nodes behind the SIP edge) adds the inter-node trunk node-<name>
+  per node (context from-nodes: the engine rings an agent on node b as PJSIP/<agent>@node-b).
   With --out DIR writes both files there (e.g. --out dialplan), else prints them.
   Exit 1 with FILE:PATH lines when the rules are invalid.`;
 
