@@ -28,6 +28,7 @@ const missing = [hasDrachtio() ? '' : `drachtio-server (${DRACHTIO_BIN})`, hasSi
 
 const OPTIONS_MS = 500;
 const RETRY_AFTER = 7;
+const TRYING_TIMEOUT_MS = 400;
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -87,6 +88,20 @@ describe.skipIf(missing !== '')(
       await run.exited;
       nodes[name] = undefined;
     };
+    /**
+     * Replaces a node's SIPp; resolves once the edge has seen the new one answer OPTIONS (the
+     * second OPTIONS it received proves the first answer was taken in).
+     */
+    const restartNode = async (name: 'a' | 'b', scenario = 'edge-node.xml') => {
+      await stopNode(name);
+      const run = startNode(name, scenario);
+      await waitFor(
+        `node ${name} (${scenario}) to answer OPTIONS`,
+        async () => run.received('OPTIONS').length >= 2 && (await nodeUp(name, true)),
+        10_000,
+        50,
+      );
+    };
     const invitesAt = (name: 'a' | 'b') => nodes[name]?.received('INVITE').length ?? 0;
 
     /** One carrier call through the edge; resolves with its SIPp run once it ended. */
@@ -132,6 +147,7 @@ describe.skipIf(missing !== '')(
           EDGE_NODES: `a=${nodeIp.a}:5060,b=${nodeIp.b}:5060`,
           EDGE_OPTIONS_MS: String(OPTIONS_MS),
           EDGE_RETRY_AFTER_SECONDS: String(RETRY_AFTER),
+          EDGE_TRYING_TIMEOUT_MS: String(TRYING_TIMEOUT_MS),
           HOTLINE_RULES: LAB_RULES,
           REDIS_URL: '',
           EDGE_PEERS: '',
@@ -193,9 +209,7 @@ describe.skipIf(missing !== '')(
     });
 
     it('moves a call on to the other node when a node answers 503', async () => {
-      await stopNode('b');
-      startNode('b', 'edge-node-busy.xml');
-      await waitFor('node b to answer OPTIONS again', () => nodeUp('b', true), 10_000);
+      await restartNode('b', 'edge-node-busy.xml');
       const before = { a: invitesAt('a') };
       for (let i = 0; i < 4; i++) await answered();
       // Every call was answered by a; b, first for about half of them, answered 503 each time.
@@ -208,9 +222,27 @@ describe.skipIf(missing !== '')(
       const text = await metrics();
       expect(text).toMatch(/hotline_edge_node_retries_total\{node="a"\} [1-9]/);
       expect(text).toMatch(/hotline_edge_node_failures_total\{node="b"\} [1-9]/);
-      await stopNode('b');
-      startNode('b');
-      await waitFor('node b to answer OPTIONS again', () => nodeUp('b', true), 10_000);
+      await restartNode('b');
+    });
+
+    it('moves a call on to the other node when a node stays silent to the INVITE (no 100 Trying)', async () => {
+      await restartNode('b', 'edge-node-silent.xml');
+      const before = { a: invitesAt('a') };
+      const setupMs: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const started = Date.now();
+        await answered();
+        setupMs.push(Date.now() - started);
+      }
+      // b came first for one of the two calls: that call waited the Trying timeout, then a took it.
+      expect(invitesAt('a') - before.a).toBe(2);
+      expect(invitesAt('b')).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...setupMs)).toBeGreaterThanOrEqual(TRYING_TIMEOUT_MS);
+      expect(await metrics()).toMatch(/hotline_edge_node_failures_total\{node="b"\} [1-9]/);
+      console.log(
+        `edge-proxy: call setup ${setupMs.join(' ms, ')} ms with a silent node (Trying timeout ${TRYING_TIMEOUT_MS} ms)`,
+      );
+      await restartNode('b');
     });
 
     it('marks a node that stops answering OPTIONS down within one interval; new calls go to the other', async () => {
