@@ -43,6 +43,7 @@ import { demoRoster } from '../src/synthetic/demo-agents.ts';
 import { Random } from '../src/synthetic/random.ts';
 import { clockOrigin, HttpSimDriver } from '../src/synthetic/sim-driver.ts';
 import { SyntheticTraffic } from '../src/synthetic/traffic.ts';
+import type { AriAdapter } from '../src/telephony/ari/ari-adapter.ts';
 
 const RATED = 300;
 const { values } = parseArgs({
@@ -148,7 +149,7 @@ async function step(load: number): Promise<Record<string, unknown>> {
   const heard = (channel: string) => {
     if (!heardAt.has(channel)) heardAt.set(channel, Date.now());
   };
-  const t = hotline.telephony;
+  const t = hotline.telephony as AriAdapter;
   const wrap = <K extends 'play' | 'addToBridge' | 'continueInDialplan'>(
     name: K,
     channels: (...args: Parameters<NonNullable<(typeof t)[K]>>) => string[],

@@ -20,6 +20,7 @@ import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
 import type { SessionStore } from './calls/runtime/session-store.ts';
 import { noTicketing } from './calls/runtime/ticketing.ts';
 import { systemClock } from './clock.ts';
+import type { AmiAccount } from './config.ts';
 import type { Hotline, HotlineOptions, RedisConnections } from './hotline.ts';
 import type { RoutingPlan } from './plan/compile.ts';
 import { readCenterId } from './plan/load.ts';
@@ -29,6 +30,7 @@ import { readSafetyNetConfig, SafetyNetIntake } from './records/safety-net-intak
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';
 import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection.ts';
+import { NodeReporter } from './redis/node-report.ts';
 import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import { type AriSimulator, startAriSimulator } from './sim/index.ts';
@@ -40,8 +42,10 @@ import { AmiPresence } from './telephony/ami/ami-presence.ts';
 import { SafetyNetQueue } from './telephony/ami/safety-net-queue.ts';
 import { TaskprocessorWatch } from './telephony/ami/taskprocessors.ts';
 import { AriAdapter } from './telephony/ari/ari-adapter.ts';
+import { AriNodes } from './telephony/ari/ari-nodes.ts';
 import { EndpointPoll } from './telephony/ari/endpoint-poll.ts';
 import { DialAllowList } from './telephony/dial-allow-list.ts';
+import { NodePresence } from './telephony/node-presence.ts';
 import type { PresencePort } from './telephony/port.ts';
 import { ticketingFromEnv } from './ticketing/http-ticketing.ts';
 
@@ -175,23 +179,47 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     : undefined;
   const ticketing =
     o.ticketing ?? ticketingFromEnv(env, o.logger.child({ component: 'ticketing' })) ?? noTicketing;
-  const telephony = new AriAdapter({
-    url: o.ari.url,
+  const ariLogger = o.logger.child({ component: 'ari' });
+  const ariOptions = {
     user: o.ari.user,
     password: o.ari.password,
     apps: o.ari.apps,
     maxRestConnections: o.ari.maxConnections,
     ...(o.ari.idleSocketMs !== undefined ? { restIdleSocketMs: o.ari.idleSocketMs } : {}),
-    logger: o.logger.child({ component: 'ari' }),
+    logger: ariLogger,
     clock: o.clock,
-  });
-  const ami = o.ami
-    ? new AmiClient({ ...o.ami, clock: o.clock, logger: o.logger.child({ component: 'ami' }) })
-    : undefined;
-  // The dialplan's safety net: its queue's members follow the agents (AMI); its calls' notes become records.
-  const safetyNetQueue = ami
-    ? new SafetyNetQueue({ ami, store, logger: o.logger.child({ component: 'safety-net' }) })
-    : undefined;
+  };
+  // Several nodes: one ARI adapter per node, registrations merged (agents reached across nodes).
+  let nodePresence: NodePresence | undefined;
+  const nodes = o.ari.nodes;
+  const telephony =
+    nodes && nodes.length > 0
+      ? new AriNodes({
+          ...ariOptions,
+          nodes,
+          nodeLostMs: o.ari.nodeLostMs ?? 3_000,
+          locate: (endpoint) => nodePresence?.nodesOf(endpoint),
+        })
+      : new AriAdapter({ ...ariOptions, url: o.ari.url });
+  const amiLogger = o.logger.child({ component: 'ami' });
+  const amiClient = (account: AmiAccount, node?: string) =>
+    new AmiClient({ ...account, clock: o.clock, logger: node ? amiLogger.child({ node }) : amiLogger });
+  // AMI per node (AMI_NODES), or the one AMI.
+  const amis = new Map<string, AmiClient>();
+  if (telephony instanceof AriNodes) {
+    for (const [node, account] of o.amiNodes ?? []) amis.set(node, amiClient(account, node));
+  } else if (o.ami) amis.set('', amiClient(o.ami));
+  const ami = [...amis.values()][0];
+  // The dialplan's safety net: its queue's members follow the agents (AMI, on every node); its
+  // calls' notes become records.
+  const safetyNetQueues = [...amis.entries()].map(
+    ([node, client]) =>
+      new SafetyNetQueue({
+        ami: client,
+        store,
+        logger: o.logger.child({ component: 'safety-net', ...(node ? { node } : {}) }),
+      }),
+  );
   const safetyNetConfig = readSafetyNetConfig(env);
   const safetyNetIntake = new SafetyNetIntake({
     dir: safetyNetConfig.spool,
@@ -202,26 +230,44 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     clock: o.clock,
     logger: o.logger.child({ component: 'safety-net' }),
   });
-  safetyNetQueue?.start();
+  for (const q of safetyNetQueues) q.start();
   safetyNetIntake.start();
-  // Asterisk's own queues, for admission control: shed before Asterisk refuses SIP requests.
-  const taskprocessors =
-    ami && o.admission
-      ? new TaskprocessorWatch({
-          ami,
-          clock: o.clock,
-          logger: o.logger.child({ component: 'taskprocessors' }),
-        })
-      : undefined;
-  taskprocessors?.start();
-  const presence: PresencePort = ami
-    ? new AmiPresence(ami, o.logger.child({ component: 'presence' }))
-    : new EndpointPoll({
-        list: () => telephony.listEndpoints('PJSIP'),
-        everyMs: o.endpointPollMs ?? 10_000,
-        clock: o.clock,
-        logger: o.logger.child({ component: 'presence' }),
-      });
+  // Asterisk's own queues, for admission control: shed before Asterisk refuses SIP requests (the
+  // fullest of every node's).
+  const taskprocessors = o.admission
+    ? [...amis.values()].map(
+        (client) =>
+          new TaskprocessorWatch({
+            ami: client,
+            clock: o.clock,
+            logger: o.logger.child({ component: 'taskprocessors' }),
+          }),
+      )
+    : [];
+  for (const t of taskprocessors) t.start();
+  const presenceOf = (node: string | undefined): PresencePort => {
+    const client = amis.get(node ?? '');
+    if (client)
+      return new AmiPresence(client, o.logger.child({ component: 'presence', ...(node ? { node } : {}) }));
+    return new EndpointPoll({
+      list: () =>
+        telephony instanceof AriNodes && node !== undefined
+          ? telephony.listEndpointsOf(node, 'PJSIP')
+          : (telephony as AriAdapter).listEndpoints('PJSIP'),
+      everyMs: o.endpointPollMs ?? 10_000,
+      clock: o.clock,
+      logger: o.logger.child({ component: 'presence', ...(node ? { node } : {}) }),
+    });
+  };
+  if (telephony instanceof AriNodes) {
+    const merged = new NodePresence(
+      new Map(telephony.names.map((node) => [node, presenceOf(node)])),
+      o.logger.child({ component: 'presence' }),
+    );
+    telephony.onNodeLost((node) => merged.nodeLost(node));
+    nodePresence = merged;
+  }
+  const presence: PresencePort = nodePresence ?? presenceOf(undefined);
   const engine = new CallEngine({
     engineId: o.engineId,
     telephony,
@@ -238,7 +284,9 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     presence,
     ...(o.reconcileEveryMs !== undefined ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
     ...(o.admission ? { admission: o.admission } : {}),
-    ...(taskprocessors ? { pbxQueuePercent: () => taskprocessors.read().percent } : {}),
+    ...(taskprocessors.length > 0
+      ? { pbxQueuePercent: () => Math.max(...taskprocessors.map((t) => t.read().percent)) }
+      : {}),
     ...(o.reconcileGraceMs !== undefined ? { reconcileGraceMs: o.reconcileGraceMs } : {}),
     ...(o.busyHoldMs !== undefined ? { busyHoldMs: o.busyHoldMs } : {}),
   });
@@ -287,6 +335,28 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
         })
       : undefined;
   await recovery?.start();
+  // Several nodes: the SIP edge learns from every engine which nodes it reaches and its calls on each.
+  const nodeReporter =
+    redis && telephony instanceof AriNodes
+      ? new NodeReporter({
+          redis: redis.commands,
+          centerId,
+          ...(o.redisKeyPrefix ? { keyPrefix: o.redisKeyPrefix } : {}),
+          engineId: o.engineId,
+          nodes: () => telephony.status().map((n) => ({ name: n.name, connected: n.connected })),
+          calls: () => {
+            const byNode = new Map<string, number>();
+            for (const c of engine.liveCalls()) {
+              const node = telephony.nodeOf(c.id);
+              if (node !== undefined) byNode.set(node, (byNode.get(node) ?? 0) + 1);
+            }
+            return byNode;
+          },
+          clock: o.clock,
+          logger: o.logger.child({ component: 'node-report' }),
+        })
+      : undefined;
+  nodeReporter?.start();
   return {
     get plan() {
       return current;
@@ -309,13 +379,14 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     records,
     safetyNet: safetyNetIntake,
     async close() {
+      nodeReporter?.stop();
       recovery?.stop();
       dispatcher.stop();
       await engine.stop();
       await telephony.stop();
       await sessions?.close();
-      safetyNetQueue?.stop();
-      taskprocessors?.stop();
+      for (const q of safetyNetQueues) q.stop();
+      for (const t of taskprocessors) t.stop();
       await safetyNetIntake.stop();
       await store.close();
       await records.close();
@@ -336,6 +407,11 @@ export interface ServeSettings {
   folderWins: boolean;
   /** Asterisk's ARI; absent: the built-in simulator with demo agents and synthetic callers. */
   ari?: { url: string; user: string; password: string };
+  /** Several Asterisk nodes (ARI_NODES): each node's ARI URL; `ari` then holds the account. */
+  nodes?: { name: string; url: string }[];
+  nodeLostMs?: number;
+  /** Several nodes: each node's AMI (AMI_NODES). */
+  amiNodes?: ReadonlyMap<string, AmiAccount>;
   apps: string[];
   ariMaxConnections: number;
   ariIdleSocketMs: number;
@@ -525,8 +601,11 @@ async function startService(
       apps: s.apps,
       maxConnections: s.ariMaxConnections,
       idleSocketMs: s.ariIdleSocketMs,
+      ...(s.nodes ? { nodes: s.nodes } : {}),
+      ...(s.nodeLostMs !== undefined ? { nodeLostMs: s.nodeLostMs } : {}),
     },
     ...(ami ? { ami } : {}),
+    ...(s.amiNodes ? { amiNodes: s.amiNodes } : {}),
     endpointPollMs: s.endpointPollMs,
     reconcileEveryMs: s.reconcileEveryMs,
     ...(s.admission ? { admission: s.admission } : {}),

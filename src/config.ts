@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AdmissionEnv, admissionOptions } from './admission/config.ts';
 import { HotlineError } from './errors.ts';
+import { parseNodeList } from './telephony/nodes.ts';
 
 /** An address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or one of proxy-addr's names. */
 function trustedProxy(entry: string): boolean {
@@ -15,9 +16,20 @@ function trustedProxy(entry: string): boolean {
   return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
+const TCP_URL = /^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+)(:\d{1,5})?\/?$/;
+
 /** The service's settings, read from the environment once at start and checked. */
 export const ConfigSchema = z.object({
   ARI_URL: z.url().optional(),
+  /**
+   * Several Asterisk nodes (instead of ARI_URL): `a=http://10.0.0.21:8088,b=http://10.0.0.22:8088`,
+   * each name its node's `systemname`; the same ARI_USER, ARI_PASSWORD and ARI_APP on every node.
+   */
+  ARI_NODES: z.string().min(1).optional(),
+  /** With ARI_NODES: each node's AMI, `a=tcp://10.0.0.21:5038,…` (the same AMI_USER and AMI_SECRET). */
+  AMI_NODES: z.string().min(1).optional(),
+  /** With ARI_NODES: a node whose ARI stays unreachable this long is lost (its calls end `pbx-lost`). */
+  NODE_LOST_SECONDS: z.coerce.number().min(0.5).max(3600).default(3),
   ARI_USER: z.string().min(1).optional(),
   ARI_PASSWORD: z.string().min(1).optional(),
   /** Stasis app names, comma-separated; the dialplan spreads calls over them (the shipped one uses two). */
@@ -29,10 +41,7 @@ export const ConfigSchema = z.object({
   /** Idle pooled REST connections are closed after this, below Asterisk's session_keep_alive (15 s). */
   ARI_IDLE_SOCKET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** Asterisk's AMI (`tcp://host:port`), for softphone registration (ContactStatus); with AMI_USER and AMI_SECRET. */
-  AMI_URL: z
-    .string()
-    .regex(/^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+)(:\d{1,5})?\/?$/, 'must be tcp://host:port')
-    .optional(),
+  AMI_URL: z.string().regex(TCP_URL, 'must be tcp://host:port').optional(),
   AMI_USER: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - or _')
@@ -137,20 +146,41 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
   }
   const c = parsed.data;
-  const ari = [c.ARI_URL, c.ARI_USER, c.ARI_PASSWORD];
+  if (c.ARI_URL && c.ARI_NODES)
+    throw new ConfigError('ARI_URL and ARI_NODES: set one (ARI_NODES for several nodes)');
+  const ari = [c.ARI_URL ?? c.ARI_NODES, c.ARI_USER, c.ARI_PASSWORD];
   if (ari.some(Boolean) && !ari.every(Boolean)) {
     throw new ConfigError(
-      'ARI_URL, ARI_USER and ARI_PASSWORD go together (set all three to drive a real Asterisk)',
+      'ARI_URL (or ARI_NODES), ARI_USER and ARI_PASSWORD go together (set all three to drive a real Asterisk)',
     );
+  }
+  if (c.AMI_NODES && !c.ARI_NODES)
+    throw new ConfigError('AMI_NODES needs ARI_NODES (and AMI_URL is for one node)');
+  if (c.AMI_NODES && c.AMI_URL) throw new ConfigError('AMI_URL and AMI_NODES: set one');
+  try {
+    const nodes = c.ARI_NODES ? parseNodeList(c.ARI_NODES, 'ARI_NODES') : [];
+    for (const n of nodes)
+      if (!URL.canParse(n.url)) throw new Error(`ARI_NODES: node "${n.name}": "${n.url}" is not a URL`);
+    const amiNodes = c.AMI_NODES ? parseNodeList(c.AMI_NODES, 'AMI_NODES') : [];
+    for (const n of amiNodes) {
+      if (!nodes.some((x) => x.name === n.name))
+        throw new Error(`AMI_NODES: node "${n.name}" is not in ARI_NODES`);
+      if (!TCP_URL.test(n.url))
+        throw new Error(`AMI_NODES: node "${n.name}": "${n.url}" must be tcp://host:port`);
+    }
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
   try {
     admissionOptions(c);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const ami = [c.AMI_URL, c.AMI_USER, c.AMI_SECRET];
+  const ami = [c.AMI_URL ?? c.AMI_NODES, c.AMI_USER, c.AMI_SECRET];
   if (ami.some(Boolean) && !ami.every(Boolean)) {
-    throw new ConfigError('AMI_URL, AMI_USER and AMI_SECRET go together (set all three to use AMI)');
+    throw new ConfigError(
+      'AMI_URL (or AMI_NODES), AMI_USER and AMI_SECRET go together (set all three to use AMI)',
+    );
   }
   return {
     ...c,
@@ -161,18 +191,36 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** The AMI address and account, when configured. */
-export function amiConfig(
-  config: Config,
-): { host: string; port: number; user: string; secret: string } | undefined {
+export interface AmiAccount {
+  host: string;
+  port: number;
+  user: string;
+  secret: string;
+}
+
+function amiAccount(url: string, user: string, secret: string): AmiAccount {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 5038, user, secret };
+}
+
+/** The AMI address and account, when configured (one node: AMI_URL). */
+export function amiConfig(config: Config): AmiAccount | undefined {
   if (!config.AMI_URL || !config.AMI_USER || !config.AMI_SECRET) return undefined;
-  const url = new URL(config.AMI_URL);
-  return {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port ? Number(url.port) : 5038,
-    user: config.AMI_USER,
-    secret: config.AMI_SECRET,
-  };
+  return amiAccount(config.AMI_URL, config.AMI_USER, config.AMI_SECRET);
+}
+
+/** Several nodes: the ARI node list (ARI_NODES), checked by readConfig. */
+export function ariNodes(config: Config): { name: string; url: string }[] | undefined {
+  return config.ARI_NODES ? parseNodeList(config.ARI_NODES, 'ARI_NODES') : undefined;
+}
+
+/** Several nodes: each node's AMI (AMI_NODES), by node name. */
+export function amiNodes(config: Config): Map<string, AmiAccount> | undefined {
+  if (!config.AMI_NODES || !config.AMI_USER || !config.AMI_SECRET) return undefined;
+  const { AMI_USER: user, AMI_SECRET: secret } = config;
+  return new Map(
+    parseNodeList(config.AMI_NODES, 'AMI_NODES').map((n) => [n.name, amiAccount(n.url, user, secret)]),
+  );
 }
 
 export function apps(config: Config): string[] {

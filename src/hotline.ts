@@ -14,6 +14,7 @@ import type { SafetyNetIntake } from './records/safety-net-intake.ts';
 import type { RosterEntry } from './roster.ts';
 import type { AmiClient } from './telephony/ami/ami-client.ts';
 import type { AriAdapter } from './telephony/ari/ari-adapter.ts';
+import type { AriNodes } from './telephony/ari/ari-nodes.ts';
 import type { PresencePort } from './telephony/port.ts';
 
 /**
@@ -29,12 +30,21 @@ export interface HotlineOptions {
     maxConnections: number;
     /** Idle pooled REST connections are closed after this (default 5 s, below Asterisk's 15 s). */
     idleSocketMs?: number;
+    /**
+     * Several Asterisk nodes (ARI_NODES): each node's name (its `systemname`) and ARI URL, with
+     * this account and these apps on every node; `url` is then unused.
+     */
+    nodes?: { name: string; url: string }[];
+    /** With `nodes`: a node unreachable this long is lost and its calls end `pbx-lost` (default 3 s). */
+    nodeLostMs?: number;
   };
   /**
    * Asterisk's AMI: softphone registration from ContactStatus events. Without it the engine
    * reads all PJSIP endpoints' states over ARI every `endpointPollMs`.
    */
   ami?: { host: string; port: number; user: string; secret: string };
+  /** With `ari.nodes`: each node's AMI by node name (registration, safety-net queue, taskprocessors). */
+  amiNodes?: ReadonlyMap<string, { host: string; port: number; user: string; secret: string }>;
   /** Without AMI: how often endpoint states are read over ARI (default 10 s). */
   endpointPollMs?: number;
   /** How often the engine reconciles what it owns with the PBX (default 30 s; 0: never). */
@@ -84,7 +94,8 @@ export interface Hotline {
   /** The agents' mirror that restores them when Redis loses its state (Redis store only). */
   recovery?: AgentRecovery;
   store: AcdStore;
-  telephony: AriAdapter;
+  /** One Asterisk (AriAdapter), or several nodes (AriNodes). */
+  telephony: AriAdapter | AriNodes;
   /** The AMI connection when configured (registration; queue membership later). */
   ami?: AmiClient;
   presence: PresencePort;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { admissionOptions } from '../admission/config.ts';
 import type { ApiLimits } from '../api/server.ts';
 import { type ServedHotline, type ServeSettings, StartupError, serveHotline } from '../app.ts';
-import { amiConfig, apps, type Config, ConfigError, readConfig } from '../config.ts';
+import { amiConfig, amiNodes, apps, ariNodes, type Config, ConfigError, readConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { formatProblem, RulesInvalidError } from '../plan/problems.ts';
 import { ensureStateDirs, StateDirError, stateDirsInUse } from '../state-dir.ts';
@@ -44,6 +44,8 @@ export function serveSettings(
 ): ServeSettings {
   const underRoot = (p: string) => (isAbsolute(p) ? p : join(projectRoot, p));
   const ami = amiConfig(config);
+  const nodes = ariNodes(config);
+  const amiByNode = amiNodes(config);
   const admission = admissionOptions(config);
   return {
     rulesDir: rulesDir(values.rules ?? config.HOTLINE_RULES),
@@ -51,6 +53,14 @@ export function serveSettings(
     ...(config.ARI_URL
       ? { ari: { url: config.ARI_URL, user: config.ARI_USER ?? '', password: config.ARI_PASSWORD ?? '' } }
       : {}),
+    ...(nodes
+      ? {
+          ari: { url: nodes[0]!.url, user: config.ARI_USER ?? '', password: config.ARI_PASSWORD ?? '' },
+          nodes,
+          nodeLostMs: config.NODE_LOST_SECONDS * 1000,
+        }
+      : {}),
+    ...(amiByNode ? { amiNodes: amiByNode } : {}),
     apps: apps(config),
     ariMaxConnections: config.ARI_MAX_CONNECTIONS,
     ariIdleSocketMs: config.ARI_IDLE_SOCKET_MS,

@@ -41,6 +41,8 @@ export const Disposition = z.enum([
    * safety net served it, once known).
    */
   'shed',
+  /** The Asterisk node the call was on died or stayed unreachable (several nodes: see dialplan/README.md). */
+  'pbx-lost',
 ]);
 
 /** `ivr`: the IVR dialled the target; `ticket`: a ticket was dispatched to it instead of a call. */

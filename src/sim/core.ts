@@ -19,6 +19,8 @@ export interface CoreOptions {
   clock: Clock;
   timeScale: number;
   asteriskId: string;
+  /** Asterisk's `systemname`: prefixes unique ids (`<name>-<epoch>.<seq>`). */
+  systemName?: string | undefined;
   promptDurations: Record<string, number>;
   defaultPlaybackMs: number;
   logger: Logger;
@@ -76,10 +78,11 @@ export class SimCore implements SimWorld {
     this.hooks.setMaxListeners(0);
   }
 
-  /** Asterisk-style unique id: `<epoch seconds>.<sequence>`. */
+  /** Asterisk-style unique id: `<epoch seconds>.<sequence>`, after `<systemname>-` when set. */
   nextUniqueId(): string {
     this.uniqueSeq++;
-    return `${this.idBase}.${this.uniqueSeq}`;
+    const name = this.options.systemName;
+    return name ? `${name}-${this.idBase}.${this.uniqueSeq}` : `${this.idBase}.${this.uniqueSeq}`;
   }
 
   /** Channel name like `PJSIP/agent1001-0000000e`. */

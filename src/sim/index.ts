@@ -29,6 +29,8 @@ export interface AriSimulatorOptions {
   promptDurations?: Record<string, number>;
   defaultPlaybackMs?: number;
   asteriskId?: string;
+  /** Asterisk's `systemname` (unique ids `<name>-<epoch>.<seq>`), as each node of several sets it. */
+  systemName?: string;
   logger?: Logger;
   /** Where calls the dialplan's safety net takes leave their notes (like `[hotline-fallback]`'s `h`). */
   safetyNetSpool?: string;
@@ -46,6 +48,7 @@ export async function startAriSimulator(options: AriSimulatorOptions = {}): Prom
     clock,
     timeScale: opts.timeScale,
     asteriskId: opts.asteriskId,
+    systemName: opts.systemName,
     promptDurations: opts.promptDurations,
     defaultPlaybackMs: opts.defaultPlaybackMs,
     safetyNetSpool: opts.safetyNetSpool,

@@ -62,6 +62,11 @@ export const simulatorOptionsSchema = z.strictObject({
   promptDurations: z.record(z.string(), ms).default({}),
   defaultPlaybackMs: ms.default(3000),
   asteriskId: z.string().min(1).default('02:fc:00:00:5e:01'),
+  /** Asterisk's `systemname`: unique ids become `<name>-<epoch>.<seq>` (several nodes). */
+  systemName: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,15}$/)
+    .optional(),
   safetyNetSpool: z.string().min(1).optional(),
 });
 

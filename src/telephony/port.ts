@@ -19,9 +19,17 @@ export type TelephonyEvent =
   | { kind: 'dtmf'; channelId: string; digit: string }
   | { kind: 'playback-finished'; playbackId: string; failed: boolean }
   | { kind: 'endpoint-state'; endpoint: string; online: boolean }
-  /** The event connection came back after an outage: events were lost and the engine must resynchronise. */
-  | { kind: 'reconnected'; outageMs: number }
-  | { kind: 'disconnected' };
+  /**
+   * The event connection came back after an outage: events were lost and the engine must
+   * resynchronise (with several nodes: `node` is the one that came back).
+   */
+  | { kind: 'reconnected'; outageMs: number; node?: string }
+  | { kind: 'disconnected' }
+  /**
+   * Several nodes: this Asterisk node stayed unreachable past NODE_LOST_SECONDS (dead): the calls
+   * on it are lost with it.
+   */
+  | { kind: 'node-lost'; node: string };
 
 export type TelephonyListener = (event: TelephonyEvent) => void;
 
@@ -55,6 +63,11 @@ export interface OwnedResources {
     state: string;
   }[];
   bridges: string[];
+  /**
+   * Several nodes: the nodes this listing covers (those reachable now). A call on another node is
+   * not in it and must not be taken for gone. Absent: the one PBX, all of it.
+   */
+  nodes?: string[];
 }
 
 /** A softphone's registration as the PBX sees it: online when one of its contacts is usable. */
@@ -79,6 +92,8 @@ export interface PresencePort {
 export interface PbxListing {
   channels: { id: string; state: string }[];
   bridges: { id: string; channels: string[] }[];
+  /** Several nodes: the nodes listed (reachable now); absent: the one PBX, all of it. */
+  nodes?: string[];
 }
 
 export interface TelephonyPort {
@@ -123,6 +138,22 @@ export interface TelephonyPort {
   setAdmissionGate?(reason: string): Promise<void>;
   /** How the PBX side copes since the last call (admission control reads it once per sample). */
   load?(): TelephonyLoad;
+  /**
+   * Several nodes: the node a call, channel, bridge or playback id is on (ids name their node:
+   * `<node>-…`, from Asterisk's `systemname`). Absent, or undefined for an id: the one PBX.
+   */
+  nodeOf?(id: string): string | undefined;
+}
+
+/** Whether a listing covers the node of an id (a listing without `nodes` covers everything). */
+export function listingCovers(
+  listing: { nodes?: string[] },
+  port: Pick<TelephonyPort, 'nodeOf'>,
+  id: string,
+): boolean {
+  if (!listing.nodes) return true;
+  const node = port.nodeOf?.(id);
+  return node === undefined || listing.nodes.includes(node);
 }
 
 /** The PBX side's health over one admission sample. */

@@ -112,7 +112,7 @@ export class VirtualTime {
       if (h.telephony.restInFlight > 0) return `${h.telephony.restInFlight} ARI request(s) in flight`;
       const w = h.telephony.eventWire;
       if (w.open) {
-        open++;
+        open += 'sockets' in w ? w.sockets : 1;
         read += w.framesRead;
       } else if (w.reconnecting && !wire.refusing) return 'the engine reconnecting its event WebSocket';
     }

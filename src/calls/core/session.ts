@@ -142,6 +142,11 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
       return undefined;
     case 'channel-ended':
       return onChannelEnded(s, t, event.channel, event.cause, event.lost === true);
+    case 'pbx-lost':
+      // Every leg went with the node: the call ends as its caller's channel would, recorded as lost.
+      log(s, t, 'pbx-lost', { node: event.node });
+      s.disposition = 'pbx-lost';
+      return onChannelEnded(s, t, s.callerChannel, 0, true);
     case 'agent-reserved':
       if (consult.awaitsExpert(s)) consult.offerConsult(s, t, event.agentId, event.endpoint);
       else offerToAgent(s, t, event.agentId, event.endpoint);

@@ -29,7 +29,9 @@ export type Disposition =
   | 'safety-net-answered'
   | 'safety-net-message'
   /** Admission control handed the new call to the dialplan's safety net (see src/admission). */
-  | 'shed';
+  | 'shed'
+  /** The Asterisk node the call was on died (or stayed unreachable): the call was lost with it. */
+  | 'pbx-lost';
 
 /** What to do once the prompts queued before it have played; queue and dial are the plan's own steps. */
 export type Next =
@@ -144,6 +146,7 @@ export type EventName =
   | 'ticket-dispatched'
   | 'survey'
   | 'shed'
+  | 'pbx-lost'
   | 'ended';
 
 export interface CallEventLog {
@@ -225,6 +228,11 @@ export type CallEvent =
   /** `lost`: found gone after an event outage (cause unknown; nobody's fault). */
   | { kind: 'channel-ended'; channel: string; cause: number; causeText?: string; lost?: boolean }
   | { kind: 'agent-reserved'; agentId: string; endpoint: string }
+  /**
+   * The call's Asterisk node is lost (dead, or unreachable past NODE_LOST_SECONDS): every leg went
+   * with it. The call ends at once with disposition `pbx-lost`; its agent is released.
+   */
+  | { kind: 'pbx-lost'; node: string }
   | { kind: 'ticket-status'; prompts: string[] | null }
   | { kind: 'position'; ahead: number; expectedWaitSeconds: number | null }
   | { kind: 'command-failed'; command: Command; status?: number; message?: string }

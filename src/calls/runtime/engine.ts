@@ -209,7 +209,21 @@ export class CallEngine {
           .finally(() => timers.release());
       case 'disconnected':
         return timers.hold();
+      case 'node-lost':
+        return this.nodeLost(e.node);
     }
+  }
+
+  /**
+   * Several nodes: an Asterisk node is gone. Its calls' legs went with it, so each of its calls
+   * ends now with disposition `pbx-lost` (its record written, its agent released); commands for
+   * the node's channels find them gone.
+   */
+  private nodeLost(node: string): void {
+    const { telephony, logger } = this.o;
+    const lost = this.p.registry.all().filter((l) => telephony.nodeOf?.(l.state.id) === node);
+    logger.error({ node, calls: lost.length }, 'Asterisk node lost: ending its calls as pbx-lost');
+    for (const live of lost) this.dispatch(live.state.id, { kind: 'pbx-lost', node });
   }
 
   /** Whether a reconciliation is running now (tests driving time wait for it). */

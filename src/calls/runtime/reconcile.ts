@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../clock.ts';
-import type { PbxListing, TelephonyPort } from '../../telephony/port.ts';
+import { listingCovers, type PbxListing, type TelephonyPort } from '../../telephony/port.ts';
 import type { CallEvent } from '../core/types.ts';
 import { legsOf, type Registry } from './registry.ts';
 import { type EngineStats, noFindings, type ReconcileFindings } from './stats.ts';
@@ -74,8 +74,11 @@ export class Reconciler {
         now.add(key);
         return previous.has(key);
       };
-      await this.orphans(old, channels, bridges, confirmed, found);
-      this.lost(old, channels, confirmed, found);
+      // With several nodes, an unreachable node is not listed: nothing on it is judged here (its
+      // calls end when it is declared lost, or are checked once it is back).
+      const covered = (id: string) => listingCovers(listing, this.o.telephony, id);
+      await this.orphans(old, channels, bridges, confirmed, found, covered);
+      this.lost(old, channels, confirmed, found, covered);
       this.suspects = now;
       const total = this.o.stats.reconcile;
       total.runs++;
@@ -96,10 +99,11 @@ export class Reconciler {
     bridges: Set<string>,
     confirmed: (key: string) => boolean,
     found: ReconcileFindings,
+    covered: (id: string) => boolean,
   ): Promise<void> {
     const { registry, telephony, logger } = this.o;
     for (const [id, r] of registry.madeAll()) {
-      if (r.at > old || registry.isSending(id)) continue;
+      if (r.at > old || registry.isSending(id) || !covered(r.callId)) continue;
       const present = r.kind === 'channel' ? channels.has(id) : bridges.has(id);
       const s = registry.get(r.callId)?.state;
       const used =
@@ -131,11 +135,12 @@ export class Reconciler {
     channels: Set<string>,
     confirmed: (key: string) => boolean,
     found: ReconcileFindings,
+    covered: (id: string) => boolean,
   ): void {
     const { registry } = this.o;
     for (const live of registry.all()) {
       const s = live.state;
-      if (s.arrivedAt > old) continue;
+      if (s.arrivedAt > old || !covered(s.id)) continue;
       for (const ch of legsOf(s)) {
         if (!ch || channels.has(ch) || registry.isSending(ch)) continue;
         if (!registry.has(s.id) || !registry.usesChannel(s.id, ch)) continue;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TelephonyEvent, TelephonyPort } from '../../telephony/port.ts';
+import { listingCovers, type TelephonyEvent, type TelephonyPort } from '../../telephony/port.ts';
 import type { CallEvent } from '../core/types.ts';
 import { legsOf, type Registry } from './registry.ts';
 
@@ -32,9 +32,12 @@ export async function resync(p: ResyncParts): Promise<void> {
   const owned = await telephony.owned((bridgeId) => registry.isOwnBridge(bridgeId));
   const present = new Set(owned.channels.map((c) => c.id));
   const up = new Set(owned.channels.filter((c) => c.state === 'Up').map((c) => c.id));
+  // With several nodes, only the reachable ones are listed: calls on the others are left alone.
+  const covered = (id: string) => listingCovers(owned, telephony, id);
   // Legs that answered while the events were lost.
   for (const live of registry.all()) {
     const s = live.state;
+    if (!covered(s.id)) continue;
     const answered = (ch: string | undefined) => ch !== undefined && up.has(ch);
     if (s.stage === 'ringing' && answered(s.offer?.channelId))
       p.deliver(s.id, { kind: 'channel-answered', channel: s.offer!.channelId });
@@ -45,6 +48,7 @@ export async function resync(p: ResyncParts): Promise<void> {
   }
   for (const live of registry.all()) {
     const s = live.state;
+    if (!covered(s.id)) continue;
     for (const ch of legsOf(s)) {
       if (ch && !present.has(ch) && registry.has(s.id)) {
         p.deliver(s.id, {
