@@ -153,7 +153,11 @@ describe('the inter-node trunk', () => {
  * Runs [from-nodes] for a request user as Asterisk would, with PJSIP_ENDPOINT(<name>,context)
  * read from pjsip.conf and the generated trunks: the Dial() it reaches, or the Hangup() cause.
  */
-function fromNodes(exten: string, peersYaml = twoNodes): { dial?: string; hangup?: string } {
+function fromNodes(
+  exten: string,
+  dialStatus?: string,
+  peersYaml = twoNodes,
+): { dial?: string; hangup?: string } {
   const conf = merged(peersYaml);
   const context = (name: string) => {
     const endpoint = sectionsOfType(conf, 'endpoint').find((s) => s.name === name);
@@ -175,16 +179,22 @@ function fromNodes(exten: string, peersYaml = twoNodes): { dial?: string; hangup
       )
       .replace(/\$\{PJSIP_ENDPOINT\(\$\{EXTEN\},context\)\}/g, () => context(exten))
       .replace(/\$\{EXTEN\}/g, exten)
+      .replace(/\$\{DIALSTATUS\}/g, dialStatus ?? '')
       .replace(/\$\{UNIQUEID\}/g, 'b-1.1')
       .replace(/\$\["([^"]*)" = "([^"]*)"\]/g, (_, l: string, r: string) => (l === r ? '1' : '0'))
       .replace(/\$\[(\d)\]/g, '$1');
   let pc = 0;
+  let dial: string | undefined;
   for (let guard = 0; guard < 50; guard++) {
     const step = mine[pc++];
     if (!step) return { hangup: 'fell off' };
     const args = expand(step.args);
-    if (step.app === 'Dial') return { dial: args };
-    if (step.app === 'Hangup') return { hangup: args };
+    if (step.app === 'Dial') {
+      dial = args;
+      if (dialStatus === undefined) return { dial };
+      continue;
+    }
+    if (step.app === 'Hangup') return dial === undefined ? { hangup: args } : { dial, hangup: args };
     if (step.app === 'Goto') pc = mine.findIndex((s) => s.label === args);
     if (step.app === 'GotoIf') {
       const [cond, target] = args.split('?') as [string, string];
@@ -207,6 +217,12 @@ describe('[from-nodes] of extensions.conf', () => {
     expect(options ?? '').toBe('');
   });
 
+  it('tells the other node why the agent did not answer: busy (17, SIP 486), else unavailable (20, SIP 480)', () => {
+    expect(fromNodes('agent1001', 'BUSY').hangup).toBe('17');
+    for (const status of ['CHANUNAVAIL', 'NOANSWER', 'CONGESTION'])
+      expect(fromNodes('agent1001', status).hangup, status).toBe('20');
+  });
+
   it('refuses with cause 1 anything that is not an agent of this node: numbers, trunks, the carrier, nodes, unknown names', () => {
     for (const user of [
       '12345',
@@ -227,7 +243,7 @@ describe('[from-nodes] of extensions.conf', () => {
     }
   });
 
-  it('never enters the plan, a trunk or Stasis, and keeps the hangup extension empty', () => {
+  it('never enters the plan, a trunk or Stasis, and ends the hangup extension at once', () => {
     const steps = dialplanSteps(parseConf(read('extensions.conf'))).filter(
       (s) => s.context === NODES_CONTEXT,
     );
@@ -239,7 +255,8 @@ describe('[from-nodes] of extensions.conf', () => {
     for (const t of targets) expect(t).toMatch(/^[a-z]+$/);
     const section = parseConf(read('extensions.conf')).sections.find((s) => s.name === NODES_CONTEXT)!;
     expect(section.entries.filter(([k]) => k === 'include')).toEqual([]);
-    expect(steps.filter((s) => s.exten === 'h').map((s) => s.app)).toEqual(['NoOp']);
+    // "h" matches the pattern too: its own one step ends it, keeping the cause (no Hangup(1) at hangup)
+    expect(steps.filter((s) => s.exten === 'h').map((s) => `${s.app}(${s.args})`)).toEqual(['Hangup()']);
   });
 });
 
