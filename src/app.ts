@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentDefinitionInput } from './acd/agent.ts';
 import { AgentDispatcher } from './acd/agent-dispatcher.ts';
@@ -21,6 +22,7 @@ import type { SessionStore } from './calls/runtime/session-store.ts';
 import { noTicketing } from './calls/runtime/ticketing.ts';
 import { systemClock } from './clock.ts';
 import type { AmiAccount } from './config.ts';
+import { EngineTakeover } from './engine-takeover.ts';
 import type { Hotline, HotlineOptions, RedisConnections } from './hotline.ts';
 import type { RoutingPlan } from './plan/compile.ts';
 import { readCenterId } from './plan/load.ts';
@@ -30,6 +32,7 @@ import { readSafetyNetConfig, SafetyNetIntake } from './records/safety-net-intak
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';
 import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection.ts';
+import { EngineLease } from './redis/engine-lease.ts';
 import { NodeReporter } from './redis/node-report.ts';
 import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
@@ -433,6 +436,55 @@ export interface ServeSettings {
   engineId: string;
   /** Synthetic calls per minute on the simulator. */
   demoRate: number;
+  /** ENGINE_TAKEOVER: engine identities whose calls this process serves while their process is dead. */
+  takeover?: string[];
+}
+
+/** A sink shared with another engine of this process: writes go through, closing is its owner's. */
+function sharedSink(sink: RecordSink): RecordSink {
+  return {
+    write: (r) => sink.write(r),
+    ...(sink.event ? { event: (e: Parameters<NonNullable<RecordSink['event']>>[0]) => sink.event!(e) } : {}),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Takes this engine's lease, waiting while another process holds it (a takeover of this engine
+ * still running, or another process with the same ENGINE_ID): it asks for the identity back and
+ * tries every second. Losing the lease later stops this process (exit code 3).
+ */
+async function holdEngineLease(
+  redis: Redis,
+  centerId: string,
+  engineId: string,
+  logger: Logger,
+): Promise<EngineLease> {
+  const lease = new EngineLease({
+    redis,
+    centerId,
+    engineId,
+    clock: systemClock,
+    logger,
+    onLost: () => {
+      process.exitCode = 3;
+      process.kill(process.pid, 'SIGTERM');
+    },
+  });
+  let told = false;
+  while (!(await lease.acquire())) {
+    if (!told) {
+      told = true;
+      logger.warn(
+        { engine: engineId },
+        'this engine is served by another process (a takeover, or the same ENGINE_ID twice): waiting for it',
+      );
+    }
+    await lease.want();
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  if (told) logger.info({ engine: engineId }, 'engine lease taken: serving');
+  return lease;
 }
 
 /** Where `serveHotline` prints what the operator reads (the rules line, warnings, demo pages). */
@@ -592,13 +644,20 @@ async function startService(
     tokens = new TokenSet(entries);
   }
 
+  // One process at a time serves this engine's identity (its sessions, apps and calls): with a
+  // real Asterisk and Redis, the engine holds a lease; a process that finds it held waits.
+  if (redis && s.ari) {
+    const lease = await holdEngineLease(redis.commands, centerId, s.engineId, logger);
+    started.push(() => lease.release());
+    await lease.publishApps(s.apps);
+  }
   // Softphone registration: AMI when configured, else the embedded simulator's AMI side, else a poll.
   const ami = s.ami ?? sim?.ami;
-  const hotline = await startHotline({
+  const engineOptions = (engineId: string, apps: string[]) => ({
     plan,
     ari: {
       ...ari,
-      apps: s.apps,
+      apps,
       maxConnections: s.ariMaxConnections,
       idleSocketMs: s.ariIdleSocketMs,
       ...(s.nodes ? { nodes: s.nodes } : {}),
@@ -611,12 +670,35 @@ async function startService(
     ...(s.admission ? { admission: s.admission } : {}),
     ...(s.redisUrl && redis ? { redisUrl: s.redisUrl, redis } : {}),
     roster,
-    records: { jsonlPath: s.recordsPath },
-    engineId: s.engineId,
+    engineId,
     clock: systemClock,
-    logger,
+    logger: engineId === s.engineId ? logger : logger.child({ engine: engineId }),
+  });
+  const hotline = await startHotline({
+    ...engineOptions(s.engineId, s.apps),
+    records: { jsonlPath: s.recordsPath },
   });
   started.push(() => hotline.close());
+  // ENGINE_TAKEOVER: this process serves the calls of the named engines while their own process is dead.
+  if (redis && s.ari && s.takeover && s.takeover.length > 0) {
+    const takeover = new EngineTakeover({
+      redis: redis.commands,
+      centerId,
+      engines: s.takeover.filter((id) => id !== s.engineId),
+      // The engine taken over writes its records through this process's sink (closed with it).
+      start: async (engineId, apps) => {
+        const taken = await startHotline({
+          ...engineOptions(engineId, apps),
+          records: sharedSink(hotline.records),
+        });
+        await taken.setPlan(hotline.plan);
+        return taken;
+      },
+      logger: logger.child({ component: 'takeover' }),
+    });
+    takeover.start();
+    started.push(() => takeover.stop());
+  }
   await rules.attach((next) => hotline.setPlan(next));
   const api = await buildApi({
     hotline,

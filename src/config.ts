@@ -104,6 +104,14 @@ export const ConfigSchema = z.object({
   HTTP_REQUESTS_PER_TOKEN_PER_MINUTE: z.coerce.number().int().min(60).max(10_000_000).optional(),
   HTTP_REQUESTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(60).max(10_000_000).optional(),
   ENGINE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /**
+   * Engine identities (ENGINE_IDs of other processes, comma-separated) whose calls this process
+   * takes over while their own process is dead (Redis and a real Asterisk; see README).
+   */
+  ENGINE_TAKEOVER: z
+    .string()
+    .regex(/^[^,\s]+(,[^,\s]+)*$/, 'comma-separated engine ids')
+    .optional(),
   /** Admission control's thresholds (ADMISSION_*): see src/admission/config.ts and the README. */
   ...AdmissionEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

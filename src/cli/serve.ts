@@ -84,6 +84,7 @@ export function serveSettings(
     },
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     engineId: config.ENGINE_ID,
+    ...(config.ENGINE_TAKEOVER ? { takeover: config.ENGINE_TAKEOVER.split(',') } : {}),
     demoRate: demoRate(values['demo-rate']),
   };
 }
