@@ -200,8 +200,7 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
     expect(onA.length).toBeGreaterThan(0);
     expect(onB.length).toBeGreaterThan(0);
     // two more agents on node b, free for the calls that come after the kill
-    for (const id of ['agent6005', 'agent6006'])
-      await readyAgent(id, { kind: 'answers-hangs-up', talkMs: 2000 });
+    for (const id of ['agent6005', 'agent6006']) await readyAgent(id, { kind: 'answers' });
 
     const lostAgents = (await agentViews())
       .filter((v) => v.callId && onA.some((c) => where.get(c)!.channel.id === v.callId))
@@ -214,9 +213,17 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
     // one new call at once (the edge still believes a is up: it must move on to b) and one an
     // OPTIONS interval later (by then a must be down at the edge)
     const newCallers = [nextCaller(), nextCaller()];
-    const newCalls = [cluster.call({ dialed: '12345', caller: newCallers[0]!, talkMs: 4000 })];
+    // each new call is watched from the start: it may be over before the checks below are
+    const watch = (caller: string) => {
+      const p = bridged(caller);
+      p.catch(() => undefined);
+      return p;
+    };
+    const newCalls = [cluster.call({ dialed: '12345', caller: newCallers[0]!, talkMs: 8000 })];
+    const newBridged = [watch(newCallers[0]!)];
     await new Promise((r) => setTimeout(r, Math.max(0, killedAt + OPTIONS_MS - Date.now())));
-    newCalls.push(cluster.call({ dialed: '12345', caller: newCallers[1]!, talkMs: 4000 }));
+    newCalls.push(cluster.call({ dialed: '12345', caller: newCallers[1]!, talkMs: 8000 }));
+    newBridged.push(watch(newCallers[1]!));
 
     // the dead node's calls end with records, as pbx-lost
     const lostIds = onA.map((c) => where.get(c)!.channel.id);
@@ -241,7 +248,7 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
     );
 
     // the new calls went to node b and were answered there
-    const newWhere = await Promise.all(newCallers.map((c) => bridged(c)));
+    const newWhere = await Promise.all(newBridged);
     expect(newWhere.map((w) => w.node)).toEqual(['b', 'b']);
     for (const run of newCalls) await passed(run);
 

@@ -485,6 +485,21 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
       60_000,
       250,
     );
+    // taking calls: every running node up by OPTIONS and, with Redis, reported by an engine
+    const expected = nodeList()
+      .filter((n) => n.node.running())
+      .map((n) => n.name);
+    let last = '';
+    await waitFor(
+      () => `the edge to see nodes ${expected.join(', ')} up and reachable (last /health ${last})`,
+      async () => {
+        last = await (await fetch(`http://127.0.0.1:${edgeHttpPort}/health`)).text();
+        const h = JSON.parse(last) as { nodes?: { name: string; up: boolean; ari: boolean }[] };
+        return expected.every((n) => h.nodes?.some((x) => x.name === n && x.up && x.ari));
+      },
+      30_000,
+      250,
+    );
   };
   const stopEdge = async () => {
     const child = edge;
