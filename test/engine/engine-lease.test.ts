@@ -13,7 +13,7 @@ afterEach(async () => {
   for (const c of conns.splice(0)) c.disconnect();
 });
 
-function lease(center: string, clock: ManualClock, onLost = () => undefined): EngineLease {
+function lease(center: string, clock: ManualClock, onLost: () => void = () => undefined): EngineLease {
   const redis = new Redis(testRedisUrl());
   conns.push(redis);
   const l = new EngineLease({ redis, centerId: center, engineId: 'e1', clock, logger, onLost });

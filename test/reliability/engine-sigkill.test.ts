@@ -334,3 +334,85 @@ describe('the engine process killed with SIGKILL and started again (Redis)', () 
     }
   }, 300_000);
 });
+
+describe('an engine process killed with SIGKILL while another names it in ENGINE_TAKEOVER', () => {
+  it('has its call carried on by the other process, recorded once there, and gets it back when it restarts', async () => {
+    const redisUrl = await privateRedis();
+    writeFileSync(
+      join(dir, 'roster.yaml'),
+      'agents:\n  - { id: a3001, name: 李娜, endpoint: PJSIP/a3001, pools: [general], skills: { general: 5 } }\n',
+    );
+    writeFileSync(
+      join(dir, 'tokens.yaml'),
+      `tokens:\n  - { id: ops, role: admin, hash: "${hashToken(newToken('ops'))}" }\n`,
+    );
+    await sim?.stop();
+    sim = await startAriSimulator({ logger: createLogger({ level: 'silent' }), defaultPlaybackMs: 300 });
+    sim.setEndpoint('PJSIP/a3001', { behaviour: 'answer', answerAfterMs: 200, online: true });
+    const recordsOf = (id: string) => join(dir, `records-${id}.jsonl`);
+    const engine = (id: string, app: string, other: string) =>
+      serve(sim!.url, redisUrl, {
+        ENGINE_ID: id,
+        ARI_APP: app,
+        ENGINE_TAKEOVER: other,
+        HOTLINE_RECORDS: recordsOf(id),
+      });
+    const lines = (id: string) =>
+      existsSync(recordsOf(id))
+        ? readFileSync(recordsOf(id), 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as CallRecord)
+        : [];
+
+    const e1 = engine('e1', 'hotline-1', 'e2');
+    const e2 = engine('e2', 'hotline-2', 'e1');
+    await Promise.all([e1.logged('hotline is serving'), e2.logged('hotline is serving')]);
+    const store = await RedisAcdStore.open({ centerId: 'sichuan', clock: systemClock, url: redisUrl });
+    const admin = new Redis(redisUrl);
+    try {
+      await store.login('a3001', 'PJSIP/a3001');
+      const { channelId } = sim.injectCall({
+        app: 'hotline-1',
+        dialed: '12345',
+        callerNumber: '13800138030',
+      });
+      await until('the talking session saved under e1', async () => {
+        const saved = await savedSession(admin, 'e1', channelId);
+        return saved?.stage === 'talking';
+      });
+
+      await exit(e1.child, 'SIGKILL');
+      await e2.logged("took over a dead engine's calls", 30_000);
+      expect(sim.stats().liveChannels).toBe(2);
+      sim.hangup(channelId);
+      await until('the call record, written by the process that took over', () => lines('e2').length > 0);
+      expect(lines('e2')[0]).toMatchObject({ callId: channelId, disposition: 'answered', agentId: 'a3001' });
+      await until('no leaks', () => sim!.stats().liveChannels === 0 && sim!.stats().liveBridges === 0);
+      await until('agent released', async () => {
+        const a = await store.getAgent('a3001');
+        return a?.status.state === 'wrap-up' || a?.status.state === 'ready';
+      });
+
+      // e1 comes back: it waits for its identity, which e2 hands back.
+      const again = engine('e1', 'hotline-1', 'e2');
+      await again.logged('this engine is served by another process', 30_000);
+      await e2.logged('handing a taken-over engine back', 30_000);
+      await again.logged('hotline is serving', 30_000);
+      const next = sim.injectCall({ app: 'hotline-1', dialed: '12345', callerNumber: '13800138031' });
+      await until(
+        'the new call served by e1 again',
+        async () => (await savedSession(admin, 'e1', next.channelId)) !== undefined,
+      );
+      sim.hangup(next.channelId);
+      await until('its record, written by e1', () => lines('e1').some((r) => r.callId === next.channelId));
+      // One record per call over both processes.
+      const all = [...lines('e1'), ...lines('e2')].map((r) => r.idempotencyKey);
+      expect(all.sort()).toEqual([`${channelId}:record`, `${next.channelId}:record`].sort());
+      await Promise.all([exit(again.child, 'SIGTERM'), exit(e2.child, 'SIGTERM')]);
+    } finally {
+      admin.disconnect();
+      await store.close();
+    }
+  }, 240_000);
+});
