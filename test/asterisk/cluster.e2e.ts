@@ -182,9 +182,49 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
     expect(record!.disposition).toBe('answered');
   });
 
-  // Takeover of a killed engine's calls by the other engine (sessions in Redis): not in the
-  // engine yet when this suite was written (no takeover of another engine's live calls).
-  it.todo("hands a killed engine's calls over to the other engine, which ends and records them");
+  it("hands a SIGKILLed engine's calls over to the other engine, which ends and records them", async () => {
+    const ids = ['agent6001', 'agent6002', 'agent6003', 'agent6004'];
+    for (const id of ids) await readyAgent(id, { kind: 'answers' });
+    const callers = ids.map(() => nextCaller());
+    const calls = new Map(
+      callers.map((caller) => [caller, cluster.call({ dialed: '12345', caller, talkMs: 15_000 })]),
+    );
+    const where = new Map<string, { node: string; channel: Channel }>();
+    for (const c of callers) where.set(c, await bridged(c));
+    // which engine serves each call: the Stasis app its channel entered (e1: hotline-1 and -2)
+    const e1 = cluster.engines[0]!;
+    const appOf = async (c: string) => {
+      const w = where.get(c)!;
+      const ch = (await cluster.nodes.get(w.node)!.ari('GET', `/channels/${w.channel.id}`)).body as {
+        dialplan?: { app_data?: string };
+      };
+      return (ch.dialplan?.app_data ?? '').split(',')[0];
+    };
+    const ofE1: string[] = [];
+    for (const c of callers) if (e1.apps.includes((await appOf(c)) ?? '')) ofE1.push(c);
+    expect(ofE1.length).toBeGreaterThan(0);
+
+    await cluster.killEngine(0);
+    // the calls carry on to the caller's hang-up; each ends with one record, written by e2
+    for (const run of calls.values()) await passed(run);
+    const ids1 = ofE1.map((c) => where.get(c)!.channel.id);
+    const records = await recordsOf(ids1, 30_000);
+    for (const r of records) {
+      expect(r.disposition).toBe('answered');
+      expect(ids).toContain(r.agentId);
+    }
+    for (const id of ids1) expect(cluster.records().filter((r) => r.callId === id)).toHaveLength(1);
+    // and no agent stays on them
+    await waitFor(
+      'no agent on a call of the killed engine',
+      async () =>
+        (await agentViews()).every((v) => !(v.callId && ids1.includes(v.callId) && v.state === 'on-call')),
+      15_000,
+      250,
+    );
+    // the killed engine comes back and gets its identity back
+    await cluster.startEngine(0);
+  });
 
   it('loses only the calls of a SIGKILLed node: recorded pbx-lost, the other node untouched, new calls to the other node, no agent left reserved', async () => {
     const first = ['agent6001', 'agent6002', 'agent6003', 'agent6004'];

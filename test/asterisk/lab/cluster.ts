@@ -322,6 +322,15 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
       AMI_SECRET: credentials.amiSecret,
       REDIS_URL: redis.url,
       ENGINE_ID: e.id,
+      // every engine takes over the calls of the others while their process is dead
+      ...(spec.engines > 1
+        ? {
+            ENGINE_TAKEOVER: engines
+              .filter((x) => x.id !== e.id)
+              .map((x) => x.id)
+              .join(','),
+          }
+        : {}),
       HOTLINE_ROSTER: join(dir, 'roster.yaml'),
       HOTLINE_TOKENS: join(dir, 'tokens.yaml'),
       HOTLINE_RECORDS: e.recordsPath,
