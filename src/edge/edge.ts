@@ -46,6 +46,15 @@ interface SrfApi {
   proxyRequest(req: EdgeRequest, destinations: string[], opts: object): Promise<unknown>;
 }
 
+/** drachtio-srf's client connection (not part of its API, read with care). */
+function wireProtocol(
+  srf: SrfApi,
+):
+  | { closing?: boolean; reconnectVars?: { retryTimer?: NodeJS.Timeout | null }; socket?: Socket }
+  | undefined {
+  return (srf as unknown as { _app?: { wp?: ReturnType<typeof wireProtocol> } })._app?.wp;
+}
+
 /**
  * Ends the connection to drachtio-server and its reconnection attempts. drachtio-srf's own
  * disconnect() throws while it is not connected (between its retries), leaving the retry timer.
@@ -56,13 +65,7 @@ function closeSrf(srf: SrfApi): void {
   } catch {
     // not connected: the wire protocol below is stopped by hand
   }
-  const wp = (
-    srf as unknown as {
-      _app?: {
-        wp?: { closing?: boolean; reconnectVars?: { retryTimer?: NodeJS.Timeout | null }; socket?: Socket };
-      };
-    }
-  )._app?.wp;
+  const wp = wireProtocol(srf);
   if (!wp) return;
   wp.closing = true;
   if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer);
@@ -117,6 +120,9 @@ export async function startEdge(config: EdgeConfig, rulesDir: string, logger: Lo
   srf.on('connect', (err: Error | undefined, hostport: string) => {
     if (err) return;
     connected = true;
+    // drachtio-srf turns Nagle off on its first connection but not after a reconnect: every
+    // INVITE waits on this socket's round trip, so it must never wait on a delayed ACK.
+    wireProtocol(srf)?.socket?.setNoDelay(true);
     logger.info({ sip: hostport }, 'connected to drachtio-server');
   });
   srf.on('disconnect', () => {
