@@ -3,7 +3,6 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken, newToken } from '../../../src/admin/tokens.ts';
-import { parsePeers } from '../../../src/deploy/peers.ts';
 import type { CallRecord } from '../../../src/records/record.ts';
 import { type RunningDrachtio, startDrachtio } from './drachtio.ts';
 import type { AgentBehaviour, LabAgentSpec } from './lab.ts';
@@ -141,16 +140,6 @@ export interface Cluster {
 
 export { hasDrachtio } from './drachtio.ts';
 
-/** TEMPORARY until peers.yaml takes `nodes:` (issue 19's deploy part). */
-function peersKnowNodes(): boolean {
-  try {
-    parsePeers('nodes: { a: 127.0.0.1 }');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Node `a` sits at `<net>.21`, `b` at `<net>.22`, … */
 const NODE_HOST = 21;
 
@@ -190,7 +179,8 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
     `carrier: { address: ${carrierIp}, match: [${carrierIp}, ${directCarrierIp}, ${edgeIp}] }`,
     `sc-tax: ${net}.6`,
     `emergency: ${net}.7`,
-    ...(peersKnowNodes() ? ['nodes:', ...[...nodeIps].map(([n, ip]) => `  ${n}: ${ip}`)] : []),
+    'nodes:',
+    ...[...nodeIps].map(([n, ip]) => `  ${n}: ${ip}`),
     '',
   ].join('\n');
   writeFileSync(join(dir, 'peers.yaml'), peersYaml);
