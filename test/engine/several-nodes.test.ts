@@ -65,16 +65,22 @@ async function engineOn(w: Awaited<ReturnType<typeof twoNodes>>, records: Memory
 
 const agent = (id: string) => ({ id, name: id, pools: ['general'], skills: { general: 5 } });
 
+/** Agent a1001's phone registered on node a, a1002's on node b, both logged in. */
+async function agentOnEachNode() {
+  const w = await twoNodes([agent('a1001'), agent('a1002')]);
+  w.a.setEndpoint('PJSIP/a1001', { behaviour: 'answer', answerAfterMs: 300, online: true });
+  w.b.setEndpoint('PJSIP/a1002', { behaviour: 'answer', answerAfterMs: 300, online: true });
+  const records = new MemoryRecords();
+  const h = await engineOn(w, records);
+  await w.time.advance(1_500);
+  await h.store.login('a1001', 'PJSIP/a1001');
+  await h.store.login('a1002', 'PJSIP/a1002');
+  return { w, records, h };
+}
+
 describe('one engine over two Asterisk nodes', () => {
   it('serves each call on the node it arrived on, with the ids naming the node', async () => {
-    const w = await twoNodes([agent('a1001'), agent('a1002')]);
-    w.a.setEndpoint('PJSIP/a1001', { behaviour: 'answer', answerAfterMs: 300, online: true });
-    w.b.setEndpoint('PJSIP/a1002', { behaviour: 'answer', answerAfterMs: 300, online: true });
-    const records = new MemoryRecords();
-    const h = await engineOn(w, records);
-    await w.time.advance(1_500);
-    await h.store.login('a1001', 'PJSIP/a1001');
-    await h.store.login('a1002', 'PJSIP/a1002');
+    const { w, h } = await agentOnEachNode();
     const onA = w.a.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138010' });
     const onB = w.b.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138011' });
     expect(onA.channelId.startsWith('a-')).toBe(true);
@@ -116,14 +122,7 @@ describe('one engine over two Asterisk nodes', () => {
   });
 
   it("ends a lost node's calls with disposition pbx-lost and its agent free, and leaves the other node's call alone", async () => {
-    const w = await twoNodes([agent('a1001'), agent('a1002')]);
-    w.a.setEndpoint('PJSIP/a1001', { behaviour: 'answer', answerAfterMs: 300, online: true });
-    w.b.setEndpoint('PJSIP/a1002', { behaviour: 'answer', answerAfterMs: 300, online: true });
-    const records = new MemoryRecords();
-    const h = await engineOn(w, records);
-    await w.time.advance(1_500);
-    await h.store.login('a1001', 'PJSIP/a1001');
-    await h.store.login('a1002', 'PJSIP/a1002');
+    const { w, records, h } = await agentOnEachNode();
     const onA = w.a.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138013' });
     const onB = w.b.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138014' });
     await w.time.runUntil(

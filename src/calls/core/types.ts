@@ -228,10 +228,7 @@ export type CallEvent =
   /** `lost`: found gone after an event outage (cause unknown; nobody's fault). */
   | { kind: 'channel-ended'; channel: string; cause: number; causeText?: string; lost?: boolean }
   | { kind: 'agent-reserved'; agentId: string; endpoint: string }
-  /**
-   * The call's Asterisk node is lost (dead, or unreachable past NODE_LOST_SECONDS): every leg went
-   * with it. The call ends at once with disposition `pbx-lost`; its agent is released.
-   */
+  /** The call's Asterisk node is lost (legs gone with it): the call ends `pbx-lost`, agent released. */
   | { kind: 'pbx-lost'; node: string }
   | { kind: 'ticket-status'; prompts: string[] | null }
   | { kind: 'position'; ahead: number; expectedWaitSeconds: number | null }

@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { TimerHandle } from '../../clock.ts';
 import { nodeOfId, remoteAgentEndpoint } from '../nodes.ts';
 import {
@@ -293,40 +292,41 @@ export class AriNodes implements TelephonyPort {
   /** The reachable nodes' channels and bridges of the apps; `nodes` says which were listed. */
   async owned(ours?: (bridgeId: string) => boolean): Promise<OwnedResources> {
     const out: OwnedResources = { channels: [], bridges: [], nodes: [] };
-    await Promise.all(
-      [...this.links.values()]
-        .filter((l) => l.connected && !l.lost)
-        .map(async (l) => {
-          try {
-            const r = await l.adapter.owned(ours);
-            out.channels.push(...r.channels);
-            out.bridges.push(...r.bridges);
-            out.nodes!.push(l.name);
-          } catch (err) {
-            this.o.logger.warn({ node: l.name, err: (err as Error).message }, 'could not list a node');
-          }
-        }),
-    );
+    await this.gather(out.nodes!, async (a) => {
+      const r = await a.owned(ours);
+      return () => {
+        out.channels.push(...r.channels);
+        out.bridges.push(...r.bridges);
+      };
+    });
     return out;
   }
 
   async listAll(): Promise<PbxListing> {
     const out: PbxListing = { channels: [], bridges: [], nodes: [] };
-    await Promise.all(
-      [...this.links.values()]
-        .filter((l) => l.connected && !l.lost)
-        .map(async (l) => {
-          try {
-            const r = await l.adapter.listAll();
-            out.channels.push(...r.channels);
-            out.bridges.push(...r.bridges);
-            out.nodes!.push(l.name);
-          } catch (err) {
-            this.o.logger.warn({ node: l.name, err: (err as Error).message }, 'could not list a node');
-          }
-        }),
-    );
+    await this.gather(out.nodes!, async (a) => {
+      const r = await a.listAll();
+      return () => {
+        out.channels.push(...r.channels);
+        out.bridges.push(...r.bridges);
+      };
+    });
     return out;
+  }
+
+  /** Asks every reachable node; a node that answers is added to `listed` (a failing one is left out). */
+  private async gather(listed: string[], ask: (a: AriAdapter) => Promise<() => void>): Promise<void> {
+    const reachable = [...this.links.values()].filter((l) => l.connected && !l.lost);
+    await Promise.all(
+      reachable.map(async (l) => {
+        try {
+          (await ask(l.adapter))();
+          listed.push(l.name);
+        } catch (err) {
+          this.o.logger.warn({ node: l.name, err: (err as Error).message }, 'could not list a node');
+        }
+      }),
+    );
   }
 
   /** One node's endpoints (the presence poll runs per node). */
