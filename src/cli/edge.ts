@@ -24,7 +24,9 @@ export const edgeHelp = `hotline edge [--rules DIR]
   engines' node reports and writes its own; without it, every node up by OPTIONS counts as
   reachable and its load is the INVITEs the edge has in flight to it. EDGE_PEERS (peers.yaml)
   names the trunks whose health it watches. /metrics and /health on HTTP_HOST:HTTP_PORT
-  (default 127.0.0.1:8081). The rules: --rules DIR, else HOTLINE_RULES, else routing-rules/.`;
+  (default 127.0.0.1:8081). The numbers: --rules DIR always wins; otherwise, with Redis, the
+  latest published rules version (and each one published later) when it loads here, else the rules
+  folder (HOTLINE_RULES, default routing-rules/).`;
 
 /** The edge's HTTP side: Prometheus metrics and a health summary. */
 export async function edgeHttp(edge: RunningEdge, host: string, port: number): Promise<FastifyInstance> {
@@ -72,7 +74,11 @@ export async function edgeCommand(args: string[], io: CommandIO): Promise<number
   let edge: RunningEdge;
   let http: FastifyInstance;
   try {
-    edge = await startEdge(config, rulesDir(values.rules ?? config.rulesDir), logger);
+    edge = await startEdge(
+      config,
+      { dir: rulesDir(values.rules ?? config.rulesDir), folderWins: values.rules !== undefined },
+      logger,
+    );
     try {
       http = await edgeHttp(edge, config.http.host, config.http.port);
     } catch (err) {

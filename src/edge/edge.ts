@@ -2,14 +2,13 @@ import type { Socket } from 'node:net';
 import Srf from 'drachtio-srf';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { loadPlan } from '../plan/load.ts';
 import { openRedis, redisWhere } from '../redis/connection.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeMetrics } from './metrics.ts';
 import { NodeBoard } from './node-board.ts';
 import { HealthTable } from './node-health.ts';
-import { NumberCheck } from './number-check.ts';
 import { OptionsProber, type ProbeTarget, type SendOptions } from './options-prober.ts';
+import { PlanSource } from './plan-source.ts';
 import { type EdgeReport, REPORT_FRESH_MS, RedisReport } from './redis-report.ts';
 import { type EdgeRequest, type EdgeResponse, type ProxyInvite, SipApp } from './sip-app.ts';
 import { loadTrunkTargets } from './trunk-health.ts';
@@ -92,10 +91,31 @@ function srfOptions(srf: SrfApi): SendOptions {
  * OPTIONS pings, the Redis exchange (with REDIS_URL) and the drachtio-srf app, connected to
  * drachtio-server's admin port (drachtio-srf reconnects by itself when the server restarts).
  */
-export async function startEdge(config: EdgeConfig, rulesDir: string, logger: Logger): Promise<RunningEdge> {
-  const { plan } = loadPlan(rulesDir);
-  const numbers = new NumberCheck(plan);
-  logger.info({ numbers: numbers.size, rulesDir }, 'the edge answers the numbers of the plan');
+export async function startEdge(
+  config: EdgeConfig,
+  rules: { dir: string; folderWins: boolean },
+  logger: Logger,
+): Promise<RunningEdge> {
+  // Published rules versions are read on a connection of their own (the report's connection
+  // fails fast instead of queueing, which a start-up read must not).
+  const versionsRedis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+  versionsRedis?.on('error', () => undefined);
+  let source: PlanSource;
+  try {
+    source = await PlanSource.open({
+      rulesDir: rules.dir,
+      folderWins: rules.folderWins,
+      ...(versionsRedis ? { redis: versionsRedis } : {}),
+      logger,
+    });
+  } catch (err) {
+    versionsRedis?.disconnect();
+    throw err;
+  }
+  logger.info(
+    { numbers: source.numbers.size, from: source.from },
+    `the edge answers the numbers of ${source.from}`,
+  );
   const trunkTargets: ProbeTarget[] = config.peersFile ? loadTrunkTargets(config.peersFile) : [];
 
   const board = new NodeBoard(config.nodes, REPORT_FRESH_MS);
@@ -105,7 +125,7 @@ export async function startEdge(config: EdgeConfig, rulesDir: string, logger: Lo
   const proxy: ProxyInvite = (req, destinations, opts) => srf.proxyRequest(req, destinations, opts);
   const app = new SipApp({
     board,
-    numbers: () => numbers,
+    numbers: () => source.numbers,
     metrics,
     proxy,
     logger: logger.child({ component: 'edge-sip' }),
@@ -192,7 +212,7 @@ export async function startEdge(config: EdgeConfig, rulesDir: string, logger: Lo
     redis = openRedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     let failing = false;
     redis.on('error', () => undefined);
-    const shared = new RedisReport(redis, plan.center.id);
+    const shared = new RedisReport(redis, source.centerId);
     let busy = false;
     const exchange = () => {
       if (busy) return;
@@ -248,6 +268,8 @@ export async function startEdge(config: EdgeConfig, rulesDir: string, logger: Lo
       srf.removeAllListeners('disconnect');
       closeSrf(srf);
       redis?.disconnect();
+      await source.close().catch(() => undefined);
+      versionsRedis?.disconnect();
     },
   };
 }

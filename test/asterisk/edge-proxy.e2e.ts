@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisVersionStore } from '../../src/admin/redis-versions.ts';
 import { UNALLOCATED_REASON } from '../../src/edge/sip-app.ts';
 import { DRACHTIO_BIN, hasDrachtio, type RunningDrachtio, startDrachtio } from './lab/drachtio.ts';
 import { LAB_RULES, ROOT, waitFor } from './lab/lab.ts';
@@ -452,6 +453,23 @@ describe.skipIf(missing !== '')(
       expect(text).toContain('hotline_edge_trunk_up{trunk="sc-tax"} 1');
       expect(text).toContain('hotline_edge_trunk_up{trunk="emergency"} 0');
       trunk.kill();
+    });
+
+    it('answers the numbers of each rules version the engines publish', async () => {
+      await refused(404, '12399');
+      const center = readFileSync(join(LAB_RULES, 'center.yaml'), 'utf8');
+      expect(center).toContain('number: "12396"');
+      await new RedisVersionStore(client, 'lab').append(0, {
+        author: 'edge-e2e',
+        at: new Date().toISOString(),
+        files: { 'center.yaml': center.replace('number: "12396"', 'number: "12399"') },
+        rulesDir: LAB_RULES,
+      });
+      await waitFor('the edge to take the published version', () =>
+        lab.edgeOut.includes('numbers from published rules version 1'),
+      );
+      await answered('12399');
+      await refused(404, '12396');
     });
 
     it('treats reports older than 3 s as no engine: 503 with Retry-After', async () => {
