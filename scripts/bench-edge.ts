@@ -1,0 +1,491 @@
+/**
+ * Calls per second through the SIP edge with one Asterisk node, then two, in one run, and the
+ * time to ring the edge adds, on the real servers (test/asterisk/lab/cluster.ts: Asterisk
+ * 22.10.1 nodes with systemname and the project's own dialplan/, `hotline serve` engines on
+ * ARI_NODES, Redis, `hotline edge` on a private drachtio-server, SIPp as the carrier and as every
+ * agent's softphone).
+ *
+ *   npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N]
+ *                      [--agents-per-node N]
+ *
+ * For 1 node (one engine), then 2 nodes (two engines, each on both nodes), each node with its own
+ * agents registered on it (all from one SIPp address per node, answering at once):
+ *
+ * 1. Time to ring (the 1-node cluster first): carrier INVITE sent → agent INVITE received, from
+ *    SIPp's own message timestamps (one host, one clock), matched on the caller's number. Calls
+ *    through the edge and calls straight to the node alternate (two carriers, each at half the
+ *    rate, offset by half a period); the edge's share is the difference of the two paths'
+ *    percentiles → {"edgeAddedMsP50", "edgeAddedMsP99"}.
+ * 2. Load steps of increasing new calls/s through the edge (each `--step-seconds`, the caller
+ *    hangs up 0.5 s after the answer): offered, connected (agent legs answered and acknowledged),
+ *    retransmissions (every retransmission SIPp sent or received, carrier and agents), CPU of
+ *    each process. The steps of a cluster stop at the first one with a retransmission or a lost
+ *    call; the highest clean step is {"nodes": N, "cleanCallsPerSecond"}.
+ * 3. The ratio line: clean rate with 2 nodes ÷ with 1 (the issue's goal: ≥ 1.7).
+ *
+ * One JSON line per measurement on stdout, progress on stderr. Figures, not assertions; every
+ * line carries the load average: on a shared machine other work takes CPU too, and two nodes on
+ * the same cores share them (the ratio then says what the cores allow, not what two machines do).
+ * Bounded: at most 400 calls/s a step, 60 s a step, 2000 timed calls.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agentsOn, contactsOn, readyAll, waitAgentsReady } from '../test/asterisk/bench/bench-lab.ts';
+import { childrenMatching, cpuMs, loadAverage } from '../test/asterisk/bench/proc.ts';
+import {
+  fromUser,
+  killAllLoadSipp,
+  type LoadSippRun,
+  parseTimedMessages,
+  startLoadSipp,
+  stepCount,
+  sumCounts,
+} from '../test/asterisk/bench/sipp-load.ts';
+import { type Cluster, type ClusterNode, hasDrachtio, startCluster } from '../test/asterisk/lab/cluster.ts';
+import type { Lab } from '../test/asterisk/lab/lab.ts';
+import { killAllSipp } from '../test/asterisk/lab/sipp.ts';
+
+const USAGE =
+  'usage: npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N] [--agents-per-node N]';
+const args = process.argv.slice(2);
+let quick = false;
+const opts: { rates?: number[]; stepSeconds?: number; ringCalls?: number; agentsPerNode?: number } = {};
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  const value = () => {
+    const v = args[++i];
+    if (v === undefined) usage(`${a} needs a value`);
+    return v!;
+  };
+  const int = (v: string, min: number, max: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) usage(`${a} ${v}: an integer from ${min} to ${max}`);
+    return n;
+  };
+  if (a === '--quick') quick = true;
+  else if (a === '--rates')
+    opts.rates = value()
+      .split(',')
+      .map((r) => int(r, 1, 400));
+  else if (a === '--step-seconds') opts.stepSeconds = int(value(), 1, 60);
+  else if (a === '--ring-calls') opts.ringCalls = int(value(), 2, 2000);
+  else if (a === '--agents-per-node') opts.agentsPerNode = int(value(), 10, 1000);
+  else usage(`unknown argument ${a}`);
+}
+function usage(problem: string): never {
+  console.error(`bench-edge: ${problem}\n${USAGE}`);
+  process.exit(2);
+}
+
+const NUMBER = '12345';
+const TALK_MS = 500;
+const AGENTS_PER_NODE = opts.agentsPerNode ?? (quick ? 100 : 300);
+const RATES = opts.rates ?? (quick ? [10, 20] : [20, 40, 60, 80, 100, 120, 140, 160, 180, 200]);
+const STEP_SECONDS = opts.stepSeconds ?? (quick ? 5 : 10);
+const RING_CALLS = opts.ringCalls ?? (quick ? 40 : 300); // both paths together
+const RING_RATE = 5;
+const DRAIN_MS = 30_000;
+
+const log = (msg: string) => process.stderr.write(`[bench-edge ${new Date().toISOString()}] ${msg}\n`);
+const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+let callerSeq = 0;
+const nextCaller = () => `139${String(++callerSeq).padStart(8, '0')}`;
+function percentile(sorted: number[], p: number): number | null {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** What bench-lab.ts needs of a lab, for one node of the cluster and the agents registered on it. */
+function nodeLab(cluster: Cluster, node: ClusterNode): Lab {
+  const agents = new Map([...cluster.agents].filter(([, a]) => a.node === node.name));
+  return {
+    dir: cluster.dir,
+    ip: node.ip,
+    sipPort: node.sipPort,
+    agents,
+    rx: node.rx,
+    api: (method: string, path: string, body?: unknown) => cluster.api(method, path, body),
+  } as unknown as Lab;
+}
+
+/** Every node's agents: registered from one SIPp address per node (alternating between two). */
+class Answerers {
+  private current = new Map<string, LoadSippRun>();
+  private phase = 0;
+  constructor(private readonly cluster: Cluster) {}
+
+  async start(name: string, traceMessages: boolean, seconds: number): Promise<LoadSippRun[]> {
+    const runs: LoadSippRun[] = [];
+    const k = this.phase++ % 2;
+    let i = 0;
+    for (const node of this.cluster.nodes.values()) {
+      const lab = nodeLab(this.cluster, node);
+      const ip = `${this.cluster.net}.${200 + 2 * i++ + k}`;
+      const next = await agentsOn(lab, ip, {
+        expiresSeconds: 300,
+        timeoutSeconds: Math.min(290, Math.ceil(seconds)),
+        traceMessages,
+        name: `${name}-${node.name}`,
+      });
+      await sleep(300);
+      if (next.pid <= 0 || (await Promise.race([next.exited.then(() => true), sleep(200).then(() => false)])))
+        throw new Error(`the agents' SIPp of node ${node.name} on ${ip} did not start\n${next.output()}`);
+      const previous = this.current.get(node.name);
+      this.current.set(node.name, next);
+      await previous?.stop(2000);
+      const deadline = Date.now() + 30_000;
+      let n = await contactsOn(lab, ip);
+      while (n < lab.agents.size && Date.now() < deadline) {
+        await sleep(500);
+        n = await contactsOn(lab, ip);
+      }
+      if (n < lab.agents.size) log(`warning: only ${n}/${lab.agents.size} contacts on ${ip} are reachable`);
+      runs.push(next);
+    }
+    return runs;
+  }
+}
+
+/** Waits (bounded) until no node holds a channel; returns how many were left (0: drained). */
+async function drain(cluster: Cluster): Promise<number> {
+  const deadline = Date.now() + DRAIN_MS;
+  for (;;) {
+    let left = 0;
+    for (const n of cluster.nodes.values()) {
+      const shown = await n.rx('core show channels concise').catch(() => '');
+      left += shown.split('\n').filter((l) => l.includes('!')).length;
+    }
+    if (left === 0) return 0;
+    if (Date.now() > deadline) {
+      log(`warning: ${left} channels still up ${DRAIN_MS / 1000} s after the run`);
+      return left;
+    }
+    await sleep(500);
+  }
+}
+
+interface Pids {
+  asterisk: Record<string, number>;
+  engines: Record<string, number>;
+  edge?: number;
+  drachtio?: number;
+}
+function pidsOf(cluster: Cluster): Pids {
+  const [edge] = childrenMatching(process.pid, /hotline\.js edge/);
+  const [drachtio] = childrenMatching(process.pid, /bin\/drachtio /);
+  return {
+    asterisk: Object.fromEntries([...cluster.nodes.values()].map((n) => [n.name, n.pid])),
+    engines: Object.fromEntries(cluster.engines.map((e) => [e.id, e.pid() ?? -1])),
+    ...(edge ? { edge } : {}),
+    ...(drachtio ? { drachtio } : {}),
+  };
+}
+function cpuOf(p: Pids): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (k: string, pid: number | undefined) => {
+    if (!pid || pid <= 0) return;
+    try {
+      out[k] = cpuMs(pid);
+    } catch {
+      // exited
+    }
+  };
+  for (const [n, pid] of Object.entries(p.asterisk)) add(`asterisk-${n}`, pid);
+  for (const [n, pid] of Object.entries(p.engines)) add(`engine-${n}`, pid);
+  add('edge', p.edge);
+  add('drachtio', p.drachtio);
+  return out;
+}
+
+async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void> {
+  const node = [...cluster.nodes.values()][0]!;
+  const seconds = RING_CALLS / RING_RATE + 30;
+  const [agents] = await answerers.start('ring', true, seconds + 60);
+  await readyAll(nodeLab(cluster, node));
+  const edgeCallers: string[] = [];
+  const directCallers: string[] = [];
+  for (let i = 0; i < RING_CALLS / 2; i++) {
+    edgeCallers.push(nextCaller());
+    directCallers.push(nextCaller());
+  }
+  // warm-up, not measured
+  const warm = startLoadSipp({
+    scenario: 'bench-edge-carrier.xml',
+    name: 'ring-warmup',
+    dir: cluster.dir,
+    localIp: cluster.carrierIp,
+    localPort: 5060,
+    remote: `${cluster.edgeIp}:5060`,
+    vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
+    inject: ['SEQUENTIAL', ...Array.from({ length: 10 }, () => `${NUMBER};${nextCaller()}`)],
+    rate: RING_RATE,
+    calls: 10,
+    limit: 50,
+    timeoutSeconds: 60,
+  });
+  await warm.exited;
+  await drain(cluster);
+  const carrier = (name: string, scenario: string, localIp: string, remote: string, callers: string[]) =>
+    startLoadSipp({
+      scenario,
+      name,
+      dir: cluster.dir,
+      localIp,
+      localPort: 5060,
+      remote,
+      vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
+      inject: ['SEQUENTIAL', ...callers.map((c) => `${NUMBER};${c}`)],
+      rate: RING_RATE / 2,
+      calls: callers.length,
+      limit: 50,
+      traceMessages: true,
+      timeoutSeconds: Math.ceil(seconds),
+    });
+  const viaEdge = carrier(
+    'ring-edge',
+    'bench-edge-carrier.xml',
+    cluster.carrierIp,
+    `${cluster.edgeIp}:5060`,
+    edgeCallers,
+  );
+  // half a period later: the two paths' calls alternate
+  await sleep(1000 / RING_RATE);
+  const direct = carrier(
+    'ring-direct',
+    'bench-carrier.xml',
+    cluster.directCarrierIp,
+    `${node.ip}:${node.sipPort}`,
+    directCallers,
+  );
+  await Promise.all([viaEdge.exited, direct.exited]);
+  await drain(cluster);
+  await sleep(1200);
+  const sentAt = new Map<string, number>();
+  for (const run of [viaEdge, direct]) {
+    for (const m of parseTimedMessages(run.messageLog())) {
+      if (m.direction !== 'sent' || m.method !== 'INVITE') continue;
+      const c = fromUser(m);
+      if (c && !sentAt.has(c)) sentAt.set(c, m.at);
+    }
+  }
+  const rangAt = new Map<string, number>();
+  for (const m of parseTimedMessages(agents!.messageLog())) {
+    if (m.direction !== 'received' || m.method !== 'INVITE') continue;
+    const c = fromUser(m);
+    if (c && !rangAt.has(c)) rangAt.set(c, m.at);
+  }
+  const ms = (callers: string[]) =>
+    callers
+      .map((c) => {
+        const s = sentAt.get(c);
+        const r = rangAt.get(c);
+        return s === undefined || r === undefined ? undefined : r - s;
+      })
+      .filter((x): x is number => x !== undefined)
+      .sort((a, b) => a - b);
+  const e = ms(edgeCallers);
+  const d = ms(directCallers);
+  for (const [path, xs, n] of [
+    ['edge', e, edgeCallers.length],
+    ['direct', d, directCallers.length],
+  ] as const) {
+    emit({
+      ringPath: path,
+      nodes: cluster.nodes.size,
+      calls: n,
+      rang: xs.length,
+      ringMsP50: nullableRound(percentile(xs, 50)),
+      ringMsP90: nullableRound(percentile(xs, 90)),
+      ringMsP99: nullableRound(percentile(xs, 99)),
+      ringMsMax: nullableRound(xs.length ? xs[xs.length - 1]! : null),
+      rate: RING_RATE / 2,
+      interleaved: true,
+      loadAvg: loadAverage(),
+    });
+  }
+  const diff = (p: number) => {
+    const a = percentile(e, p);
+    const b = percentile(d, p);
+    return a === null || b === null ? null : round(a - b);
+  };
+  emit({
+    edgeAddedMsP50: diff(50),
+    edgeAddedMsP99: diff(99),
+    goal: { edgeAddedMsP50: '<= 2' },
+    loadAvg: loadAverage(),
+  });
+}
+
+async function steps(cluster: Cluster, answerers: Answerers): Promise<number> {
+  const nodes = cluster.nodes.size;
+  const pids = pidsOf(cluster);
+  let clean = 0;
+  for (const rate of RATES) {
+    const agents = await answerers.start(`step-${nodes}-${rate}`, false, STEP_SECONDS + 120);
+    await waitAgentsReady(
+      nodeLab(cluster, [...cluster.nodes.values()][0]!),
+      cluster.agents.size,
+      60_000,
+    ).catch((e: Error) => log(`warning: ${e.message}`));
+    const total = rate * STEP_SECONDS;
+    const agents0 = agents.map((a) => a.counts());
+    const cpu0 = cpuOf(pids);
+    const started = Date.now();
+    const uac = startLoadSipp({
+      scenario: 'bench-edge-carrier.xml',
+      name: `step-${nodes}-${rate}`,
+      dir: cluster.dir,
+      localIp: cluster.carrierIp,
+      localPort: 5060,
+      remote: `${cluster.edgeIp}:5060`,
+      vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
+      inject: ['SEQUENTIAL', ...Array.from({ length: total }, () => `${NUMBER};${nextCaller()}`)],
+      rate,
+      calls: total,
+      limit: rate * 10,
+      timeoutSeconds: STEP_SECONDS + 40,
+    });
+    const connectedNow = () =>
+      agents.reduce(
+        (n, a, i) => n + stepCount(a.counts(), 'ACK', 'Recv') - stepCount(agents0[i], 'ACK', 'Recv'),
+        0,
+      );
+    let collapsed = false;
+    for (;;) {
+      const done = await Promise.race([uac.exited.then(() => true), sleep(1000).then(() => false)]);
+      if (done) break;
+      const elapsed = (Date.now() - started) / 1000;
+      const created = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0);
+      if (elapsed >= 5 && created >= rate * 3 && connectedNow() < 0.5 * (created - 2 * rate)) {
+        collapsed = true;
+        log(`${nodes} node(s) at ${rate}/s collapse: stopping the step`);
+        await uac.stop(15_000);
+        break;
+      }
+      if (elapsed > STEP_SECONDS + 35) {
+        await uac.stop(5000);
+        break;
+      }
+    }
+    await uac.exited;
+    const left = await drain(cluster);
+    await sleep(1200);
+    const wall = (Date.now() - started) / 1000;
+    const cpu1 = cpuOf(pids);
+    const offered = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0);
+    const connected = connectedNow();
+    const retrans = {
+      carrier: sumCounts(uac.counts(), 'Retrans'),
+      agents: agents.reduce(
+        (n, a, i) => n + sumCounts(a.counts(), 'Retrans') - sumCounts(agents0[i], 'Retrans'),
+        0,
+      ),
+    };
+    const ok =
+      !collapsed && offered === total && connected === offered && retrans.carrier + retrans.agents === 0;
+    emit({
+      nodes,
+      engines: cluster.engines.length,
+      rate,
+      seconds: STEP_SECONDS,
+      offered,
+      connected,
+      callerFailed: Number(uac.stats()?.['FailedCall(C)'] ?? 0),
+      retransmissions: retrans.carrier + retrans.agents,
+      retransmissionsBySide: retrans,
+      timeouts: sumCounts(uac.counts(), 'Timeout'),
+      unexpected: sumCounts(uac.counts(), 'Unexp'),
+      cpuPct: Object.fromEntries(
+        Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
+      ),
+      channelsLeftAfterDrain: left,
+      stepWallSeconds: round(wall, 1),
+      clean: ok,
+      collapsed,
+      loadAvg: loadAverage(),
+    });
+    if (!ok) break;
+    clean = rate;
+  }
+  return clean;
+}
+
+function nullableRound(x: number | null): number | null {
+  return x === null ? null : round(x);
+}
+
+async function main(): Promise<void> {
+  if (!hasDrachtio())
+    throw new Error('no drachtio-server: run ../shared/tools/drachtio/install.sh (DRACHTIO_PREFIX)');
+  const t0 = Date.now();
+  // The cluster's temp dir under a root of the bench's own (os.tmpdir() reads TMPDIR at each call).
+  const root = mkdtempSync(join(tmpdir(), 'hotline-bench-edge-'));
+  process.env.TMPDIR = root;
+  let cluster: Cluster | undefined;
+  const stopAll = async () => {
+    killAllLoadSipp();
+    killAllSipp();
+    await cluster?.stop();
+    cluster = undefined;
+  };
+  process.once('SIGINT', () => {
+    void stopAll().then(() => {
+      rmSync(root, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+  const clean: Record<number, number> = {};
+  try {
+    for (const names of [['a'], ['a', 'b']]) {
+      log(
+        `load average ${loadAverage().join(' ')}; starting ${names.length} node(s), ${AGENTS_PER_NODE} agents each`,
+      );
+      cluster = await startCluster({
+        nodes: names,
+        engines: names.length,
+        agents: names.flatMap((node, n) =>
+          Array.from({ length: AGENTS_PER_NODE }, (_, i) => ({ id: `agent${3001 + n * 1000 + i}`, node })),
+        ),
+        engineEnv: { LOG_LEVEL: 'info' },
+        edgeEnv: { LOG_LEVEL: 'info' },
+      });
+      const answerers = new Answerers(cluster);
+      if (names.length === 1) await timeToRing(cluster, answerers);
+      else {
+        await answerers.start('login', false, 150);
+        for (const node of cluster.nodes.values()) await readyAll(nodeLab(cluster, node));
+      }
+      clean[names.length] = await steps(cluster, answerers);
+      emit({
+        nodes: names.length,
+        cleanCallsPerSecond: clean[names.length],
+        rates: RATES,
+        loadAvg: loadAverage(),
+      });
+      await stopAll();
+    }
+    emit({
+      ratioTwoNodesToOne: clean[1] ? round(clean[2]! / clean[1]) : null,
+      cleanCallsPerSecond: { 1: clean[1], 2: clean[2] },
+      goal: { ratioTwoNodesToOne: '>= 1.7' },
+      quick,
+      loadAvg: loadAverage(),
+      minutes: round((Date.now() - t0) / 60_000, 1),
+    });
+  } finally {
+    await stopAll();
+    if (!process.env.HOTLINE_LAB_KEEP) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);
