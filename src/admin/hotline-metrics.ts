@@ -4,9 +4,16 @@ import type { CallState } from '../calls/core/types.ts';
 import type { Clock } from '../clock.ts';
 import type { Hotline } from '../hotline.ts';
 import { callFigures, withinServiceLevel } from '../records/call-figures.ts';
+import type { EdgeReport, EdgeReportReader } from '../redis/edge-report.ts';
+import { AriNodes } from '../telephony/ari/ari-nodes.ts';
 import { CallFigures, sampleOf } from './call-figures.ts';
 
 const queueLabel = (s: CallState) => (s.queue ? `${s.queue.kind}:${s.queue.id}` : '');
+
+export interface HotlineMetricsOptions {
+  /** The SIP edge's report in Redis (several nodes): its node and trunk gauges. */
+  edgeReport?: EdgeReportReader;
+}
 
 /**
  * The service's Prometheus metrics (its own Registry) and the live 24 h figures, fed by the
@@ -20,7 +27,7 @@ export class HotlineMetrics {
   private readonly agentStates = new Map<string, AgentState>();
   private stopAgents: (() => void) | undefined;
 
-  private constructor(hotline: Hotline, clock: Clock) {
+  private constructor(hotline: Hotline, clock: Clock, options: HotlineMetricsOptions) {
     const registers = [this.registry];
     this.figures = new CallFigures({
       now: () => clock.now(),
@@ -119,6 +126,7 @@ export class HotlineMetrics {
         this.set(hotline.telephony.connected ? 1 : 0);
       },
     });
+    this.nodeGauges(hotline, options.edgeReport);
     let reconnectsSeen = 0;
     new Counter({
       name: 'hotline_ari_reconnects_total',
@@ -308,9 +316,109 @@ export class HotlineMetrics {
     });
   }
 
+  /**
+   * Several Asterisk nodes: this engine's ARI link to each (AriNodes), and the SIP edge's report
+   * (nodes by OPTIONS, their calls, the trunks it pings). Without a report (no edge, no Redis, or
+   * the edge silent for 10 s) the edge's gauges are absent, not 0.
+   */
+  private nodeGauges(hotline: Hotline, edgeReport: EdgeReportReader | undefined): void {
+    const registers = [this.registry];
+    const nodes = () => (hotline.telephony instanceof AriNodes ? hotline.telephony.status() : []);
+    new Gauge({
+      name: 'hotline_ari_node_connected',
+      help: "Several nodes (ARI_NODES): whether this engine's ARI event connection to the node is up (1) or not (0)",
+      labelNames: ['node'],
+      registers,
+      collect() {
+        this.reset();
+        for (const n of nodes()) this.set({ node: n.name }, n.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'hotline_ari_node_lost',
+      help: 'Several nodes (ARI_NODES): whether the node is lost (unreachable past NODE_LOST_SECONDS: its calls ended pbx-lost)',
+      labelNames: ['node'],
+      registers,
+      collect() {
+        this.reset();
+        for (const n of nodes()) this.set({ node: n.name }, n.lost ? 1 : 0);
+      },
+    });
+    if (!edgeReport) return;
+    const edgeGauge = (
+      name: string,
+      help: string,
+      label: 'node' | 'trunk' | undefined,
+      fill: (g: Gauge<string>, r: EdgeReport) => void,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: label ? [label] : [],
+        registers,
+        async collect() {
+          this.reset();
+          // A gauge without labels resets to 0: removed, so that no report shows no sample.
+          if (!label) this.remove();
+          const r = await edgeReport.read();
+          if (r) fill(this, r);
+        },
+      });
+    edgeGauge(
+      'hotline_edge_node_up',
+      "The SIP edge's view of each node: up (1) by its last OPTIONS, down (0)",
+      'node',
+      (g, r) => {
+        for (const n of r.nodes) g.set({ node: n.name }, n.up ? 1 : 0);
+      },
+    );
+    edgeGauge(
+      'hotline_edge_node_calls',
+      'Live calls on each node, as the engines report them to the SIP edge (all engines)',
+      'node',
+      (g, r) => {
+        for (const n of r.nodes) g.set({ node: n.name }, n.calls);
+      },
+    );
+    edgeGauge(
+      'hotline_edge_node_options_rtt_ms',
+      "Round trip of the SIP edge's last answered OPTIONS to each node (absent while unanswered)",
+      'node',
+      (g, r) => {
+        for (const n of r.nodes) if (n.optionsRttMs !== null) g.set({ node: n.name }, n.optionsRttMs);
+      },
+    );
+    edgeGauge(
+      'hotline_edge_trunk_up',
+      'Trunk health by OPTIONS from the SIP edge (carrier, sub-centers, emergency, centers): up (1), down (0)',
+      'trunk',
+      (g, r) => {
+        for (const t of r.trunks) g.set({ trunk: t.name }, t.up ? 1 : 0);
+      },
+    );
+    edgeGauge(
+      'hotline_edge_trunk_rtt_ms',
+      "Round trip of the SIP edge's last answered OPTIONS to each trunk (absent while unanswered)",
+      'trunk',
+      (g, r) => {
+        for (const t of r.trunks) if (t.rttMs !== null) g.set({ trunk: t.name }, t.rttMs);
+      },
+    );
+    edgeGauge(
+      'hotline_edge_report_age_seconds',
+      'Seconds since the SIP edge wrote the report these hotline_edge_* figures come from',
+      undefined,
+      (g, r) => g.set(edgeReport.ageSeconds(r)),
+    );
+  }
+
   /** Starts following the engine and the store; call once, before calls arrive. */
-  static async start(hotline: Hotline, clock: Clock): Promise<HotlineMetrics> {
-    const m = new HotlineMetrics(hotline, clock);
+  static async start(
+    hotline: Hotline,
+    clock: Clock,
+    options: HotlineMetricsOptions = {},
+  ): Promise<HotlineMetrics> {
+    const m = new HotlineMetrics(hotline, clock, options);
     m.stopAgents = hotline.store.onChange((c) => {
       if (c.kind === 'agent') m.agentStates.set(c.agentId, c.state);
     });

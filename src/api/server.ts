@@ -15,6 +15,7 @@ import { registerAdmissionMetrics } from '../admission/metrics.ts';
 import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
 import type { Hotline } from '../hotline.ts';
+import type { EdgeReportReader } from '../redis/edge-report.ts';
 import { admissionApi } from './admission.ts';
 import { agentsApi } from './agents.ts';
 import { installAuth, ledgerRead } from './auth.ts';
@@ -54,6 +55,11 @@ export interface ApiOptions {
   metrics?: HotlineMetrics;
   /** Server timeouts and caps on connections, event streams and request rates (`defaultApiLimits`). */
   limits?: Partial<ApiLimits>;
+  /**
+   * The SIP edge's report in Redis (several nodes): its node and trunk gauges on /metrics (when
+   * the metrics are started here) and the `telephony` part of /stats.
+   */
+  edgeReport?: EdgeReportReader;
 }
 
 /**
@@ -181,7 +187,9 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   const ledger = o.ledger ?? new MemoryAppendLog<AccessEntry>();
   const audit = o.audit ?? new MemoryAppendLog<AuditEntry>();
   const ownMetrics = !o.metrics;
-  const metrics = o.metrics ?? (await HotlineMetrics.start(o.hotline, o.clock));
+  const metrics =
+    o.metrics ??
+    (await HotlineMetrics.start(o.hotline, o.clock, o.edgeReport ? { edgeReport: o.edgeReport } : {}));
   const registered = new Set<string>();
   app.addHook('onRoute', (r) => {
     for (const m of Array.isArray(r.method) ? r.method : [r.method]) registered.add(`${m} ${r.url}`);
@@ -217,6 +225,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     metrics,
     clock: o.clock,
     agentIds: new Set(o.roster.map((a) => a.id)),
+    ...(o.edgeReport ? { edgeReport: o.edgeReport } : {}),
   });
   await app.register(admissionApi, { hotline: o.hotline, clock: o.clock, audit });
   registerAdmissionMetrics(
