@@ -145,7 +145,8 @@ export async function startEdge(
     wireProtocol(srf)?.socket?.setNoDelay(true);
     logger.info({ sip: hostport }, 'connected to drachtio-server');
   });
-  srf.on('disconnect', () => {
+  // drachtio-srf emits 'close' when the connection drops (then 'reconnecting' while it retries).
+  srf.on('close', () => {
     if (connected) logger.warn('lost the connection to drachtio-server; reconnecting');
     connected = false;
   });
@@ -265,7 +266,7 @@ export async function startEdge(
       nodeProber.stop();
       trunkProber.stop();
       clearInterval(redisTimer);
-      srf.removeAllListeners('disconnect');
+      srf.removeAllListeners('close');
       closeSrf(srf);
       redis?.disconnect();
       await source.close().catch(() => undefined);

@@ -322,6 +322,21 @@ describe.skipIf(missing !== '')(
       await answered();
     });
 
+    it('reconnects to drachtio-server after it restarts, and takes calls again', async () => {
+      const old = lab.drachtio!;
+      await old.stop();
+      await waitFor('the edge to see drachtio gone', async () => !(await health()).ok, 10_000, 50);
+      lab.drachtio = await startDrachtio({
+        sipAddress: old.sipAddress,
+        adminPort: old.adminPort,
+        secret: old.secret,
+        dir: join(lab.dir, 'drachtio-2'),
+      });
+      await waitFor('the edge to reconnect', async () => (await health()).ok, 15_000, 50);
+      await waitFor('both nodes up again', async () => (await health()).nodes.every((n) => n.up), 5_000);
+      await answered();
+    });
+
     it('stops on SIGTERM', async () => {
       const gone = new Promise<number | null>((r) => lab.edge!.once('exit', (code) => r(code)));
       lab.edge!.kill('SIGTERM');

@@ -21,6 +21,8 @@ export interface DrachtioOptions {
   dir?: string;
   /** The admin secret; default a random one. */
   secret?: string;
+  /** The admin port; default a free one (give the previous one to restart a server in place). */
+  adminPort?: number;
   /** drachtio's own log level (default info; debug logs every SIP message). */
   loglevel?: 'error' | 'warning' | 'notice' | 'info' | 'debug';
 }
@@ -102,7 +104,7 @@ export async function startDrachtio(o: DrachtioOptions): Promise<RunningDrachtio
   const ownDir = o.dir === undefined;
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'hotline-drachtio-'));
   mkdirSync(dir, { recursive: true });
-  const adminPort = await freePort();
+  const adminPort = o.adminPort ?? (await freePort());
   const secret = o.secret ?? randomBytes(12).toString('hex');
   const sipPort = o.sipPort ?? 5060;
   const logFile = join(dir, 'drachtio.log');
