@@ -150,6 +150,12 @@ function edgeLab(env: (net: string, dir: string) => Record<string, string> = () 
     expect(code, run.diagnostics()).toBe(0);
     return run.received(String(status))[0]!;
   };
+  /** The carrier's OPTIONS to the edge, which must answer `status`. */
+  const pinged = async (status: number) => {
+    const { run, code } = await call('edge-carrier-options.xml', { STATUS: status });
+    expect(code, run.diagnostics()).toBe(0);
+    return run.received(String(status))[0]!;
+  };
   const start = async (ready: (h: Health) => boolean = (h) => h.ok && h.nodes.every((n) => n.up)) => {
     lab.dir = mkdtempSync(join(tmpdir(), 'hotline-edge-e2e-'));
     const drachtio = await startDrachtio({ sipAddress: edgeIp, dir: join(lab.dir, 'drachtio') });
@@ -216,6 +222,7 @@ function edgeLab(env: (net: string, dir: string) => Record<string, string> = () 
     invitesAt,
     answered,
     refused,
+    pinged,
     start,
     stop,
   };
@@ -224,8 +231,20 @@ function edgeLab(env: (net: string, dir: string) => Record<string, string> = () 
 describe.skipIf(missing !== '')(
   `the SIP edge on drachtio-server, without Redis${missing ? ` (skipped: ${missing} not installed)` : ''}`,
   () => {
-    const { lab, nodes, health, metrics, nodeUp, restartNode, invitesAt, answered, refused, start, stop } =
-      edgeLab();
+    const {
+      lab,
+      nodes,
+      health,
+      metrics,
+      nodeUp,
+      restartNode,
+      invitesAt,
+      answered,
+      refused,
+      pinged,
+      start,
+      stop,
+    } = edgeLab();
     beforeAll(() => start());
     afterAll(() => stop());
 
@@ -314,12 +333,15 @@ describe.skipIf(missing !== '')(
         const response = await refused(503);
         expect(headerValues(response, 'Retry-After')).toEqual([String(RETRY_AFTER)]);
         expect(await metrics()).toContain('hotline_edge_refused_total{status="503"} 1');
+        // The carrier's own OPTIONS to the edge says the same.
+        expect(headerValues(await pinged(503), 'Retry-After')).toEqual([String(RETRY_AFTER)]);
       } finally {
         nodes.a!.kill('SIGCONT');
         nodes.b!.kill('SIGCONT');
       }
       await waitFor('both nodes up again', async () => (await health()).nodes.every((n) => n.up), 5_000);
       await answered();
+      await pinged(200);
     });
 
     it('reconnects to drachtio-server after it restarts, and takes calls again', async () => {
