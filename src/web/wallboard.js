@@ -124,11 +124,51 @@ function renderAdmission(s) {
   node.dataset.state = state;
 }
 
+/**
+ * Several Asterisk nodes and the SIP edge: each node (up by the edge's OPTIONS and reached by
+ * this engine's ARI, with its live calls) and each trunk the edge pings; down ones stand out.
+ * Hidden with one Asterisk and no edge (nothing to show).
+ */
+function nodeState(n) {
+  if (n.edgeUp === false) return { text: '故障', down: true };
+  if (n.engineConnected === false) return { text: '引擎未连接', down: true };
+  return { text: `正常（${n.calls}通）`, down: false };
+}
+
+function item(name, state, down, attrs) {
+  return el('span', { ...attrs, class: down ? 'late' : '' }, `${name} ${state}`);
+}
+
+function joined(label, items) {
+  return [label, ...items.flatMap((x, i) => [i === 0 ? ' ' : ' · ', x])];
+}
+
+function renderTelephony(t) {
+  const box = $('#telephony');
+  const nodes = t?.nodes ?? [];
+  const trunks = t?.trunks ?? [];
+  box.hidden = nodes.length === 0 && trunks.length === 0;
+  const nodeItems = nodes.map((n) => {
+    const s = nodeState(n);
+    return item(n.name, s.text, s.down, { 'data-node': n.name, 'data-down': String(s.down) });
+  });
+  const trunkItems = trunks.map((tr) =>
+    item(tr.name, tr.up ? '正常' : '故障', !tr.up, { 'data-trunk': tr.name, 'data-down': String(!tr.up) }),
+  );
+  $('#telephony-nodes').replaceChildren(...(nodes.length > 0 ? joined('语音节点', nodeItems) : []));
+  $('#telephony-trunks').replaceChildren(...(trunks.length > 0 ? joined('中继', trunkItems) : []));
+  box.title =
+    typeof t?.edgeReportAgeSeconds === 'number'
+      ? `SIP 边缘节点报告于 ${Math.round(t.edgeReportAgeSeconds)} 秒前`
+      : '无 SIP 边缘节点报告';
+}
+
 async function refresh() {
   try {
     const stats = await api('GET', '/stats');
     render(stats);
     renderAdmission(stats);
+    renderTelephony(stats.telephony);
     status('');
   } catch (err) {
     status(describeError(err));

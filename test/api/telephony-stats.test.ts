@@ -1,18 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueToken, TokenSet } from '../../src/admin/tokens.ts';
 import { buildApi } from '../../src/api/server.ts';
-import { startHotline } from '../../src/app.ts';
-import { type Clock, SteppedClock } from '../../src/clock.ts';
+import type { Clock } from '../../src/clock.ts';
 import { EDGE_REPORT_TTL_MS, edgeKey } from '../../src/edge/redis-report.ts';
 import type { Hotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
-import { EdgeReportReader } from '../../src/redis/edge-report.ts';
-import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
-import { AriNodes } from '../../src/telephony/ari/ari-nodes.ts';
-import { MemoryRecords, plans, startRig, VirtualTime } from '../support/engine-harness.ts';
-import { testRedisUrl } from '../support/redis.ts';
+import type { EdgeReportReader } from '../../src/redis/edge-report.ts';
+import { startRig } from '../support/engine-harness.ts';
+import { edgeReport, nodesOf, testRedis, twoNodes } from '../support/two-nodes.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const closers: (() => Promise<unknown>)[] = [];
@@ -31,80 +27,6 @@ function sample(text: string, name: string, labels = ''): number | undefined {
 /** Sample lines of a metric (any labels). */
 const samples = (text: string, name: string) =>
   text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-
-/** An edge report as `hotline edge` writes it (src/edge/redis-report.ts). */
-const edgeReport = (at: number) => ({
-  at,
-  nodes: [
-    { name: 'a', up: true, optionsRttMs: 0.7, ari: true, calls: 12, invites: 30, failures: 0 },
-    { name: 'b', up: false, optionsRttMs: null, ari: true, calls: 0, invites: 4, failures: 4 },
-  ],
-  trunks: [
-    { name: 'carrier', up: true, rttMs: 1.25 },
-    { name: 'sc-tax', up: true, rttMs: 2 },
-    { name: 'emergency', up: false, rttMs: null },
-  ],
-});
-
-/** What the engine knows of its nodes (ARI_NODES). */
-function nodesOf(h: Hotline) {
-  if (!(h.telephony instanceof AriNodes)) throw new Error('not an engine over several nodes');
-  return h.telephony.status();
-}
-
-/** The test Redis and a center id of this test's own (no other test's key collides). */
-function testRedis() {
-  const redis = new Redis(testRedisUrl());
-  closers.push(async () => redis.disconnect());
-  const centerId = `edge-api-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  return { redis, centerId, reader: new EdgeReportReader({ redis, centerId, logger }) };
-}
-
-/** Two simulated Asterisk nodes (`systemname` a and b) and one engine over both (ARI_NODES). */
-async function twoNodes(): Promise<{ h: Hotline; b: AriSimulator; time: VirtualTime }> {
-  const clock = new SteppedClock(Date.now());
-  const a = await startAriSimulator({ clock, logger, systemName: 'a', defaultPlaybackMs: 2000 });
-  closers.push(() => a.stop());
-  const b = await startAriSimulator({ clock, logger, systemName: 'b', defaultPlaybackMs: 2000 });
-  closers.push(() => b.stop());
-  const engines: Hotline[] = [];
-  const both = {
-    eventWire: () => {
-      const [wa, wb] = [a.eventWire(), b.eventWire()];
-      return {
-        sockets: wa.sockets + wb.sockets,
-        framesSent: wa.framesSent + wb.framesSent,
-        refusing: wa.refusing || wb.refusing,
-      };
-    },
-  } as unknown as AriSimulator;
-  const time = new VirtualTime(clock, { sim: both, engines: () => engines });
-  const h = await startHotline({
-    plan: plans.sichuan(),
-    ari: {
-      url: a.url,
-      user: 'hotline',
-      password: 'hotline',
-      apps: ['hotline'],
-      maxConnections: 8,
-      nodes: [
-        { name: 'a', url: a.url },
-        { name: 'b', url: b.url },
-      ],
-      nodeLostMs: 3_000,
-    },
-    roster: [],
-    records: new MemoryRecords(),
-    engineId: 'engine-one',
-    clock,
-    logger,
-    env: {},
-    endpointPollMs: 1_000,
-  });
-  engines.push(h);
-  closers.push(() => h.close());
-  return { h, b, time };
-}
 
 async function api(hotline: Hotline, clock: Clock, reader?: EdgeReportReader) {
   const app: FastifyInstance = await buildApi({
@@ -133,9 +55,9 @@ async function api(hotline: Hotline, clock: Clock, reader?: EdgeReportReader) {
 
 describe('the Asterisk nodes and the trunks on /metrics and /stats', () => {
   it("show this engine's link to each node and the SIP edge's report: nodes, calls, OPTIONS round trips, trunks", async () => {
-    const { h, b, time } = await twoNodes();
+    const { h, b, time } = await twoNodes(closers, logger);
     await time.runUntil('both nodes connected', () => nodesOf(h).every((n) => n.connected));
-    const r = testRedis();
+    const r = testRedis(closers, logger);
     const writtenAt = Date.now();
     await r.redis.set(edgeKey(r.centerId), JSON.stringify(edgeReport(writtenAt)), 'PX', EDGE_REPORT_TTL_MS);
     const http = await api(h, time.clock, r.reader);
@@ -183,9 +105,9 @@ describe('the Asterisk nodes and the trunks on /metrics and /stats', () => {
   });
 
   it("leave the edge's gauges out (not 0) while the edge writes no report, and show the engine's nodes alone", async () => {
-    const { h, time } = await twoNodes();
+    const { h, time } = await twoNodes(closers, logger);
     await time.runUntil('both nodes connected', () => nodesOf(h).every((n) => n.connected));
-    const r = testRedis();
+    const r = testRedis(closers, logger);
     const http = await api(h, time.clock, r.reader);
     const text = await http.metrics();
     expect(sample(text, 'hotline_ari_node_connected', 'node="b"')).toBe(1);
