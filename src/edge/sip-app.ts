@@ -42,10 +42,15 @@ export interface SipAppOptions {
   tryingTimeoutMs: number;
 }
 
-/** The user part of a SIP URI (`sip:12345@host;…` → `12345`), or '' without one. */
+/**
+ * The user part of a request URI without its parameters (`sip:12345@host;…` → `12345`,
+ * `sip:12345;npdi@host` → `12345`, `tel:+86123…;phone-context=…` → `+86123…`), or '' without one.
+ */
 export function uriUser(uri: string): string {
-  const m = /^sips?:([^@;?]*)@/i.exec(uri);
-  return m ? m[1]! : '';
+  const sip = /^sips?:([^@;?]*)(?:;[^@?]*)?@/i.exec(uri);
+  if (sip) return sip[1]!;
+  const tel = /^tel:([^;?]+)/i.exec(uri);
+  return tel ? tel[1]! : '';
 }
 
 /**

@@ -72,6 +72,8 @@ function harness(opts: { up?: string[]; maxCalls?: number } = {}) {
 describe('the edge’s SIP decisions', () => {
   it('reads the user of a request URI', () => {
     expect(uriUser('sip:12345@127.0.0.10:5060;transport=udp')).toBe('12345');
+    expect(uriUser('sip:12345;npdi@127.0.0.10')).toBe('12345');
+    expect(uriUser('tel:+8612345;phone-context=+86')).toBe('+8612345');
     expect(uriUser('sip:127.0.0.10')).toBe('');
   });
 
