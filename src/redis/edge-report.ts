@@ -54,14 +54,19 @@ export interface EdgeReportReaderOptions {
   logger: Logger;
   /** A read is reused this long (default 1 s): a scrape and a wallboard poll cost one GET a second. */
   cacheMs?: number;
+  /**
+   * A GET not answered within this (Redis down: the engine's connection queues commands until it
+   * is back) reads as no report, so a scrape never hangs on it (default 500 ms).
+   */
+  timeoutMs?: number;
   /** Wall-clock epoch ms (the edge's `at` is wall-clock time); default `Date.now`. */
   now?: () => number;
 }
 
 /**
  * Reads the edge's report on demand, at most one GET per `cacheMs` (concurrent readers share
- * it). Absent, expired, unreadable or invalid: undefined. An invalid report or a failing Redis
- * is logged once, until a good read.
+ * it, and no second GET is sent while one is unanswered). Absent, expired, unreadable, late or
+ * invalid: undefined. An invalid report or a failing Redis is logged once, until a good read.
  */
 export class EdgeReportReader {
   private readonly key: string;
@@ -69,6 +74,7 @@ export class EdgeReportReader {
   private readonly now: () => number;
   private cached: { readAt: number; report: EdgeReport | undefined } | undefined;
   private inFlight: Promise<EdgeReport | undefined> | undefined;
+  private unanswered: Promise<string | null> | undefined;
   private warned = false;
 
   constructor(private readonly o: EdgeReportReaderOptions) {
@@ -99,7 +105,7 @@ export class EdgeReportReader {
   private async fetch(now: number): Promise<EdgeReport | undefined> {
     let report: EdgeReport | undefined;
     try {
-      const raw = await this.o.redis.get(this.key);
+      const raw = await this.get();
       report = raw === null ? undefined : this.parse(raw);
       if (raw === null || report) this.warned = false;
     } catch (err) {
@@ -107,6 +113,22 @@ export class EdgeReportReader {
     }
     this.cached = { readAt: now, report };
     return report;
+  }
+
+  /** The key's value; rejects when Redis does not answer within `timeoutMs`. */
+  private get(): Promise<string | null> {
+    this.unanswered ??= this.o.redis.get(this.key).finally(() => {
+      this.unanswered = undefined;
+    });
+    const pending = this.unanswered;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer from Redis within ${this.o.timeoutMs ?? 500} ms`)),
+        this.o.timeoutMs ?? 500,
+      );
+    });
+    return Promise.race([pending, late]).finally(() => clearTimeout(timer));
   }
 
   private parse(raw: string): EdgeReport | undefined {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EDGE_REPORT_TTL_MS, edgeKey } from '../../src/edge/redis-report.ts';
 import { createLogger } from '../../src/log.ts';
 import { EdgeReportReader, edgeReportKey } from '../../src/redis/edge-report.ts';
-import { testRedisUrl } from '../support/redis.ts';
+import { freePort, testRedisUrl } from '../support/redis.ts';
 
 const conns: Redis[] = [];
 afterEach(() => {
@@ -119,6 +119,41 @@ describe("the engine's reader of the SIP edge's report", () => {
     expect(s.warnings()).toEqual([
       'the SIP edge report does not match its schema: ignored',
       'the SIP edge report is not JSON: ignored',
+    ]);
+  });
+
+  it('returns nothing at once while Redis does not answer, logs it once, and keeps one GET waiting', async () => {
+    // The engine's connection queues commands while Redis is away (maxRetriesPerRequest: null).
+    const port = await freePort();
+    const away = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null, lazyConnect: true });
+    away.on('error', () => undefined); // connection refused, again and again: expected here
+    conns.push(away);
+    let sent = 0;
+    const counted = new Proxy(away, {
+      get(target, prop, receiver) {
+        if (prop === 'get') {
+          return (key: string) => {
+            sent++;
+            return target.get(key);
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
+    const reader = new EdgeReportReader({
+      redis: counted,
+      centerId: 'away',
+      logger,
+      cacheMs: 0,
+      timeoutMs: 100,
+    });
+    expect(await reader.read()).toBeUndefined();
+    expect(await reader.read()).toBeUndefined();
+    expect(sent).toBe(1);
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      'could not read the SIP edge report from Redis',
     ]);
   });
 });
