@@ -23,7 +23,8 @@ export interface EdgeResponse {
 export interface ProxyOptions {
   forking: 'sequential';
   recordRoute: false;
-  provisionalTimeout: string;
+  /** drachtio's per-destination wait for a first response; absent with one destination. */
+  provisionalTimeout?: string;
 }
 
 /** drachtio-srf's proxy: the destinations in order, one after the other. */
@@ -59,7 +60,8 @@ export function uriUser(uri: string): string {
  * - otherwise the eligible nodes, fewest calls first (ties round-robin), are given to drachtio's
  *   sequential proxy (no record-route: the edge leaves the dialog once the call is set up), which
  *   moves on to the next node on a failure response (503 included) or when a node has not sent
- *   even 100 Trying within EDGE_TRYING_TIMEOUT_MS;
+ *   even 100 Trying within EDGE_TRYING_TIMEOUT_MS (not applied when only one node is eligible:
+ *   drachtio applies it to every destination, the last one included);
  * - no eligible node → 503 with Retry-After;
  * - an INVITE inside a dialog (To tag) → 481: the edge is not in the dialogs it proxied;
  * - OPTIONS (the carrier's own health check of the edge) → 200 while some node may take a
@@ -162,7 +164,9 @@ export class SipApp {
       .proxy(req, destinations, {
         forking: 'sequential',
         recordRoute: false,
-        provisionalTimeout: `${this.o.tryingTimeoutMs}ms`,
+        // Moving on after the Trying timeout only makes sense with somewhere to move on to: the
+        // only eligible node keeps the call however slow it is (SIP's own Timer B, 32 s).
+        ...(destinations.length > 1 ? { provisionalTimeout: `${this.o.tryingTimeoutMs}ms` } : {}),
       })
       .then(
         (result) => {

@@ -99,6 +99,13 @@ describe('the edge’s SIP decisions', () => {
     });
   });
 
+  it('lets the only eligible node keep the call however slow its first answer', () => {
+    const h = harness({ up: ['b'] });
+    h.invite('12345');
+    expect(h.proxied[0]!.destinations).toEqual(['sip:12345@127.0.0.22:5060']);
+    expect(h.proxied[0]!.opts).toEqual({ forking: 'sequential', recordRoute: false });
+  });
+
   it('spreads calls over the nodes', () => {
     const h = harness();
     for (let i = 0; i < 4; i++) h.invite('12345');
