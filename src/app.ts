@@ -32,6 +32,7 @@ import { readSafetyNetConfig, SafetyNetIntake } from './records/safety-net-intak
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';
 import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection.ts';
+import { EdgeReportReader } from './redis/edge-report.ts';
 import { EngineLease } from './redis/engine-lease.ts';
 import { NodeReporter } from './redis/node-report.ts';
 import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
@@ -712,6 +713,16 @@ async function startService(
     authFailures: { max: s.authFailuresPerMinute, windowMs: 60_000 },
     trustProxy: s.http.trustedProxies,
     ...(s.http.limits ? { limits: s.http.limits } : {}),
+    // The SIP edge's word on the nodes and trunks (several nodes), for /metrics and the wallboard.
+    ...(redis
+      ? {
+          edgeReport: new EdgeReportReader({
+            redis: redis.commands,
+            centerId,
+            logger: logger.child({ component: 'edge-report' }),
+          }),
+        }
+      : {}),
   });
   started.push(() => api.close());
   await listen(api, s.http);
