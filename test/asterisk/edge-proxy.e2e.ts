@@ -32,6 +32,8 @@ const missing = [hasDrachtio() ? '' : `drachtio-server (${DRACHTIO_BIN})`, hasSi
 const OPTIONS_MS = 500;
 const RETRY_AFTER = 7;
 const TRYING_TIMEOUT_MS = 400;
+/** EDGE_NODE_MAX_CALLS of the Redis lab. */
+const MAX_CALLS = 20;
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -399,7 +401,11 @@ describe.skipIf(missing !== '')(
           `nodes: { a: ${net}.21, b: ${net}.22 }`,
         ].join('\n'),
       );
-      return { REDIS_URL: redis!.url, EDGE_PEERS: join(dir, 'peers.yaml') };
+      return {
+        REDIS_URL: redis!.url,
+        EDGE_PEERS: join(dir, 'peers.yaml'),
+        EDGE_NODE_MAX_CALLS: String(MAX_CALLS),
+      };
     });
 
     beforeAll(async () => {
@@ -507,6 +513,22 @@ describe.skipIf(missing !== '')(
       );
       await answered('12399');
       await refused(404, '12396');
+    });
+
+    it('takes no call for a node at EDGE_NODE_MAX_CALLS, and 503 when every node is', async () => {
+      reports = { a: { ari: true, calls: MAX_CALLS }, b: { ari: true, calls: MAX_CALLS - 1 } };
+      await waitFor(
+        'a saturated',
+        async () => (await health()).nodes.find((n) => n.name === 'a')?.calls === MAX_CALLS,
+        5_000,
+      );
+      const before = { a: invitesAt('a'), b: invitesAt('b') };
+      await answered();
+      expect({ a: invitesAt('a') - before.a, b: invitesAt('b') - before.b }).toEqual({ a: 0, b: 1 });
+      // b now counts the edge's own call on top of its report: saturated too until the next report.
+      reports = { a: { ari: true, calls: MAX_CALLS }, b: { ari: true, calls: MAX_CALLS } };
+      await waitFor('every node saturated', async () => !(await health()).takesCalls, 5_000);
+      await refused(503);
     });
 
     it('treats reports older than 3 s as no engine: 503 with Retry-After', async () => {
