@@ -151,13 +151,17 @@ export class SipApp {
       this.inFlight -= 1;
       if (this.inFlight === 0 && this.idle) this.idle();
       const tried = attempts.filter((a) => a.outcome !== 'not-tried');
-      if (tried.length > 1 || tried.some((a) => a.outcome === 'failed'))
+      // A retry that worked is in the metrics (a failing node would log every other call);
+      // a call no node took is logged.
+      if (tried.some((a) => a.outcome === 'answered')) {
+        if (tried.length > 1)
+          this.o.logger.debug({ attempts: tried }, 'call answered after a retry on another node');
+      } else if (tried.some((a) => a.outcome === 'failed')) {
         this.o.logger.info(
           { callerMasked: maskNumber(req.callingNumber), attempts: tried },
-          tried.some((a) => a.outcome === 'answered')
-            ? 'call answered after a retry on another node'
-            : 'call failed on every node tried',
+          'call failed on every node tried',
         );
+      }
     };
     const nodes = targets.map((t) => ({ node: t.name, host: t.host, port: t.port }));
     this.o
