@@ -91,6 +91,8 @@ export async function edgeCommand(args: string[], io: CommandIO): Promise<number
     if (err instanceof RulesInvalidError) for (const p of err.problems) io.err(formatProblem(p));
     else if (err instanceof PeersFileError) io.err(err.message);
     else io.err(`hotline edge could not start: ${(err as Error).message ?? String(err)}`);
+    // Nothing is left to serve: do not let a lingering socket or timer keep the process up.
+    if (io === processIO) setTimeout(() => process.exit(1), EXIT_GRACE_MS).unref();
     return 1;
   }
   io.out(`edge: /metrics and /health on http://${config.http.host}:${port(http)}`);

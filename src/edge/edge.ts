@@ -96,6 +96,7 @@ export async function startEdge(
   rules: { dir: string; folderWins: boolean },
   logger: Logger,
 ): Promise<RunningEdge> {
+  const trunkTargets: ProbeTarget[] = config.peersFile ? loadTrunkTargets(config.peersFile) : [];
   // Published rules versions are read on a connection of their own (the report's connection
   // fails fast instead of queueing, which a start-up read must not).
   const versionsRedis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
@@ -116,7 +117,6 @@ export async function startEdge(
     { numbers: source.numbers.size, from: source.from },
     `the edge answers the numbers of ${source.from}`,
   );
-  const trunkTargets: ProbeTarget[] = config.peersFile ? loadTrunkTargets(config.peersFile) : [];
 
   const board = new NodeBoard(config.nodes, REPORT_FRESH_MS);
   const trunks = new HealthTable(trunkTargets.map((t) => t.name));
