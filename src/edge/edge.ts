@@ -149,6 +149,7 @@ export async function startEdge(
   srf.on('close', () => {
     if (connected) logger.warn('lost the connection to drachtio-server; reconnecting');
     connected = false;
+    app.connectionLost();
   });
   srf.on('error', (err: Error) => {
     logger.debug({ err: err.message }, 'drachtio connection error');

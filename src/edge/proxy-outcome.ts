@@ -4,7 +4,8 @@
  * upstream. A node that never answered (the edge's Trying timeout, or Timer B) has no response;
  * it failed when the proxy went on to a later node or ended without a caller's CANCEL.
  */
-export type AttemptOutcome = 'answered' | 'failed' | 'cancelled' | 'not-tried';
+/** `unknown`: the connection to drachtio-server dropped before the proxy's result came back. */
+export type AttemptOutcome = 'answered' | 'failed' | 'cancelled' | 'unknown' | 'not-tried';
 
 export interface ProxyResponse {
   address: string;

@@ -72,6 +72,8 @@ export class SipApp {
   private draining = false;
   private inFlight = 0;
   private idle: (() => void) | undefined;
+  /** The proxies whose result has not come back, each with how to settle it without one. */
+  private readonly pending = new Set<() => void>();
   private readonly targets: Map<string, EdgeNode>;
 
   constructor(private readonly o: SipAppOptions) {
@@ -89,6 +91,15 @@ export class SipApp {
 
   get proxiesInFlight(): number {
     return this.inFlight;
+  }
+
+  /**
+   * The connection to drachtio-server dropped: the results of the proxies in flight will never
+   * come (drachtio-srf forgets them with the socket; the server finishes them on its own). They
+   * are settled as unknown, so that no node keeps calls in flight that ended long ago.
+   */
+  connectionLost(): void {
+    for (const settleUnknown of [...this.pending]) settleUnknown();
   }
 
   private unavailable(res: EdgeResponse): void {
@@ -145,7 +156,11 @@ export class SipApp {
     const first = order[0]!;
     this.o.board.started(first);
     this.inFlight += 1;
+    let settled = false;
     const settle = (attempts: Attempt[]) => {
+      if (settled) return;
+      settled = true;
+      this.pending.delete(settleUnknown);
       this.o.board.settled(first, attempts);
       this.o.metrics.proxied(attempts);
       this.inFlight -= 1;
@@ -164,6 +179,15 @@ export class SipApp {
       }
     };
     const nodes = targets.map((t) => ({ node: t.name, host: t.host, port: t.port }));
+    const settleUnknown = () =>
+      settle(
+        nodes.map((n, i) => ({
+          node: n.node,
+          outcome: i === 0 ? 'unknown' : 'not-tried',
+          status: undefined,
+        })),
+      );
+    this.pending.add(settleUnknown);
     this.o
       .proxy(req, destinations, {
         forking: 'sequential',

@@ -153,6 +153,21 @@ describe('the edge’s SIP decisions', () => {
     expect(h.invite('12345', '<sip:12345@127.0.0.10>;tag=abc')).toEqual([{ status: 481, headers: {} }]);
   });
 
+  it('settles the proxies in flight as unknown when the drachtio connection drops', async () => {
+    const h = harness();
+    h.invite('12345');
+    h.invite('12345');
+    expect(h.board.view().map((v) => v.calls)).toEqual([1, 1]);
+    h.app.connectionLost();
+    expect(h.app.proxiesInFlight).toBe(0);
+    expect(h.board.view().map((v) => v.calls)).toEqual([0, 0]);
+    expect(await h.metrics.registry.metrics()).toContain('hotline_edge_node_failures_total{node="a"} 0');
+    // A result that still arrives later changes nothing.
+    h.proxied[0]!.finish({ finalStatus: 200, responses: [] });
+    await new Promise((r) => setImmediate(r));
+    expect(h.app.proxiesInFlight).toBe(0);
+  });
+
   it('refuses new calls while draining and resolves once the proxies in flight end', async () => {
     const h = harness();
     h.invite('12345');
