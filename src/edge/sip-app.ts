@@ -44,6 +44,28 @@ export interface SipAppOptions {
 }
 
 /**
+ * At most one log line per `everyMs` for a kind of refusal (a SIP scanner dialing random numbers,
+ * or every call of an overload, must not flood the log); the next line says how many were not
+ * logged in between.
+ */
+class Throttle {
+  private last = -Infinity;
+  private skipped = 0;
+  constructor(private readonly everyMs = 1_000) {}
+  /** Undefined: do not log this one; else how many were skipped since the last line. */
+  take(now: number): number | undefined {
+    if (now - this.last < this.everyMs) {
+      this.skipped += 1;
+      return undefined;
+    }
+    this.last = now;
+    const skipped = this.skipped;
+    this.skipped = 0;
+    return skipped;
+  }
+}
+
+/**
  * The user part of a request URI without its parameters (`sip:12345@host;…` → `12345`,
  * `sip:12345;npdi@host` → `12345`, `tel:+86123…;phone-context=…` → `+86123…`), or '' without one.
  */
@@ -56,7 +78,8 @@ export function uriUser(uri: string): string {
 
 /**
  * The edge's SIP behaviour, decided synchronously from memory on each request:
- * - INVITE for a number the plan does not answer → 404 with a Q.850 Reason;
+ * - INVITE for a number the plan does not answer → 404 with a Q.850 Reason (logged with masked
+ *   numbers, at most one line a second);
  * - otherwise the eligible nodes, fewest calls first (ties round-robin), are given to drachtio's
  *   sequential proxy (no record-route: the edge leaves the dialog once the call is set up), which
  *   moves on to the next node on a failure response (503 included) or when a node has not sent
@@ -74,6 +97,8 @@ export class SipApp {
   private idle: (() => void) | undefined;
   /** The proxies whose result has not come back, each with how to settle it without one. */
   private readonly pending = new Set<() => void>();
+  private readonly unallocatedLog = new Throttle();
+  private readonly unavailableLog = new Throttle();
   private readonly targets: Map<string, EdgeNode>;
 
   constructor(private readonly o: SipAppOptions) {
@@ -129,10 +154,12 @@ export class SipApp {
     if (!this.o.numbers().answers(user)) {
       res.send(404, { headers: { Reason: UNALLOCATED_REASON } });
       this.o.metrics.refusedWith(404);
-      this.o.logger.info(
-        { dialedMasked: maskNumber(user), callerMasked: maskNumber(req.callingNumber) },
-        'refused an INVITE for a number the plan does not answer (404 unallocated number)',
-      );
+      const skipped = this.unallocatedLog.take(Date.now());
+      if (skipped !== undefined)
+        this.o.logger.info(
+          { dialedMasked: maskNumber(user), callerMasked: maskNumber(req.callingNumber), notLogged: skipped },
+          'refused an INVITE for a number the plan does not answer (404 unallocated number)',
+        );
       return;
     }
     if (this.draining) {
@@ -145,10 +172,12 @@ export class SipApp {
     if (order.length === 0) {
       this.unavailable(res);
       this.o.metrics.refusedWith(503);
-      this.o.logger.warn(
-        { callerMasked: maskNumber(req.callingNumber), nodes: this.o.board.view() },
-        'no node may take a call: 503 with Retry-After',
-      );
+      const skipped = this.unavailableLog.take(Date.now());
+      if (skipped !== undefined)
+        this.o.logger.warn(
+          { callerMasked: maskNumber(req.callingNumber), nodes: this.o.board.view(), notLogged: skipped },
+          'no node may take a call: 503 with Retry-After',
+        );
       return;
     }
     const targets = order.map((name) => this.targets.get(name)!);

@@ -88,6 +88,14 @@ describe('the edge’s SIP decisions', () => {
     expect(h.lines.join('')).not.toContain('13800138000');
   });
 
+  it('logs refusals at most once a second, counting the ones not logged', () => {
+    const h = harness();
+    for (let i = 0; i < 5; i++) h.invite('99999');
+    const lines = h.lines.filter((l) => l.includes('unallocated'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!).notLogged).toBe(0);
+  });
+
   it('proxies a call to every eligible node in order, sequentially, without record-route', () => {
     const h = harness();
     expect(h.invite('12345')).toEqual([]);
