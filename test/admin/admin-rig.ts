@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { MemoryAppendLog } from '../../src/admin/append-log.ts';
+import type { DraftBudget } from '../../src/admin/draft-pool.ts';
 import type { AccessEntry, AuditEntry } from '../../src/admin/ledgers.ts';
 import { RulesAdmin } from '../../src/admin/rules-admin.ts';
 import { FileVersionStore } from '../../src/admin/rules-versions.ts';
@@ -46,6 +47,8 @@ export async function startAdminRig(
     authFailures?: number;
     /** The API's trusted reverse proxies (`HTTP_TRUSTED_PROXIES`). */
     trustProxy?: string[];
+    /** What compiling one draft may cost (default: the service's `draftBudget`). */
+    draftBudget?: DraftBudget;
   } = {},
 ): Promise<AdminRig> {
   const versionsDir = mkdtempSync(join(tmpdir(), 'hotline-versions-'));
@@ -64,6 +67,7 @@ export async function startAdminRig(
     audit,
     clock: rig.clock,
     logger,
+    ...(options.draftBudget ? { draftBudget: options.draftBudget } : {}),
   });
   await rules.attach((plan) => rig.hotline.setPlan(plan));
   const issued = {
