@@ -141,7 +141,10 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
     const refusal = run.received('404')[0]!;
     expect(headerValues(refusal, 'Reason').join(' ')).toMatch(/Q\.850;\s*cause=1\b/);
     // no node saw the call, and the edge's log never names the caller in full
-    for (const n of cluster.nodes.values()) expect(n.log()).not.toContain(caller);
+    for (const n of cluster.nodes.values()) {
+      expect(n.log()).not.toContain(caller);
+      expect(n.log()).not.toContain('99999@');
+    }
     expect(cluster.edgeOutput()).not.toContain(caller);
   });
 

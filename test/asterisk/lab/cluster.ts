@@ -38,6 +38,7 @@ export interface ClusterAgent {
   pools: string[];
   skills: Record<string, number>;
   expertSeats: string[];
+  /** The softphone's own address (empty past the first 150 agents). */
   ip: string;
   password: string;
 }
@@ -161,7 +162,9 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
       pools: a.pools ?? ['general'],
       skills: a.skills ?? { general: 5 },
       expertSeats: a.expertSeats ?? [],
-      ip: `${net}.${40 + i}`,
+      // a softphone address of its own for the first 150 (SIPp per agent); the bench registers
+      // many agents from one address of its own instead
+      ip: i < 150 ? `${net}.${40 + i}` : '',
       password: newToken('lab').slice(0, 24),
     });
   });
@@ -415,6 +418,8 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
 
   const register = async (a: ClusterAgent, expires: number) => {
     const node = nodes.get(a.node)!;
+    if (!a.ip)
+      throw new Error(`agent ${a.id}: no softphone address of its own (the first 150 agents have one)`);
     const run = startSipp({
       scenario: 'register.xml',
       name: `${a.id}-register-${expires}-${Date.now()}`,
@@ -550,6 +555,8 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
     async agent(id, behaviour, opts = {}) {
       const a = agents.get(id);
       if (!a) throw new Error(`no cluster agent ${id}`);
+      if (!a.ip)
+        throw new Error(`agent ${id}: no softphone address of its own (the first 150 agents have one)`);
       await register(a, 120);
       return startSipp({
         scenario: {
