@@ -18,9 +18,11 @@
  *    percentiles → {"edgeAddedMsP50", "edgeAddedMsP99"}.
  * 2. Load steps of increasing new calls/s through the edge (each `--step-seconds`, the caller
  *    hangs up 0.5 s after the answer): offered, connected (agent legs answered and acknowledged),
- *    retransmissions (every retransmission SIPp sent or received, carrier and agents), CPU of
- *    each process. The steps of a cluster stop at the first one with a retransmission or a lost
- *    call; the highest clean step is {"nodes": N, "cleanCallsPerSecond"}.
+ *    lost (offered, not connected), retransmissions (every retransmission SIPp sent or received,
+ *    carrier and agents), CPU of each process. The steps of a cluster stop at the first one with
+ *    a retransmission (or with channels left after its drain); the highest step without one is
+ *    {"nodes": N, "cleanCallsPerSecond"}, and `completeCallsPerSecond` the highest up to which
+ *    every call also connected and ended.
  * 3. The ratio line: clean rate with 2 nodes ÷ with 1 (the issue's goal: ≥ 1.7).
  *
  * One JSON line per measurement on stdout, progress on stderr. Figures, not assertions; every
@@ -81,7 +83,9 @@ function usage(problem: string): never {
 
 const NUMBER = '12345';
 const TALK_MS = 500;
-const AGENTS_PER_NODE = opts.agentsPerNode ?? (quick ? 100 : 300);
+// Enough that the pool is never the limit: an agent is busy ~2.6 s a call (ring, 0.5 s talk, the
+// lab plan's 2 s wrap-up), so 500 agents a node take ~190 new calls/s.
+const AGENTS_PER_NODE = opts.agentsPerNode ?? (quick ? 100 : 500);
 const RATES = opts.rates ?? (quick ? [10, 20] : [20, 40, 60, 80, 100, 120, 140, 160, 180, 200]);
 const STEP_SECONDS = opts.stepSeconds ?? (quick ? 5 : 10);
 const RING_CALLS = opts.ringCalls ?? (quick ? 40 : 300); // both paths together
@@ -320,10 +324,12 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
   });
 }
 
-async function steps(cluster: Cluster, answerers: Answerers): Promise<number> {
+async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: number; complete: number }> {
   const nodes = cluster.nodes.size;
   const pids = pidsOf(cluster);
   let clean = 0;
+  let completeTo = 0;
+  let allComplete = true;
   for (const rate of RATES) {
     let agents: LoadSippRun[];
     try {
@@ -392,14 +398,10 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<number> {
         0,
       ),
     };
-    // clean: every call placed and connected, no retransmission, and every channel gone once the
-    // calls ended (calls still up after the drain are calls the node could not finish)
-    const ok =
-      !collapsed &&
-      offered === total &&
-      connected === offered &&
-      retrans.carrier + retrans.agents === 0 &&
-      left === 0;
+    // clean (the issue's measure): every call placed, no retransmission; complete: also every call
+    // connected to an agent and every channel gone once the calls ended
+    const ok = !collapsed && offered === total && retrans.carrier + retrans.agents === 0;
+    const complete = ok && connected === offered && left === 0;
     emit({
       nodes,
       engines: cluster.engines.length,
@@ -417,14 +419,19 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<number> {
       ),
       channelsLeftAfterDrain: left,
       stepWallSeconds: round(wall, 1),
+      lost: offered - connected,
       clean: ok,
+      complete,
       collapsed,
       loadAvg: loadAverage(),
     });
-    if (!ok) break;
+    allComplete &&= complete;
+    if (allComplete) completeTo = rate;
+    // calls still up after the drain: the node could not finish them, the next step would measure that
+    if (!ok || left > 0) break;
     clean = rate;
   }
-  return clean;
+  return { clean, complete: completeTo };
 }
 
 function nullableRound(x: number | null): number | null {
@@ -473,10 +480,13 @@ async function main(): Promise<void> {
         await answerers.start('login', false, 150);
         for (const node of cluster.nodes.values()) await readyAll(nodeLab(cluster, node));
       }
-      clean[names.length] = await steps(cluster, answerers);
+      const r = await steps(cluster, answerers);
+      clean[names.length] = r.clean;
       emit({
         nodes: names.length,
-        cleanCallsPerSecond: clean[names.length],
+        cleanCallsPerSecond: r.clean,
+        completeCallsPerSecond: r.complete,
+        agents: cluster.agents.size,
         rates: RATES,
         loadAvg: loadAverage(),
       });
