@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { HotlineError } from '../errors.ts';
+import { NODE_NAME } from '../telephony/nodes.ts';
 
-/** A node's name as the contract fixes it (Asterisk's `systemname`): `a`, `b`, `ast1`. */
-export const NODE_NAME = /^[a-z][a-z0-9]{0,15}$/;
+/** A node's name (Asterisk's `systemname`): one definition, shared with the engine. */
+export { NODE_NAME };
 
 /** One Asterisk node behind the edge: where its SIP listens. */
 export interface EdgeNode {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { nodesKey as engineNodesKey } from '../redis/node-report.ts';
 import { NODE_NAME } from './config.ts';
 
 /**
@@ -9,7 +10,8 @@ import { NODE_NAME } from './config.ts';
  * - it writes `hotline:{<center>}:edge` = `{"at","nodes":[…],"trunks":[…]}` with PX 10000.
  * Both in one round trip per OPTIONS interval, off the call path.
  */
-export const nodesKey = (centerId: string) => `hotline:{${centerId}}:nodes`;
+/** The engines' report hash (the engine side writes it: src/redis/node-report.ts). */
+export const nodesKey = (centerId: string) => engineNodesKey(centerId);
 export const edgeKey = (centerId: string) => `hotline:{${centerId}}:edge`;
 
 /** An engine's report older than this is ignored. */
