@@ -1,77 +1,28 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHotline } from '../../src/app.ts';
-import { SteppedClock } from '../../src/clock.ts';
-import type { Hotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
-import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
-import { MemoryRecords, plans, VirtualTime } from '../support/engine-harness.ts';
+import { MemoryRecords } from '../support/engine-harness.ts';
+import { type Closers, twoNodes } from '../support/two-nodes.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-const sims: AriSimulator[] = [];
-const engines: Hotline[] = [];
+const closers: Closers = [];
 afterEach(async () => {
-  for (const e of engines.splice(0)) await e.close().catch(() => undefined);
-  for (const s of sims.splice(0)) await s.stop();
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
 });
-
-/** Two simulated Asterisk nodes (`systemname` a and b) and one engine connected to both. */
-async function twoNodes(
-  roster: { id: string; name: string; pools: string[]; skills: Record<string, number> }[],
-) {
-  const clock = new SteppedClock(Date.now());
-  const a = await startAriSimulator({ clock, logger, systemName: 'a', defaultPlaybackMs: 2000 });
-  const b = await startAriSimulator({ clock, logger, systemName: 'b', defaultPlaybackMs: 2000 });
-  sims.push(a, b);
-  const both = {
-    eventWire: () => {
-      const [wa, wb] = [a.eventWire(), b.eventWire()];
-      return {
-        sockets: wa.sockets + wb.sockets,
-        framesSent: wa.framesSent + wb.framesSent,
-        refusing: wa.refusing || wb.refusing,
-      };
-    },
-  } as unknown as AriSimulator;
-  const time = new VirtualTime(clock, { sim: both, engines: () => engines });
-  return { clock, a, b, time, roster };
-}
-
-async function engineOn(w: Awaited<ReturnType<typeof twoNodes>>, records: MemoryRecords): Promise<Hotline> {
-  const h = await startHotline({
-    plan: plans.sichuan(),
-    ari: {
-      url: w.a.url,
-      user: 'hotline',
-      password: 'hotline',
-      apps: ['hotline'],
-      maxConnections: 8,
-      nodes: [
-        { name: 'a', url: w.a.url },
-        { name: 'b', url: w.b.url },
-      ],
-      nodeLostMs: 3_000,
-    },
-    roster: w.roster,
-    records,
-    engineId: 'engine-one',
-    clock: w.clock,
-    logger,
-    env: {},
-    endpointPollMs: 1_000,
-  });
-  engines.push(h);
-  return h;
-}
 
 const agent = (id: string) => ({ id, name: id, pools: ['general'], skills: { general: 5 } });
 
+/** Two simulated nodes (`systemname` a and b) and one engine over both, with these agents. */
+async function nodesWith(ids: string[]) {
+  const records = new MemoryRecords();
+  const w = await twoNodes(closers, logger, { roster: ids.map(agent), records });
+  return { w, records, h: w.h };
+}
+
 /** Agent a1001's phone registered on node a, a1002's on node b, both logged in. */
 async function agentOnEachNode() {
-  const w = await twoNodes([agent('a1001'), agent('a1002')]);
+  const { w, records, h } = await nodesWith(['a1001', 'a1002']);
   w.a.setEndpoint('PJSIP/a1001', { behaviour: 'answer', answerAfterMs: 300, online: true });
   w.b.setEndpoint('PJSIP/a1002', { behaviour: 'answer', answerAfterMs: 300, online: true });
-  const records = new MemoryRecords();
-  const h = await engineOn(w, records);
   await w.time.advance(1_500);
   await h.store.login('a1001', 'PJSIP/a1001');
   await h.store.login('a1002', 'PJSIP/a1002');
@@ -105,11 +56,10 @@ describe('one engine over two Asterisk nodes', () => {
   });
 
   it("reaches an agent registered on the other node through the inter-node trunk from the call's node", async () => {
-    const w = await twoNodes([agent('a1002')]);
+    const { w, h } = await nodesWith(['a1002']);
     w.b.setEndpoint('PJSIP/a1002', { behaviour: 'answer', answerAfterMs: 300, online: true });
     // Node a's trunk to node b: what `PJSIP/a1002@node-b` dials (node b's [from-nodes] rings the phone).
     w.a.setEndpoint('PJSIP/node-b', { behaviour: 'answer', answerAfterMs: 300, online: true });
-    const h = await engineOn(w, new MemoryRecords());
     await w.time.advance(1_500);
     await h.store.login('a1002', 'PJSIP/a1002');
     const call = w.a.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138012' });
@@ -145,7 +95,6 @@ describe('one engine over two Asterisk nodes', () => {
     expect(lost[0]!.disposition).toBe('pbx-lost');
     expect(h.engine.call(onA.channelId)?.stage).toBe('talking');
     expect(records.records.some((r) => r.callId === onA.channelId)).toBe(false);
-    // The agent of the lost call is not left reserved or talking.
     const status = (await h.store.listAgents()).find((x) => x.id === agentOnB)?.status;
     // The agent of the lost call is in wrap-up (or ready), never left on the call or reserved.
     expect(['wrap-up', 'ready']).toContain(status?.state);

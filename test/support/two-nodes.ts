@@ -4,6 +4,7 @@ import { SteppedClock } from '../../src/clock.ts';
 import type { Hotline } from '../../src/hotline.ts';
 import type { Logger } from '../../src/log.ts';
 import { EdgeReportReader } from '../../src/redis/edge-report.ts';
+import type { RosterEntry } from '../../src/roster.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
 import { AriNodes } from '../../src/telephony/ari/ari-nodes.ts';
 import { MemoryRecords, plans, VirtualTime } from './engine-harness.ts';
@@ -48,7 +49,8 @@ export function testRedis(closers: Closers, logger: Logger) {
 export async function twoNodes(
   closers: Closers,
   logger: Logger,
-): Promise<{ h: Hotline; b: AriSimulator; time: VirtualTime }> {
+  options: { roster?: RosterEntry[]; records?: MemoryRecords } = {},
+): Promise<{ h: Hotline; a: AriSimulator; b: AriSimulator; time: VirtualTime }> {
   const clock = new SteppedClock(Date.now());
   const a = await startAriSimulator({ clock, logger, systemName: 'a', defaultPlaybackMs: 2000 });
   closers.push(() => a.stop());
@@ -80,8 +82,8 @@ export async function twoNodes(
       ],
       nodeLostMs: 3_000,
     },
-    roster: [],
-    records: new MemoryRecords(),
+    roster: options.roster ?? [],
+    records: options.records ?? new MemoryRecords(),
     engineId: 'engine-one',
     clock,
     logger,
@@ -90,5 +92,5 @@ export async function twoNodes(
   });
   engines.push(h);
   closers.push(() => h.close());
-  return { h, b, time };
+  return { h, a, b, time };
 }
