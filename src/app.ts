@@ -460,6 +460,7 @@ async function holdEngineLease(
   centerId: string,
   engineId: string,
   logger: Logger,
+  stop: (exitCode: number) => void,
 ): Promise<EngineLease> {
   const lease = new EngineLease({
     redis,
@@ -467,10 +468,7 @@ async function holdEngineLease(
     engineId,
     clock: systemClock,
     logger,
-    onLost: () => {
-      process.exitCode = 3;
-      process.kill(process.pid, 'SIGTERM');
-    },
+    onLost: () => stop(3),
   });
   let told = false;
   while (!(await lease.acquire())) {
@@ -492,6 +490,11 @@ async function holdEngineLease(
 export interface ServeConsole {
   out(text: string): void;
   err(text: string): void;
+  /**
+   * The service must stop with this exit code (it lost its engine lease: another process serves
+   * the engine now). Without it, the process is sent SIGTERM with `process.exitCode` set.
+   */
+  stop?(exitCode: number): void;
 }
 
 export interface ServedHotline {
@@ -648,7 +651,13 @@ async function startService(
   // One process at a time serves this engine's identity (its sessions, apps and calls): with a
   // real Asterisk and Redis, the engine holds a lease; a process that finds it held waits.
   if (redis && s.ari) {
-    const lease = await holdEngineLease(redis.commands, centerId, s.engineId, logger);
+    const stop =
+      io.stop?.bind(io) ??
+      ((code: number) => {
+        process.exitCode = code;
+        process.kill(process.pid, 'SIGTERM');
+      });
+    const lease = await holdEngineLease(redis.commands, centerId, s.engineId, logger, stop);
     started.push(() => lease.release());
     await lease.publishApps(s.apps);
   }

@@ -7,6 +7,7 @@ import { createLogger } from '../log.ts';
 import { formatProblem, RulesInvalidError } from '../plan/problems.ts';
 import { type CommandIO, processIO } from './io.ts';
 import { rulesDir } from './paths.ts';
+import { StopSignal } from './stop-signal.ts';
 
 /** After stopping, the process exits within this even if a socket or timer lingers. */
 const EXIT_GRACE_MS = 3_000;
@@ -63,14 +64,7 @@ export async function edgeCommand(args: string[], io: CommandIO): Promise<number
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  let stopRequested = false;
-  let wake = () => {};
-  const onSignal = () => {
-    stopRequested = true;
-    wake();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signal = new StopSignal();
   let edge: RunningEdge;
   let http: FastifyInstance;
   try {
@@ -86,8 +80,7 @@ export async function edgeCommand(args: string[], io: CommandIO): Promise<number
       throw err;
     }
   } catch (err) {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signal.forget();
     if (err instanceof RulesInvalidError) for (const p of err.problems) io.err(formatProblem(p));
     else if (err instanceof PeersFileError) io.err(err.message);
     else io.err(`hotline edge could not start: ${(err as Error).message ?? String(err)}`);
@@ -96,13 +89,8 @@ export async function edgeCommand(args: string[], io: CommandIO): Promise<number
     return 1;
   }
   io.out(`edge: /metrics and /health on http://${config.http.host}:${port(http)}`);
-  if (!stopRequested) {
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-  }
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  await signal.requested();
+  signal.forget();
   logger.info('shutting down: new INVITEs get 503, proxies in flight finish');
   await edge.stop();
   await http.close();

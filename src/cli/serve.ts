@@ -10,6 +10,7 @@ import { formatProblem, RulesInvalidError } from '../plan/problems.ts';
 import { ensureStateDirs, StateDirError, stateDirsInUse } from '../state-dir.ts';
 import { type CommandIO, processIO, UsageError } from './io.ts';
 import { projectRoot, rulesDir } from './paths.ts';
+import { StopSignal } from './stop-signal.ts';
 
 export const serveHelp = `hotline serve [--rules DIR] [--demo-rate CALLS_PER_MINUTE]
   Runs the engine and its HTTP API (HTTP_HOST:HTTP_PORT, default 127.0.0.1:8080).
@@ -113,23 +114,15 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   const logger = createLogger({ level: config.LOG_LEVEL });
   // Ctrl-C or SIGTERM, even during the start-up: finish starting, then shut down cleanly.
   // (A second Ctrl-C ends the process at once.)
-  let stopRequested = false;
-  let wake = () => {};
-  const onSignal = () => {
-    stopRequested = true;
-    wake();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const forgetSignals = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+  const signal = new StopSignal();
   let served: ServedHotline;
   try {
-    served = await serveHotline(serveSettings(values, config), logger, io);
+    served = await serveHotline(serveSettings(values, config), logger, {
+      ...io,
+      stop: (code) => signal.request(code),
+    });
   } catch (err) {
-    forgetSignals();
+    signal.forget();
     let code = 1;
     if (err instanceof StartupError) {
       io.err(err.message);
@@ -144,15 +137,11 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     if (io === processIO) setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
     return code;
   }
-  if (!stopRequested) {
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-  }
-  forgetSignals();
-  logger.info('shutting down');
+  const exitCode = await signal.requested();
+  signal.forget();
+  logger.info({ exitCode }, 'shutting down');
   await served.stop();
-  return 0;
+  return exitCode;
 }
 
 /** The API's caps the environment sets (the others keep their defaults). */

@@ -416,3 +416,30 @@ describe('an engine process killed with SIGKILL while another names it in ENGINE
     }
   }, 240_000);
 });
+
+describe('an engine process whose lease another process takes', () => {
+  it('stops serving and exits with code 3', async () => {
+    const redisUrl = await privateRedis();
+    writeFileSync(
+      join(dir, 'roster.yaml'),
+      'agents:\n  - { id: a4001, name: 陈静, endpoint: PJSIP/a4001, pools: [general], skills: { general: 5 } }\n',
+    );
+    writeFileSync(
+      join(dir, 'tokens.yaml'),
+      `tokens:\n  - { id: ops, role: admin, hash: "${hashToken(newToken('ops'))}" }\n`,
+    );
+    await sim?.stop();
+    sim = await startAriSimulator({ logger: createLogger({ level: 'silent' }) });
+    const e = serve(sim.url, redisUrl, { ENGINE_ID: 'leased' });
+    await e.logged('hotline is serving');
+    const admin = new Redis(redisUrl);
+    try {
+      const exited = new Promise<number | null>((resolve) => e.child.once('exit', (code) => resolve(code)));
+      await admin.set('hotline:{sichuan}:engine-lease:leased', 'another-process', 'PX', 5_000);
+      expect(await exited).toBe(3);
+      expect(e.output()).toContain('engine lease lost');
+    } finally {
+      admin.disconnect();
+    }
+  }, 120_000);
+});
