@@ -10,6 +10,7 @@ import { ENGINE_ROOT, LAB_RULES } from './lab.ts';
 import {
   type AsteriskNode,
   freePort,
+  loginReady,
   type NodeCredentials,
   newCredentials,
   startAsteriskNode,
@@ -622,28 +623,7 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
       });
     },
     async ready(id) {
-      const endpoint = `PJSIP/${id}`;
-      let login: { status: number; body: unknown } = { status: 0, body: undefined };
-      await waitFor(
-        () => `agent ${id} to log in (last answer ${login.status} ${JSON.stringify(login.body)})`,
-        async () => {
-          login = await api('POST', `/agents/${id}/login`, { endpoint });
-          if (login.status === 409) await api('POST', `/agents/${id}/logout`);
-          return login.status === 200;
-        },
-        30_000,
-        500,
-      );
-      const ready = await api('POST', `/agents/${id}/ready`);
-      if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
-      await waitFor(
-        `agent ${id} ready with a reachable softphone`,
-        async () => {
-          const r = (await api('GET', `/agents/${id}`)).body as { state: string; deviceAvailable: boolean };
-          return r.state === 'ready' && r.deviceAvailable;
-        },
-        30_000,
-      );
+      await loginReady(api, id);
     },
     async logout(id) {
       await api('POST', `/agents/${id}/logout`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { hashToken, newToken } from '../../../src/admin/tokens.ts';
 import type { CallRecord } from '../../../src/records/record.ts';
 import { type AriTraceEntry, parseAriDebug } from './ari-trace.ts';
-import { freePort, newCredentials, ROOT, startAsteriskNode, startRedis } from './node.ts';
+import { freePort, loginReady, newCredentials, ROOT, startAsteriskNode, startRedis } from './node.ts';
 import { writeAlawPcap } from './pcap.ts';
 import { killAllSipp, type SippRun, startSipp } from './sipp.ts';
 
@@ -406,29 +406,7 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
       });
     },
     async ready(id) {
-      const endpoint = `PJSIP/${id}`;
-      // an agent still in wrap-up from the last scenario logs in once it has ended
-      let login: { status: number; body: unknown } = { status: 0, body: undefined };
-      await waitFor(
-        `agent ${id} to log in (last answer ${login.status} ${JSON.stringify(login.body)})`,
-        async () => {
-          login = await api('POST', `/agents/${id}/login`, { endpoint });
-          if (login.status === 409) await api('POST', `/agents/${id}/logout`);
-          return login.status === 200;
-        },
-        30_000,
-        500,
-      );
-      const ready = await api('POST', `/agents/${id}/ready`);
-      if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
-      await waitFor(
-        `agent ${id} ready with a reachable softphone`,
-        async () => {
-          const r = (await api('GET', `/agents/${id}`)).body as { state: string; deviceAvailable: boolean };
-          return r.state === 'ready' && r.deviceAvailable;
-        },
-        30_000,
-      );
+      await loginReady(api, id);
     },
     async logout(id) {
       await api('POST', `/agents/${id}/logout`);

@@ -413,3 +413,40 @@ export function writeWav(path: string, seconds: number, hz: number): void {
     buf.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * hz * i) / 8000)), 44 + i * 2);
   writeFileSync(path, buf);
 }
+
+/** The engine's HTTP API as a lab holds it (a token of a role that may drive agents). */
+export type LabApi = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: unknown }>;
+
+/**
+ * Logs an agent in on its own softphone and makes it ready, then waits until the engine sees it
+ * ready with a reachable phone. An agent still in wrap-up from the last scenario logs in once
+ * that has ended (409 → logout, try again).
+ */
+export async function loginReady(api: LabApi, id: string): Promise<void> {
+  const endpoint = `PJSIP/${id}`;
+  let login: { status: number; body: unknown } = { status: 0, body: undefined };
+  await waitFor(
+    () => `agent ${id} to log in (last answer ${login.status} ${JSON.stringify(login.body)})`,
+    async () => {
+      login = await api('POST', `/agents/${id}/login`, { endpoint });
+      if (login.status === 409) await api('POST', `/agents/${id}/logout`);
+      return login.status === 200;
+    },
+    30_000,
+    500,
+  );
+  const ready = await api('POST', `/agents/${id}/ready`);
+  if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
+  await waitFor(
+    `agent ${id} ready with a reachable softphone`,
+    async () => {
+      const r = (await api('GET', `/agents/${id}`)).body as { state: string; deviceAvailable: boolean };
+      return r.state === 'ready' && r.deviceAvailable;
+    },
+    30_000,
+  );
+}
