@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gateVariable } from '../../src/admission/gate.ts';
 import type { CallRecord } from '../../src/records/record.ts';
 import { passed } from './lab/checks.ts';
 import { type Cluster, hasDrachtio, startCluster } from './lab/cluster.ts';
@@ -189,13 +190,31 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
     const ids = ['agent6001', 'agent6002', 'agent6003', 'agent6004'];
     for (const id of ids) await readyAgent(id, { kind: 'answers' });
     const callers = ids.map(() => nextCaller());
-    const calls = new Map(
-      callers.map((caller) => [caller, cluster.call({ dialed: '12345', caller, talkMs: 15_000 })]),
-    );
-    const where = new Map<string, { node: string; channel: Channel }>();
-    for (const c of callers) where.set(c, await bridged(c));
-    // which engine serves each call: the Stasis app its channel entered (e1: hotline-1 and -2)
     const e1 = cluster.engines[0]!;
+    const e2 = cluster.engines[1]!;
+    // The dialplan picks an app at random, so four calls could all land on e2. The first call
+    // is made certain to be e1's: e2's apps are gated shut (share 0) on every node while it
+    // enters, the way a shedding engine would, and opened again for the other three.
+    const gateE2 = async (value: string) => {
+      for (const n of cluster.nodes.values())
+        for (const app of e2.apps) {
+          const q = `variable=${gateVariable(app)}&value=${encodeURIComponent(value)}`;
+          expect((await n.ari('POST', `/asterisk/variable?${q}`)).status).toBe(204);
+        }
+    };
+    await gateE2('test:0');
+    const calls = new Map<string, SippRun>();
+    const where = new Map<string, { node: string; channel: Channel }>();
+    try {
+      calls.set(callers[0]!, cluster.call({ dialed: '12345', caller: callers[0]!, talkMs: 15_000 }));
+      where.set(callers[0]!, await bridged(callers[0]!));
+    } finally {
+      await gateE2('');
+    }
+    for (const caller of callers.slice(1))
+      calls.set(caller, cluster.call({ dialed: '12345', caller, talkMs: 15_000 }));
+    for (const c of callers.slice(1)) where.set(c, await bridged(c));
+    // which engine serves each call: the Stasis app its channel entered
     const appOf = async (c: string) => {
       const w = where.get(c)!;
       const ch = (await cluster.nodes.get(w.node)!.ari('GET', `/channels/${w.channel.id}`)).body as {
