@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Masks a phone number for logs and displays: keeps the first 3 and last 2 digits of long
@@ -94,8 +95,42 @@ function censor(value: unknown, path: string[]): unknown {
 
 export interface LogOptions {
   level?: string;
-  /** Where to write; defaults to stdout. Tests pass a stream to scan what was logged. */
-  destination?: pino.DestinationStream;
+  /**
+   * Where to write; defaults to stdout. Tests pass a stream to scan what was logged. A terminal
+   * (`isTTY`) gets the lines pretty-printed, anything else JSON lines (see `logFormat`).
+   */
+  destination?: pino.DestinationStream & { isTTY?: boolean };
+}
+
+/** How log lines are written: `pretty` for a person at a terminal, `json` lines for everything else. */
+export type LogFormat = 'pretty' | 'json';
+
+/**
+ * The format for an output: pretty-printed when it is a terminal (a person runs `hotline serve`
+ * at a prompt), JSON lines when it is not (CI, a file, a pipe, a log collector), as before.
+ */
+export function logFormat(out: { isTTY?: boolean }): LogFormat {
+  return out.isTTY === true ? 'pretty' : 'json';
+}
+
+/**
+ * The stream log lines are written to: `out` itself for JSON lines (stdout: pino's own
+ * destination), or pino-pretty writing to `out`. Lines reach it already redacted (pino redacts
+ * before it serialises), so masking is the same in both formats.
+ */
+export function logDestination(
+  out: pino.DestinationStream & { isTTY?: boolean; fd?: unknown } = process.stdout,
+): pino.DestinationStream {
+  if (logFormat(out) === 'json') return out === process.stdout ? pino.destination(1) : out;
+  return pretty({
+    // A file descriptor (stdout, stderr) is written synchronously, so nothing is lost at exit.
+    destination: typeof out.fd === 'number' ? out.fd : out,
+    sync: true,
+    colorize: true,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+    ignore: 'pid,hostname,svc',
+    singleLine: true,
+  });
 }
 
 let tap: pino.DestinationStream | undefined;
@@ -130,10 +165,10 @@ export function createLogger(options: LogOptions = {}): Logger {
     // keeps its own level (trace included).
     const streams: pino.StreamEntry[] = [{ level: 'debug', stream: tapped }];
     if (level !== 'silent')
-      streams.push({ level: level as pino.Level, stream: options.destination ?? pino.destination(1) });
+      streams.push({ level: level as pino.Level, stream: logDestination(options.destination) });
     return pino({ ...opts, level: level === 'trace' ? 'trace' : 'debug' }, pino.multistream(streams));
   }
-  return options.destination ? pino(opts, options.destination) : pino(opts);
+  return pino(opts, logDestination(options.destination));
 }
 
 export type { Logger };
