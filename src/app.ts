@@ -49,6 +49,7 @@ import { AriAdapter } from './telephony/ari/ari-adapter.ts';
 import { AriNodes } from './telephony/ari/ari-nodes.ts';
 import { EndpointPoll } from './telephony/ari/endpoint-poll.ts';
 import { DialAllowList } from './telephony/dial-allow-list.ts';
+import { nodeAffinity } from './telephony/node-affinity.ts';
 import { NodePresence } from './telephony/node-presence.ts';
 import type { PresencePort } from './telephony/port.ts';
 import { ticketingFromEnv } from './ticketing/http-ticketing.ts';
@@ -299,6 +300,9 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     store,
     clock: o.clock,
     logger: o.logger.child({ component: 'dispatch' }),
+    ...(telephony instanceof AriNodes && (o.ari.nodeAffinity ?? 4) > 1
+      ? { affinity: nodeAffinity(o.ari.nodeAffinity ?? 4, telephony, () => nodePresence) }
+      : {}),
     offer: (entry, agentId, endpoint) => {
       // A call that ended while the reservation was made frees its agent at once.
       if (!engine.offered(entry, agentId, endpoint)) {
@@ -414,6 +418,8 @@ export interface ServeSettings {
   /** Several Asterisk nodes (ARI_NODES): each node's ARI URL; `ari` then holds the account. */
   nodes?: { name: string; url: string }[];
   nodeLostMs?: number;
+  /** Several nodes: how far down the queue's order an agent on the call's node is preferred. */
+  nodeAffinity?: number;
   /** Several nodes: each node's AMI (AMI_NODES). */
   amiNodes?: ReadonlyMap<string, AmiAccount>;
   apps: string[];
@@ -672,6 +678,7 @@ async function startService(
       idleSocketMs: s.ariIdleSocketMs,
       ...(s.nodes ? { nodes: s.nodes } : {}),
       ...(s.nodeLostMs !== undefined ? { nodeLostMs: s.nodeLostMs } : {}),
+      ...(s.nodeAffinity !== undefined ? { nodeAffinity: s.nodeAffinity } : {}),
     },
     ...(ami ? { ami } : {}),
     ...(s.amiNodes ? { amiNodes: s.amiNodes } : {}),

@@ -30,6 +30,11 @@ export const ConfigSchema = z.object({
   AMI_NODES: z.string().min(1).optional(),
   /** With ARI_NODES: a node whose ARI stays unreachable this long is lost (its calls end `pbx-lost`). */
   NODE_LOST_SECONDS: z.coerce.number().min(0.5).max(3600).default(3),
+  /**
+   * With ARI_NODES: an agent registered on the call's own node is preferred when among the first
+   * this many of the queue's order (no inter-node hop); 1 keeps the strategy's order strictly.
+   */
+  NODE_AFFINITY: z.coerce.number().int().min(1).max(100).default(4),
   ARI_USER: z.string().min(1).optional(),
   ARI_PASSWORD: z.string().min(1).optional(),
   /** Stasis app names, comma-separated; the dialplan spreads calls over them (the shipped one uses two). */

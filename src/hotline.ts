@@ -37,6 +37,11 @@ export interface HotlineOptions {
     nodes?: { name: string; url: string }[];
     /** With `nodes`: a node unreachable this long is lost and its calls end `pbx-lost` (default 3 s). */
     nodeLostMs?: number;
+    /**
+     * With `nodes`: an agent registered on the call's own node is preferred when among the first
+     * this many of the queue's order (default 4; 1 keeps the strategy's order strictly).
+     */
+    nodeAffinity?: number;
   };
   /**
    * Asterisk's AMI: softphone registration from ContactStatus events. Without it the engine

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock.ts';
-import { DispatchBoard } from './dispatch-board.ts';
+import { DispatchBoard, type NodeAffinity } from './dispatch-board.ts';
 import type { AcdStore } from './store/port.ts';
 
 export interface DispatcherOptions {
@@ -14,6 +14,8 @@ export interface DispatcherOptions {
   tickMs?: number;
   /** How often the board is rebuilt from a full snapshot (heals anything missed). */
   rebuildMs?: number;
+  /** Several nodes: agents on the call's own node first (see NodeAffinity). */
+  affinity?: NodeAffinity;
   /** Tells the call that an agent is reserved for it. */
   offer: (callId: string, agentId: string, endpoint: string) => void;
 }
@@ -183,7 +185,7 @@ export class AgentDispatcher {
 
   private async rebuild(now: number): Promise<void> {
     const [queues, snap] = await Promise.all([this.o.store.queues(), this.o.store.snapshot()]);
-    this.board = DispatchBoard.from(queues, snap.agents, snap.calls, now);
+    this.board = DispatchBoard.from(queues, snap.agents, snap.calls, now, this.o.affinity);
     this.lastRebuild = now;
     this.fullPending = true;
   }

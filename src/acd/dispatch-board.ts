@@ -34,6 +34,18 @@ export interface DispatchDecision {
   offers: OfferDecision[];
 }
 
+/**
+ * Several Asterisk nodes: an agent whose phone is registered on the call's own node is reached
+ * without the inter-node trunk (one node carries the call, no second media hop). Such an agent
+ * is preferred when one is among the first `depth` agents of the queue's order; further down,
+ * the strategy's own choice stands, so fairness bends by at most `depth - 1` places.
+ */
+export interface NodeAffinity {
+  depth: number;
+  /** Whether the agent's phone is registered on the node that holds the call. */
+  near(callId: string, agent: Agent): boolean;
+}
+
 interface QueueIndex {
   policy: QueuePolicy;
   agents: SortedList<RankedAgent>;
@@ -53,7 +65,11 @@ export class DispatchBoard {
   private readonly calls = new Map<string, QueuedCall>();
   private dayFrom: number;
 
-  constructor(policies: readonly QueuePolicy[], now: number) {
+  constructor(
+    policies: readonly QueuePolicy[],
+    now: number,
+    private readonly affinity?: NodeAffinity,
+  ) {
     this.dayFrom = dayStart(now);
     for (const policy of policies) {
       this.queues.set(policy.id, {
@@ -71,8 +87,9 @@ export class DispatchBoard {
     agents: readonly Agent[],
     calls: readonly QueuedCall[],
     now: number,
+    affinity?: NodeAffinity,
   ) {
-    const board = new DispatchBoard(policies, now);
+    const board = new DispatchBoard(policies, now, affinity);
     board.load(agents, calls, now);
     return board;
   }
@@ -204,11 +221,26 @@ export class DispatchBoard {
     const stage = skillStage(call, q.policy, now);
     const skill = call.preferredSkill;
     let pick: RankedAgent | undefined;
-    if (skill === undefined) pick = q.agents.first();
-    else if (stage === 'preferred') pick = q.bySkill.get(skill)?.first();
-    else if (q.policy.strategy === 'skill-level') pick = q.bySkill.get(skill)?.first() ?? q.agents.first();
-    else pick = q.agents.first();
+    if (skill === undefined) pick = this.head(q.agents, call);
+    else if (stage === 'preferred') pick = this.head(q.bySkill.get(skill), call);
+    else if (q.policy.strategy === 'skill-level')
+      pick = this.head(q.bySkill.get(skill), call) ?? this.head(q.agents, call);
+    else pick = this.head(q.agents, call);
     return pick ? { agentId: pick.id, stage } : undefined;
+  }
+
+  /** The list's first agent, or with node affinity the first on the call's node near the head. */
+  private head(list: SortedList<RankedAgent> | undefined, call: QueuedCall): RankedAgent | undefined {
+    if (!list) return undefined;
+    const a = this.affinity;
+    if (a && a.depth > 1) {
+      const n = Math.min(a.depth, list.size);
+      for (let i = 0; i < n; i++) {
+        const r = list.items[i] as RankedAgent;
+        if (a.near(call.callId, r.agent)) return r;
+      }
+    }
+    return list.first();
   }
 
   /** The best waiting call across the agent's queues (highest priority, then longest waiting). */

@@ -59,6 +59,7 @@ export function serveSettings(
           ari: { url: nodes[0]!.url, user: config.ARI_USER ?? '', password: config.ARI_PASSWORD ?? '' },
           nodes,
           nodeLostMs: config.NODE_LOST_SECONDS * 1000,
+          nodeAffinity: config.NODE_AFFINITY,
         }
       : {}),
     ...(amiByNode ? { amiNodes: amiByNode } : {}),

@@ -179,3 +179,80 @@ describe('dispatch decision', () => {
     );
   });
 });
+
+describe('node affinity over several Asterisk nodes', () => {
+  // Calls on node a carry the prefix `a-`; agents x, y, z are registered on node b, w on node a.
+  const onNode: Record<string, string> = {
+    'PJSIP/agentx': 'b',
+    'PJSIP/agenty': 'b',
+    'PJSIP/agentz': 'b',
+    'PJSIP/agentw': 'a',
+  };
+  const affinity = (depth: number) => ({
+    depth,
+    near: (callId: string, a: Agent) =>
+      callId.startsWith(`${onNode[a.status.endpoint ?? a.endpoint ?? '']}-`),
+  });
+  // Longest idle first: x, y, z, then w (ready last).
+  const agents = [
+    agent('x', {}, { readySince: T0 - 40_000 }),
+    agent('y', {}, { readySince: T0 - 30_000 }),
+    agent('z', {}, { readySince: T0 - 20_000 }),
+    agent('w', {}, { readySince: T0 - 10_000 }),
+  ];
+
+  it("offers the call an agent on the call's own node when one is within the first depth agents", () => {
+    const d = DispatchBoard.from(
+      [general],
+      agents,
+      [call('a-1.1', { enqueuedAt: T0 })],
+      T0,
+      affinity(4),
+    ).decide(T0);
+    expect(d.offers.map((o) => o.agentId)).toEqual(['w']);
+  });
+
+  it("keeps the strategy's choice when no agent on the call's node is within depth", () => {
+    const d = DispatchBoard.from(
+      [general],
+      agents,
+      [call('a-1.1', { enqueuedAt: T0 })],
+      T0,
+      affinity(3),
+    ).decide(T0);
+    expect(d.offers.map((o) => o.agentId)).toEqual(['x']);
+  });
+
+  it('takes the head when the head is already on the call node, and ignores affinity at depth 1', () => {
+    const onB = DispatchBoard.from([general], agents, [call('b-1.1', { enqueuedAt: T0 })], T0, affinity(4));
+    expect(onB.decide(T0).offers.map((o) => o.agentId)).toEqual(['x']);
+    const strict = DispatchBoard.from(
+      [general],
+      agents,
+      [call('a-1.1', { enqueuedAt: T0 })],
+      T0,
+      affinity(1),
+    );
+    expect(strict.decide(T0).offers.map((o) => o.agentId)).toEqual(['x']);
+  });
+
+  it('gives each of two calls an agent on its own node in one decision', () => {
+    const calls = [call('b-1.2', { enqueuedAt: T0 - 1000 }), call('a-1.3', { enqueuedAt: T0 })];
+    const d = DispatchBoard.from([general], agents, calls, T0, affinity(4)).decide(T0);
+    expect(d.offers.map((o) => [o.callId, o.agentId])).toEqual([
+      ['b-1.2', 'x'],
+      ['a-1.3', 'w'],
+    ]);
+  });
+
+  it('applies within the preferred skill at the skill stage too', () => {
+    const skilled = [
+      agent('x', { skills: { tax: 3 } }, { readySince: T0 - 40_000 }),
+      agent('w', { skills: { tax: 3 } }, { readySince: T0 - 10_000 }),
+      agent('y', {}, { readySince: T0 - 50_000 }),
+    ];
+    const c = call('a-1.4', { enqueuedAt: T0, preferredSkill: 'tax' });
+    const d = DispatchBoard.from([general], skilled, [c], T0, affinity(4)).decide(T0);
+    expect(d.offers.map((o) => o.agentId)).toEqual(['w']);
+  });
+});

@@ -55,6 +55,25 @@ describe('one engine over two Asterisk nodes', () => {
     }
   });
 
+  it('offers a call the agent on its own node before a longer-idle agent on the other node', async () => {
+    const { w, h } = await nodesWith(['a1001', 'a1002']);
+    w.a.setEndpoint('PJSIP/a1001', { behaviour: 'answer', answerAfterMs: 300, online: true });
+    w.b.setEndpoint('PJSIP/a1002', { behaviour: 'answer', answerAfterMs: 300, online: true });
+    // node a's trunk to node b answers: a1002 could be reached from node a too
+    w.a.setEndpoint('PJSIP/node-b', { behaviour: 'answer', answerAfterMs: 300, online: true });
+    await w.time.advance(1_500);
+    // a1002 (node b) is ready first: longest idle, the strategy's own choice for any call
+    await h.store.login('a1002', 'PJSIP/a1002');
+    await w.time.advance(5_000);
+    await h.store.login('a1001', 'PJSIP/a1001');
+    const onA = w.a.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138015' });
+    await w.time.runUntil('the call is talking', () => h.engine.call(onA.channelId)?.stage === 'talking');
+    const s = h.engine.call(onA.channelId)!;
+    expect(s.agent?.agentId).toBe('a1001');
+    // no leg over the inter-node trunk: the agent's leg is node a's own
+    expect(w.a.channels().find((c) => c.id === s.agent!.channelId)?.endpoint).toBe('PJSIP/a1001');
+  });
+
   it("reaches an agent registered on the other node through the inter-node trunk from the call's node", async () => {
     const { w, h } = await nodesWith(['a1002']);
     w.b.setEndpoint('PJSIP/a1002', { behaviour: 'answer', answerAfterMs: 300, online: true });
