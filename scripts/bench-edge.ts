@@ -6,7 +6,7 @@
  * agent's softphone).
  *
  *   npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N]
- *                      [--agents-per-node N]
+ *                      [--agents-per-node N] [--pin]
  *
  * For 1 node (one engine), then 2 nodes (two engines, each on both nodes), each node with its own
  * agents registered on it (all from one SIPp address per node, answering at once):
@@ -25,14 +25,21 @@
  *    every call also connected and ended.
  * 3. The ratio line: clean rate with 2 nodes ÷ with 1 (the issue's goal: ≥ 1.7).
  *
+ * `--pin`: each Asterisk node runs on one CPU of its own (`taskset` on all its threads: node a on
+ * CPU 0, node b on CPU 1), as on hosts of one core each: one node is then held to one core, and
+ * two nodes get two. Everything else (engines, edge, drachtio, SIPp) runs where the kernel puts it,
+ * on the same cores. Without it the nodes share every core, and on a machine of two cores the
+ * ratio says how far those two cores go, not what a second host adds.
+ *
  * One JSON line per measurement on stdout, progress on stderr. Figures, not assertions; every
  * line carries the load average: on a shared machine other work takes CPU too, and two nodes on
  * the same cores share them (the ratio then says what the cores allow, not what two machines do).
  * Bounded: at most 400 calls/s a step, 60 s a step, 2000 timed calls.
  */
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentsOn, contactsOn, readyAll, waitAgentsReady } from '../test/asterisk/bench/bench-lab.ts';
 import { childrenMatching, cpuMs, loadAverage } from '../test/asterisk/bench/proc.ts';
@@ -50,9 +57,10 @@ import type { Lab } from '../test/asterisk/lab/lab.ts';
 import { killAllSipp } from '../test/asterisk/lab/sipp.ts';
 
 const USAGE =
-  'usage: npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N] [--agents-per-node N]';
+  'usage: npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N] [--agents-per-node N] [--pin]';
 const args = process.argv.slice(2);
 let quick = false;
+let pin = false;
 const opts: { rates?: number[]; stepSeconds?: number; ringCalls?: number; agentsPerNode?: number } = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -67,6 +75,7 @@ for (let i = 0; i < args.length; i++) {
     return n;
   };
   if (a === '--quick') quick = true;
+  else if (a === '--pin') pin = true;
   else if (a === '--rates')
     opts.rates = value()
       .split(',')
@@ -434,6 +443,18 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
   return { clean, complete: completeTo };
 }
 
+/** `--pin`: every thread of node i's Asterisk on CPU i (threads it starts later inherit it). */
+function pinNodes(cluster: Cluster): void {
+  const cpus = availableParallelism();
+  let i = 0;
+  for (const n of cluster.nodes.values()) {
+    const cpu = i++ % cpus;
+    const r = spawnSync('taskset', ['-a', '-c', '-p', String(cpu), String(n.pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`taskset for node ${n.name} (pid ${n.pid}): ${r.stderr || r.error}`);
+    log(`node ${n.name} (pid ${n.pid}) pinned to CPU ${cpu}`);
+  }
+}
+
 function nullableRound(x: number | null): number | null {
   return x === null ? null : round(x);
 }
@@ -474,6 +495,7 @@ async function main(): Promise<void> {
         engineEnv: { LOG_LEVEL: 'info', HTTP_REQUESTS_PER_TOKEN_PER_MINUTE: '10000000' },
         edgeEnv: { LOG_LEVEL: 'info' },
       });
+      if (pin) pinNodes(cluster);
       const answerers = new Answerers(cluster);
       if (names.length === 1) await timeToRing(cluster, answerers);
       else {
@@ -488,6 +510,7 @@ async function main(): Promise<void> {
         completeCallsPerSecond: r.complete,
         agents: cluster.agents.size,
         rates: RATES,
+        pinned: pin,
         loadAvg: loadAverage(),
       });
       await stopAll();
@@ -497,6 +520,7 @@ async function main(): Promise<void> {
       cleanCallsPerSecond: { 1: clean[1], 2: clean[2] },
       goal: { ratioTwoNodesToOne: '>= 1.7' },
       quick,
+      pinned: pin,
       loadAvg: loadAverage(),
       minutes: round((Date.now() - t0) / 60_000, 1),
     });
