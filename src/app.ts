@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -12,6 +12,8 @@ import { RedisAcdStore } from './acd/store/redis.ts';
 import { type AppendLog, JsonlAppendLog, RedisAppendLog } from './admin/append-log.ts';
 import type { AccessEntry, AuditEntry } from './admin/ledgers.ts';
 import { RedisVersionStore } from './admin/redis-versions.ts';
+import { RosterAdmin } from './admin/roster-admin.ts';
+import { FileRosterStore } from './admin/roster-store.ts';
 import { RulesAdmin } from './admin/rules-admin.ts';
 import { FileVersionStore, type VersionStore } from './admin/rules-versions.ts';
 import { issueToken, type TokenEntry, TokenSet, TokensFileError } from './admin/tokens.ts';
@@ -35,6 +37,7 @@ import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection
 import { EdgeReportReader } from './redis/edge-report.ts';
 import { EngineLease } from './redis/engine-lease.ts';
 import { NodeReporter } from './redis/node-report.ts';
+import { RedisRosterStore } from './redis/roster-store.ts';
 import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import { type AriSimulator, startAriSimulator } from './sim/index.ts';
@@ -130,8 +133,10 @@ export function openRedisConnections(url: string, logger: Logger, lazy = false):
 export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   const centerId = o.plan.center.id;
   let current = o.plan;
-  // What the engine may dial: the roster's phones and the published plan's targets, rebuilt on publish.
-  const phones = o.roster.map(rosterPhones);
+  // What the engine may dial: the roster's phones and the published plan's targets, rebuilt on
+  // publish and on a roster change (src/admin/roster-admin.ts).
+  let roster = o.roster;
+  let phones = o.roster.map(rosterPhones);
   let allowList = DialAllowList.build({ agents: phones, plan: o.plan });
   const ownRedis = !o.redis && o.redisUrl ? openRedisConnections(o.redisUrl, o.logger) : undefined;
   const redis = o.redis ?? ownRedis;
@@ -336,7 +341,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
           },
           redeclare: async () => {
             await store.setQueues(queuePolicies(current));
-            await store.upsertAgents(rosterToAgents(o.roster, centerId));
+            await store.upsertAgents(rosterToAgents(roster, centerId));
           },
           requeue: () => engine.requeueWaiting(),
           onRestored: () => dispatcher.resync(),
@@ -376,6 +381,13 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
       await store.setQueues(queuePolicies(plan));
       allowList = DialAllowList.build({ agents: phones, plan });
       current = plan;
+    },
+    async setRoster(next: RosterEntry[], disabled: ReadonlySet<string> = new Set()) {
+      await store.upsertAgents(rosterToAgents(next, centerId));
+      roster = next;
+      phones = next.filter((r) => !disabled.has(r.id)).map(rosterPhones);
+      allowList = DialAllowList.build({ agents: phones, plan: current });
+      dispatcher.resync();
     },
     engine,
     dispatcher,
@@ -432,6 +444,8 @@ export interface ServeSettings {
   admission?: AdmissionOptions;
   redisUrl?: string;
   rosterFile?: string;
+  /** Without Redis: the JSON file of the agents administered through the API (default beside the audit log). */
+  rosterEditsPath?: string;
   tokensFile?: string;
   /** Absolute paths of what is kept on disk without Redis, and of the call records. */
   recordsPath: string;
@@ -667,6 +681,20 @@ async function startService(
     started.push(() => lease.release());
     await lease.publishApps(s.apps);
   }
+  // Agents administered through the API (src/admin/roster-admin.ts), kept in Redis, else in a JSON
+  // file under the state directory: they replace the roster file's entries of the same id.
+  const rosterAdmin = await RosterAdmin.open({
+    baseline: roster,
+    store: redis
+      ? new RedisRosterStore({ redis: redis.commands, centerId })
+      : new FileRosterStore(s.rosterEditsPath ?? join(dirname(s.auditLogPath), 'roster-edits.json')),
+    audit,
+    plan: () => rules.plan,
+    clock: systemClock,
+    logger: logger.child({ component: 'roster' }),
+  });
+  started.push(async () => rosterAdmin.close());
+  roster = rosterAdmin.engineRoster().entries;
   // Softphone registration: AMI when configured, else the embedded simulator's AMI side, else a poll.
   const ami = s.ami ?? sim?.ami;
   const engineOptions = (engineId: string, apps: string[]) => ({
@@ -696,6 +724,9 @@ async function startService(
     records: { jsonlPath: s.recordsPath },
   });
   started.push(() => hotline.close());
+  await rosterAdmin.attach(hotline);
+  // Another process's roster changes (Redis): looked for every 5 s.
+  if (redis) rosterAdmin.watch(5_000);
   // ENGINE_TAKEOVER: this process serves the calls of the named engines while their own process is dead.
   if (redis && s.ari && s.takeover && s.takeover.length > 0) {
     const takeover = new EngineTakeover({
@@ -709,6 +740,7 @@ async function startService(
           records: sharedSink(hotline.records),
         });
         await taken.setPlan(hotline.plan);
+        await rosterAdmin.attach(taken);
         return taken;
       },
       logger: logger.child({ component: 'takeover' }),
@@ -726,6 +758,7 @@ async function startService(
     ledger,
     audit,
     rules,
+    rosterAdmin,
     authFailures: { max: s.authFailuresPerMinute, windowMs: 60_000 },
     trustProxy: s.http.trustedProxies,
     ...(s.http.limits ? { limits: s.http.limits } : {}),

@@ -94,6 +94,12 @@ export interface Hotline {
    * the plan they started with, and the ACD learns the new queues.
    */
   setPlan(plan: RoutingPlan): Promise<void>;
+  /**
+   * Declares another roster (agents added or changed by an administrator): the ACD learns the
+   * definitions (live states kept), the dial allow-list the phones, and the dispatcher decides
+   * again with them. The `disabled` agents' phones are left out of the allow-list.
+   */
+  setRoster(roster: RosterEntry[], disabled?: ReadonlySet<string>): Promise<void>;
   engine: CallEngine;
   dispatcher: AgentDispatcher;
   /** The agents' mirror that restores them when Redis loses its state (Redis store only). */

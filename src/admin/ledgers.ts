@@ -1,5 +1,6 @@
 import type { AgentState } from '../acd/agent.ts';
 import type { AppendLog } from './append-log.ts';
+import type { AdminAgent } from './roster-edits.ts';
 import type { Role } from './tokens.ts';
 
 /** One read of callers' data: who (token), which route, which calls, when. */
@@ -62,8 +63,24 @@ export interface AdmissionAuditEntry {
   to: 'normal' | 'shedding' | 'critical';
 }
 
+/** An administrator added, changed, disabled or enabled an agent (src/admin/roster-admin.ts). */
+export type RosterAuditAction = 'roster-add' | 'roster-change' | 'roster-disable' | 'roster-enable';
+export interface RosterAuditEntry {
+  at: string;
+  tokenId: string;
+  role: Role;
+  action: RosterAuditAction;
+  /** The agent's id. */
+  agent: string;
+  /** The fields that changed (`pools`, `skills`, `disabled`…). */
+  changed: string[];
+  /** The agent before (absent when added) and after. */
+  before?: AdminAgent;
+  after: AdminAgent;
+}
+
 /** One entry of the audit log, told apart by its `action`. */
-export type AuditEntry = RulesAuditEntry | AgentStateAuditEntry | AdmissionAuditEntry;
+export type AuditEntry = RulesAuditEntry | AgentStateAuditEntry | AdmissionAuditEntry | RosterAuditEntry;
 
 /** Whether an audit entry is a rules change (publish, rollback). */
 export function isRulesAuditEntry(e: AuditEntry): e is RulesAuditEntry {

@@ -137,6 +137,38 @@ export const routePolicies: readonly RoutePolicy[] = [
     roles: ADMIN,
     summary: 'Hold admission control at a state (divert new calls to the safety net) or release it',
   },
+  {
+    method: 'GET',
+    url: '/roster/agents',
+    roles: ADMIN_SUP,
+    summary:
+      "The roster: agents' phones, skills, pools, expert seats, disabled or not; the plan's pools and seats",
+  },
+  { method: 'GET', url: '/roster/agents/:id', roles: ADMIN_SUP, summary: 'One agent of the roster' },
+  {
+    method: 'POST',
+    url: '/roster/agents',
+    roles: ADMIN,
+    summary: 'Add an agent (effective at once, audited)',
+  },
+  {
+    method: 'PUT',
+    url: '/roster/agents/:id',
+    roles: ADMIN,
+    summary: "Change an agent's definition (effective at once, audited)",
+  },
+  {
+    method: 'POST',
+    url: '/roster/agents/:id/disable',
+    roles: ADMIN,
+    summary: 'Disable an agent: offered no more calls (a call in progress is finished first)',
+  },
+  {
+    method: 'POST',
+    url: '/roster/agents/:id/enable',
+    roles: ADMIN,
+    summary: 'Enable a disabled agent again',
+  },
   { method: 'GET', url: '/admin/audit', roles: ADMIN_SUP, summary: 'What administrators changed' },
   { method: 'GET', url: '/admin/access-ledger', roles: ADMIN, summary: "Who read which callers' data" },
 ];

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { type RoutePolicy, routePolicies } from '../admin/permissions.ts';
+import { ChangeAgentBody, NewAgentBody } from '../admin/roster-edits.ts';
 import { apiErrors } from './errors.ts';
 import { ExplainBody, PublishBody, RollbackBody, ValidateBody } from './rules.ts';
 
@@ -16,6 +17,8 @@ const bodies: Record<string, z.ZodType> = {
     mode: z.enum(['three-way', 'consult', 'blind']),
   }),
   'POST /calls/:id/tickets': z.object({ target: z.string(), reason: z.string().min(1).max(500) }),
+  'POST /roster/agents': NewAgentBody,
+  'PUT /roster/agents/:id': ChangeAgentBody,
 };
 
 const errorSchema = {

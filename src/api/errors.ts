@@ -12,6 +12,7 @@ export const apiErrors = {
   invalidRequest: { code: 'invalid-request', statusCode: 400 },
   invalidAgent: { code: 'invalid-agent', statusCode: 400 },
   noSuchAgent: { code: 'no-such-agent', statusCode: 404 },
+  agentExists: { code: 'agent-exists', statusCode: 409 },
   noSuchCall: { code: 'no-such-call', statusCode: 404 },
   noSuchQueue: { code: 'no-such-queue', statusCode: 404 },
   invalidTransition: { code: 'invalid-transition', statusCode: 409 },

@@ -9,6 +9,7 @@ import { callDetail, callSummary, transferTargets } from '../admin/call-view.ts'
 import { FailureLimiter } from '../admin/failure-limiter.ts';
 import { HotlineMetrics } from '../admin/hotline-metrics.ts';
 import type { AccessEntry, AccessLedger, AuditEntry, AuditLog } from '../admin/ledgers.ts';
+import type { RosterAdmin } from '../admin/roster-admin.ts';
 import type { RulesAdmin } from '../admin/rules-admin.ts';
 import type { TokenSet } from '../admin/tokens.ts';
 import { registerAdmissionMetrics } from '../admission/metrics.ts';
@@ -25,6 +26,7 @@ import { docsApi } from './docs.ts';
 import { invalidRequest, useErrorCatalogue } from './errors.ts';
 import { metricsApi } from './metrics.ts';
 import { installRateLimits } from './rate-limits.ts';
+import { rosterApi } from './roster.ts';
 import { rulesApi } from './rules.ts';
 import { statsApi } from './stats.ts';
 import { webPages } from './web.ts';
@@ -51,6 +53,8 @@ export interface ApiOptions {
   audit?: AuditLog;
   /** Rules administration; without it the `/rules` routes are not served. */
   rules?: RulesAdmin;
+  /** Roster administration; without it the `/roster` routes are not served. */
+  rosterAdmin?: RosterAdmin;
   /** The metrics (default: started here, following the hotline's engine and store). */
   metrics?: HotlineMetrics;
   /** Server timeouts and caps on connections, event streams and request rates (`defaultApiLimits`). */
@@ -224,7 +228,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     hotline: o.hotline,
     metrics,
     clock: o.clock,
-    agentIds: new Set(o.roster.map((a) => a.id)),
+    agentIds: o.rosterAdmin?.ids ?? new Set(o.roster.map((a) => a.id)),
     ...(o.edgeReport ? { edgeReport: o.edgeReport } : {}),
   });
   await app.register(admissionApi, { hotline: o.hotline, clock: o.clock, audit });
@@ -235,6 +239,12 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   );
   await app.register(metricsApi, { metrics });
   if (o.rules) await app.register(rulesApi, { rules: o.rules });
+  if (o.rosterAdmin)
+    await app.register(rosterApi, {
+      roster: o.rosterAdmin,
+      store: o.hotline.store,
+      plan: () => o.hotline.plan,
+    });
   await app.register(webPages);
   await app.register(docsApi, { registered });
 

@@ -78,6 +78,7 @@ export function serveSettings(
     rulesVersionsDir: resolve(config.HOTLINE_RULES_VERSIONS),
     accessLedgerPath: resolve(config.HOTLINE_ACCESS_LEDGER),
     auditLogPath: resolve(config.HOTLINE_AUDIT_LOG),
+    rosterEditsPath: resolve(config.HOTLINE_STATE_DIR, 'roster-edits.json'),
     http: {
       host: config.HTTP_HOST,
       port: config.HTTP_PORT,

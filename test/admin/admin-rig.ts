@@ -5,6 +5,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { MemoryAppendLog } from '../../src/admin/append-log.ts';
 import type { DraftBudget } from '../../src/admin/draft-pool.ts';
 import type { AccessEntry, AuditEntry } from '../../src/admin/ledgers.ts';
+import { RosterAdmin } from '../../src/admin/roster-admin.ts';
+import { MemoryRosterStore } from '../../src/admin/roster-store.ts';
 import { RulesAdmin } from '../../src/admin/rules-admin.ts';
 import { FileVersionStore } from '../../src/admin/rules-versions.ts';
 import { issueToken, type Role, TokenSet } from '../../src/admin/tokens.ts';
@@ -70,6 +72,15 @@ export async function startAdminRig(
     ...(options.draftBudget ? { draftBudget: options.draftBudget } : {}),
   });
   await rules.attach((plan) => rig.hotline.setPlan(plan));
+  const rosterAdmin = await RosterAdmin.open({
+    baseline: rosterUsed,
+    store: new MemoryRosterStore(),
+    audit,
+    plan: () => rig.hotline.plan,
+    clock: rig.clock,
+    logger,
+  });
+  await rosterAdmin.attach(rig.hotline);
   const issued = {
     admin: issueToken('ops-admin', 'admin'),
     supervisor: issueToken('duty-supervisor', 'supervisor'),
@@ -87,6 +98,7 @@ export async function startAdminRig(
     ledger,
     audit,
     rules,
+    rosterAdmin,
   });
   const tokens = {
     admin: issued.admin.token,
@@ -106,6 +118,7 @@ export async function startAdminRig(
       return api.inject({ ...o, headers });
     },
     async close() {
+      rosterAdmin.close();
       await api.close();
       await rules.close();
       await rig.close();
