@@ -814,6 +814,7 @@ async function startService(
           `  wallboard (supervisor): ${page('/web/wallboard.html', 'supervisor')}`,
           `  agent toolbar (${DEMO_AGENT}): ${page('/web/agent.html', 'agent')}`,
           `  rules (admin):          ${page('/web/rules.html', 'admin')}`,
+          `  agents (admin):         ${page('/web/roster.html', 'admin')}`,
           `  API reference:          ${page('/docs', 'admin')}`,
         ].join('\n'),
       );
