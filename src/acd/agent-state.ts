@@ -4,7 +4,7 @@ import { AcdError, InvalidTransitionError } from './errors.ts';
 /**
  * The agent state machine as a pure function: (agent, event, now) → agent | typed error.
  *
- *   logged-out ─login→ ready ─reserve→ reserved ─answer→ on-call ─complete→ wrap-up ─(end/expiry)→ ready
+ *   logged-out ─login→ ready (or not-ready with a reason) ─reserve→ reserved ─answer→ on-call ─complete→ wrap-up ─(end/expiry)→ ready
  *   not-ready(reason) from ready or not-ready at once; during reserved/on-call/wrap-up it is kept
  *   pending and applied when the reservation, call or wrap-up ends.
  *
@@ -21,7 +21,8 @@ import { AcdError, InvalidTransitionError } from './errors.ts';
 export type ReleaseOutcome = 'rona' | 'busy' | 'failed' | 'cancelled';
 
 export type AgentEvent =
-  | { type: 'login'; endpoint: string }
+  /** With `notReadyReason` the agent starts not-ready (the toolbar's login: 登录), else ready. */
+  | { type: 'login'; endpoint: string; notReadyReason?: string }
   | { type: 'ready' }
   | { type: 'not-ready'; reason: string }
   | { type: 'logout' }
@@ -37,6 +38,9 @@ export type AgentEvent =
 
 /** Reason set on an agent who did not answer an offered call (ring-no-answer). */
 export const RONA_REASON = 'rona';
+
+/** Reason set on an agent who has just logged in through the API, until they press 就绪. */
+export const LOGIN_REASON = '登录';
 
 type Status = AgentStatus;
 
@@ -65,6 +69,16 @@ function step(s: Status, event: AgentEvent, now: number): Status | AcdError {
   switch (event.type) {
     case 'login':
       if (s.state !== 'logged-out') return invalid();
+      if (event.notReadyReason !== undefined) {
+        const { readySince: _r, pendingNotReady: _p, ...base } = withoutCall(s);
+        return {
+          ...base,
+          state: 'not-ready',
+          since: now,
+          notReadyReason: event.notReadyReason,
+          endpoint: event.endpoint,
+        };
+      }
       return { ...ready(s, now), endpoint: event.endpoint };
     case 'ready':
       if (s.state === 'ready') return s;

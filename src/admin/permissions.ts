@@ -47,6 +47,7 @@ export const routePolicies: readonly RoutePolicy[] = [
     agent: 'self',
     summary: 'Agent not ready (with a reason)',
   },
+  { method: 'GET', url: '/not-ready-reasons', roles: ALL, summary: "The center's not-ready reasons" },
   { method: 'POST', url: '/agents/:id/logout', roles: SUP_AGENT, agent: 'self', summary: 'Log an agent out' },
   {
     method: 'POST',

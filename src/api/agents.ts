@@ -8,18 +8,26 @@ import {
   countersOn,
   defaultEndpoint,
 } from '../acd/agent.ts';
+import { LOGIN_REASON } from '../acd/agent-state.ts';
 import { NoSuchAgentError } from '../acd/errors.ts';
 import { queueFigures } from '../acd/queue-figures.ts';
 import type { AcdStore } from '../acd/store/port.ts';
 import type { AgentAuditAction, AuditLog } from '../admin/ledgers.ts';
 import type { Clock } from '../clock.ts';
-import { EndpointNotAssignedError, invalidRequest, useErrorCatalogue } from './errors.ts';
+import { DEFAULT_NOT_READY_REASONS } from '../plan/schema.ts';
+import {
+  EndpointNotAssignedError,
+  InvalidRequestError,
+  invalidRequest,
+  useErrorCatalogue,
+} from './errors.ts';
 
 /**
- * The agent API (the agent toolbar and supervisors): log in and out, ready / not-ready, end
- * wrap-up, read agents and live queue figures. Registered as an encapsulated fastify plugin with
- * the store, the roster (agents are defined up front) and the clock:
- *   app.register(agentsApi, { store, roster, clock })
+ * The agent API (the agent toolbar and supervisors): log in (not-ready `登录` until the agent says
+ * ready) and out, ready / not-ready with one of the center's reasons, end wrap-up, read agents and
+ * live queue figures. Registered as an encapsulated fastify plugin with the store, the roster
+ * (agents are defined up front) and the clock:
+ *   app.register(agentsApi, { store, roster, clock, notReadyReasons: () => plan.center.notReadyReasons })
  */
 export interface AgentsApiOptions {
   store: AcdStore;
@@ -27,6 +35,8 @@ export interface AgentsApiOptions {
   clock: Clock;
   /** Where supervisors' changes to agents' states are written. */
   audit?: AuditLog;
+  /** The center's not-ready reasons, as the live plan has them (default: DEFAULT_NOT_READY_REASONS). */
+  notReadyReasons?: () => readonly string[];
 }
 
 const paramsSchema = z.object({ id: z.string().min(1).max(64) });
@@ -69,7 +79,7 @@ export function agentView(agent: Agent, now: number) {
 
 export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
   app,
-  { store, roster, clock, audit },
+  { store, roster, clock, audit, notReadyReasons = () => DEFAULT_NOT_READY_REASONS },
 ) => {
   useErrorCatalogue(app);
   await store.upsertAgents(roster);
@@ -81,6 +91,17 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
     return id;
   };
   const show = (agent: Agent) => agentView(agent, clock.now());
+
+  /** A not-ready reason must be one of the center's list (the toolbar offers exactly those). */
+  const checkReason = (reason: string): string => {
+    const allowed = notReadyReasons();
+    if (!allowed.includes(reason))
+      throw new InvalidRequestError(
+        `body.reason: '${reason}' is not one of the center's not-ready reasons (${allowed.join(', ')})`,
+        'body.reason',
+      );
+    return reason;
+  };
 
   /** The phone a login uses: the one asked for if the roster assigns it to the agent, else refused. */
   const phoneFor = (id: string, asked: string | undefined): string => {
@@ -124,7 +145,10 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
     const id = agentId(req.params);
     const { endpoint: asked } = parse(loginSchema, req.body, 'body');
     const endpoint = phoneFor(id, asked);
-    return show(await change(req, id, 'agent-login', () => store.login(id, endpoint), { endpoint }));
+    // Logged in, not yet taking calls: the agent says ready when they are.
+    return show(
+      await change(req, id, 'agent-login', () => store.login(id, endpoint, LOGIN_REASON), { endpoint }),
+    );
   });
 
   app.post('/agents/:id/ready', async (req) => {
@@ -134,7 +158,7 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
 
   app.post('/agents/:id/not-ready', async (req) => {
     const id = agentId(req.params);
-    const { reason } = parse(notReadySchema, req.body, 'body');
+    const reason = checkReason(parse(notReadySchema, req.body, 'body').reason);
     return show(await change(req, id, 'agent-not-ready', () => store.notReady(id, reason), { reason }));
   });
 
@@ -147,6 +171,8 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
     const id = agentId(req.params);
     return show(await change(req, id, 'agent-end-wrap-up', () => store.endWrapUp(id)));
   });
+
+  app.get('/not-ready-reasons', async () => ({ reasons: notReadyReasons() }));
 
   app.get('/agents/:id', async (req) => {
     const id = agentId(req.params);

@@ -11,7 +11,9 @@ const bodies: Record<string, z.ZodType> = {
   'POST /rules/publish': PublishBody,
   'POST /rules/versions/:n/rollback': RollbackBody,
   'POST /agents/:id/login': z.object({ endpoint: z.string().describe('e.g. PJSIP/agent1001') }),
-  'POST /agents/:id/not-ready': z.object({ reason: z.string().min(1).max(64) }),
+  'POST /agents/:id/not-ready': z.object({
+    reason: z.string().min(1).max(64).describe('one of GET /not-ready-reasons, e.g. 小休'),
+  }),
   'POST /calls/:id/transfers': z.object({
     target: z.string().describe('subcenter:ID, expert:ID, emergency:ID, center:ID or directory:ID'),
     mode: z.enum(['three-way', 'consult', 'blind']),

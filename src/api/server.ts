@@ -214,7 +214,13 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     exempt: ['/health'],
   });
 
-  await app.register(agentsApi, { store: o.hotline.store, roster: o.roster, clock: o.clock, audit });
+  await app.register(agentsApi, {
+    store: o.hotline.store,
+    roster: o.roster,
+    clock: o.clock,
+    audit,
+    notReadyReasons: () => o.hotline.plan.center.notReadyReasons,
+  });
   await app.register(callsApi, {
     engine: o.hotline.engine,
     streams: new EventStreamLimits({

@@ -420,6 +420,9 @@ export const CallerClass = z
   })
   .strict();
 
+/** Not-ready reasons of a center whose rules name none. */
+export const DEFAULT_NOT_READY_REASONS = ['小休', '用餐', '培训', '会议', '事后处理'];
+
 export const Center = z
   .object({
     id: Id,
@@ -452,6 +455,13 @@ export const Center = z
      * without it (`03934420000` → `4420000`). `+86`/`0086` and separators are always removed.
      */
     areaCode: z.union([AreaCode, z.array(AreaCode).min(1)]).optional(),
+    /** The reasons an agent may give for going not-ready (the toolbar offers them; the API refuses others). */
+    notReadyReasons: z
+      .array(z.string().trim().min(1).max(32))
+      .min(1)
+      .max(30)
+      .refine((list) => new Set(list).size === list.length, 'must not repeat a reason')
+      .default(DEFAULT_NOT_READY_REASONS),
   })
   .strict();
 

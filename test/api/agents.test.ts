@@ -39,16 +39,21 @@ describe('agent API', () => {
   const post = (url: string, payload?: object) =>
     app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload }) });
 
-  it('logs an agent in on the endpoint given, ready for calls', async () => {
+  it('logs an agent in on the endpoint given, not-ready (登录) until it says ready', async () => {
     const res = await post('/agents/1001/login', { endpoint: 'PJSIP/agent1001' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: '1001', state: 'ready', endpoint: 'PJSIP/agent1001' });
+    expect(res.json()).toMatchObject({
+      id: '1001',
+      state: 'not-ready',
+      notReadyReason: '登录',
+      endpoint: 'PJSIP/agent1001',
+    });
   });
 
   it('logs an agent in on the default phone of the roster when no endpoint is given', async () => {
     const res = await post('/agents/1001/login', {});
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ state: 'ready', endpoint: 'PJSIP/agent1001' });
+    expect(res.json()).toMatchObject({ state: 'not-ready', endpoint: 'PJSIP/agent1001' });
   });
 
   it('refuses with 403 endpoint-not-assigned, naming the field, a phone the roster does not assign to the agent', async () => {
@@ -105,9 +110,9 @@ describe('agent API', () => {
 
   it('sets an agent not-ready with a reason and ready again', async () => {
     await post('/agents/1001/login', { endpoint: 'PJSIP/agent1001' });
-    const nr = await post('/agents/1001/not-ready', { reason: 'training' });
+    const nr = await post('/agents/1001/not-ready', { reason: '培训' });
     expect(nr.statusCode).toBe(200);
-    expect(nr.json()).toMatchObject({ state: 'not-ready', notReadyReason: 'training' });
+    expect(nr.json()).toMatchObject({ state: 'not-ready', notReadyReason: '培训' });
     const bad = await post('/agents/1001/not-ready', { reason: '  ' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ field: 'body.reason' });
@@ -127,6 +132,7 @@ describe('agent API', () => {
 
   it('lets an agent end wrap-up early, and log out', async () => {
     await post('/agents/1001/login', { endpoint: 'PJSIP/agent1001' });
+    await post('/agents/1001/ready');
     await store.enqueue({ callId: 'c1', queueId: 'general', enqueuedAt: T0, engineId: 'e1' });
     await store.reserve('1001', 'c1', 'e1', 5000);
     await store.confirm('c1');
@@ -152,7 +158,7 @@ describe('agent API', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().agents.map((a: { id: string; state: string }) => [a.id, a.state])).toEqual([
       ['1001', 'logged-out'],
-      ['1002', 'ready'],
+      ['1002', 'not-ready'],
       ['2001', 'logged-out'],
     ]);
   });
@@ -161,6 +167,7 @@ describe('agent API', () => {
     await post('/agents/1001/login', { endpoint: 'PJSIP/agent1001' });
     await post('/agents/1002/login', { endpoint: 'PJSIP/agent1002' });
     await post('/agents/2001/login', { endpoint: 'PJSIP/agent2001' });
+    for (const id of ['1001', '1002', '2001']) await post(`/agents/${id}/ready`);
     await store.enqueue({ callId: 'c1', queueId: 'general', enqueuedAt: T0, engineId: 'e1' });
     await store.enqueue({ callId: 'c2', queueId: 'general', enqueuedAt: T0 + 5000, engineId: 'e1' });
     await store.reserve('1001', 'c1', 'e1', 30_000);
@@ -222,7 +229,7 @@ describe('agent API: the phones of the roster', () => {
   it('lets an agent choose among the phones the roster assigns to it', async () => {
     const res = await post('/agents/3001/login', { endpoint: 'PJSIP/desk-3001b' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ state: 'ready', endpoint: 'PJSIP/desk-3001b' });
+    expect(res.json()).toMatchObject({ state: 'not-ready', endpoint: 'PJSIP/desk-3001b' });
   });
 
   it('shows the phones assigned to an agent, the default first, so the toolbar can list them', async () => {
@@ -279,7 +286,7 @@ describe("agent API: supervisors' changes in the audit log", () => {
 
   it("records each change a supervisor makes to an agent's state, from and to, and none the agent makes itself", async () => {
     expect((await post('agent', '/agents/1001/login', {})).statusCode).toBe(200);
-    expect((await post('agent', '/agents/1001/not-ready', { reason: 'break' })).statusCode).toBe(200);
+    expect((await post('agent', '/agents/1001/not-ready', { reason: '小休' })).statusCode).toBe(200);
     expect(audit.entries).toEqual([]);
     expect((await post('supervisor', '/agents/1001/ready')).statusCode).toBe(200);
     expect((await post('supervisor', '/agents/1001/logout')).statusCode).toBe(200);
@@ -289,7 +296,7 @@ describe("agent API: supervisors' changes in the audit log", () => {
     expect(audit.entries.map((e) => ('agentId' in e ? [e.action, e.from, e.to, e.tokenId] : []))).toEqual([
       ['agent-ready', 'not-ready', 'ready', 'duty-supervisor'],
       ['agent-logout', 'ready', 'logged-out', 'duty-supervisor'],
-      ['agent-login', 'logged-out', 'ready', 'duty-supervisor'],
+      ['agent-login', 'logged-out', 'not-ready', 'duty-supervisor'],
     ]);
     expect(audit.entries[2]).toMatchObject({
       role: 'supervisor',

@@ -108,6 +108,7 @@ describe('what the service logs', () => {
         })
       ).status,
     ).toBe(200);
+    expect((await api('/agents/a1001/ready', agentToken, { method: 'POST', body: '{}' })).status).toBe(200);
     const { channelId } = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: caller });
     // The agent talks for 1 s, the caller leaves the survey unanswered; the final record then goes
     // to the (unreachable) webhook and is retried: its delivery attempts are logged.

@@ -81,7 +81,7 @@ describe('agents log in only on the phones the roster assigns them', () => {
     a = await startAdminRig();
     const res = await login('a1001', 'a1001');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ state: 'ready', endpoint: 'PJSIP/agent1001' });
+    expect(res.json()).toMatchObject({ state: 'not-ready', endpoint: 'PJSIP/agent1001' });
     const shown = await a.as('a1001', { method: 'GET', url: '/agents/a1001' });
     expect(shown.json().endpoints).toEqual(['PJSIP/agent1001']);
   });
@@ -89,10 +89,11 @@ describe('agents log in only on the phones the roster assigns them', () => {
   it("writes a supervisor's not-ready of agent1001 to the audit log, and not the agent's own changes", async () => {
     a = await startAdminRig();
     expect((await login('a1001', 'a1001')).statusCode).toBe(200);
+    expect((await a.as('a1001', { method: 'POST', url: '/agents/a1001/ready' })).statusCode).toBe(200);
     const nr = await a.as('supervisor', {
       method: 'POST',
       url: '/agents/a1001/not-ready',
-      payload: { reason: 'meeting' },
+      payload: { reason: '会议' },
     });
     expect(nr.statusCode).toBe(200);
     const audit = await a.as('admin', { method: 'GET', url: '/admin/audit?limit=10' });
@@ -106,7 +107,7 @@ describe('agents log in only on the phones the roster assigns them', () => {
       agentId: 'a1001',
       from: 'ready',
       to: 'not-ready',
-      reason: 'meeting',
+      reason: '会议',
     });
     expect(Number.isNaN(Date.parse(entries[0].at))).toBe(false);
   });

@@ -90,6 +90,8 @@ describe('the web pages in headless Chromium', () => {
     ).toEqual(['PJSIP/agent1001']);
     await page.selectOption('#endpoint', 'PJSIP/agent1001');
     await page.click('#login');
+    await until(() => page.textContent('#state')).toBe('未就绪');
+    await page.click('#ready');
     await until(() => page.textContent('#state')).toBe('就绪');
     await page.click('#not-ready');
     await until(() => page.textContent('#state')).toBe('未就绪');

@@ -72,8 +72,12 @@ export class MemoryAcdStore implements AcdStore {
     return [...this.agents.values()];
   }
 
-  login(agentId: string, endpoint: string) {
-    return this.event(agentId, { type: 'login', endpoint });
+  login(agentId: string, endpoint: string, notReadyReason?: string) {
+    return this.event(agentId, {
+      type: 'login',
+      endpoint,
+      ...(notReadyReason !== undefined ? { notReadyReason } : {}),
+    });
   }
   ready(agentId: string) {
     return this.event(agentId, { type: 'ready' });

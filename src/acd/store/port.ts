@@ -61,7 +61,8 @@ export interface AcdStore {
 
   getAgent(agentId: string): Promise<Agent | undefined>;
   listAgents(): Promise<Agent[]>;
-  login(agentId: string, endpoint: string): Promise<Agent>;
+  /** Logs in ready, or not-ready with `notReadyReason` when one is given. */
+  login(agentId: string, endpoint: string, notReadyReason?: string): Promise<Agent>;
   ready(agentId: string): Promise<Agent>;
   notReady(agentId: string, reason: string): Promise<Agent>;
   logout(agentId: string): Promise<Agent>;

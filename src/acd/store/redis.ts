@@ -290,8 +290,12 @@ export class RedisAcdStore implements AcdStore {
     return (await this.snapshot([])).agents;
   }
 
-  login(agentId: string, endpoint: string) {
-    return this.event(agentId, { type: 'login', endpoint });
+  login(agentId: string, endpoint: string, notReadyReason?: string) {
+    return this.event(agentId, {
+      type: 'login',
+      endpoint,
+      ...(notReadyReason !== undefined ? { notReadyReason } : {}),
+    });
   }
   ready(agentId: string) {
     return this.event(agentId, { type: 'ready' });

@@ -56,6 +56,13 @@ export function applyRequest(
     case 'agent-leave':
       if (s.stage !== 'talking' || !s.agent)
         return { ok: false, code: 'not-talking', message: `the call is ${s.stage}` };
+      // The caller is never left alone with a target still ringing: leave once it has answered.
+      if (s.transfer && s.transfer.answeredAt === undefined)
+        return {
+          ok: false,
+          code: 'not-answered',
+          message: `the transfer target ${s.transfer.target.kind}:${s.transfer.target.id} has not answered yet: wait for it to answer, or cancel the transfer`,
+        };
       dispatch({ kind: 'agent-leave' });
       return { ok: true };
     case 'ticket': {
