@@ -122,6 +122,18 @@ export const routePolicies: readonly RoutePolicy[] = [
   { method: 'POST', url: '/rules/publish', roles: ADMIN, summary: 'Publish a draft as the next version' },
   {
     method: 'POST',
+    url: '/rules/publish/preview',
+    roles: ADMIN_SUP,
+    summary: 'What publishing a draft would change',
+  },
+  {
+    method: 'GET',
+    url: '/rules/versions/:n/rollback/preview',
+    roles: ADMIN_SUP,
+    summary: 'What rolling back to a version would change',
+  },
+  {
+    method: 'POST',
     url: '/rules/versions/:n/rollback',
     roles: ADMIN,
     summary: "Publish an earlier version's files as the next version",

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { type RoutePolicy, routePolicies } from '../admin/permissions.ts';
 import { ChangeAgentBody, NewAgentBody } from '../admin/roster-edits.ts';
 import { apiErrors } from './errors.ts';
-import { ExplainBody, PublishBody, RollbackBody, ValidateBody } from './rules.ts';
+import { ExplainBody, PublishBody, PublishPreviewBody, RollbackBody, ValidateBody } from './rules.ts';
 
 const bodies: Record<string, z.ZodType> = {
   'POST /rules/validate': ValidateBody,
   'POST /rules/explain': ExplainBody,
   'POST /rules/publish': PublishBody,
+  'POST /rules/publish/preview': PublishPreviewBody,
   'POST /rules/versions/:n/rollback': RollbackBody,
   'POST /agents/:id/login': z.object({ endpoint: z.string().describe('e.g. PJSIP/agent1001') }),
   'POST /agents/:id/not-ready': z.object({

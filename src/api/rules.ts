@@ -8,9 +8,12 @@ import {
   maxDraftFileBytes,
   oversizedFile,
 } from '../admin/draft.ts';
+import { diffFiles } from '../admin/line-diff.ts';
 import type { RulesAdmin } from '../admin/rules-admin.ts';
 import type { RulesVersion } from '../admin/rules-versions.ts';
 import { DialedInput } from '../plan/dialed.ts';
+import { type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
+import { diffRules, readRuleSet } from '../plan/rules-diff.ts';
 import { invalidRequest, sendError } from './errors.ts';
 
 export interface RulesApiOptions {
@@ -44,6 +47,7 @@ export const RollbackBody = z
     baseVersion: z.number().int().min(1).optional(),
   })
   .strict();
+export const PublishPreviewBody = z.object({ files: DraftFilesSchema }).strict();
 const VersionParams = z.object({ n: z.coerce.number().int().min(1) });
 
 /**
@@ -73,6 +77,35 @@ const published = (r: { version: RulesVersion; diff: unknown }) => ({
   rollbackOf: r.version.rollbackOf,
   diff: r.diff,
 });
+
+const versionOf = (v: RulesVersion) => ({
+  version: v.version,
+  author: v.author,
+  at: v.at,
+  ...(v.message ? { message: v.message } : {}),
+  ...(v.rollbackOf !== undefined ? { rollbackOf: v.rollbackOf } : {}),
+});
+
+/**
+ * What publishing `files` over the live version would change: the rules diff (lines, groups and
+ * their phases, menus, pools …, see rules-diff.ts) and the files' line counts. `baseVersion` is
+ * the live version the diff is against: sent back with the publication, a version published in
+ * between is refused (409) instead of being silently replaced.
+ */
+function preview(live: RulesVersion, files: Readonly<Record<string, string>>) {
+  const before = readRuleSet(live.files);
+  const after = readRuleSet(files);
+  const problems: RuleProblem[] = [...before.problems, ...after.problems];
+  if (problems.length > 0) throw new RulesInvalidError(problems);
+  return {
+    baseVersion: live.version,
+    from: versionOf(live),
+    diff: diffRules(before.rules, after.rules),
+    files: diffFiles(live.files, files)
+      .filter((d) => d.status !== 'unchanged')
+      .map(({ file, status, added, removed }) => ({ file, status, added, removed })),
+  };
+}
 
 /** Rules files may be large; everything else keeps the API's small body limit. */
 const bodyLimit = 8 * 1024 * 1024;
@@ -130,6 +163,29 @@ export const rulesApi: FastifyPluginAsync<RulesApiOptions> = async (app, { rules
     const { files } = parseDraft(ValidateBody, req.body);
     const r = await rules.validate(files);
     return { valid: r.problems.length === 0, problems: r.problems, warnings: r.warnings };
+  });
+
+  // A draft's publication previewed: it is checked first (in a worker, within the draft budget),
+  // so only a draft that could be published is diffed; its warnings come with the diff.
+  app.post('/rules/publish/preview', { bodyLimit }, async (req) => {
+    const { files } = parseDraft(PublishPreviewBody, req.body);
+    const checked = await rules.validate(files);
+    if (checked.problems.length > 0) throw new RulesInvalidError(checked.problems);
+    const centerId = rules.plan.center.id;
+    const draftCenter = [...(readRuleSet(files).rules.get('center')?.keys() ?? [])][0];
+    if (draftCenter !== undefined && draftCenter !== centerId) {
+      throw new RulesInvalidError([
+        { file: '', path: 'center.id', message: `must stay "${centerId}" (this engine serves that center)` },
+      ]);
+    }
+    return { ...preview(rules.version, files), to: { draft: true }, warnings: checked.warnings };
+  });
+
+  // A rollback previewed: the live version against the files of version n.
+  app.get('/rules/versions/:n/rollback/preview', async (req) => {
+    const { n } = parse(VersionParams, 'params', req.params);
+    const target = await rules.get(n);
+    return { ...preview(rules.version, target.files), to: versionOf(target), warnings: [] };
   });
 
   app.post('/rules/explain', { bodyLimit }, async (req) => {

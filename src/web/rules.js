@@ -7,8 +7,89 @@ let live;
 let draft = {};
 let current;
 let problems = [];
+/** What the last check of the draft warned about (it still publishes). */
+let warnings = [];
 
 const statusNames = { added: '新增', removed: '删除', changed: '修改', unchanged: '未变' };
+const changeNames = { added: '新增', removed: '删除', changed: '修改', moved: '移动' };
+
+/** The rules' sections as the preview of a publication or rollback names them. */
+const sectionNames = {
+  center: '中心设置',
+  lines: '热线号码',
+  groups: '号码分组与阶段',
+  menus: '语音菜单',
+  pools: '坐席池与排队',
+  experts: '专家座席',
+  subcenters: '分中心',
+  departments: '部门原号码',
+  emergency: '紧急热线',
+  centers: '其他热线中心',
+  directory: '转接通讯录',
+  answers: '自动应答',
+  selfService: '自助服务',
+  callerClasses: '来电分类',
+  schedules: '服务时间',
+  calendars: '节假日日历',
+};
+
+/** Field names of the rules, in Chinese; a field not listed shows as written. */
+const fieldNames = {
+  id: '标识',
+  name: '名称',
+  number: '号码',
+  mode: '归并方式',
+  department: '责任单位',
+  topic: '诉求类别',
+  group: '所属分组',
+  route: '去向设置',
+  goto: '去向',
+  prompts: '提示音',
+  prompt: '提示音',
+  skill: '技能',
+  skills: '技能',
+  priority: '优先级',
+  source: '依据',
+  entry: '条文',
+  phases: '阶段',
+  kind: '类型',
+  from: '开始',
+  until: '结束',
+  queue: '排队',
+  strategy: '分配策略',
+  maxWaitSeconds: '最长等待（秒）',
+  wrapUpSeconds: '话后处理（秒）',
+  widenAfterSeconds: '扩大选人范围（秒）',
+  announceEverySeconds: '排队播报间隔（秒）',
+  hours: '服务时间',
+  closed: '非服务时间去向',
+  options: '选项',
+  label: '说明',
+  digits: '按键',
+  default: '默认去向',
+  enabled: '启用',
+  timeoutSeconds: '等待按键（秒）',
+  interDigitSeconds: '按键间隔（秒）',
+  retries: '输错重试次数',
+  timeoutRetries: '超时重试次数',
+  invalidPrompt: '输错提示音',
+  timeoutPrompt: '超时提示音',
+  invalidFinalPrompt: '输错转人工提示音',
+  timezone: '时区',
+  serviceLevelSeconds: '服务水平（秒）',
+  fallback: '转接失败去向',
+  defaultPriority: '默认优先级',
+  survey: '满意度调查',
+  promptBudgetSeconds: '接通前提示音上限（秒）',
+  areaCode: '区号',
+  callers: '主叫号码',
+  weekly: '每周时段',
+  workdayHours: '工作日时段',
+  calendar: '日历',
+  always: '全天候',
+  dial: '拨号串',
+  next: '下一步',
+};
 
 function renderFiles() {
   const names = Object.keys(draft).sort();
@@ -36,6 +117,22 @@ function renderFiles() {
   $('#other-problems').replaceChildren(
     ...problems.filter((p) => !(p.file in draft)).map((p) => el('li', {}, formatProblem(p))),
   );
+}
+
+/** The draft's warnings under the editor, each at its file and path (a click shows the place). */
+function renderWarnings() {
+  const list = $('#warnings');
+  list.hidden = warnings.length === 0;
+  list.replaceChildren(
+    ...warnings.map((w) => el('li', { onclick: () => revealIn(w) }, `提醒：${formatProblem(w)}`)),
+  );
+}
+
+/** Shows a problem's or warning's place in the editor, when it is in a file of the draft. */
+function revealIn(p) {
+  if (!(p.file in draft)) return;
+  if (p.file !== current) select(p.file);
+  reveal(p);
 }
 
 function formatProblem(p) {
@@ -134,35 +231,186 @@ async function loadVersions() {
 function resetDraft() {
   draft = { ...live.files };
   problems = [];
+  warnings = [];
   renderFiles();
+  renderWarnings();
 }
 
 async function validate() {
   if (current) draft[current] = $('#editor').value;
   const r = await api('POST', '/rules/validate', { files: draft });
   problems = r.problems;
+  warnings = r.warnings;
   renderFiles();
-  if (r.valid) status(`校验通过${r.warnings.length ? `（${r.warnings.length}条提醒）` : ''}`, 'ok');
+  renderWarnings();
+  if (r.valid)
+    status(`校验通过${r.warnings.length ? `（${r.warnings.length}条提醒，见草稿下方）` : ''}`, 'ok');
   else status(`草稿有 ${r.problems.length} 个问题，未发布`);
   return r.valid;
 }
 
+/** A changed field's place, in Chinese: `阶段 › transition › 去向设置 › 去向`, `选项 › 按键1 › 说明`. */
+function fieldLabel(segments) {
+  return segments
+    .map((s, i) => {
+      if (!s.startsWith('[')) return fieldNames[s] ?? s;
+      const id = s.slice(1, -1);
+      return segments[i - 1] === 'options' ? `按键${id}` : id;
+    })
+    .join(' › ');
+}
+
+function summaryOf(preview, side) {
+  const { counts, changes } = preview.diff;
+  const against = `与线上版本 v${preview.from.version} 相比，${side}`;
+  if (changes.length === 0) {
+    return preview.files.length > 0
+      ? `${against}的规则内容没有变化（只有文件的格式或注释不同）`
+      : `${against}与之完全相同，没有改动`;
+  }
+  const parts = [
+    counts.added && `新增 ${counts.added} 项`,
+    counts.removed && `删除 ${counts.removed} 项`,
+    counts.changed && `修改 ${counts.changed} 项`,
+    counts.moved && `移到其他文件 ${counts.moved} 项`,
+  ].filter(Boolean);
+  return `${against}：${parts.join('，')}`;
+}
+
+/** The rules diff, by section: each item changed, and its fields with the value before and after. */
+function diffSections(preview, side) {
+  const bySection = new Map();
+  for (const c of preview.diff.changes) {
+    if (!bySection.has(c.section)) bySection.set(c.section, []);
+    bySection.get(c.section).push(c);
+  }
+  return [...bySection].map(([section, changes]) =>
+    el(
+      'div',
+      { class: 'rules-diff-section', 'data-section': section },
+      el('h3', {}, `${sectionNames[section] ?? section}（${changes.length}）`),
+      ...changes.map((c) =>
+        el(
+          'div',
+          { class: `rules-change ${c.change}`, 'data-change': c.change, 'data-id': c.id },
+          el(
+            'div',
+            { class: 'rules-change-head' },
+            el('span', { class: 'rules-change-kind' }, changeNames[c.change] ?? c.change),
+            ` ${c.id}${c.label ? ` · ${c.label}` : ''}`,
+            el(
+              'span',
+              { class: 'muted' },
+              c.movedFrom ? `（从 ${c.movedFrom} 移到 ${c.file}）` : `（${c.file}）`,
+            ),
+          ),
+          c.lines?.length ? el('div', { class: 'muted' }, `分组内号码：${c.lines.join('、')}`) : null,
+          c.fields.length
+            ? el(
+                'table',
+                { class: 'rules-fields' },
+                el(
+                  'thead',
+                  {},
+                  el(
+                    'tr',
+                    {},
+                    el('th', {}, '项目'),
+                    el('th', {}, `线上 v${preview.from.version}`),
+                    el('th', {}, side),
+                  ),
+                ),
+                el(
+                  'tbody',
+                  {},
+                  ...c.fields.map((f) =>
+                    el(
+                      'tr',
+                      { 'data-path': f.path },
+                      el('td', {}, fieldLabel(f.segments)),
+                      el('td', { class: 'before' }, f.before ?? '（无）'),
+                      el('td', { class: 'after' }, f.after ?? '（无）'),
+                    ),
+                  ),
+                ),
+              )
+            : null,
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * Shows what a publication or rollback would change and waits for the user: true when confirmed;
+ * false when cancelled (the button, or Esc), and then nothing is sent.
+ */
+function confirmChange(preview, { title, ok, side }) {
+  const dialog = $('#confirm');
+  $('#confirm-title').textContent = title;
+  $('#confirm-ok').textContent = ok;
+  $('#confirm-summary').textContent = summaryOf(preview, side);
+  const list = $('#confirm-warnings');
+  list.hidden = preview.warnings.length === 0;
+  list.replaceChildren(...preview.warnings.map((w) => el('li', {}, `提醒：${formatProblem(w)}`)));
+  $('#confirm-diff').replaceChildren(...diffSections(preview, side));
+  $('#confirm-files').textContent = preview.files.length
+    ? `文件：${preview.files.map((d) => `${d.file} ${statusNames[d.status]} +${d.added}/-${d.removed}`).join('，')}`
+    : '';
+  dialog.returnValue = '';
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+  });
+}
+
+$('#confirm-ok').addEventListener('click', () => $('#confirm').close('ok'));
+$('#confirm-cancel').addEventListener('click', () => $('#confirm').close('cancel'));
+
+/** After a refused publication or rollback because someone published since the preview. */
+async function conflicted(what) {
+  await loadLive();
+  await loadVersions();
+  status(`预览之后线上规则已更新为 v${live.version}，本次${what}未执行；请重新操作，查看新的改动后再确认`);
+}
+
+/** Publishing: the draft is checked and its changes shown first; only a confirmation sends it. */
 async function publish() {
   if (current) draft[current] = $('#editor').value;
+  const files = { ...draft };
+  let preview;
+  try {
+    preview = await api('POST', '/rules/publish/preview', { files });
+  } catch (err) {
+    if (err.body?.problems) {
+      problems = err.body.problems;
+      renderFiles();
+    }
+    status(describeError(err));
+    return;
+  }
+  problems = [];
+  warnings = preview.warnings;
+  renderFiles();
+  renderWarnings();
+  if (!(await confirmChange(preview, { title: '确认发布为新版本', ok: '确认发布', side: '草稿' }))) {
+    status('已取消发布，线上规则没有改动', 'ok');
+    return;
+  }
   try {
     const message = $('#message').value.trim();
     const r = await api('POST', '/rules/publish', {
-      files: draft,
-      baseVersion: live.version,
+      files,
+      baseVersion: preview.baseVersion,
       ...(message ? { message } : {}),
     });
-    problems = [];
     await loadLive();
     await loadVersions();
     resetDraft();
     $('#message').value = '';
     status(`已发布 v${r.version}：新来电立即使用，通话中的来电按原版本处理完`, 'ok');
   } catch (err) {
+    if (err.body?.error === 'version-conflict') return conflicted('发布');
     if (err.body?.problems) {
       problems = err.body.problems;
       renderFiles();
@@ -171,14 +419,22 @@ async function publish() {
   }
 }
 
+/** Rolling back: what it changes against the live version is shown first; only a confirmation sends it. */
 async function rollback(version) {
   try {
-    const r = await api('POST', `/rules/versions/${version}/rollback`, { baseVersion: live.version });
+    const preview = await api('GET', `/rules/versions/${version}/rollback/preview`);
+    const title = `确认回滚到 v${version}`;
+    if (!(await confirmChange(preview, { title, ok: '确认回滚', side: `v${version}` }))) {
+      status('已取消回滚，线上规则没有改动', 'ok');
+      return;
+    }
+    const r = await api('POST', `/rules/versions/${version}/rollback`, { baseVersion: preview.baseVersion });
     await loadLive();
     await loadVersions();
     resetDraft();
     status(`已回滚：v${r.version} 使用 v${version} 的规则文件`, 'ok');
   } catch (err) {
+    if (err.body?.error === 'version-conflict') return conflicted('回滚');
     status(describeError(err));
   }
 }

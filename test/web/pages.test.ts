@@ -161,9 +161,11 @@ describe('the web pages in headless Chromium', () => {
     await page.fill('#editor', text.replace('name: 12345政务服务便民热线', 'name: 12345热线'));
     await page.fill('#message', '改名');
     await page.click('#publish');
+    await page.click('#confirm-ok'); // after the preview of what changes (test/web/rules-publish.test.ts)
     await until(() => page.textContent('#live')).toContain('线上版本 v2');
     expect(a.rig.hotline.plan.lines.get('hotline-12345')!.name).toBe('12345热线');
     await page.click('[data-version="1"] button');
+    await page.click('#confirm-ok');
     await until(() => page.textContent('#live')).toContain('线上版本 v3');
     expect(a.rig.hotline.plan.lines.get('hotline-12345')!.name).toBe('12345政务服务便民热线');
     await page.close();
