@@ -38,10 +38,14 @@ const stageNames = {
   closing: '结束中',
 };
 
+/** Reasons the engine itself sets (not on the center's list). */
+const reasonNames = { rona: '振铃未接' };
+
 let me;
 let agent;
 let call;
 let callId;
+let targetNames = new Map();
 
 const buttons = (...ids) => ids.map((id) => $(`#${id}`));
 
@@ -49,11 +53,21 @@ function renderAgent() {
   const s = agent?.state ?? 'logged-out';
   $('#state').textContent = stateNames[s] ?? s;
   $('#state').className = `state ${s}`;
-  $('#since').textContent = agent ? `已持续 ${seconds((Date.now() - Date.parse(agent.since)) / 1000)}` : '';
+  const reason = s === 'not-ready' ? agent.notReadyReason : undefined;
+  const pending = agent?.pendingNotReady;
+  $('#state-reason').textContent = reason
+    ? `（${reasonNames[reason] ?? reason}）`
+    : pending
+      ? `（本次结束后未就绪：${reasonNames[pending] ?? pending}）`
+      : '';
+  // The service's clock and the browser's may differ a little: never a negative duration.
+  const held = agent ? Math.max(0, (Date.now() - Date.parse(agent.since)) / 1000) : 0;
+  $('#since').textContent = agent ? `已持续 ${seconds(held)}` : '';
   renderEndpoints();
   $('#login').disabled = s !== 'logged-out' || !$('#endpoint').value;
   $('#ready').disabled = !['not-ready', 'wrap-up'].includes(s);
-  $('#not-ready').disabled = !['ready', 'wrap-up', 'on-call', 'reserved'].includes(s);
+  $('#not-ready').disabled =
+    !['ready', 'not-ready', 'wrap-up', 'on-call', 'reserved'].includes(s) || !$('#reason').value;
   $('#end-wrap-up').disabled = s !== 'wrap-up';
   $('#logout').disabled = s === 'logged-out' || s === 'on-call' || s === 'reserved';
 }
@@ -88,17 +102,25 @@ function renderEndpoints() {
   select.disabled = (agent?.state ?? 'logged-out') !== 'logged-out';
 }
 
+/** The panel shows exactly the current call: nothing (暂无通话) before, after it and once logged out. */
 function renderCall() {
-  const live = call && call.stage !== 'ended';
-  $('#no-call').hidden = Boolean(live);
+  const live = Boolean(call) && call.stage !== 'ended';
+  $('#no-call').hidden = live;
   $('#call').hidden = !live;
   const talking = live && call.stage === 'talking' && call.agentId === me.agentId;
   const transfer = live ? call.transfer : undefined;
+  // While the target rings, the agent stays: the caller is never left alone with a ringing phone.
+  const ringing = Boolean(transfer) && !transfer.answered;
   for (const b of buttons('three-way', 'consult', 'blind')) b.disabled = !talking || Boolean(transfer);
   $('#complete').disabled = !(transfer && transfer.mode === 'consult' && transfer.answered);
   $('#cancel').disabled = !(transfer && transfer.mode === 'consult');
-  $('#leave').disabled = !talking;
-  if (!live) return;
+  $('#leave').disabled = !talking || ringing;
+  $('#leave-hint').hidden = !(talking && ringing);
+  $('#dispatch').disabled = !talking || !$('#ticket-target').value;
+  if (!live) {
+    for (const dd of document.querySelectorAll('#call dd')) dd.textContent = '';
+    return;
+  }
   $('#call-line').textContent = `${call.line.name}（${call.dialed}）`;
   $('#call-topic').textContent = call.topic;
   $('#call-caller').textContent = call.caller;
@@ -108,16 +130,31 @@ function renderCall() {
       : call.ivrPath.map((p) => `${p.menu}:${p.keys || '—'}→${p.outcome}`).join(' / ');
   $('#call-stage').textContent = stageNames[call.stage] ?? call.stage;
   $('#call-transfer').textContent = transfer
-    ? `${transfer.target}（${transfer.mode}，${transfer.answered ? '已应答' : '呼叫中'}）`
+    ? `${targetNames.get(transfer.target) ?? transfer.target}（${modeNames[transfer.mode] ?? transfer.mode}，${transfer.answered ? '已应答' : '呼叫中'}）`
     : call.target
-      ? `${call.target.kind}:${call.target.id}`
+      ? (targetNames.get(`${call.target.kind}:${call.target.id}`) ?? `${call.target.kind}:${call.target.id}`)
       : '—';
+}
+
+const modeNames = { 'three-way': '三方转接', consult: '咨询转接', blind: '直接转接' };
+
+/** Forgets the call: it ended, the agent left it, or logged out. */
+function forgetCall() {
+  callId = undefined;
+  call = undefined;
+  renderCall();
 }
 
 async function refreshAgent() {
   if (!me) return;
   agent = await api('GET', `/agents/${me.agentId}`);
   renderAgent();
+  if (agent.state === 'logged-out') {
+    if (callId || call) forgetCall();
+  } else if (['reserved', 'on-call'].includes(agent.state) && agent.callId && agent.callId !== callId) {
+    callId = agent.callId;
+    await refreshCall();
+  }
 }
 
 async function refreshCall() {
@@ -162,6 +199,7 @@ function onEvent(name, e) {
   const d = e.detail ?? {};
   log(`${eventNames[name] ?? name}${d.line ? ` · ${d.line}` : ''}${d.result ? ` · ${d.result}` : ''}`);
   if (name === 'offered' || name === 'connected') callId = d.callId;
+  if (name === 'ended' && d.callId === callId) forgetCall();
   refreshCall().catch(() => undefined);
   refreshAgent().catch(() => undefined);
 }
@@ -174,7 +212,11 @@ async function start() {
   }
   me = who;
   $('#who').textContent = `坐席 ${me.agentId}`;
-  const { targets } = await api('GET', '/transfer-targets');
+  const [{ targets }, { reasons }] = await Promise.all([
+    api('GET', '/transfer-targets'),
+    api('GET', '/not-ready-reasons'),
+  ]);
+  $('#reason').replaceChildren(...reasons.map((r) => el('option', { value: r }, r)));
   const kinds = {
     subcenter: '分中心',
     expert: '专家座席',
@@ -182,8 +224,13 @@ async function start() {
     center: '其他热线',
     directory: '通讯录',
   };
-  $('#target').replaceChildren(
-    ...targets.map((t) => el('option', { value: t.ref }, `${kinds[t.kind] ?? t.kind} · ${t.name}`)),
+  targetNames = new Map(targets.map((t) => [t.ref, `${kinds[t.kind] ?? t.kind} · ${t.name}`]));
+  $('#target').replaceChildren(...targets.map((t) => el('option', { value: t.ref }, targetNames.get(t.ref))));
+  // A work order goes to a sub-center (三方转接、派发工单等方式，转至分中心办理).
+  $('#ticket-target').replaceChildren(
+    ...targets
+      .filter((t) => t.kind === 'subcenter')
+      .map((t) => el('option', { value: t.ref }, targetNames.get(t.ref))),
   );
   await refreshAgent();
   if (agent.callId) callId = agent.callId;
@@ -232,6 +279,16 @@ function wire() {
   $('#cancel').addEventListener('click', transferStep('cancel'));
   $('#leave').addEventListener('click', () =>
     act(() => api('DELETE', `/calls/${myCall()}/agent`), '已离开通话'),
+  );
+  $('#dispatch').addEventListener('click', () =>
+    act(async () => {
+      const reason = $('#ticket-reason').value.trim();
+      if (!reason) throw new Error('请先填写工单的诉求摘要');
+      const target = $('#ticket-target').value;
+      const { ticketId } = await api('POST', `/calls/${myCall()}/tickets`, { target, reason });
+      $('#ticket-reason').value = '';
+      status(`已派发工单 ${ticketId} → ${targetNames.get(target) ?? target}`, 'ok');
+    }),
   );
 }
 
