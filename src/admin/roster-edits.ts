@@ -157,7 +157,8 @@ function replaced(roster: readonly AdminAgent[], i: number, agent: AdminAgent): 
 export function addAgent(roster: readonly AdminAgent[], input: NewAgentInput, plan: RoutingPlan): RosterEdit {
   if (roster.some((a) => a.id === input.id))
     throw new RosterEditError('agent-exists', `agent "${input.id}" already exists: change it instead`, 'id');
-  const after: AdminAgent = { ...input, disabled: false };
+  const { id, ...fields } = input;
+  const after: AdminAgent = { id, ...fields, disabled: false };
   checkAgent(after, roster, plan);
   return { roster: [...roster, after], after };
 }
@@ -171,7 +172,7 @@ export function changeAgent(
 ): RosterEdit {
   const i = indexOf(roster, id);
   const before = roster[i]!;
-  const after: AdminAgent = { ...fields, id, disabled: before.disabled };
+  const after: AdminAgent = { id, ...fields, disabled: before.disabled };
   checkAgent(after, roster, plan);
   return { roster: replaced(roster, i, after), before, after };
 }
