@@ -1,6 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RosterAuditEntry } from '../../src/admin/ledgers.ts';
+import { RedisRosterStore } from '../../src/redis/roster-store.ts';
+import { testRedisUrl } from '../support/redis.ts';
 import { type RosterRig, startRosterRig } from './roster-rig.ts';
 
 let r: RosterRig;
@@ -239,5 +242,34 @@ describe('roster administration: audit and persistence', () => {
     const body = doc.paths['/roster/agents'].post.requestBody.content['application/json'].schema;
     expect(body.required).toEqual(expect.arrayContaining(['id', 'name']));
     expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['pools', 'expertSeats', 'skills']));
+  });
+});
+
+describe('roster administration with Redis', () => {
+  it('keeps the changes in Redis and applies them to the ACD there: an added agent gets a call, a disabled one none', async () => {
+    await r.close();
+    const redis = new Redis(testRedisUrl());
+    const centerId = `roster-api-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      r = await startRosterRig({
+        redisUrl: testRedisUrl(),
+        store: () => new RedisRosterStore({ redis, centerId, keyPrefix: 'hotline-test' }),
+      });
+      expect((await add(newAgent)).statusCode).toBe(201);
+      expect((await post('/roster/agents/a1001/disable')).statusCode).toBe(200);
+      const kept = await new RedisRosterStore({ redis, centerId, keyPrefix: 'hotline-test' }).load();
+      expect(kept.agents.map((a) => [a.id, a.disabled])).toEqual([
+        ['a1001', true],
+        ['a2001', false],
+      ]);
+      expect((await r.rig.hotline.store.getAgent('a1001'))?.pools).toEqual([]);
+      await staff('a2001', 'PJSIP/agent2001');
+      const { call } = placeCall();
+      await r.rig.runUntil('the call talking to the agent added', () => call()?.stage === 'talking');
+      expect(call()!.agent?.agentId).toBe('a2001');
+    } finally {
+      await r.close();
+      redis.disconnect();
+    }
   });
 });

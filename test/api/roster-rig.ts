@@ -37,7 +37,13 @@ export interface RosterRig {
  * attached to it, and the API with admin, supervisor and agent tokens.
  */
 export async function startRosterRig(
-  options: { store?: (dir: string) => RosterEditStore; speed?: number; dir?: string } = {},
+  options: {
+    store?: (dir: string) => RosterEditStore;
+    /** The ACD in Redis (the test run's private server) instead of memory. */
+    redisUrl?: string;
+    speed?: number;
+    dir?: string;
+  } = {},
 ): Promise<RosterRig> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'hotline-roster-'));
   const auditPath = join(dir, 'audit.jsonl');
@@ -48,6 +54,7 @@ export async function startRosterRig(
   const rig = await startRig({
     roster: baseline,
     promptMs: 500,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.speed !== undefined ? { speed: options.speed } : {}),
   });
   const roster = await RosterAdmin.open({
