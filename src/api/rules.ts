@@ -92,9 +92,12 @@ const versionOf = (v: RulesVersion) => ({
  * the live version the diff is against: sent back with the publication, a version published in
  * between is refused (409) instead of being silently replaced.
  */
-function preview(live: RulesVersion, files: Readonly<Record<string, string>>) {
+function preview(
+  live: RulesVersion,
+  files: Readonly<Record<string, string>>,
+  after: ReturnType<typeof readRuleSet> = readRuleSet(files),
+) {
   const before = readRuleSet(live.files);
-  const after = readRuleSet(files);
   const problems: RuleProblem[] = [...before.problems, ...after.problems];
   if (problems.length > 0) throw new RulesInvalidError(problems);
   return {
@@ -112,8 +115,9 @@ const bodyLimit = 8 * 1024 * 1024;
 
 /**
  * The rules administration API: the live version, history with diffs, validate and explain a
- * draft, publish (hot reload: new calls use it at once, calls in progress finish on theirs),
- * roll back (each change goes to the audit log). The author of a change is the token's id.
+ * draft, preview what publishing it or rolling back would change, publish (hot reload: new calls
+ * use it at once, calls in progress finish on theirs), roll back (each change goes to the audit
+ * log). The author of a change is the token's id.
  */
 export const rulesApi: FastifyPluginAsync<RulesApiOptions> = async (app, { rules }) => {
   // The catalogue, and drafts refused for a limit: `{ error, message, limit, problems? }`.
@@ -171,14 +175,15 @@ export const rulesApi: FastifyPluginAsync<RulesApiOptions> = async (app, { rules
     const { files } = parseDraft(PublishPreviewBody, req.body);
     const checked = await rules.validate(files);
     if (checked.problems.length > 0) throw new RulesInvalidError(checked.problems);
+    const draft = readRuleSet(files);
     const centerId = rules.plan.center.id;
-    const draftCenter = [...(readRuleSet(files).rules.get('center')?.keys() ?? [])][0];
+    const draftCenter = [...(draft.rules.get('center')?.keys() ?? [])][0];
     if (draftCenter !== undefined && draftCenter !== centerId) {
       throw new RulesInvalidError([
         { file: '', path: 'center.id', message: `must stay "${centerId}" (this engine serves that center)` },
       ]);
     }
-    return { ...preview(rules.version, files), to: { draft: true }, warnings: checked.warnings };
+    return { ...preview(rules.version, files, draft), to: { draft: true }, warnings: checked.warnings };
   });
 
   // A rollback previewed: the live version against the files of version n.
