@@ -11,6 +11,7 @@ import type { AcdStore } from './acd/store/port.ts';
 import { RedisAcdStore } from './acd/store/redis.ts';
 import { type AppendLog, JsonlAppendLog, RedisAppendLog } from './admin/append-log.ts';
 import type { AccessEntry, AuditEntry } from './admin/ledgers.ts';
+import { RedisDaySlots } from './admin/redis-day-slots.ts';
 import { RedisVersionStore } from './admin/redis-versions.ts';
 import { RosterAdmin } from './admin/roster-admin.ts';
 import { FileRosterStore } from './admin/roster-store.ts';
@@ -770,6 +771,8 @@ async function startService(
             centerId,
             logger: logger.child({ component: 'edge-report' }),
           }),
+          // The wallboard's day figures, shared by the engines and kept across restarts.
+          daySlots: new RedisDaySlots({ redis: redis.commands, centerId }),
         }
       : {}),
   });

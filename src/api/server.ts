@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AgentDefinitionInput } from '../acd/agent.ts';
 import { MemoryAppendLog } from '../admin/append-log.ts';
 import { callDetail, callSummary, transferTargets } from '../admin/call-view.ts';
+import type { DaySlotStore } from '../admin/day-slots.ts';
 import { FailureLimiter } from '../admin/failure-limiter.ts';
 import { HotlineMetrics } from '../admin/hotline-metrics.ts';
 import type { AccessEntry, AccessLedger, AuditEntry, AuditLog } from '../admin/ledgers.ts';
@@ -64,6 +65,8 @@ export interface ApiOptions {
    * the metrics are started here) and the `telephony` part of /stats.
    */
   edgeReport?: EdgeReportReader;
+  /** The wallboard's day figures in Redis (kept across restarts); default: in memory. */
+  daySlots?: DaySlotStore;
 }
 
 /**
@@ -232,8 +235,8 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(statsApi, {
     hotline: o.hotline,
-    metrics,
     clock: o.clock,
+    ...(o.daySlots ? { daySlots: o.daySlots } : {}),
     agentIds: o.rosterAdmin?.ids ?? new Set(o.roster.map((a) => a.id)),
     ...(o.edgeReport ? { edgeReport: o.edgeReport } : {}),
   });

@@ -1,21 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { countersOn } from '../acd/agent.ts';
-import { queueFigures } from '../acd/queue-figures.ts';
-import type { HotlineMetrics } from '../admin/hotline-metrics.ts';
+import { boardFigures } from '../admin/board-figures.ts';
+import { DayFactsFeed } from '../admin/day-facts.ts';
+import { type DayCounts, type DaySlotStore, MemoryDaySlots, slotOf } from '../admin/day-slots.ts';
 import type { Clock } from '../clock.ts';
 import type { Hotline } from '../hotline.ts';
-import { liveCounts } from '../records/call-figures.ts';
 import type { EdgeReport, EdgeReportReader } from '../redis/edge-report.ts';
 import { AriNodes } from '../telephony/ari/ari-nodes.ts';
 
 export interface StatsApiOptions {
   hotline: Hotline;
-  metrics: HotlineMetrics;
   clock: Clock;
   /** Agents of the roster (the store may hold others of the center). */
   agentIds: ReadonlySet<string>;
   /** The SIP edge's report (several nodes, REDIS_URL): nodes and trunks by OPTIONS. */
   edgeReport?: EdgeReportReader;
+  /**
+   * The day's figures in Redis (REDIS_URL): shared by the center's engines and kept across
+   * restarts. Without it they are this engine's, in memory.
+   */
+  daySlots?: DaySlotStore;
 }
 
 /** The wallboard's telephony line: the Asterisk nodes and the trunks the SIP edge watches. */
@@ -64,31 +67,76 @@ export function telephonyView(
   };
 }
 
+/** Where the day's figures were read: Redis (every engine, kept across restarts), or this engine's memory. */
+export type DayFiguresSource = 'redis' | 'memory' | 'memory-redis-unreachable';
+
 /**
- * `GET /stats`: what the wallboard shows, in one response — the 24 h KPIs (answer rate 接通率,
- * service level, ASA, abandonment, volume per line; each call counted by `callFigures`,
- * records/call-figures.ts), the live calls (`liveCounts`), the queues (waiting, longest wait) and
- * the agents (state, seconds in that state), and with several nodes or a SIP edge the nodes and
- * trunks (`telephony`). No caller data.
+ * `GET /stats`: what the wallboard shows, in one response, every figure from `boardFigures`
+ * (admin/board-figures.ts) so that they agree: today's KPIs (接通率, service level, ASA,
+ * abandonment, calls per line, the agents' answers) and their trend by quarter hour, counted
+ * from the day's slots (admin/day-slots.ts: in Redis when `daySlots` is given, else in memory);
+ * the live calls, the agents' totals, the queues (with why their calls wait) and the agents;
+ * admission control; with several nodes or a SIP edge the nodes and trunks (`telephony`).
+ * No caller data.
  */
 export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
+  const local = new MemoryDaySlots();
+  let warnedAt = Number.NEGATIVE_INFINITY;
+  const warn = (err: Error, what: string) => {
+    const now = o.clock.now();
+    if (now - warnedAt < 60_000) return;
+    warnedAt = now;
+    app.log.warn({ component: 'day-figures', err: err.message }, what);
+  };
+  const feed = new DayFactsFeed({
+    hotline: o.hotline,
+    clock: o.clock,
+    store: {
+      count: async (fact) => {
+        local.countNow(fact);
+        await o.daySlots?.count(fact);
+      },
+      read: (day) => local.read(day),
+    },
+    onError: (err) => warn(err, 'the day figures could not be counted in Redis'),
+  });
+  app.addHook('onClose', async () => feed.stop());
+
+  const readDay = async (day: string): Promise<{ counts: DayCounts; source: DayFiguresSource }> => {
+    if (!o.daySlots) return { counts: await local.read(day), source: 'memory' };
+    try {
+      return { counts: await o.daySlots.read(day), source: 'redis' };
+    } catch (err) {
+      warn(err as Error, "the day figures could not be read from Redis: this engine's own are shown");
+      return { counts: await local.read(day), source: 'memory-redis-unreachable' };
+    }
+  };
+
   app.get('/stats', async () => {
-    const [policies, snapshot, edge] = await Promise.all([
+    const now = o.clock.now();
+    const [policies, snapshot, edge, day] = await Promise.all([
       o.hotline.store.queues(),
       o.hotline.store.snapshot(),
       o.edgeReport?.read(),
+      readDay(slotOf(now).day),
     ]);
-    const now = o.clock.now();
-    const agents = snapshot.agents.filter((a) => o.agentIds.has(a.id));
-    agents.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const live = o.hotline.engine.liveCalls();
-    const lines = new Map([...o.hotline.plan.lines.values()].map((l) => [l.id, l.name]));
-    const kpi = o.metrics.figures.figures();
+    const board = boardFigures({
+      now,
+      plan: o.hotline.plan,
+      day: day.counts,
+      policies,
+      agents: snapshot.agents.filter((a) => o.agentIds.has(a.id)),
+      queued: snapshot.calls,
+      live: o.hotline.engine.liveCalls(),
+    });
     return {
       at: new Date(now).toISOString(),
       center: { id: o.hotline.plan.center.id, name: o.hotline.plan.center.name },
-      kpi: { ...kpi, perLine: kpi.perLine.map((l) => ({ ...l, name: lines.get(l.line) ?? l.line })) },
-      live: liveCounts(live),
+      kpi: board.today,
+      daySource: day.source,
+      trend: board.trend,
+      live: board.live,
+      agentTotals: board.agentTotals,
       /** Admission control (src/admission): `shedding`/`critical` send new calls to the safety net. */
       admission: o.hotline.engine.admission
         ? {
@@ -97,16 +145,8 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
             shed: o.hotline.engine.stats.shed,
           }
         : { state: 'off' },
-      queues: queueFigures(policies, agents, snapshot.calls, now),
-      agents: agents.map((a) => ({
-        id: a.id,
-        name: a.name,
-        state: a.status.state,
-        notReadyReason: a.status.notReadyReason,
-        secondsInState: Math.max(0, Math.round((now - a.status.since) / 1000)),
-        deviceAvailable: a.status.deviceAvailable,
-        callsAnsweredToday: countersOn(a.status.counters, now).callsAnswered,
-      })),
+      queues: board.queues,
+      agents: board.agents,
       telephony: telephonyView(
         o.hotline,
         edge,

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -6,6 +7,9 @@ import { HotlineError } from '../errors.ts';
 
 /** The folder of the pages: static HTML, CSS and JavaScript, no build step. */
 export const webDir = fileURLToPath(new URL('../web/', import.meta.url));
+
+/** The wallboard's charts: echarts' browser build from the npm package, served as `/web/echarts.min.js`. */
+const echartsFile = createRequire(import.meta.url).resolve('echarts/dist/echarts.common.min.js');
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -36,6 +40,7 @@ export const webPages: FastifyPluginAsync = async (app) => {
     const type = types[extname(name)];
     if (type) files.set(name, { type, body: readFileSync(join(webDir, name)) });
   }
+  files.set('echarts.min.js', { type: types['.js']!, body: readFileSync(echartsFile) });
   const send = (reply: FastifyReply, name: string, headers: Record<string, string> = {}) => {
     const f = files.get(name);
     if (!f) throw new HotlineError('not-found', 'no such page');

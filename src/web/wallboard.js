@@ -26,52 +26,116 @@ function kpi(label, value, target, verdict) {
 
 const judge = (value, ok) => (value === null || value === undefined ? '' : ok(value) ? 'good' : 'bad');
 
-function render(s) {
-  $('#center').textContent = `${s.center.name} · 监控大屏`;
-  $('#updated').textContent = `更新于 ${new Date(s.at).toLocaleTimeString('zh-CN')}`;
+/** Not-ready reasons the engine sets by itself (the agents' own come from the center's Chinese list). */
+const reasonNames = { rona: '振铃未接' };
+
+/** The day's figures: the rates are over 转人工 (calls that asked for an agent), as GB/T 33358 counts them. */
+function renderKpis(s) {
   const k = s.kpi;
+  const l = s.live;
+  const expert = k.agentAnswers - k.answered;
   $('#kpis').replaceChildren(
     kpi(
       '接通率',
       percent(k.answerRate),
-      '目标 ≥ 95%（24小时）',
+      `目标 ≥ 95%；今日接通 ${k.answered} / 转人工 ${k.offered}`,
       judge(k.answerRate, (v) => v >= 0.95),
     ),
     kpi(
       `${k.serviceLevelSeconds}秒接通率（入队起算）`,
       percent(k.serviceLevel),
-      `GB/T 33358：进入队列后${k.serviceLevelSeconds}秒内应答`,
+      `GB/T 33358：进入队列后${k.serviceLevelSeconds}秒内应答 ${k.answeredWithinServiceLevel} 通`,
       judge(k.serviceLevel, (v) => v >= 0.8),
     ),
     kpi(
       `${k.serviceLevelSeconds}秒接通率（来电起算）`,
       percent(k.serviceLevelFromArrival),
-      `来电后${k.serviceLevelSeconds}秒内应答（含提示音、菜单）；平均 ${seconds(k.asaFromArrivalSeconds)}`,
+      `含提示音、菜单；来电到接通平均 ${seconds(k.asaFromArrivalSeconds)}`,
       judge(k.serviceLevelFromArrival, (v) => v >= 0.8),
     ),
     kpi(
       '平均应答时长',
       seconds(k.asaSeconds),
-      'ASA',
+      '入队到坐席应答（ASA）',
       judge(k.asaSeconds, (v) => v <= k.serviceLevelSeconds),
     ),
     kpi(
       '放弃率',
       percent(k.abandonmentRate),
-      '排队/振铃中挂断',
+      `排队、振铃中挂断 ${k.abandoned} 通`,
       judge(k.abandonmentRate, (v) => v <= 0.05),
     ),
-    kpi('呼入量', String(k.calls), `转人工 ${k.offered}，接通 ${k.answered}`),
-    kpi('当前通话', String(s.live.calls), `排队 ${s.live.waiting}，通话 ${s.live.talking}`),
+    kpi(
+      '今日呼入',
+      String(k.calls),
+      `转人工 ${k.offered} · 接通 ${k.answered} · 坐席接听 ${k.agentAnswers}${expert > 0 ? `（含专家会商 ${expert}）` : ''}`,
+    ),
+    kpi(
+      '当前通话',
+      String(l.calls),
+      `语音导航 ${l.ivr} · 排队 ${l.waiting} · 振铃 ${l.ringing} · 坐席通话 ${l.talking} · 已转外部 ${l.transferred}`,
+    ),
+  );
+}
+
+/** One count per agent state; 通话 here is the agents on a call, the same figure as 当前通话's 坐席通话. */
+function renderAgentTotals(s) {
+  const t = s.agentTotals;
+  const part = (key, label, value, cls = '') =>
+    el('span', { class: `total ${cls}`, 'data-total': key }, el('b', {}, value), ` ${label}`);
+  const parts = [
+    el('span', { class: 'muted' }, '坐席'),
+    part('logged-in', '在线', t.loggedIn),
+    part('ready', '就绪', t.ready, 'ready'),
+    t.readyNoDevice > 0 ? part('ready-no-device', '就绪但话机未注册', t.readyNoDevice, 'not-ready') : null,
+    part('ringing', '振铃', t.ringing, 'reserved'),
+    part('on-call', '通话', t.onCall, 'on-call'),
+    part('wrap-up', '话后', t.wrapUp, 'wrap-up'),
+    part('not-ready', '未就绪', t.notReady, 'not-ready'),
+    part('answered-today', '今日接听（合计）', t.answeredToday),
+  ];
+  $('#agent-totals').replaceChildren(...parts.filter(Boolean));
+}
+
+/** Why calls wait although agents may be ready, in words. */
+function noteText(n) {
+  switch (n.kind) {
+    case 'ringing':
+      return `${n.calls}通正在振铃坐席`;
+    case 'skill': {
+      const widen =
+        n.widenInSeconds === null
+          ? '本队列不放宽技能'
+          : n.widenInSeconds > 0
+            ? `${seconds(n.widenInSeconds)}后放宽到本队列全部坐席`
+            : '即将放宽到本队列全部坐席';
+      return `${n.calls}通等待具备「${n.skillName}」技能的坐席（就绪坐席无此技能），${widen}`;
+    }
+    case 'assigning':
+      return `${n.calls}通正在分配给就绪坐席`;
+    case 'no-agent':
+      return n.readyElsewhere > 0
+        ? `本队列无就绪坐席（${n.readyElsewhere}名就绪坐席只服务其他队列）`
+        : '本队列无就绪坐席';
+    default:
+      return '';
+  }
+}
+
+/** Queues with calls or agents first; the rest (no calls, nobody logged in for them) are left out on the wall. */
+function renderQueues(s) {
+  const k = s.kpi;
+  const shown = s.queues.filter(
+    (q) => q.waiting + q.ringing + q.agentsReady + q.agentsOnCall + q.agentsWrapUp > 0 || q.kind === 'pool',
   );
   $('#queues tbody').replaceChildren(
-    ...s.queues.map((q) =>
+    ...shown.map((q) =>
       el(
         'tr',
         { 'data-queue': q.id },
         el('td', {}, q.name),
         el('td', { class: 'num' }, q.waiting),
-        el('td', { class: 'num' }, q.offered),
+        el('td', { class: 'num' }, q.ringing),
         el(
           'td',
           { class: `num ${q.longestWaitSeconds > k.serviceLevelSeconds ? 'late' : ''}` },
@@ -80,32 +144,127 @@ function render(s) {
         el('td', { class: 'num' }, q.agentsReady),
         el('td', { class: 'num' }, q.agentsOnCall),
         el('td', { class: 'num' }, q.agentsWrapUp),
-        el('td', { class: 'num' }, q.agentsNotReady),
+        el('td', { class: 'notes' }, ...q.notes.map((n) => el('div', { 'data-note': n.kind }, noteText(n)))),
       ),
     ),
   );
-  $('#agents tbody').replaceChildren(
+}
+
+function renderAgents(s) {
+  $('#agents').replaceChildren(
     ...s.agents.map((a) =>
       el(
-        'tr',
-        { 'data-agent': a.id },
-        el('td', {}, `${a.name}（${a.id}）`),
+        'div',
+        { class: `agent-tile ${a.state}`, 'data-agent': a.id, 'data-state': a.state },
+        el('div', { class: 'agent-name' }, a.name, el('span', { class: 'muted' }, ` ${a.id}`)),
         el(
-          'td',
-          {},
+          'div',
+          { class: 'agent-state' },
           el('span', { class: `state ${a.state}` }, stateNames[a.state] ?? a.state),
-          a.notReadyReason ? el('span', { class: 'muted' }, ` ${a.notReadyReason}`) : null,
+          a.notReadyReason
+            ? el('span', { class: 'muted' }, ` ${reasonNames[a.notReadyReason] ?? a.notReadyReason}`)
+            : null,
+          a.state !== 'logged-out' && a.state !== 'not-ready' && a.queueName
+            ? el('span', { class: 'muted' }, ` ${a.queueName}`)
+            : null,
         ),
-        el('td', { class: 'num' }, seconds(a.secondsInState)),
-        el('td', { class: 'num' }, a.callsAnsweredToday),
+        el(
+          'div',
+          { class: 'agent-figures' },
+          el('span', {}, seconds(a.secondsInState)),
+          el('span', { 'data-answered': a.callsAnsweredToday }, `今日接听 ${a.callsAnsweredToday}`),
+        ),
       ),
     ),
   );
+}
+
+function renderLines(s) {
+  const lines = s.kpi.perLine;
   $('#lines tbody').replaceChildren(
-    ...(k.perLine.length === 0
-      ? [el('tr', {}, el('td', { class: 'muted', colspan: 2 }, '近24小时暂无呼入'))]
-      : k.perLine.map((l) => el('tr', {}, el('td', {}, l.name), el('td', { class: 'num' }, l.calls)))),
+    ...(lines.length === 0
+      ? [el('tr', {}, el('td', { class: 'muted', colspan: 2 }, '今日暂无呼入'))]
+      : lines.map((l) =>
+          el('tr', { 'data-line': l.line }, el('td', {}, l.name), el('td', { class: 'num' }, l.calls)),
+        )),
   );
+}
+
+const daySourceNames = {
+  redis: '',
+  memory: '今日统计：本引擎内存（重启后清零）',
+  'memory-redis-unreachable': 'Redis 不可达：今日统计暂取本引擎数据',
+};
+
+function render(s) {
+  $('#center').textContent = `${s.center.name} · 监控大屏`;
+  $('#updated').textContent = `更新于 ${new Date(s.at).toLocaleTimeString('zh-CN')}`;
+  const source = $('#day-source');
+  source.textContent = daySourceNames[s.daySource] ?? '';
+  source.dataset.source = s.daySource ?? '';
+  renderKpis(s);
+  renderAgentTotals(s);
+  renderQueues(s);
+  renderAgents(s);
+  renderLines(s);
+  renderTrend(s);
+}
+
+/**
+ * The day's trend with echarts (served as /web/echarts.min.js): bars of calls offered, answered
+ * and abandoned per quarter hour, and the service level as a line on the right-hand axis. No
+ * animation (a wall screen refreshed every 2 s) and no tooltip (nobody points at a wall).
+ */
+let chart;
+function renderTrend(s) {
+  const charts = globalThis.echarts;
+  const box = $('#trend');
+  if (!charts || !box) return;
+  if (!chart) {
+    chart = charts.init(box, null, { renderer: 'canvas' });
+    new ResizeObserver(() => chart.resize()).observe(box);
+  }
+  // From the day's first busy quarter hour (at least the last four hours), so the bars stay readable.
+  const busy = s.trend.findIndex((x) => x.offered > 0 || x.answered > 0 || x.abandoned > 0);
+  const from = Math.max(0, Math.min(busy < 0 ? s.trend.length : busy, s.trend.length - 16));
+  const slots = s.trend.slice(from);
+  const big = { fontSize: 16, color: '#1d2733' };
+  chart.setOption({
+    animation: false,
+    textStyle: { fontFamily: 'Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif' },
+    color: ['#0b5cad', '#1e7d32', '#b3261e', '#b26a00'],
+    legend: { top: 0, textStyle: big, itemWidth: 22, itemHeight: 14 },
+    grid: { left: 56, right: 64, top: 44, bottom: 36 },
+    xAxis: { type: 'category', data: slots.map((x) => x.start), axisLabel: { fontSize: 14 } },
+    yAxis: [
+      { type: 'value', name: '通', minInterval: 1, axisLabel: { fontSize: 14 }, nameTextStyle: big },
+      {
+        type: 'value',
+        name: '服务水平',
+        min: 0,
+        max: 100,
+        axisLabel: { formatter: '{value}%', fontSize: 14 },
+        nameTextStyle: big,
+        splitLine: { show: false },
+      },
+    ],
+    series: [
+      { name: '转人工', type: 'bar', data: slots.map((x) => x.offered) },
+      { name: '接通', type: 'bar', data: slots.map((x) => x.answered) },
+      { name: '放弃', type: 'bar', data: slots.map((x) => x.abandoned) },
+      {
+        name: `${s.kpi.serviceLevelSeconds}秒服务水平`,
+        type: 'line',
+        yAxisIndex: 1,
+        connectNulls: false,
+        symbolSize: 6,
+        lineStyle: { width: 3 },
+        data: slots.map((x) => (x.serviceLevel === null ? null : Math.round(x.serviceLevel * 1000) / 10)),
+      },
+    ],
+  });
+  box.dataset.slots = String(slots.length);
+  box.dataset.from = slots[0]?.start ?? '';
 }
 
 /**
