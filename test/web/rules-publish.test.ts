@@ -199,6 +199,12 @@ describe('publishing and rolling back rules on the rules page', () => {
     expect(shown[0]).toMatch(
       /^提醒：center\.yaml:calendars\[0\]\.provisionalYears\[0\]: the State Council notice of 2025 is in the holiday data now/,
     );
+    // A click on it goes to its place in the draft.
+    await page.click('[data-file="lines.yaml"]');
+    await page.click('#warnings li');
+    expect(await page.getAttribute('[data-file="center.yaml"]', 'class')).toContain('current');
+    const caret = await page.$eval('#editor', (e) => (e as HTMLTextAreaElement).selectionStart);
+    expect((await page.inputValue('#editor')).slice(caret)).toMatch(/^provisionalYears:/);
     // The preview of its publication shows it too.
     await page.click('#publish');
     await until(() => page.isVisible('#confirm')).toBe(true);
