@@ -35,7 +35,7 @@ export const routePolicies: readonly RoutePolicy[] = [
   { method: 'GET', url: '/docs/openapi.json', roles: ALL, summary: 'The OpenAPI document of this API' },
   { method: 'GET', url: '/me', roles: ALL, summary: 'Who the token belongs to: token id, role, agent id' },
   { method: 'GET', url: '/metrics', roles: ADMIN_SUP, summary: 'Prometheus metrics' },
-  { method: 'GET', url: '/stats', roles: ADMIN_SUP, summary: 'Wallboard figures: 24 h KPIs, queues, agents' },
+  { method: 'GET', url: '/stats', roles: ADMIN_SUP, summary: 'Wallboard figures: day KPIs, queues, agents' },
   { method: 'GET', url: '/agents', roles: SUP, summary: 'All agents with their state' },
   { method: 'GET', url: '/agents/:id', roles: SUP_AGENT, agent: 'self', summary: 'One agent' },
   { method: 'POST', url: '/agents/:id/login', roles: SUP_AGENT, agent: 'self', summary: 'Log an agent in' },
