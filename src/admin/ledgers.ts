@@ -1,4 +1,5 @@
 import type { AgentState } from '../acd/agent.ts';
+import type { MonitorAuditRecord } from '../calls/runtime/monitors.ts';
 import type { AppendLog } from './append-log.ts';
 import type { AdminAgent } from './roster-edits.ts';
 import type { Role } from './tokens.ts';
@@ -80,7 +81,13 @@ export interface RosterAuditEntry {
 }
 
 /** One entry of the audit log, told apart by its `action`. */
-export type AuditEntry = RulesAuditEntry | AgentStateAuditEntry | AdmissionAuditEntry | RosterAuditEntry;
+export type AuditEntry =
+  | RulesAuditEntry
+  | AgentStateAuditEntry
+  | AdmissionAuditEntry
+  | RosterAuditEntry
+  /** A supervisor listened to, whispered on or barged into a call (src/calls/runtime/monitors.ts). */
+  | MonitorAuditRecord;
 
 /** Whether an audit entry is a rules change (publish, rollback). */
 export function isRulesAuditEntry(e: AuditEntry): e is RulesAuditEntry {

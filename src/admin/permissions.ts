@@ -10,7 +10,7 @@ import type { Role } from './tokens.ts';
  * operational and changes agents' states; agent — its own state, calls, transfers and events.
  */
 export interface RoutePolicy {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   summary: string;
   public?: boolean;
@@ -108,6 +108,20 @@ export const routePolicies: readonly RoutePolicy[] = [
     agent: 'own-call',
     summary: 'Dispatch a ticket to a sub-center',
   },
+  { method: 'GET', url: '/calls/:id/monitor', roles: ADMIN_SUP, summary: "A call's supervisor monitoring" },
+  {
+    method: 'POST',
+    url: '/calls/:id/monitor',
+    roles: ADMIN_SUP,
+    summary: "Listen, whisper or barge on a talking call from the supervisor's phone (audited)",
+  },
+  {
+    method: 'PATCH',
+    url: '/calls/:id/monitor',
+    roles: ADMIN_SUP,
+    summary: 'Change the monitoring mode: listen, whisper, barge (audited)',
+  },
+  { method: 'DELETE', url: '/calls/:id/monitor', roles: ADMIN_SUP, summary: 'End the monitoring (audited)' },
   { method: 'GET', url: '/transfer-targets', roles: SUP_AGENT, summary: 'Where calls can be transferred' },
   { method: 'GET', url: '/rules', roles: ADMIN_SUP, summary: 'The live rules: version and files' },
   {

@@ -23,6 +23,8 @@ export const apiErrors = {
   storeConflict: { code: 'store-conflict', statusCode: 503 },
   noSuchTarget: { code: 'no-such-target', statusCode: 400 },
   notTalking: { code: 'not-talking', statusCode: 409 },
+  noSuchMonitor: { code: 'no-such-monitor', statusCode: 404 },
+  monitorInProgress: { code: 'monitor-in-progress', statusCode: 409 },
   transferInProgress: { code: 'transfer-in-progress', statusCode: 409 },
   noTransfer: { code: 'no-transfer', statusCode: 409 },
   notAnswered: { code: 'not-answered', statusCode: 409 },

@@ -26,6 +26,7 @@ import { ConnectionLimiter, EventStreamLimits } from './connection-limits.ts';
 import { docsApi } from './docs.ts';
 import { invalidRequest, useErrorCatalogue } from './errors.ts';
 import { metricsApi } from './metrics.ts';
+import { monitorApi } from './monitor.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { rosterApi } from './roster.ts';
 import { rulesApi } from './rules.ts';
@@ -247,6 +248,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     () => o.hotline.safetyNet.shedByReason,
   );
   await app.register(metricsApi, { metrics });
+  await app.register(monitorApi, { hotline: o.hotline, audit, clock: o.clock, logger: o.logger });
   if (o.rules) await app.register(rulesApi, { rules: o.rules });
   if (o.rosterAdmin)
     await app.register(rosterApi, {

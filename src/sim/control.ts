@@ -45,6 +45,8 @@ export interface SimChannelInfo extends ChannelJson {
   inStasis: boolean;
   bridgeId: string | undefined;
   endpoint: string;
+  /** A snoop channel: the channel it listens to and its directions. */
+  snoop?: { of: string; spy: string; whisper: string };
 }
 
 export type { CallerStep, CallOutcome, EndpointSettings, InjectCallParams, InjectedCall, RestFailure };
@@ -188,6 +190,7 @@ export class AriSimulator {
       inStasis: c.inStasis,
       bridgeId: c.bridge?.id,
       endpoint: c.endpoint,
+      ...(c.snoop ? { snoop: { ...c.snoop } } : {}),
     }));
   }
 

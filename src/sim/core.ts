@@ -12,6 +12,7 @@ import type { SimBridge } from './model/bridge.ts';
 import type { ChannelState, SimChannel } from './model/channel.ts';
 import type { SimPlayback } from './model/playback.ts';
 import { type CallOutcome, type HangupBy, OutcomeBook } from './outcomes.ts';
+import { snoopGone, spiedGone } from './snoop.ts';
 import { SimTimers } from './time.ts';
 import type { SimWorld, WaitKind } from './world.ts';
 
@@ -257,6 +258,8 @@ export class SimCore implements SimWorld {
     for (const app of channel.subscribers) app.channels.delete(channel.id);
     channel.subscribers.clear();
     channel.subscriptions.clear();
+    if (channel.snoops.size > 0) spiedGone(this, channel);
+    if (channel.snoop) snoopGone(this, channel);
     const outcome = channel.outcome;
     if (outcome) {
       outcome.ended = true;

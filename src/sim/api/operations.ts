@@ -213,6 +213,22 @@ const table: Record<string, Row[]> = {
       [p('channelId'), q('caller'), q('timeout', 'int')],
       'Dial a created channel',
     ],
+    [
+      '/channels/{channelId}/snoop',
+      'POST',
+      'snoopChannel',
+      'Channel',
+      [p('channelId'), q('spy'), q('whisper'), qr('app'), q('appArgs'), q('snoopId')],
+      'Snoop (spy/whisper) on a channel',
+    ],
+    [
+      '/channels/{channelId}/snoop/{snoopId}',
+      'POST',
+      'snoopChannelWithId',
+      'Channel',
+      [p('channelId'), p('snoopId'), q('spy'), q('whisper'), qr('app'), q('appArgs')],
+      'Snoop (spy/whisper) on a channel, with the snoop channel id',
+    ],
   ],
   bridges: [
     ['/bridges', 'GET', 'list', 'List[Bridge]', [], 'List bridges'],

@@ -5,8 +5,11 @@ import type { SimBridge } from './bridge.ts';
 import type { SimPlayback } from './playback.ts';
 
 export type ChannelState = 'Down' | 'Ring' | 'Ringing' | 'Up';
-/** inbound: a caller entering Stasis(); originated: POST /channels; created: POST /channels/create. */
-export type ChannelKind = 'inbound' | 'originated' | 'created';
+/**
+ * inbound: a caller entering Stasis(); originated: POST /channels; created: POST /channels/create;
+ * snoop: POST /channels/{id}/snoop (see snoop.ts).
+ */
+export type ChannelKind = 'inbound' | 'originated' | 'created' | 'snoop';
 
 export interface CallerId {
   name: string;
@@ -87,6 +90,12 @@ export class SimChannel {
   hangingUp = false;
   destroyed = false;
   outcome: CallOutcomeRecord | undefined;
+  /** A snoop channel: the channel it listens to and its directions (see snoop.ts). */
+  snoop:
+    | { of: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both' }
+    | undefined;
+  /** The snoop channels on this channel. */
+  readonly snoops = new Set<SimChannel>();
 
   constructor(init: ChannelInit) {
     this.id = init.id;

@@ -4,6 +4,7 @@ import { createChannel, dialCreated, originate } from '../dialing.ts';
 import { badRequest, channelNotFound, notInStasis, SimRestError } from '../errors.ts';
 import { playbackResponse, startPlay } from '../media.ts';
 import type { SimChannel } from '../model/channel.ts';
+import { startSnoop } from '../snoop.ts';
 import type { Args, Handler, RestReply } from './router.ts';
 
 /** Handlers for `/channels/...`. */
@@ -37,6 +38,16 @@ export function channelHandlers(core: SimCore): Record<string, Handler> {
       channelId,
       originator: args.str('originator'),
       timeout: args.int('timeout'),
+    });
+    return { status: 200, body: channel.toJSON() };
+  };
+  const snoop = (args: Args, snoopId: string | undefined): RestReply => {
+    const channel = startSnoop(core, args.req('channelId'), {
+      spy: args.str('spy'),
+      whisper: args.str('whisper'),
+      app: args.str('app'),
+      appArgs: args.str('appArgs'),
+      snoopId,
     });
     return { status: 200, body: channel.toJSON() };
   };
@@ -129,6 +140,8 @@ export function channelHandlers(core: SimCore): Record<string, Handler> {
       core.emit(channel, 'ChannelVarset', { variable, value });
       return NO_CONTENT;
     },
+    'channels.snoopChannel': (args) => snoop(args, args.str('snoopId')),
+    'channels.snoopChannelWithId': (args) => snoop(args, args.req('snoopId')),
     'channels.dial': (args) => {
       const channel = inStasis(args);
       dialCreated(core, channel, args.str('caller'), args.int('timeout'));

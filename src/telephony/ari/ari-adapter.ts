@@ -12,6 +12,7 @@ import {
   type TelephonyLoad,
   type TelephonyPort,
 } from '../port.ts';
+import type { SnoopPort, SnoopRequest } from '../snoop-port.ts';
 import { AriAdmissionGate } from './admission-gate.ts';
 import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
 import { FirstAudioWaits, LaneWaitEstimate } from './first-audio.ts';
@@ -74,7 +75,7 @@ export class AriLoginError extends Error {
  * backoff); REST goes through a bounded keep-alive pool that reports real HTTP status codes.
  * This is the only module that imports ari-client.
  */
-export class AriAdapter implements TelephonyPort {
+export class AriAdapter implements TelephonyPort, SnoopPort {
   private client?: Client;
   private readonly rest: AriRestClient;
   private readonly gate: AriAdmissionGate;
@@ -98,6 +99,10 @@ export class AriAdapter implements TelephonyPort {
   private readonly hangupRequests = new RecentMap<number | undefined>(10_000);
   /** Channels the engine hung up itself, with the cause of the reason it gave. */
   private readonly hungUp = new RecentMap<number>(10_000);
+  /** Listeners that take the events of their role's channels from the engine (see SnoopPort). */
+  private readonly diverted = new Map<string, TelephonyListener>();
+  /** Channel and bridge ids claimed for a diverted role → the role. */
+  private readonly claimed = new Map<string, string>();
 
   constructor(private readonly options: AriAdapterOptions) {
     const base = options.url.replace(/\/$/, '').replace(/\/ari$/, '');
@@ -413,7 +418,7 @@ export class AriAdapter implements TelephonyPort {
     const event = this.toPortEvent(e);
     if (!event) return;
     try {
-      emit(event);
+      (this.divertedTo(event) ?? emit)(event);
     } catch (err) {
       this.options.logger.error(
         { event: e.type, err: (err as Error).message },
@@ -427,7 +432,8 @@ export class AriAdapter implements TelephonyPort {
       case 'StasisStart': {
         const ch = e.channel;
         const args = e.args ?? [];
-        if (args[0] !== 'agent' && args[0] !== 'target') this.firstAudio.arrived(ch.id, performance.now());
+        if (args[0] !== 'agent' && args[0] !== 'target' && !this.diverted.has(args[0] ?? ''))
+          this.firstAudio.arrived(ch.id, performance.now());
         return {
           kind: 'channel-entered',
           app: e.application ?? this.options.apps[0] ?? '',
@@ -577,6 +583,45 @@ export class AriAdapter implements TelephonyPort {
     );
   }
 
+  /** A snoop channel on `channelId`, entering `app` with `appArgs` (its StasisStart follows). */
+  async snoop(r: SnoopRequest): Promise<void> {
+    await this.rest.call('snoop', 'POST', `/channels/${r.channelId}/snoop/${r.snoopId}`, {
+      spy: r.spy,
+      whisper: r.whisper,
+      app: r.app,
+      appArgs: r.appArgs,
+    });
+  }
+
+  divert(role: string, listener: TelephonyListener): void {
+    this.diverted.set(role, listener);
+  }
+
+  claim(role: string, id: string): void {
+    this.claimed.set(id, role);
+  }
+
+  release(id: string): void {
+    this.claimed.delete(id);
+  }
+
+  /** The diverted listener an event goes to instead of the engine, if any (see SnoopPort). */
+  private divertedTo(e: TelephonyEvent): TelephonyListener | undefined {
+    if (this.diverted.size === 0) return undefined;
+    if (e.kind === 'channel-entered') {
+      const first = e.args[0] ?? '';
+      const role = this.claimed.get(e.channelId) ?? (this.diverted.has(first) ? first : undefined);
+      if (role === undefined) return undefined;
+      this.claimed.set(e.channelId, role);
+      return this.diverted.get(role);
+    }
+    if (e.kind !== 'channel-ended' && e.kind !== 'dtmf') return undefined;
+    const role = this.claimed.get(e.channelId);
+    if (role === undefined) return undefined;
+    if (e.kind === 'channel-ended') this.claimed.delete(e.channelId);
+    return this.diverted.get(role);
+  }
+
   async createBridge(bridgeId: string): Promise<void> {
     // Creating a bridge with the engine's id twice leaves one bridge: safe to repeat. Urgent: a
     // caller waits on it to hear music on hold, an agent or a target (one per call).
@@ -707,8 +752,10 @@ export class AriAdapter implements TelephonyPort {
         'GET',
         `/applications/${encodeURIComponent(app)}`,
       );
-      out.bridges.push(...info.bridge_ids);
+      // A diverted role's channels and bridges are not the engine's (see SnoopPort).
+      out.bridges.push(...info.bridge_ids.filter((id) => !this.claimed.has(id)));
       for (const id of info.channel_ids) {
+        if (this.claimed.has(id)) continue;
         try {
           const ch = await this.rest.call<AriChannel>('getChannel', 'GET', `/channels/${id}`);
           out.channels.push({
@@ -732,7 +779,8 @@ export class AriAdapter implements TelephonyPort {
       '/bridges',
     );
     for (const b of all) {
-      if (b.bridge_class === 'stasis' && ours(b.id) && !out.bridges.includes(b.id)) out.bridges.push(b.id);
+      if (b.bridge_class === 'stasis' && ours(b.id) && !out.bridges.includes(b.id) && !this.claimed.has(b.id))
+        out.bridges.push(b.id);
     }
     return out;
   }

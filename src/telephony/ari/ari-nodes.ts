@@ -11,6 +11,7 @@ import {
   type TelephonyLoad,
   type TelephonyPort,
 } from '../port.ts';
+import type { SnoopPort, SnoopRequest } from '../snoop-port.ts';
 import { AriAdapter, type AriAdapterOptions, AriLoginError } from './ari-adapter.ts';
 
 export interface AriNode {
@@ -55,7 +56,7 @@ export interface NodeStatus {
  * held. A node back from an outage is resynchronised on its own; a node unreachable for
  * `nodeLostMs` is lost: the engine ends its calls (`node-lost`).
  */
-export class AriNodes implements TelephonyPort {
+export class AriNodes implements TelephonyPort, SnoopPort {
   private readonly links = new Map<string, NodeLink>();
   private listener?: TelephonyListener;
   private holding = false;
@@ -279,6 +280,20 @@ export class AriNodes implements TelephonyPort {
     const endpoint =
       node === undefined ? r.endpoint : remoteAgentEndpoint(r.endpoint, node, this.o.locate?.(r.endpoint));
     return this.run(r.channelId, 'originate', (a) => a.originate({ ...r, endpoint }));
+  }
+
+  /** A snoop on the node of the channel listened to (the snoop id names the same call). */
+  snoop(r: SnoopRequest): Promise<void> {
+    return this.run(r.channelId, 'snoop', (a) => a.snoop(r));
+  }
+  divert(role: string, listener: TelephonyListener): void {
+    for (const l of this.links.values()) l.adapter.divert(role, listener);
+  }
+  claim(role: string, id: string): void {
+    for (const l of this.links.values()) l.adapter.claim(role, id);
+  }
+  release(id: string): void {
+    for (const l of this.links.values()) l.adapter.release(id);
   }
 
   private run<T>(id: string, operation: string, f: (a: AriAdapter) => Promise<T>): Promise<T> {

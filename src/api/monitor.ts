@@ -1,0 +1,72 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AuditLog } from '../admin/ledgers.ts';
+import { monitorModes } from '../calls/core/monitor.ts';
+import { Monitors, type Who } from '../calls/runtime/monitors.ts';
+import type { Clock } from '../clock.ts';
+import { HotlineError } from '../errors.ts';
+import type { Hotline } from '../hotline.ts';
+import { invalidRequest } from './errors.ts';
+
+export interface MonitorApiOptions {
+  hotline: Hotline;
+  audit: AuditLog;
+  clock: Clock;
+  logger: Logger;
+}
+
+const Params = z.object({ id: z.string().min(1).max(128) });
+/** The supervisor's own phone: a SIP endpoint of this PBX, never a trunk (`PJSIP/x@trunk`) or a `Local/` channel. */
+const Endpoint = z
+  .string()
+  .regex(/^PJSIP\/[A-Za-z0-9_.-]{1,64}$/, "a phone of this PBX, like 'PJSIP/sup9001'");
+const StartBody = z.strictObject({ mode: z.enum(monitorModes), endpoint: Endpoint });
+const SwitchBody = z.strictObject({ mode: z.enum(monitorModes) });
+
+function parse<T>(schema: z.ZodType<T>, part: string, value: unknown): T {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw invalidRequest(part, r.error);
+  return r.data;
+}
+
+const whoOf = (req: FastifyRequest): Who => ({
+  tokenId: req.principal?.tokenId ?? 'unknown',
+  role: req.principal?.role ?? 'unknown',
+});
+
+/**
+ * Supervisor listen / whisper / barge (监听 / 耳语 / 强插) on a live talking call, supervisors and
+ * administrators only: `POST /calls/:id/monitor {mode, endpoint}` calls the supervisor's phone and
+ * puts it in the mode, `PATCH` changes the mode, `DELETE` ends it, `GET` shows it. Every start,
+ * change and end (the supervisor hanging up, the call ending) is written to the audit log.
+ */
+export const monitorApi: FastifyPluginAsync<MonitorApiOptions> = async (app, o) => {
+  const monitors = new Monitors({
+    engine: o.hotline.engine,
+    telephony: o.hotline.telephony,
+    audit: (record) => o.audit.append(record),
+    clock: o.clock,
+    logger: o.logger.child({ component: 'monitor' }),
+  });
+  app.get('/calls/:id/monitor', async (req) => {
+    const { id } = parse(Params, 'params', req.params);
+    const session = monitors.ofCall(id);
+    if (!session) throw new HotlineError('no-such-monitor', `call "${id}" is not monitored`);
+    return session;
+  });
+  app.post('/calls/:id/monitor', async (req, reply) => {
+    const { id } = parse(Params, 'params', req.params);
+    const { mode, endpoint } = parse(StartBody, 'body', req.body);
+    return reply.code(201).send(monitors.start(whoOf(req), id, mode, endpoint));
+  });
+  app.patch('/calls/:id/monitor', async (req) => {
+    const { id } = parse(Params, 'params', req.params);
+    const { mode } = parse(SwitchBody, 'body', req.body);
+    return monitors.switch(whoOf(req), id, mode);
+  });
+  app.delete('/calls/:id/monitor', async (req) => {
+    const { id } = parse(Params, 'params', req.params);
+    return monitors.stop(whoOf(req), id);
+  });
+};
