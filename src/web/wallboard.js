@@ -150,9 +150,15 @@ function renderQueues(s) {
   );
 }
 
+/** Logged-out agents last; past 16 agents the tiles get smaller so that a floor fits on the wall. */
 function renderAgents(s) {
-  $('#agents').replaceChildren(
-    ...s.agents.map((a) =>
+  const agents = [...s.agents].sort(
+    (x, y) => Number(x.state === 'logged-out') - Number(y.state === 'logged-out') || (x.id < y.id ? -1 : 1),
+  );
+  const grid = $('#agents');
+  grid.classList.toggle('dense', agents.length > 16);
+  grid.replaceChildren(
+    ...agents.map((a) =>
       el(
         'div',
         { class: `agent-tile ${a.state}`, 'data-agent': a.id, 'data-state': a.state },
@@ -162,10 +168,10 @@ function renderAgents(s) {
           { class: 'agent-state' },
           el('span', { class: `state ${a.state}` }, stateNames[a.state] ?? a.state),
           a.notReadyReason
-            ? el('span', { class: 'muted' }, ` ${reasonNames[a.notReadyReason] ?? a.notReadyReason}`)
+            ? el('span', { class: 'muted reason' }, ` ${reasonNames[a.notReadyReason] ?? a.notReadyReason}`)
             : null,
           a.state !== 'logged-out' && a.state !== 'not-ready' && a.queueName
-            ? el('span', { class: 'muted' }, ` ${a.queueName}`)
+            ? el('span', { class: 'muted queue' }, ` ${a.queueName}`)
             : null,
         ),
         el(

@@ -145,6 +145,18 @@ describe('the wallboard on a 1920×1080 wall screen', () => {
     expect(size[1]).toBeLessThanOrEqual(1080);
     await page.screenshot({ path: join(shots, 'wallboard-1920.png') });
     expect(existsSync(join(shots, 'wallboard-1920.png'))).toBe(true);
+
+    // The call widens past its skill and rings an agent who does not answer: the reason the
+    // engine sets (RONA) is said in Chinese too.
+    for (const id of ['a1003', 'a1004'])
+      rig.sim.setEndpoint(`PJSIP/agent${id.slice(1)}`, { behaviour: 'no-answer', online: true });
+    await rig.runUntil('an agent not ready after ringing unanswered', async () =>
+      (await rig.hotline.store.snapshot()).agents.some((x) => x.status.notReadyReason === 'rona'),
+    );
+    await until(() => page.locator('#agents [data-state="not-ready"] .reason').allTextContents()).toContain(
+      ' 振铃未接',
+    );
+    expect((await page.evaluate('document.body.innerText')) as string).not.toContain('rona');
     expect(errors).toEqual([]);
     await page.close();
     for (const id of [...talking, housing]) rig.sim.hangup(id);
