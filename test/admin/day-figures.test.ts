@@ -92,6 +92,41 @@ describe("the wallboard's day figures", () => {
     expect(sum(after.agents, 'callsAnsweredToday')).toBe(after.kpi.agentAnswers);
   }, 60_000);
 
+  it("count an expert seat's consultation as an agent answer, not a second call: Σ 今日接听 = agent answers ≥ 接通", async () => {
+    const withExpert: RosterEntry[] = [
+      ...roster,
+      { id: 'e2001', name: '赵律', endpoint: 'PJSIP/e2001', expertSeats: ['legal'], skills: { legal: 9 } },
+    ];
+    const r = await startRig({ roster: withExpert, at, promptMs: 1000 });
+    closers.push(() => r.close());
+    await readyAgents(r, [
+      { id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 500 },
+      { id: 'e2001', endpoint: 'PJSIP/e2001', answerAfterMs: 300 },
+    ]);
+    const app = await buildApi({
+      hotline: r.hotline,
+      roster: rosterToAgents(withExpert, 'sichuan'),
+      clock: r.clock,
+      logger,
+      tokens: new TokenSet([supervisor.entry]),
+    });
+    closers.push(() => app.close());
+    const { channelId } = r.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800000001' });
+    const call = () => r.hotline.engine.call(channelId);
+    await r.runUntil('talking', () => call()?.stage === 'talking');
+    r.hotline.engine.request(channelId, { kind: 'transfer', target: 'expert:legal', mode: 'consult' });
+    await r.runUntil('the expert answered', () => call()?.transfers?.[0]?.result === 'connected');
+
+    const s = await stats(app);
+    expect(s.kpi).toMatchObject({ calls: 1, offered: 1, answered: 1, agentAnswers: 2 });
+    expect(sum(s.agents, 'callsAnsweredToday')).toBe(s.kpi.agentAnswers);
+    // Both agents talk: the agents' totals, the tiles and the queues' 通话 say 2 alike.
+    expect(s.live.talking).toBe(2);
+    expect(s.agentTotals.onCall).toBe(2);
+    expect(sum(s.queues, 'agentsOnCall')).toBe(2);
+    r.sim.hangup(channelId);
+  }, 60_000);
+
   it('are kept in Redis: an API started anew (a restart) shows the same day; in memory it starts from zero', async () => {
     const redis = new Redis(testRedisUrl());
     closers.push(async () => redis.disconnect());
