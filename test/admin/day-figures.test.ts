@@ -148,6 +148,27 @@ describe("the wallboard's day figures", () => {
     expect(memoryOnly.kpi).toMatchObject({ calls: 0, offered: 0, answered: 0 });
   }, 60_000);
 
+  it('count a call that goes on through a restart once: the new process brings its earlier facts again', async () => {
+    const redis = new Redis(testRedisUrl());
+    closers.push(async () => redis.disconnect());
+    const centerId = `day-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const r = await rig();
+    const first = await startApi(r, new RedisDaySlots({ redis, centerId }));
+    const { channelId } = r.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800000001' });
+    await r.runUntil('talking', () => r.hotline.engine.call(channelId)?.stage === 'talking');
+    expect((await stats(first)).kpi).toMatchObject({ calls: 1, offered: 1, answered: 1, agentAnswers: 1 });
+    await first.close();
+
+    // The new process's feed has seen nothing of this call: at its end it sends every fact again.
+    const second = await startApi(r, new RedisDaySlots({ redis, centerId }));
+    r.sim.hangup(channelId);
+    // The rig settles once Redis has answered every command: the counts are in.
+    await r.runUntil('the record', () => r.records.records.some((x) => x.callId === channelId));
+    const s = await stats(second);
+    expect(s.daySource).toBe('redis');
+    expect(s.kpi).toMatchObject({ calls: 1, offered: 1, answered: 1, agentAnswers: 1 });
+  }, 60_000);
+
   it('count a fact once in Redis when a restored call or another engine brings it again', async () => {
     const redis = new Redis(testRedisUrl());
     closers.push(async () => redis.disconnect());
