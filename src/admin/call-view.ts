@@ -35,6 +35,15 @@ export function callDetail(c: CallState) {
     target: c.target
       ? { kind: c.target.kind, id: c.target.id, answered: c.target.answeredAt !== undefined }
       : undefined,
+    /** 保持: whether the citizen is on hold now (and since when), how often, and the closed holds' time. */
+    hold: {
+      onHold: c.hold?.since !== undefined,
+      since: c.hold?.since !== undefined ? new Date(c.hold.since).toISOString() : undefined,
+      count: c.hold?.count ?? 0,
+      closedSeconds: Math.round((c.hold?.totalMs ?? 0) / 1000),
+    },
+    /** 静音: the agent's microphone is muted. */
+    muted: c.muted === true,
   };
 }
 

@@ -21,6 +21,7 @@ import type { EdgeReportReader } from '../redis/edge-report.ts';
 import { admissionApi } from './admission.ts';
 import { agentsApi } from './agents.ts';
 import { installAuth, ledgerRead } from './auth.ts';
+import { callDeskApi } from './call-desk.ts';
 import { callsApi } from './calls.ts';
 import { ConnectionLimiter, EventStreamLimits } from './connection-limits.ts';
 import { docsApi } from './docs.ts';
@@ -234,6 +235,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     // A comment on every stream well within the idle-socket timeout, so the server never cuts it.
     keepAliveMs: Math.max(10, Math.min(15_000, Math.floor(limits.idleSocketMs / 3))),
   });
+  await app.register(callDeskApi, { engine: o.hotline.engine });
   await app.register(statsApi, {
     hotline: o.hotline,
     clock: o.clock,

@@ -1,3 +1,4 @@
+import { holdFigures } from '../calls/core/capabilities/hold.ts';
 import { maskNumber } from '../log.ts';
 import { callFigures } from './call-figures.ts';
 import { type RecordableState, transfersOf } from './call-transfers.ts';
@@ -73,6 +74,11 @@ export function buildCallRecord(s: RecordableState, options: BuildRecordOptions 
   if (s.shedReason) record.shedReason = s.shedReason;
   if (s.surveyScore !== undefined) record.surveyScore = s.surveyScore;
   if (s.hangupCause !== undefined) record.hangupCause = s.hangupCause;
+  const hold = holdFigures(s, ended);
+  if (hold && hold.count > 0) {
+    record.holdCount = hold.count;
+    record.holdSeconds = seconds(hold.totalMs);
+  }
   if (recording) record.recording = recording;
   return record;
 }

@@ -143,6 +143,9 @@ export const CallRecord = z.object({
   safetyNetOutcome: z.enum(['served', 'message', 'abandoned']).optional(),
   surveyScore: z.number().int().optional(),
   hangupCause: z.number().int().optional(),
+  /** How many times the agent put the citizen on hold, and for how long in all (absent: never). */
+  holdCount: z.number().int().nonnegative().optional(),
+  holdSeconds: z.number().int().nonnegative().optional(),
   /** Reference of the call's recording (file name or URI); absent when recording is off. */
   recording: z.string().min(1).optional(),
 });

@@ -47,6 +47,10 @@ export interface SimChannelInfo extends ChannelJson {
   endpoint: string;
   /** A snoop channel: the channel it listens to and its directions. */
   snoop?: { of: string; spy: string; whisper: string };
+  /** The music-on-hold class playing on the channel itself (ARI `POST /channels/{id}/moh`). */
+  moh?: string;
+  /** The channel's muted directions. */
+  muted?: ('in' | 'out')[];
 }
 
 export type { CallerStep, CallOutcome, EndpointSettings, InjectCallParams, InjectedCall, RestFailure };
@@ -191,6 +195,8 @@ export class AriSimulator {
       bridgeId: c.bridge?.id,
       endpoint: c.endpoint,
       ...(c.snoop ? { snoop: { ...c.snoop } } : {}),
+      ...(c.moh !== undefined ? { moh: c.moh } : {}),
+      ...(c.muted.size > 0 ? { muted: [...c.muted].sort() } : {}),
     }));
   }
 

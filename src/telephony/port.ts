@@ -110,6 +110,10 @@ export interface TelephonyPort {
   removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void>;
   setBridgeMoh(bridgeId: string, on: boolean): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
+  /** Music on hold on one channel, the default class (ARI `POST`/`DELETE /channels/{id}/moh`). */
+  channelMoh?(channelId: string, on: boolean): Promise<void>;
+  /** Mutes or unmutes a channel's direction (ARI `POST`/`DELETE /channels/{id}/mute?direction=`). */
+  muteChannel?(channelId: string, direction: 'in' | 'out' | 'both', on: boolean): Promise<void>;
   /**
    * What the apps own now (after a reconnect): their channels, the bridges they list, and the
    * empty Stasis bridges (listed by no app) that `ours` claims (the caller knows which bridges it

@@ -9,6 +9,7 @@ import {
   targetFailed,
   targetLeft,
 } from './capabilities/dial.ts';
+import { holdCaller, muteAgent, settleHold, unholdCaller } from './capabilities/hold.ts';
 import * as ivr from './capabilities/ivr.ts';
 import { agentAnswered, offerFailed, offerToAgent, ringTimeout } from './capabilities/offer.ts';
 import { followFrom, playbackFinished, promptRefused } from './capabilities/playlist.ts';
@@ -77,6 +78,7 @@ export function startCall(
 export function handleEvent(s: CallState, event: CallEvent, plan: RoutingPlan, now: number): Command[] {
   const t: Turn = { plan, now, out: [] };
   if (s.stage !== 'ended') drive(s, t, route(s, t, event));
+  settleHold(s, t);
   return t.out;
 }
 
@@ -183,6 +185,15 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
       if (!isRefusal(target)) transfer.dispatchTicket(s, t, target, event.reason);
       return undefined;
     }
+    case 'hold':
+      holdCaller(s, t);
+      return undefined;
+    case 'unhold':
+      unholdCaller(s, t);
+      return undefined;
+    case 'mute':
+      muteAgent(s, t, event.on);
+      return undefined;
   }
 }
 

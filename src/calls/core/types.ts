@@ -147,6 +147,10 @@ export type EventName =
   | 'survey'
   | 'shed'
   | 'pbx-lost'
+  | 'hold'
+  | 'unhold'
+  | 'mute'
+  | 'unmute'
   | 'ended';
 
 export interface CallEventLog {
@@ -217,6 +221,10 @@ export interface CallState extends NewCall {
   ticketReason?: string;
   /** Why admission control shed the call (with disposition `shed`): the signal over its limit. */
   shedReason?: string;
+  /** The agent's holds (capabilities/hold.ts): how many, their time so far, the open one's start. */
+  hold?: { count: number; totalMs: number; since?: number };
+  /** The agent's microphone is muted (capabilities/hold.ts). */
+  muted?: boolean;
 }
 
 export type CallEvent =
@@ -237,7 +245,11 @@ export type CallEvent =
   | { kind: 'transfer-complete' }
   | { kind: 'transfer-cancel' }
   | { kind: 'agent-leave' }
-  | { kind: 'ticket-dispatch'; target: string; reason: string };
+  | { kind: 'ticket-dispatch'; target: string; reason: string }
+  /** The agent puts the citizen on hold or takes them back; mutes or unmutes its microphone. */
+  | { kind: 'hold' }
+  | { kind: 'unhold' }
+  | { kind: 'mute'; on: boolean };
 
 export type AgentOutcome = 'rona' | 'busy' | 'failed' | 'cancelled';
 
@@ -253,6 +265,10 @@ export type Command =
   | { kind: 'add-to-bridge'; bridgeId: string; channel: string; stopMoh?: boolean }
   | { kind: 'destroy-bridge'; bridgeId: string }
   | { kind: 'remove-from-bridge'; bridgeId: string; channel: string }
+  /** Music on hold on one channel (the citizen on hold), the PBX's default class. */
+  | { kind: 'channel-moh'; channel: string; on: boolean }
+  /** Mutes (or unmutes) one direction of a channel: `in` is what the channel's phone sends. */
+  | { kind: 'channel-mute'; channel: string; direction: 'in' | 'out' | 'both'; on: boolean }
   /**
    * ACD commands name the ACD entry they are about: the call's own id unless `entry` says
    * otherwise — a consult to an expert seat waits under its transfer's id, so the agent already

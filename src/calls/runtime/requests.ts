@@ -1,3 +1,4 @@
+import { deskRefusal } from '../core/capabilities/hold.ts';
 import { checkTransfer, isRefusal, resolveTarget } from '../core/transfer-target.ts';
 import type { CallEvent, TransferMode } from '../core/types.ts';
 import type { Live } from './registry.ts';
@@ -8,7 +9,9 @@ export type CallRequest =
   | { kind: 'transfer-complete' }
   | { kind: 'transfer-cancel' }
   | { kind: 'agent-leave' }
-  | { kind: 'ticket'; target: string; reason: string };
+  | { kind: 'ticket'; target: string; reason: string }
+  | { kind: 'hold' | 'unhold' }
+  | { kind: 'mute'; on: boolean };
 
 export type RequestResult =
   | { ok: true; transferId?: string }
@@ -70,6 +73,14 @@ export function applyRequest(
       if (isRefusal(target)) return { ok: false, ...target };
       dispatch({ kind: 'ticket-dispatch', target: r.target, reason: r.reason });
       return { ok: true, transferId: s.transfers?.at(-1)?.id };
+    }
+    case 'hold':
+    case 'unhold':
+    case 'mute': {
+      const refused = deskRefusal(s);
+      if (refused) return { ok: false, ...refused };
+      dispatch(r.kind === 'mute' ? { kind: 'mute', on: r.on } : { kind: r.kind });
+      return { ok: true };
     }
   }
 }

@@ -81,6 +81,8 @@ export class SimChannel {
   moh: string | undefined;
   ringing = false;
   held = false;
+  /** The muted directions (ARI `POST /channels/{id}/mute`): `in` what the phone sends, `out` what it hears. */
+  readonly muted = new Set<'in' | 'out'>();
   answeredAt: number | undefined;
   /** Set once a dial attempt (originate or /dial) has started. */
   dialed = false;

@@ -105,8 +105,13 @@ export function channelHandlers(core: SimCore): Record<string, Handler> {
     'channels.sendDTMF': simple((_channel, args) => {
       if (!args.str('dtmf')) throw badRequest('DTMF is required');
     }),
-    'channels.mute': simple(() => undefined),
-    'channels.unmute': simple(() => undefined),
+    // As Asterisk: `direction` in, out or both (the default); no event either way.
+    'channels.mute': simple((channel, args) => {
+      for (const d of muteDirections(args.str('direction'))) channel.muted.add(d);
+    }),
+    'channels.unmute': simple((channel, args) => {
+      for (const d of muteDirections(args.str('direction'))) channel.muted.delete(d);
+    }),
     'channels.hold': simple((channel) => {
       channel.held = true;
       core.emit(channel, 'ChannelHold');
@@ -148,4 +153,18 @@ export function channelHandlers(core: SimCore): Record<string, Handler> {
       return NO_CONTENT;
     },
   };
+}
+
+/** The directions a mute request names (Asterisk: `both` when absent, 400 for anything else). */
+function muteDirections(direction: string | undefined): ('in' | 'out')[] {
+  switch (direction ?? 'both') {
+    case 'in':
+      return ['in'];
+    case 'out':
+      return ['out'];
+    case 'both':
+      return ['in', 'out'];
+    default:
+      throw badRequest('Invalid direction specified');
+  }
 }

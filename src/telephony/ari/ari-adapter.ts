@@ -668,6 +668,21 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
     await this.rest.call('destroyBridge', 'DELETE', `/bridges/${bridgeId}`);
   }
 
+  async channelMoh(channelId: string, on: boolean): Promise<void> {
+    // No class named: musiconhold.conf's `default`, the one the waiting callers hear.
+    const method = on ? 'POST' : 'DELETE';
+    await this.rest.call('channelMoh', method, `/channels/${channelId}/moh`, undefined, undefined, {
+      idempotent: true,
+    });
+  }
+
+  async muteChannel(channelId: string, direction: 'in' | 'out' | 'both', on: boolean): Promise<void> {
+    const method = on ? 'POST' : 'DELETE';
+    await this.rest.call('muteChannel', method, `/channels/${channelId}/mute`, { direction }, undefined, {
+      idempotent: true,
+    });
+  }
+
   async playbackExists(playbackId: string): Promise<boolean> {
     try {
       await this.rest.call('getPlayback', 'GET', `/playbacks/${playbackId}`);

@@ -255,6 +255,12 @@ export class AriNodes implements TelephonyPort, SnoopPort {
   destroyBridge(bridgeId: string): Promise<void> {
     return this.run(bridgeId, 'destroyBridge', (a) => a.destroyBridge(bridgeId));
   }
+  channelMoh(channelId: string, on: boolean): Promise<void> {
+    return this.run(channelId, 'channelMoh', (a) => a.channelMoh(channelId, on));
+  }
+  muteChannel(channelId: string, direction: 'in' | 'out' | 'both', on: boolean): Promise<void> {
+    return this.run(channelId, 'muteChannel', (a) => a.muteChannel(channelId, direction, on));
+  }
   playbackExists(playbackId: string): Promise<boolean> {
     return this.run(playbackId, 'playbackExists', (a) => a.playbackExists(playbackId)).catch((err) => {
       if (err instanceof TelephonyError && err.status === 404) return false;
