@@ -117,6 +117,7 @@ function renderCall() {
   $('#leave').disabled = !talking || ringing;
   $('#leave-hint').hidden = !(talking && ringing);
   $('#dispatch').disabled = !talking || !$('#ticket-target').value;
+  renderDesk(live, talking && !transfer);
   if (!live) {
     for (const dd of document.querySelectorAll('#call dd')) dd.textContent = '';
     return;
@@ -134,6 +135,35 @@ function renderCall() {
     : call.target
       ? (targetNames.get(`${call.target.kind}:${call.target.id}`) ?? `${call.target.kind}:${call.target.id}`)
       : '—';
+}
+
+/**
+ * 保持/恢复 and 静音/取消静音: one button each, its label the action it takes now, the state shown
+ * beside it and in the call panel. Only on the agent's own talking call with no transfer under way.
+ */
+function renderDesk(live, usable) {
+  const hold = live ? call.hold : undefined;
+  const onHold = Boolean(hold?.onHold);
+  const muted = live && call.muted === true;
+  const holdButton = $('#hold');
+  holdButton.textContent = onHold ? '恢复' : '保持';
+  holdButton.setAttribute('aria-pressed', String(onHold));
+  holdButton.disabled = !usable;
+  const muteButton = $('#mute');
+  muteButton.textContent = muted ? '取消静音' : '静音';
+  muteButton.setAttribute('aria-pressed', String(muted));
+  muteButton.disabled = !usable;
+  $('#hold-state').hidden = !onHold;
+  $('#mute-state').hidden = !muted;
+  if (!live) return;
+  const count = hold?.count ?? 0;
+  const since = onHold && hold.since ? new Date(hold.since).toLocaleTimeString('zh-CN') : '';
+  $('#call-hold').textContent = onHold
+    ? `保持中（自 ${since}，第 ${count} 次）`
+    : count > 0
+      ? `未保持（共 ${count} 次，累计 ${seconds(hold.closedSeconds ?? 0)}）`
+      : '未保持';
+  $('#call-mute').textContent = muted ? '已静音' : '正常';
 }
 
 const modeNames = { 'three-way': '三方转接', consult: '咨询转接', blind: '直接转接' };
@@ -279,6 +309,24 @@ function wire() {
   $('#cancel').addEventListener('click', transferStep('cancel'));
   $('#leave').addEventListener('click', () =>
     act(() => api('DELETE', `/calls/${myCall()}/agent`), '已离开通话'),
+  );
+  $('#hold').addEventListener('click', () =>
+    act(async () => {
+      const back = Boolean(call?.hold?.onHold);
+      await api(back ? 'DELETE' : 'POST', `/calls/${myCall()}/hold`);
+      status(back ? '已恢复通话' : '已保持，市民正在听等待音乐', 'ok');
+    }),
+  );
+  $('#mute').addEventListener('click', () =>
+    act(async () => {
+      const unmute = call?.muted === true;
+      await api(
+        unmute ? 'DELETE' : 'POST',
+        `/calls/${myCall()}/mute`,
+        unmute ? undefined : { direction: 'in' },
+      );
+      status(unmute ? '已取消静音' : '已静音', 'ok');
+    }),
   );
   $('#dispatch').addEventListener('click', () =>
     act(async () => {

@@ -1,0 +1,141 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
+import { root } from '../support/engine-harness.ts';
+
+/**
+ * The agent's desk on the toolbar: 保持/恢复 and 静音/取消静音 (the screen pop beside them). The
+ * agent toolbar in headless Chromium against the engine on the simulator (stepped virtual
+ * time: the engine moves only when a test drives it; the page's own timers run in the browser).
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const shots = join(root, 'test-results');
+
+let a: AdminRig | undefined;
+let browser: Browser;
+
+const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
+  expect.poll(read, { timeout, interval: 50 });
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
+    );
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  mkdirSync(shots, { recursive: true });
+}, 60_000);
+
+afterEach(async () => {
+  await a?.close();
+  a = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A fresh engine and API; a1001's toolbar open, its phone answering, the agent logged out. */
+async function openToolbar(): Promise<{ a: AdminRig; page: Page; errors: string[] }> {
+  a = await startAdminRig({ promptMs: 1000 });
+  await a.api.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
+  a.rig.sim.setEndpoint('PJSIP/agent1001', { behaviour: 'answer', answerAfterMs: 500, online: true });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/web/agent.html#token=${a.tokens.a1001}`);
+  await until(() => page.textContent('#who')).toBe('坐席 a1001');
+  await until(() => page.textContent('#stream')).toBe('事件流已连接');
+  return { a, page, errors };
+}
+
+/** Logs in from the page (not-ready 登录) and presses 就绪. */
+async function loginReady(page: Page): Promise<void> {
+  await until(() => page.isEnabled('#login')).toBe(true);
+  await page.click('#login');
+  await until(() => page.textContent('#state')).toBe('未就绪');
+  await page.click('#ready');
+  await until(() => page.textContent('#state')).toBe('就绪');
+}
+
+/** The panel shows no call: 暂无通话 visible, the call's details hidden and empty. */
+async function expectNoCall(page: Page): Promise<void> {
+  await until(() => page.isVisible('#no-call')).toBe(true);
+  await until(() => page.isVisible('#call')).toBe(false);
+  expect(await page.textContent('#call-transfer')).toBe('');
+  expect(await page.textContent('#call-stage')).toBe('');
+}
+
+describe('the agent desk', () => {
+  it('puts the citizen on hold and back, mutes and unmutes, the state shown (screenshot)', async () => {
+    const { a, page, errors } = await openToolbar();
+    await loginReady(page);
+    const { channelId } = a.rig.sim.injectCall({
+      app: 'hotline',
+      dialed: '12345',
+      callerNumber: '13800138000',
+    });
+    const call = () => a.rig.hotline.engine.call(channelId);
+    const channel = (id: string) => a.rig.sim.channels().find((c) => c.id === id);
+    await a.rig.runUntil('the call talking to a1001', () => call()?.stage === 'talking');
+    await until(() => page.textContent('#call-stage')).toBe('通话中');
+    await until(() => page.isEnabled('#hold')).toBe(true);
+    expect(await page.textContent('#hold')).toBe('保持');
+    expect(await page.textContent('#call-hold')).toBe('未保持');
+    expect(await page.isVisible('#hold-state')).toBe(false);
+
+    await page.click('#hold');
+    await until(() => page.textContent('#status')).toBe('已保持，市民正在听等待音乐');
+    await until(() => page.textContent('#hold')).toBe('恢复');
+    expect(await page.getAttribute('#hold', 'aria-pressed')).toBe('true');
+    expect(await page.isVisible('#hold-state')).toBe(true);
+    expect(await page.textContent('#call-hold')).toMatch(/^保持中（自 .+，第 1 次）$/);
+    await a.rig.runUntil('music on the citizen', () => channel(channelId)?.moh === 'default');
+
+    await page.click('#mute');
+    await until(() => page.textContent('#mute')).toBe('取消静音');
+    expect(await page.textContent('#call-mute')).toBe('已静音');
+    expect(await page.isVisible('#mute-state')).toBe(true);
+    const agentChannel = call()!.agent!.channelId;
+    await a.rig.runUntil('the agent muted', () => channel(agentChannel)?.muted?.join() === 'in');
+    await page.screenshot({ path: join(shots, 'toolbar-hold.png'), fullPage: true });
+
+    await a.rig.advance(30_000);
+    await page.click('#hold');
+    await until(() => page.textContent('#hold')).toBe('保持');
+    await until(() => page.textContent('#call-hold')).toBe('未保持（共 1 次，累计 30秒）');
+    await a.rig.runUntil('music stopped', () => channel(channelId)?.moh === undefined);
+    await page.click('#mute');
+    await until(() => page.textContent('#mute')).toBe('静音');
+    expect(await page.textContent('#call-mute')).toBe('正常');
+    await a.rig.runUntil('the agent unmuted', () => channel(agentChannel)?.muted === undefined);
+
+    a.rig.sim.hangup(channelId);
+    await a.rig.runUntil('the record', () => a.rig.records.records.some((r) => r.callId === channelId));
+    await expectNoCall(page);
+    await until(() => page.isDisabled('#hold')).toBe(true);
+    expect(await page.isDisabled('#mute')).toBe(true);
+    expect(a.rig.records.records.find((r) => r.callId === channelId)).toMatchObject({
+      holdCount: 1,
+      holdSeconds: 30,
+    });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+});
