@@ -29,6 +29,7 @@ import { EngineTakeover } from './engine-takeover.ts';
 import type { Hotline, HotlineOptions, RedisConnections } from './hotline.ts';
 import type { RoutingPlan } from './plan/compile.ts';
 import { readCenterId } from './plan/load.ts';
+import { type RecordingSettings, Recordings } from './recordings/recordings.ts';
 import { liveCounts } from './records/call-figures.ts';
 import type { RecordSink } from './records/record.ts';
 import { readSafetyNetConfig, SafetyNetIntake } from './records/safety-net-intake.ts';
@@ -52,6 +53,7 @@ import { TaskprocessorWatch } from './telephony/ami/taskprocessors.ts';
 import { AriAdapter } from './telephony/ari/ari-adapter.ts';
 import { AriNodes } from './telephony/ari/ari-nodes.ts';
 import { EndpointPoll } from './telephony/ari/endpoint-poll.ts';
+import { AriRecordingStore } from './telephony/ari/recordings.ts';
 import { DialAllowList } from './telephony/dial-allow-list.ts';
 import { nodeAffinity } from './telephony/node-affinity.ts';
 import { NodePresence } from './telephony/node-presence.ts';
@@ -300,7 +302,20 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
       : {}),
     ...(o.reconcileGraceMs !== undefined ? { reconcileGraceMs: o.reconcileGraceMs } : {}),
     ...(o.busyHoldMs !== undefined ? { busyHoldMs: o.busyHoldMs } : {}),
+    ...(o.recording ? { recording: true } : {}),
   });
+  // Call recording: the stored recordings over ARI (every node's), their retention, the list's details.
+  const recordings = o.recording
+    ? new Recordings(
+        new AriRecordingStore({
+          urls: nodes?.length ? nodes.map((n) => n.url) : [o.ari.url],
+          user: o.ari.user,
+          password: o.ari.password,
+        }),
+        { ...o.recording, clock: o.clock, logger: o.logger.child({ component: 'recordings' }) },
+      )
+    : undefined;
+  recordings?.follow(engine);
   const dispatcher = new AgentDispatcher({
     engineId: o.engineId,
     store,
@@ -318,6 +333,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   });
   await engine.start();
   dispatcher.start();
+  recordings?.start();
   // Redis came back, or restarted empty (it keeps nothing on disk): each engine keeps a mirror of
   // the agents' last known states from the change feed and, when the store's epoch token is gone
   // (checked every second and on reconnection), declares queues and roster again, restores the
@@ -399,7 +415,9 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     presence,
     records,
     safetyNet: safetyNetIntake,
+    ...(recordings ? { recordings } : {}),
     async close() {
+      await recordings?.stop();
       nodeReporter?.stop();
       recovery?.stop();
       dispatcher.stop();
@@ -458,6 +476,8 @@ export interface ServeSettings {
   engineId: string;
   /** Synthetic calls per minute on the simulator. */
   demoRate: number;
+  /** Call recording (RECORDING on): retention and sweep period; absent: nothing is recorded. */
+  recording?: RecordingSettings;
   /** ENGINE_TAKEOVER: engine identities whose calls this process serves while their process is dead. */
   takeover?: string[];
 }
@@ -713,6 +733,7 @@ async function startService(
     ...(s.amiNodes ? { amiNodes: s.amiNodes } : {}),
     endpointPollMs: s.endpointPollMs,
     reconcileEveryMs: s.reconcileEveryMs,
+    ...(s.recording ? { recording: s.recording } : {}),
     ...(s.admission ? { admission: s.admission } : {}),
     ...(s.redisUrl && redis ? { redisUrl: s.redisUrl, redis } : {}),
     roster,

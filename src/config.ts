@@ -75,6 +75,12 @@ export const ConfigSchema = z.object({
   HOTLINE_RULES_VERSIONS: z.string().min(1).optional(),
   HOTLINE_ACCESS_LEDGER: z.string().min(1).optional(),
   HOTLINE_AUDIT_LOG: z.string().min(1).optional(),
+  /** Call recording (质检, disputes): every call's bridges from the answer to the end; `off` records nothing. */
+  RECORDING: z.enum(['on', 'off']).default('on'),
+  /** Recordings are deleted this many days after they began (the engine sweeps them through ARI). */
+  RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  /** How often old recordings are swept. */
+  RECORDING_SWEEP_MINUTES: z.coerce.number().min(1).max(1440).default(60),
   /** Failed authentications allowed per client address per minute before 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   HTTP_HOST: z.string().default('127.0.0.1'),

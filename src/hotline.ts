@@ -8,6 +8,7 @@ import type { CallEngine } from './calls/runtime/engine.ts';
 import type { TicketingPort } from './calls/runtime/ticketing.ts';
 import type { Clock } from './clock.ts';
 import type { RoutingPlan } from './plan/compile.ts';
+import type { RecordingSettings, Recordings } from './recordings/recordings.ts';
 import type { CallerEncryptor } from './records/caller-crypto.ts';
 import type { RecordSink } from './records/record.ts';
 import type { SafetyNetIntake } from './records/safety-net-intake.ts';
@@ -56,6 +57,8 @@ export interface HotlineOptions {
   reconcileEveryMs?: number;
   /** Admission control's thresholds (src/admission); without them every call is taken. */
   admission?: AdmissionOptions;
+  /** Call recording (RECORDING on): every call's bridges recorded, kept this long; absent: off. */
+  recording?: RecordingSettings;
   /** Resources younger than this are left out of a reconciliation (default 10 s). */
   reconcileGraceMs?: number;
   /** How long an agent whose phone answered busy is not offered calls (default 30 s). */
@@ -113,6 +116,8 @@ export interface Hotline {
   records: RecordSink;
   /** Turns the dialplan safety net's notes into records (read at start, then periodically). */
   safetyNet: SafetyNetIntake;
+  /** The call recordings (stored recordings, retention sweep) when recording is on. */
+  recordings?: Recordings;
   close(): Promise<void>;
 }
 

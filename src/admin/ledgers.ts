@@ -13,6 +13,8 @@ export interface AccessEntry {
   route: string;
   callIds: string[];
   address: string;
+  /** A recording played back (GET /recordings/:id): its name. */
+  recording?: string;
 }
 
 /** A rules change an administrator made (publish, rollback), with a summary of the diff. */

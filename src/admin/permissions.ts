@@ -224,6 +224,20 @@ export const routePolicies: readonly RoutePolicy[] = [
     roles: ADMIN,
     summary: 'Enable a disabled agent again',
   },
+  {
+    method: 'GET',
+    url: '/recordings',
+    roles: ADMIN_SUP,
+    callerData: true,
+    summary: 'Recorded calls kept (callers masked), newest first',
+  },
+  {
+    method: 'GET',
+    url: '/recordings/:id',
+    roles: ADMIN_SUP,
+    callerData: true,
+    summary: "A call recording's audio (audio/wav, byte ranges); every playback is in the access ledger",
+  },
   { method: 'GET', url: '/admin/audit', roles: ADMIN_SUP, summary: 'What administrators changed' },
   { method: 'GET', url: '/admin/access-ledger', roles: ADMIN, summary: "Who read which callers' data" },
 ];

@@ -28,6 +28,8 @@ export const apiErrors = {
   transferInProgress: { code: 'transfer-in-progress', statusCode: 409 },
   noTransfer: { code: 'no-transfer', statusCode: 409 },
   notAnswered: { code: 'not-answered', statusCode: 409 },
+  noSuchRecording: { code: 'no-such-recording', statusCode: 404 },
+  rangeNotSatisfiable: { code: 'range-not-satisfiable', statusCode: 416 },
   unauthorized: { code: 'unauthorized', statusCode: 401 },
   forbidden: { code: 'forbidden', statusCode: 403 },
   notFound: { code: 'not-found', statusCode: 404 },

@@ -29,6 +29,7 @@ import { invalidRequest, useErrorCatalogue } from './errors.ts';
 import { metricsApi } from './metrics.ts';
 import { monitorApi } from './monitor.ts';
 import { installRateLimits } from './rate-limits.ts';
+import { recordingsApi } from './recordings.ts';
 import { rosterApi } from './roster.ts';
 import { rulesApi } from './rules.ts';
 import { statsApi } from './stats.ts';
@@ -258,6 +259,11 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       store: o.hotline.store,
       plan: () => o.hotline.plan,
     });
+  await app.register(recordingsApi, {
+    ...(o.hotline.recordings ? { recordings: o.hotline.recordings } : {}),
+    ledger,
+    clock: o.clock,
+  });
   await app.register(webPages);
   await app.register(docsApi, { registered });
 

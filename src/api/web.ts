@@ -23,6 +23,8 @@ const types: Record<string, string> = {
 const securityHeaders = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    // Recordings play from audio the page fetched with its token (a blob: URL).
+    "media-src 'self' blob:; " +
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

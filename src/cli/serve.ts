@@ -89,6 +89,14 @@ export function serveSettings(
     engineId: config.ENGINE_ID,
     ...(config.ENGINE_TAKEOVER ? { takeover: config.ENGINE_TAKEOVER.split(',') } : {}),
     demoRate: demoRate(values['demo-rate']),
+    ...(config.RECORDING === 'on'
+      ? {
+          recording: {
+            retentionDays: config.RECORDING_RETENTION_DAYS,
+            sweepEveryMs: config.RECORDING_SWEEP_MINUTES * 60_000,
+          },
+        }
+      : {}),
   };
 }
 

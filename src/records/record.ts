@@ -26,7 +26,9 @@ export function buildCallRecord(s: RecordableState, options: BuildRecordOptions 
   const f = callFigures(s);
   const ended = f.endedAt;
   const ivrEnd = s.events.find((e) => e.what === 'queued' || e.what === 'dial');
-  const recording = options.recording ?? s.recording;
+  // The call's bridge recordings the PBX took (capabilities/recording.ts); the first is `recording`.
+  const recordings = (s.recordings ?? []).filter((r) => !r.failed).map((r) => r.name);
+  const recording = options.recording ?? s.recording ?? recordings[0];
 
   const record: CallRecord = {
     type: 'call-record',
@@ -80,6 +82,7 @@ export function buildCallRecord(s: RecordableState, options: BuildRecordOptions 
     record.holdSeconds = seconds(hold.totalMs);
   }
   if (recording) record.recording = recording;
+  if (recordings.length > 0) record.recordings = recordings;
   return record;
 }
 

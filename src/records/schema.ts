@@ -148,6 +148,12 @@ export const CallRecord = z.object({
   holdSeconds: z.number().int().nonnegative().optional(),
   /** Reference of the call's recording (file name or URI); absent when recording is off. */
   recording: z.string().min(1).optional(),
+  /**
+   * Every recording of the call (stored recording names, in the order they began): the call's
+   * bridge from the answer to the end (three-way and blind transfers included), and each
+   * consult's bridge. Absent when recording is off or nobody answered.
+   */
+  recordings: z.array(z.string().min(1)).optional(),
 });
 export type CallRecord = z.infer<typeof CallRecord>;
 

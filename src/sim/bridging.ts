@@ -3,6 +3,7 @@ import { conflict, SimRestError, unprocessable } from './errors.ts';
 import { finishPlayback } from './media.ts';
 import { SimBridge } from './model/bridge.ts';
 import type { SimChannel } from './model/channel.ts';
+import { recordingsOf } from './recording.ts';
 import { asteriskTime } from './time.ts';
 import type { SimWorld } from './world.ts';
 
@@ -133,6 +134,7 @@ export function leaveBridge(core: SimWorld, bridge: SimBridge, channel: SimChann
 export function destroyBridge(core: SimWorld, bridge: SimBridge): void {
   for (const channel of [...bridge.channels.values()]) leaveBridge(core, bridge, channel);
   for (const playback of [...bridge.playbacks]) finishPlayback(core, playback, 'done', 'stopped');
+  recordingsOf(core).bridgeGone(bridge);
   bridge.destroyed = true;
   core.deliver(core.ev.bridge('BridgeDestroyed', bridge), bridge.subscribers());
   for (const app of bridge.explicit) app.explicitBridges.delete(bridge.id);

@@ -10,6 +10,7 @@ import { applicationHandlers } from './rest/applications.ts';
 import { bridgeHandlers } from './rest/bridges.ts';
 import { channelHandlers } from './rest/channels.ts';
 import { miscHandlers } from './rest/misc.ts';
+import { recordingHandlers } from './rest/recordings.ts';
 import { Router } from './rest/router.ts';
 import { parseInput, simulatorOptionsSchema } from './schemas.ts';
 import { SimServer } from './server.ts';
@@ -59,6 +60,7 @@ export async function startAriSimulator(options: AriSimulatorOptions = {}): Prom
     ...bridgeHandlers(core),
     ...applicationHandlers(core),
     ...miscHandlers(core, clock.now()),
+    ...recordingHandlers(core),
   });
   const faults = new Faults(() => clock.now());
   let control: ReturnType<typeof controlHttp> | undefined;

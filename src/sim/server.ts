@@ -123,6 +123,14 @@ export class SimServer {
   }
 
   private send(res: ServerResponse, reply: RestReply): void {
+    if (reply.file) {
+      res.writeHead(reply.status, {
+        'content-type': reply.file.type,
+        'content-length': reply.file.data.length,
+      });
+      res.end(reply.file.data);
+      return;
+    }
     if (reply.body === undefined) {
       res.writeHead(reply.status);
       res.end();

@@ -110,6 +110,11 @@ export interface TelephonyPort {
   removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void>;
   setBridgeMoh(bridgeId: string, on: boolean): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
+  /**
+   * Records a bridge (wav) under `name` until the bridge goes (ARI `POST /bridges/{id}/record`);
+   * the file is then a stored recording of that name. Absent: the port cannot record.
+   */
+  recordBridge?(bridgeId: string, name: string): Promise<void>;
   /** Music on hold on one channel, the default class (ARI `POST`/`DELETE /channels/{id}/moh`). */
   channelMoh?(channelId: string, on: boolean): Promise<void>;
   /** Mutes or unmutes a channel's direction (ARI `POST`/`DELETE /channels/{id}/mute?direction=`). */

@@ -39,6 +39,7 @@ import type { Hotline } from '../../src/hotline.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { RoutingPlan } from '../../src/plan/compile.ts';
 import { loadPlan } from '../../src/plan/load.ts';
+import type { RecordingSettings } from '../../src/recordings/recordings.ts';
 import type { CallRecord, RecordSink } from '../../src/records/record.ts';
 import type { RosterEntry } from '../../src/roster.ts';
 import { type AriSimulator, startAriSimulator } from '../../src/sim/index.ts';
@@ -299,6 +300,8 @@ export interface RigOptions {
   logger?: Logger;
   /** Admission control's settings (default: off). */
   admission?: AdmissionOptions;
+  /** Call recording (default: off). */
+  recording?: RecordingSettings;
 }
 
 /** The engine against the simulator through the real ari-client, in stepped virtual time. */
@@ -335,6 +338,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     engineId: 'engine-test',
     ...(ticketing ? { ticketing } : {}),
     ...(options.admission ? { admission: options.admission } : {}),
+    ...(options.recording ? { recording: options.recording } : {}),
     env: {},
     clock,
     logger,

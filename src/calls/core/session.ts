@@ -22,6 +22,7 @@ import {
   overflowDue,
   rearmAnnounce,
 } from './capabilities/queue.ts';
+import { recordBridges } from './capabilities/recording.ts';
 import { startSurvey, surveyKey, surveyListen, surveyTimeout } from './capabilities/survey.ts';
 import { agentLeft, bridgeRefused, callerGone } from './capabilities/teardown.ts';
 import * as transfer from './capabilities/transfer.ts';
@@ -78,6 +79,7 @@ export function startCall(
 export function handleEvent(s: CallState, event: CallEvent, plan: RoutingPlan, now: number): Command[] {
   const t: Turn = { plan, now, out: [] };
   if (s.stage !== 'ended') drive(s, t, route(s, t, event));
+  recordBridges(s, t, event); // capabilities/recording.ts: the bridges where someone answered the caller
   settleHold(s, t);
   return t.out;
 }

@@ -2,10 +2,7 @@ import type { PbxDial } from '../../plan/pbx-direct.ts';
 import type { DialStep, QueueStep } from '../../plan/route-step.ts';
 import type { MergeModeName, PhaseKindName } from '../../plan/schema.ts';
 
-/**
- * A call session as plain data: everything the engine must know to carry on with a call,
- * serialisable as JSON so it can be saved and restored after an engine restart.
- */
+/** A call session as plain data (JSON): all the engine needs to carry on with a call after a restart. */
 export type Stage =
   | 'ivr' // prompts, menus, self-service
   | 'queued' // waiting for an agent (caller in a bridge with music on hold)
@@ -79,10 +76,7 @@ export interface TransferState {
   target: { kind: TransferTargetKind; id: string };
   /** The agent who started it (the call's agent until the transfer completes). */
   agentId: string;
-  /**
-   * The target's leg. A consult to an expert seat has none (`''`) until the ACD reserved an
-   * expert; then it is the expert's leg.
-   */
+  /** The target's leg (an expert consult's: `''` until the ACD reserved an expert, then the expert's). */
   channelId: string;
   startedAt: number;
   /** The originate's ring timeout. */
@@ -147,6 +141,7 @@ export type EventName =
   | 'survey'
   | 'shed'
   | 'pbx-lost'
+  | 'recording'
   | 'hold'
   | 'unhold'
   | 'mute'
@@ -169,6 +164,8 @@ export interface NewCall {
   callerName: string;
   /** The PBX dialled the line's sub-center itself and that failed: 12345 serves the call. */
   pbxDial?: PbxDial;
+  /** Recording is on (RECORDING): the call's bridges are recorded once someone answers the caller. */
+  record?: boolean;
 }
 
 export interface CallState extends NewCall {
@@ -221,6 +218,8 @@ export interface CallState extends NewCall {
   ticketReason?: string;
   /** Why admission control shed the call (with disposition `shed`): the signal over its limit. */
   shedReason?: string;
+  /** The recordings of the call's bridges: stored name (the recording's id), bridge, start; refused? */
+  recordings?: { name: string; bridgeId: string; startedAt: number; failed?: boolean }[];
   /** The agent's holds (capabilities/hold.ts): how many, their time so far, the open one's start. */
   hold?: { count: number; totalMs: number; since?: number };
   /** The agent's microphone is muted (capabilities/hold.ts). */
@@ -265,6 +264,7 @@ export type Command =
   | { kind: 'add-to-bridge'; bridgeId: string; channel: string; stopMoh?: boolean }
   | { kind: 'destroy-bridge'; bridgeId: string }
   | { kind: 'remove-from-bridge'; bridgeId: string; channel: string }
+  | { kind: 'record-bridge'; bridgeId: string; name: string }
   /** Music on hold on one channel (the citizen on hold), the PBX's default class. */
   | { kind: 'channel-moh'; channel: string; on: boolean }
   /** Mutes (or unmutes) one direction of a channel: `in` is what the channel's phone sends. */

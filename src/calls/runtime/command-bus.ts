@@ -1,6 +1,7 @@
 import type { Command } from '../core/types.ts';
 import type { AcdExecutor } from './executors/acd.ts';
 import type { NotifyExecutor } from './executors/notify.ts';
+import type { RecordingExecutor } from './executors/recording.ts';
 import type { TelephonyExecutor } from './executors/telephony.ts';
 import type { TicketingExecutor } from './executors/ticketing.ts';
 import type { Live } from './registry.ts';
@@ -12,6 +13,7 @@ export interface CommandBusParts {
   acd: AcdExecutor;
   ticketing: TicketingExecutor;
   notify: NotifyExecutor;
+  recording: RecordingExecutor;
   /** The call ended (the `ended` command): the runtime lets it go. */
   finish: (live: Live) => void;
   /** Monotonic ms now (for action-latency samples). */
@@ -64,6 +66,9 @@ export class CommandBus {
           break;
         case 'notify':
           p.notify.run(c);
+          break;
+        case 'record-bridge':
+          p.recording.submit(live, c);
           break;
         case 'ended':
           p.finish(live);

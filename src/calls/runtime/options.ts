@@ -49,4 +49,6 @@ export interface EngineOptions {
   reconcileEveryMs?: number;
   /** Resources younger than this are left out of a reconciliation (their events may be on the way; default 10 s). */
   reconcileGraceMs?: number;
+  /** Records every call's bridges from the answer to the end (RECORDING; default off here, on in `serve`). */
+  recording?: boolean;
 }

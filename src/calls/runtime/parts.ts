@@ -6,6 +6,7 @@ import { CallEnds } from './call-ends.ts';
 import { CommandBus } from './command-bus.ts';
 import { AcdExecutor } from './executors/acd.ts';
 import { NotifyExecutor } from './executors/notify.ts';
+import { RecordingExecutor } from './executors/recording.ts';
 import { TelephonyExecutor } from './executors/telephony.ts';
 import { TicketingExecutor } from './executors/ticketing.ts';
 import type { EngineOptions } from './options.ts';
@@ -61,6 +62,7 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
     handOver: { telephony: o.telephony, logger, stats },
     bus: () => bus,
     onActionLatency: (ms) => bus.sample(ms),
+    recording: o.recording,
   });
   // Admission control needs a port that can hand a call back to the dialplan.
   if (o.admission && !o.telephony.continueInDialplan)
@@ -83,6 +85,10 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
   const latency = o.onActionLatency;
   const bus = new CommandBus({
     ...{ timers, telephony, acd, notify },
+    recording: new RecordingExecutor({
+      ...{ telephony: o.telephony, stats, logger, deliver },
+      track: (work) => telephony.track(work),
+    }),
     ticketing: new TicketingExecutor(o.ticketing, deliver),
     finish: (live) => runner.finish(live),
     elapsedMs: () => clock.elapsedMs(),

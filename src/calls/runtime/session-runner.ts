@@ -36,6 +36,8 @@ export interface SessionRunnerParts {
   handOver: Parameters<typeof handOver>[0];
   /** Samples event-to-action latency (the shed call's hand-over is its first PBX request). */
   onActionLatency?: ((ms: number) => void) | undefined;
+  /** Recording is on: new calls record their bridges (capabilities/recording.ts). */
+  recording?: boolean | undefined;
 }
 
 /**
@@ -89,6 +91,7 @@ export class SessionRunner {
     const call = {
       ...{ id: channelId, app, callerChannel: channelId, dialed, callerNumber, callerName },
       ...(pbxDial ? { pbxDial } : {}),
+      ...(this.p.recording ? { record: true } : {}),
     };
     const { state, commands } = startCall(call, plan, this.p.clock.now());
     const live = registry.adopt(state, plan, 0);

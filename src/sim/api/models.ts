@@ -71,6 +71,22 @@ export const objectModels: Record<string, ModelSpec[]> = {
       state: 'string',
     }),
   ],
+  recordings: [
+    model('LiveRecording', 'A recording that is in progress', {
+      name: 'string',
+      format: 'string',
+      target_uri: 'string',
+      state: 'string',
+      'duration?': 'int',
+      'talking_duration?': 'int',
+      'silence_duration?': 'int',
+      'cause?': 'string',
+    }),
+    model('StoredRecording', 'A past recording that may be played back', {
+      name: 'string',
+      format: 'string',
+    }),
+  ],
   applications: [
     model('Application', 'Details of a Stasis application', {
       name: 'string',
@@ -146,6 +162,9 @@ const eventProps: Record<string, Props> = {
   PlaybackStarted: { playback: 'Playback' },
   PlaybackContinuing: { playback: 'Playback' },
   PlaybackFinished: { playback: 'Playback' },
+  RecordingStarted: { recording: 'LiveRecording' },
+  RecordingFinished: { recording: 'LiveRecording' },
+  RecordingFailed: { recording: 'LiveRecording' },
   StasisStart: { args: 'List[string]', channel: 'Channel', 'replace_channel?': 'Channel' },
   StasisEnd: { channel: 'Channel' },
 };

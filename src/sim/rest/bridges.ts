@@ -3,6 +3,7 @@ import type { SimCore } from '../core.ts';
 import { badRequest, bridgeNotFound } from '../errors.ts';
 import { playbackResponse, startPlay } from '../media.ts';
 import type { SimBridge } from '../model/bridge.ts';
+import { recordingsOf } from '../recording.ts';
 import type { Args, Handler, RestReply } from './router.ts';
 
 /** Handlers for `/bridges/...`. */
@@ -55,5 +56,13 @@ export function bridgeHandlers(core: SimCore): Record<string, Handler> {
     },
     'bridges.play': (args) => play(args, args.str('playbackId')),
     'bridges.playWithId': (args) => play(args, args.req('playbackId')),
+    'bridges.record': (args) => {
+      const recording = recordingsOf(core).recordBridge(find(args), {
+        name: args.str('name'),
+        format: args.str('format'),
+        ifExists: args.str('ifExists'),
+      });
+      return { status: 201, body: recording };
+    },
   };
 }

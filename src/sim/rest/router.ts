@@ -8,6 +8,8 @@ import { badRequest } from '../errors.ts';
 export interface RestReply {
   status: number;
   body?: unknown;
+  /** A file rather than JSON (a stored recording's): sent as is with its content type. */
+  file?: { type: string; data: Buffer };
 }
 
 /** Validated parameters of one request (path, query and JSON body). */

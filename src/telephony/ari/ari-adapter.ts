@@ -668,6 +668,19 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
     await this.rest.call('destroyBridge', 'DELETE', `/bridges/${bridgeId}`);
   }
 
+  async recordBridge(bridgeId: string, name: string): Promise<void> {
+    // Until the bridge goes (no length or silence limit); a name already taken is refused (409).
+    await this.rest.call('recordBridge', 'POST', `/bridges/${bridgeId}/record`, {
+      name,
+      format: 'wav',
+      maxDurationSeconds: 0,
+      maxSilenceSeconds: 0,
+      ifExists: 'fail',
+      beep: 'false',
+      terminateOn: 'none',
+    });
+  }
+
   async channelMoh(channelId: string, on: boolean): Promise<void> {
     // No class named: musiconhold.conf's `default`, the one the waiting callers hear.
     const method = on ? 'POST' : 'DELETE';

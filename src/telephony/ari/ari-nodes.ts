@@ -255,6 +255,9 @@ export class AriNodes implements TelephonyPort, SnoopPort {
   destroyBridge(bridgeId: string): Promise<void> {
     return this.run(bridgeId, 'destroyBridge', (a) => a.destroyBridge(bridgeId));
   }
+  recordBridge(bridgeId: string, name: string): Promise<void> {
+    return this.run(bridgeId, 'recordBridge', (a) => a.recordBridge(bridgeId, name));
+  }
   channelMoh(channelId: string, on: boolean): Promise<void> {
     return this.run(channelId, 'channelMoh', (a) => a.channelMoh(channelId, on));
   }

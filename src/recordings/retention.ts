@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import { parseRecordingName } from '../calls/core/recording-name.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { RecordingStore } from './store.ts';
+
+export interface RetentionOptions {
+  store: RecordingStore;
+  clock: Clock;
+  logger: Logger;
+  /** Recordings are kept this many days from when they began (RECORDING_RETENTION_DAYS). */
+  retentionDays: number;
+  /** How often the sweep runs (RECORDING_SWEEP_MINUTES); the first runs one period after start. */
+  everyMs: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Keeps the recordings for the retention period and no longer: every period it lists the stored
+ * recordings and deletes (ARI `DELETE /recordings/stored/{name}`) the engine's recordings begun
+ * more than `retentionDays` ago. The date is the one in the name (recording-name.ts); a recording
+ * not named by the engine is never touched.
+ */
+export class RetentionSweep {
+  private timer?: TimerHandle | undefined;
+  private running?: Promise<string[]> | undefined;
+  private stopped = true;
+
+  constructor(private readonly o: RetentionOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  /** Stops the periodic sweep and waits for one under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.o.clock.after(this.o.everyMs, () => {
+      void this.sweep()
+        .catch((err) =>
+          this.o.logger.warn({ err: (err as Error).message }, 'recording retention sweep failed'),
+        )
+        .finally(() => this.schedule());
+    });
+  }
+
+  /** One sweep: deletes the engine's recordings older than the retention; returns their names. */
+  sweep(): Promise<string[]> {
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<string[]> {
+    const { store, clock, logger, retentionDays } = this.o;
+    const before = clock.now() - retentionDays * DAY_MS;
+    const old = (await store.list()).filter((r) => {
+      const parsed = parseRecordingName(r.name);
+      return parsed !== undefined && parsed.startedAt < before;
+    });
+    const deleted: string[] = [];
+    for (const r of old) {
+      try {
+        if (await store.remove(r.name)) deleted.push(r.name);
+      } catch (err) {
+        logger.warn({ recording: r.name, err: (err as Error).message }, 'could not delete an old recording');
+      }
+    }
+    if (deleted.length > 0)
+      logger.info({ deleted: deleted.length, retentionDays }, 'recordings past their retention deleted');
+    return deleted;
+  }
+}
