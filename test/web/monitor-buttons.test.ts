@@ -1,0 +1,131 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
+import { readyAgents, root } from '../support/engine-harness.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const shots = join(root, 'test-results');
+const SUP = 'PJSIP/sup9001';
+
+let a: AdminRig;
+let browser: Browser;
+let base: string;
+
+const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
+  expect.poll(read, { timeout, interval: 50 });
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`the web page tests need Chromium at ${CHROMIUM}`);
+  a = await startAdminRig({ promptMs: 1000 });
+  await a.api.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
+  });
+  mkdirSync(shots, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await a?.close();
+});
+
+describe('the monitoring buttons (src/web/monitor.js) in headless Chromium', () => {
+  it('listen, whisper, barge and stop a talking call from a call row, asking for the phone once', async () => {
+    await readyAgents(a.rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 500 }]);
+    a.rig.sim.setEndpoint(SUP, { behaviour: 'answer', answerAfterMs: 800, online: true });
+    const { channelId } = a.rig.sim.injectCall({
+      app: 'hotline',
+      dialed: '12345',
+      callerNumber: '13800138000',
+    });
+    await a.rig.runUntil('talking', () => a.rig.hotline.engine.call(channelId)?.stage === 'talking');
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 400 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const asked: string[] = [];
+    page.on('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept(SUP);
+    });
+    await page.goto(`${base}/web/wallboard.html#token=${a.tokens.supervisor}`);
+    // A call row as the wallboard would have it, with the buttons the module adds.
+    // (A string, so that the test runner leaves the browser's own import() alone.)
+    await page.evaluate(`(async () => {
+      const { addMonitorButtons } = await import('/web/monitor.js');
+      const table = document.createElement('table');
+      table.id = 'monitor-test';
+      const row = document.createElement('tr');
+      row.append(Object.assign(document.createElement('td'), { textContent: ${JSON.stringify(channelId)} }));
+      table.append(row);
+      document.body.prepend(table);
+      addMonitorButtons(row, ${JSON.stringify(channelId)});
+    })()`);
+    const row = '#monitor-test tr';
+    expect(await page.$$eval(`${row} button`, (bs) => bs.map((b) => b.textContent))).toEqual([
+      '监听',
+      '耳语',
+      '强插',
+      '结束',
+    ]);
+    expect(await page.isDisabled(`${row} [data-monitor-stop]`)).toBe(true);
+
+    const snoop = () => a.rig.sim.channels().find((c) => c.kind === 'snoop' && c.bridgeId !== undefined);
+    const supLeg = () => a.rig.sim.channels().find((c) => c.endpoint === SUP);
+    await page.click(`${row} [data-mode=listen]`);
+    await until(() => supLeg() !== undefined).toBe(true); // the page's request has arrived
+    await a.rig.runUntil(
+      'listening',
+      () => snoop()?.snoop?.whisper === 'none' && supLeg()?.bridgeId === snoop()?.bridgeId,
+    );
+    expect(asked).toEqual(['请输入您的话机（如 PJSIP/sup9001）']);
+    await until(() => page.textContent(`${row} [data-monitor-state]`)).toMatch(/^监听·/);
+
+    await page.click(`${row} [data-mode=whisper]`);
+    await until(() => a.rig.sim.channels().some((c) => c.snoop?.whisper === 'out')).toBe(true);
+    await a.rig.runUntil(
+      'whispering',
+      () =>
+        snoop()?.snoop?.whisper === 'out' &&
+        a.rig.sim.channels().filter((c) => c.kind === 'snoop').length === 1,
+    );
+    await until(() => page.textContent(`${row} [data-monitor-state]`)).toMatch(/^耳语·/);
+
+    await page.click(`${row} [data-mode=barge]`);
+    const callBridge = a.rig.hotline.engine.call(channelId)!.bridgeId!;
+    await a.rig.runUntil('barged', () => supLeg()?.bridgeId === callBridge);
+    await until(() => page.textContent(`${row} [data-monitor-state]`)).toMatch(/^强插·/);
+    expect(await page.getAttribute(`${row} [data-mode=barge]`, 'class')).toContain('active');
+    await page.screenshot({ path: join(shots, 'monitor-buttons.png') });
+
+    await page.click(`${row} [data-monitor-stop]`);
+    await until(() => page.textContent(`${row} [data-monitor-state]`)).toBe('');
+    await a.rig.runUntil('only the call left', () => a.rig.sim.channels().length === 2);
+    expect(a.rig.hotline.engine.call(channelId)?.stage).toBe('talking');
+    // Asked once: the phone is kept for the next session.
+    await page.click(`${row} [data-mode=listen]`);
+    await until(() => supLeg() !== undefined).toBe(true);
+    expect(asked).toHaveLength(1);
+    expect(errors).toEqual([]);
+    const audit = (await a.audit.latest(20)).map((e) => e.action).filter((x) => x.startsWith('monitor-'));
+    expect(audit.reverse()).toEqual([
+      'monitor-start',
+      'monitor-mode',
+      'monitor-mode',
+      'monitor-end',
+      'monitor-start',
+    ]);
+    a.rig.sim.hangup(channelId);
+    await a.rig.runUntil('all gone', () => a.rig.sim.stats().liveChannels === 0);
+  });
+});
