@@ -13,6 +13,9 @@ import { HotlineError } from '../errors.ts';
  *   tokens:
  *     - { id: ops-admin, role: admin, hash: "sha256:…" }
  *     - { id: agent1001, role: agent, agentId: agent1001, hash: "sha256:…" }
+ *     - { id: sup-wang, role: supervisor, endpoint: PJSIP/sup9001, hash: "sha256:…" }
+ * A supervisor's (or administrator's) `endpoint` is their own phone: monitoring a call (监听 / 耳语 /
+ * 强插) calls it, and such a token may monitor from no other phone.
  * Entries hashed with scrypt (older files) are refused when the file is read, with the command that
  * re-issues them: checking one cost tens of milliseconds of the engine's only thread per attempt.
  */
@@ -27,6 +30,10 @@ export const TokenEntrySchema = z
     id: z.string().regex(idPattern, 'letters, digits, _ and -'),
     role: z.enum(roles),
     agentId: z.string().regex(idPattern).optional(),
+    endpoint: z
+      .string()
+      .regex(/^PJSIP\/[A-Za-z0-9_.-]{1,64}$/, "a phone of this PBX, like 'PJSIP/sup9001'")
+      .optional(),
     hash: z.string(),
   })
   .strict()
@@ -57,6 +64,8 @@ export interface Principal {
   tokenId: string;
   role: Role;
   agentId?: string;
+  /** The token holder's own phone (supervisors: where monitoring calls them). */
+  endpoint?: string;
 }
 
 export class TokensFileError extends HotlineError {
@@ -103,6 +112,7 @@ export class TokenSet {
         tokenId: e.id,
         role: e.role,
         ...(e.agentId ? { agentId: e.agentId } : {}),
+        ...(e.endpoint ? { endpoint: e.endpoint } : {}),
       };
       this.byId.set(e.id, { entry: e, digest: Buffer.from(e.hash.slice(7), 'hex'), principal });
     }

@@ -7,7 +7,7 @@ import { Monitors, type Who } from '../calls/runtime/monitors.ts';
 import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
 import type { Hotline } from '../hotline.ts';
-import { invalidRequest } from './errors.ts';
+import { apiErrors, InvalidRequestError, invalidRequest } from './errors.ts';
 
 export interface MonitorApiOptions {
   hotline: Hotline;
@@ -21,13 +21,33 @@ const Params = z.object({ id: z.string().min(1).max(128) });
 const Endpoint = z
   .string()
   .regex(/^PJSIP\/[A-Za-z0-9_.-]{1,64}$/, "a phone of this PBX, like 'PJSIP/sup9001'");
-const StartBody = z.strictObject({ mode: z.enum(monitorModes), endpoint: Endpoint });
+const StartBody = z.strictObject({ mode: z.enum(monitorModes), endpoint: Endpoint.optional() });
 const SwitchBody = z.strictObject({ mode: z.enum(monitorModes) });
 
 function parse<T>(schema: z.ZodType<T>, part: string, value: unknown): T {
   const r = schema.safeParse(value ?? {});
   if (!r.success) throw invalidRequest(part, r.error);
   return r.data;
+}
+
+/**
+ * The phone to call: the token's own (tokens file `endpoint`), which the request may repeat but
+ * not change, else the one the request gives.
+ */
+function phoneOf(req: FastifyRequest, asked: string | undefined): string {
+  const own = req.principal?.endpoint;
+  if (own !== undefined && asked !== undefined && asked !== own)
+    throw new HotlineError(
+      apiErrors.endpointNotAssigned.code,
+      `body.endpoint: this token monitors from its own phone '${own}' only`,
+    );
+  const phone = own ?? asked;
+  if (phone === undefined)
+    throw new InvalidRequestError(
+      "body.endpoint: the supervisor's phone is required (the token names none)",
+      'body.endpoint',
+    );
+  return phone;
 }
 
 const whoOf = (req: FastifyRequest): Who => ({
@@ -37,7 +57,8 @@ const whoOf = (req: FastifyRequest): Who => ({
 
 /**
  * Supervisor listen / whisper / barge (监听 / 耳语 / 强插) on a live talking call, supervisors and
- * administrators only: `POST /calls/:id/monitor {mode, endpoint}` calls the supervisor's phone and
+ * administrators only: `POST /calls/:id/monitor {mode, endpoint?}` calls the supervisor's phone
+ * (the token's own `endpoint` from the tokens file, else the one given) and
  * puts it in the mode, `PATCH` changes the mode, `DELETE` ends it, `GET` shows it. Every start,
  * change and end (the supervisor hanging up, the call ending) is written to the audit log.
  */
@@ -58,7 +79,7 @@ export const monitorApi: FastifyPluginAsync<MonitorApiOptions> = async (app, o) 
   app.post('/calls/:id/monitor', async (req, reply) => {
     const { id } = parse(Params, 'params', req.params);
     const { mode, endpoint } = parse(StartBody, 'body', req.body);
-    return reply.code(201).send(monitors.start(whoOf(req), id, mode, endpoint));
+    return reply.code(201).send(monitors.start(whoOf(req), id, mode, phoneOf(req, endpoint)));
   });
   app.patch('/calls/:id/monitor', async (req) => {
     const { id } = parse(Params, 'params', req.params);

@@ -22,6 +22,9 @@ const SUP = 'PJSIP/sup9001';
 const supervisor = issueToken('sup-wang', 'supervisor');
 const admin = issueToken('ops-admin', 'admin');
 const agent = issueToken('a1001', 'agent', 'a1001');
+/** A supervisor whose own phone the tokens file names. */
+const withPhone = issueToken('sup-li', 'supervisor');
+const withPhoneEntry = { ...withPhone.entry, endpoint: 'PJSIP/sup9002' };
 const auth = (t: { token: string }) => ({ authorization: `Bearer ${t.token}` });
 
 async function talkingApi(): Promise<{
@@ -40,11 +43,12 @@ async function talkingApi(): Promise<{
     roster: rosterToAgents(roster, 'sichuan'),
     clock: rig.clock,
     logger: createLogger({ level: 'silent' }),
-    tokens: new TokenSet([supervisor.entry, admin.entry, agent.entry]),
+    tokens: new TokenSet([supervisor.entry, admin.entry, agent.entry, withPhoneEntry]),
     audit,
   });
   await readyAgents(rig, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 500 }]);
   rig.sim.setEndpoint(SUP, { behaviour: 'answer', answerAfterMs: 800, online: true });
+  rig.sim.setEndpoint('PJSIP/sup9002', { behaviour: 'answer', answerAfterMs: 800, online: true });
   const { channelId } = rig.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
   const r = rig;
   await r.runUntil('talking', () => r.hotline.engine.call(channelId)?.stage === 'talking');
@@ -149,5 +153,41 @@ describe('monitor API', () => {
     });
     expect(noSession.statusCode).toBe(404);
     expect(noSession.json()).toMatchObject({ error: 'no-such-monitor' });
+  });
+
+  it("calls the phone the supervisor's token names, and refuses another one or none at all", async () => {
+    const t = await talkingApi();
+    const url = `/calls/${t.callId}/monitor`;
+    const other = await t.api.inject({
+      method: 'POST',
+      url,
+      headers: auth(withPhone),
+      payload: { mode: 'listen', endpoint: SUP },
+    });
+    expect(other.statusCode).toBe(403);
+    expect(other.json()).toMatchObject({ error: 'endpoint-not-assigned' });
+    const none = await t.api.inject({
+      method: 'POST',
+      url,
+      headers: auth(supervisor),
+      payload: { mode: 'listen' },
+    });
+    expect(none.statusCode).toBe(400);
+    expect(none.json()).toMatchObject({ error: 'invalid-request', field: 'body.endpoint' });
+    const own = await t.api.inject({
+      method: 'POST',
+      url,
+      headers: auth(withPhone),
+      payload: { mode: 'listen' },
+    });
+    expect(own.statusCode).toBe(201);
+    expect(own.json()).toMatchObject({ endpoint: 'PJSIP/sup9002', tokenId: 'sup-li' });
+    await t.rig.runUntil("the token holder's phone bridged with a snoop", () => {
+      const sup = t.rig.sim.channels().find((c) => c.endpoint === 'PJSIP/sup9002');
+      return (
+        sup?.bridgeId !== undefined &&
+        t.rig.sim.channels().some((c) => c.kind === 'snoop' && c.bridgeId === sup.bridgeId)
+      );
+    });
   });
 });
