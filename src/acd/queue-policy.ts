@@ -40,6 +40,11 @@ export const waitingCallSchema = z.object({
   preferredSkill: z.string().min(1).optional(),
   /** The engine process that holds the call's channel. */
   engineId: z.string().min(1),
+  /**
+   * A call-back (virtual hold): the caller asked to be called back and hung up; the entry keeps
+   * its place (its `enqueuedAt`) and has no channel until the engine calls the agent, then the caller.
+   */
+  callback: z.object({ requestedAt: z.number() }).optional(),
 });
 export type WaitingCall = z.infer<typeof waitingCallSchema>;
 export type WaitingCallInput = z.input<typeof waitingCallSchema>;

@@ -153,6 +153,46 @@ export const Calendar = z
 
 export const Strategy = z.enum(['longest-idle', 'fewest-calls', 'skill-level', 'round-robin']);
 
+/**
+ * A dial string for calling a citizen back through the outbound trunk: `{number}` (once) stands
+ * for the caller's number, e.g. `PJSIP/{number}@citizen-trunk`. The dial allow-list accepts the
+ * pattern with 3 to 20 digits in place of `{number}` and nothing else.
+ */
+export const CallbackDial = z
+  .string()
+  .regex(
+    /^(PJSIP|SIP|IAX2|DAHDI)\/[^\s{}]*\{number\}[^\s{}]*$/,
+    'must be an Asterisk dial string with {number} once, such as "PJSIP/{number}@citizen-trunk"',
+  );
+
+/**
+ * Call-backs (virtual hold, 回拨): a caller who has waited `offerAfterSeconds` in the queue is
+ * offered a call-back; pressing `key` keeps their place, and they hang up after a confirmation.
+ * When an agent is free the engine calls the agent first, then the caller on `dial`, up to
+ * `attempts` times `retryIntervalSeconds` apart (the agent waits on the line in between).
+ */
+export const CallbackPolicy = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** How long the caller waits in the queue (from the first entry) before the offer. */
+    offerAfterSeconds: z.number().int().min(10).max(3600),
+    /** The key that asks for the call-back (the offer reads it out). */
+    key: z
+      .string()
+      .regex(/^[0-9]$/, 'must be one digit, quoted in YAML, e.g. "1"')
+      .default('1'),
+    /** Calls to the caller before giving up. */
+    attempts: z.number().int().min(1).max(5).default(3),
+    /** Wait between a call the caller did not take and the next. */
+    retryIntervalSeconds: z.number().int().min(5).max(300).default(30),
+    /** Ring the caller this long per attempt. */
+    ringSeconds: z.number().int().min(5).max(120).default(30),
+    /** How the caller is dialled: the outbound trunk, `{number}` for their number. */
+    dial: CallbackDial,
+    source: SourceText.optional(),
+  })
+  .strict();
+
 export const QueuePolicy = z
   .object({
     strategy: Strategy.default('longest-idle'),
@@ -168,10 +208,16 @@ export const QueuePolicy = z
     announceEverySeconds: z.number().int().min(0).max(600).default(45),
     /** Ring an offered agent this long before RONA. */
     ringSeconds: z.number().int().min(5).max(120).default(15),
+    /** Call-backs for callers who wait long (absent: none are offered). */
+    callback: CallbackPolicy.optional(),
     /** Where these timings come from (the documents give none: usually `local: why`). */
     source: SourceText.optional(),
   })
-  .strict();
+  .strict()
+  .refine((q) => !q.callback?.enabled || q.callback.offerAfterSeconds < q.maxWaitSeconds, {
+    message: 'must be shorter than queue.maxWaitSeconds (the caller would never hear the offer)',
+    path: ['callback', 'offerAfterSeconds'],
+  });
 
 const staffedTarget = {
   id: Id,
@@ -511,6 +557,7 @@ export type RouteRule = z.infer<typeof Route>;
 export type ScheduleRule = z.infer<typeof Schedule>;
 export type CalendarRule = z.infer<typeof Calendar>;
 export type QueuePolicyRule = z.infer<typeof QueuePolicy>;
+export type CallbackPolicyRule = z.infer<typeof CallbackPolicy>;
 export type PoolRule = z.infer<typeof Pool>;
 export type ExpertRule = z.infer<typeof Expert>;
 export type SubcenterRule = z.infer<typeof Subcenter>;

@@ -31,6 +31,12 @@ export const ENGINE_PROMPTS: readonly {
   },
   {
     playedBy:
+      'the call-back offer (its key read out) and its confirmation (src/calls/core/capabilities/callback.ts)',
+    when: 'always',
+    ids: ['callback-offer-a', 'callback-offer-b', 'callback-confirm', ...NUMBER_FRAGMENTS],
+  },
+  {
+    playedBy:
       'a failed transfer from the IVR, before the center fallback (src/calls/core/capabilities/dial.ts)',
     when: 'always',
     ids: ['transfer-failed'],

@@ -2,6 +2,7 @@ import { holdFigures } from '../calls/core/capabilities/hold.ts';
 import { maskNumber } from '../log.ts';
 import { callFigures } from './call-figures.ts';
 import { type RecordableState, transfersOf } from './call-transfers.ts';
+import { callbackRecord } from './callback-record.ts';
 import type { CallerEncryptor } from './caller-crypto.ts';
 import { type CallRecord, type LiveEvent, RECORD_VERSION } from './schema.ts';
 
@@ -76,6 +77,7 @@ export function buildCallRecord(s: RecordableState, options: BuildRecordOptions 
   if (s.shedReason) record.shedReason = s.shedReason;
   if (s.surveyScore !== undefined) record.surveyScore = s.surveyScore;
   if (s.hangupCause !== undefined) record.hangupCause = s.hangupCause;
+  if (s.callback) record.callback = callbackRecord(s.callback);
   const hold = holdFigures(s, ended);
   if (hold && hold.count > 0) {
     record.holdCount = hold.count;

@@ -43,7 +43,32 @@ export const Disposition = z.enum([
   'shed',
   /** The Asterisk node the call was on died or stayed unreachable (several nodes: see dialplan/README.md). */
   'pbx-lost',
+  /** The caller asked for a call-back and answered none of its attempts (`callback` says how each went). */
+  'callback-unanswered',
 ]);
+
+/**
+ * A call-back (virtual hold): offered to a caller who waited long; `requestedAt` when they asked
+ * for it (keeping their place in the queue) and hung up; each call to their number; `outcome`:
+ * `connected` (they talked with the agent), `unanswered` (no attempt answered), `cancelled` (an
+ * agent was free before they had left), `not-taken` (offered, the key not pressed), `pending`
+ * (the call ended otherwise while it waited).
+ */
+export const CallbackRecord = z.object({
+  offeredAt: Iso,
+  requestedAt: Iso.optional(),
+  attempts: z.array(
+    z.object({
+      startedAt: Iso,
+      answeredAt: Iso.optional(),
+      endedAt: Iso.optional(),
+      result: z.enum(['dialing', 'answered', 'no-answer', 'busy', 'failed']),
+      cause: z.number().int().optional(),
+    }),
+  ),
+  outcome: z.enum(['connected', 'unanswered', 'cancelled', 'not-taken', 'pending']),
+});
+export type CallbackRecord = z.infer<typeof CallbackRecord>;
 
 /** `ivr`: the IVR dialled the target; `ticket`: a ticket was dispatched to it instead of a call. */
 export const TransferMode = z.enum(['three-way', 'consult', 'blind', 'ivr', 'ticket']);
@@ -143,6 +168,8 @@ export const CallRecord = z.object({
   safetyNetOutcome: z.enum(['served', 'message', 'abandoned']).optional(),
   surveyScore: z.number().int().optional(),
   hangupCause: z.number().int().optional(),
+  /** The call-back the caller was offered or asked for; absent when none was offered. */
+  callback: CallbackRecord.optional(),
   /** How many times the agent put the citizen on hold, and for how long in all (absent: never). */
   holdCount: z.number().int().nonnegative().optional(),
   holdSeconds: z.number().int().nonnegative().optional(),

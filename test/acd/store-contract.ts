@@ -105,6 +105,31 @@ export function storeContract(name: string, factory: StoreFactory): void {
       expect(await store.getCall('c1')).toBeUndefined();
     });
 
+    it('marks a waiting call as a call-back in its place, offer and order kept', async () => {
+      await enqueue('c1');
+      clock.advance(1_000);
+      await enqueue('c2');
+      await store.login('1001', 'PJSIP/agent1001');
+      expect(await store.reserve('1001', 'c1', 'e1', 10_000)).toEqual({ ok: true });
+      const enqueuedAt = (await store.getCall('c1'))!.enqueuedAt;
+      clock.advance(5_000);
+      const marked = await store.markCallback('c1', clock.now());
+      expect(marked).toMatchObject({ callId: 'c1', enqueuedAt, callback: { requestedAt: clock.now() } });
+      expect((await store.getCall('c1'))?.offer?.agentId).toBe('1001');
+      expect(
+        (await store.snapshot(['general'])).calls.map((c) => [c.callId, c.callback !== undefined]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['c1', true],
+          ['c2', false],
+        ]),
+      );
+      // An unanswered offer puts the call-back back in its place, still marked.
+      await store.release('c1', 'failed');
+      expect(await store.getCall('c1')).toMatchObject({ enqueuedAt, callback: { requestedAt: clock.now() } });
+      expect(await store.markCallback('nowhere', clock.now())).toBeUndefined();
+    });
+
     it('reserves a ready agent for a waiting call once, and says why otherwise', async () => {
       await store.login('1001', 'PJSIP/agent1001');
       await store.login('1002', 'PJSIP/agent1002');

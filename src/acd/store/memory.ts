@@ -146,6 +146,14 @@ export class MemoryAcdStore implements AcdStore {
     return this.calls.get(callId);
   }
 
+  async markCallback(callId: string, requestedAt: number): Promise<QueuedCall | undefined> {
+    const call = this.calls.get(callId);
+    if (!call) return undefined;
+    const marked: QueuedCall = { ...call, callback: { requestedAt } };
+    this.calls.set(callId, marked);
+    return marked;
+  }
+
   async snapshot(queueIds?: readonly string[]): Promise<StoreSnapshot> {
     const wanted = queueIds ? new Set(queueIds) : undefined;
     const calls = [...this.calls.values()].filter((c) => !wanted || wanted.has(c.queueId));

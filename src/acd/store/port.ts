@@ -75,6 +75,11 @@ export interface AcdStore {
   /** Takes a waiting call out of its queue (abandoned, overflowed, ticketed); undefined if absent. */
   removeCall(callId: string): Promise<QueuedCall | undefined>;
   getCall(callId: string): Promise<QueuedCall | undefined>;
+  /**
+   * Marks a waiting call as a call-back (the caller hung up to be called back): it keeps its
+   * place and any offer under way. Returns the call as now stored; undefined if it is not queued.
+   */
+  markCallback(callId: string, requestedAt: number): Promise<QueuedCall | undefined>;
   /** All agents of the center and the waiting calls of the given queues (all queues if omitted). */
   snapshot(queueIds?: readonly string[]): Promise<StoreSnapshot>;
 

@@ -49,6 +49,7 @@ export const scripts = loadLuaScripts(new URL('./lua/', import.meta.url), {
   expire: ['expire', 4],
   enqueue: ['enqueue', 2],
   remove: ['remove', 1],
+  markCallback: ['mark-callback', 1],
   cas: ['cas', 1],
   restore: ['restore', 5],
 });

@@ -368,6 +368,11 @@ export class RedisAcdStore implements AcdStore {
     return typeof raw === 'string' ? toCall(raw) : undefined;
   }
 
+  async markCallback(callId: string, requestedAt: number): Promise<QueuedCall | undefined> {
+    const raw = await this.run(scripts.markCallback, [this.keys.calls], [callId, requestedAt]);
+    return typeof raw === 'string' ? toCall(raw) : undefined;
+  }
+
   async getCall(callId: string): Promise<QueuedCall | undefined> {
     const raw = await this.redis.hget(this.keys.calls, callId);
     return raw === null ? undefined : toCall(raw);

@@ -1,5 +1,6 @@
 import type { RoutingPlan } from '../../plan/compile.ts';
 import { enterCall } from '../../plan/route-step.ts';
+import * as callback from './capabilities/callback.ts';
 import * as consult from './capabilities/consult.ts';
 import {
   dialTarget,
@@ -103,6 +104,7 @@ function run(s: CallState, t: Turn, next: Next): Next | undefined {
       break;
     case 'queue':
       enterQueue(s, t, next);
+      callback.armOffer(s, t);
       break;
     case 'dial':
       dialTarget(s, t, next);
@@ -121,6 +123,9 @@ function run(s: CallState, t: Turn, next: Next): Next | undefined {
 
 /** Hands an event to the capability it concerns; returns the step to run next, if any. */
 function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
+  // A call-back (capabilities/callback.ts) answers the events that concern it first.
+  const answered = callback.route(s, t, event);
+  if (answered) return answered.next;
   switch (event.kind) {
     case 'arrived':
       return undefined;

@@ -1,6 +1,7 @@
 import type { PbxDial } from '../../plan/pbx-direct.ts';
 import type { DialStep, QueueStep } from '../../plan/route-step.ts';
 import type { MergeModeName, PhaseKindName } from '../../plan/schema.ts';
+import type { CallbackState } from './callback-state.ts';
 
 /** A call session as plain data (JSON): all the engine needs to carry on with a call after a restart. */
 export type Stage =
@@ -28,7 +29,9 @@ export type Disposition =
   /** Admission control handed the new call to the dialplan's safety net (see src/admission). */
   | 'shed'
   /** The Asterisk node the call was on died (or stayed unreachable): the call was lost with it. */
-  | 'pbx-lost';
+  | 'pbx-lost'
+  /** The caller asked for a call-back and answered none of its attempts (capabilities/callback.ts). */
+  | 'callback-unanswered';
 
 /** What to do once the prompts queued before it have played; queue and dial are the plan's own steps. */
 export type Next =
@@ -146,6 +149,13 @@ export type EventName =
   | 'unhold'
   | 'mute'
   | 'unmute'
+  | 'callback-offered'
+  | 'callback-requested'
+  | 'callback-cancelled'
+  | 'callback-pending'
+  | 'callback-dial'
+  | 'callback-attempt-failed'
+  | 'callback-connected'
   | 'ended';
 
 export interface CallEventLog {
@@ -218,6 +228,8 @@ export interface CallState extends NewCall {
   ticketReason?: string;
   /** Why admission control shed the call (with disposition `shed`): the signal over its limit. */
   shedReason?: string;
+  /** A call-back the caller was offered or asked for (virtual hold: capabilities/callback.ts). */
+  callback?: CallbackState;
   /** The recordings of the call's bridges: stored name (the recording's id), bridge, start; refused? */
   recordings?: { name: string; bridgeId: string; startedAt: number; failed?: boolean }[];
   /** The agent's holds (capabilities/hold.ts): how many, their time so far, the open one's start. */
@@ -277,6 +289,8 @@ export type Command =
   | { kind: 'enqueue'; queue: QueuePosition; entry?: string }
   | { kind: 'dequeue'; entry?: string }
   | { kind: 'ask-position' }
+  /** The caller asked for a call-back: their ACD entry keeps its place, marked a call-back. */
+  | { kind: 'mark-callback'; requestedAt: number }
   | {
       kind: 'originate';
       role: 'agent' | 'target';

@@ -59,6 +59,7 @@ export class CommandBus {
         case 'agent-release':
         case 'agent-complete':
         case 'ask-position':
+        case 'mark-callback':
           p.acd.submit(live, c);
           break;
         case 'lookup-ticket':

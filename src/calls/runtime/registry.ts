@@ -201,7 +201,11 @@ export class Registry {
   }
 }
 
-/** A call's legs: offer, transfer, target, agent, caller (in the order they are judged). */
+/**
+ * A call's legs: offer, transfer, target, agent, caller (in the order they are judged), and a
+ * call-back's legs: the one ringing the caller, and its agent's (the caller has none until they
+ * answer: `''`).
+ */
 export function legsOf(s: CallState): (string | undefined)[] {
   return [
     s.offer?.channelId,
@@ -209,5 +213,7 @@ export function legsOf(s: CallState): (string | undefined)[] {
     s.target?.channelId,
     s.agent?.channelId,
     s.callerChannel,
+    s.callback?.channelId,
+    s.callback?.agent?.channelId,
   ];
 }

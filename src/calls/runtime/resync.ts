@@ -45,6 +45,8 @@ export async function resync(p: ResyncParts): Promise<void> {
       p.deliver(s.id, { kind: 'channel-answered', channel: s.transfer.channelId });
     else if (s.stage === 'dialing' && answered(s.target?.channelId))
       p.deliver(s.id, { kind: 'channel-answered', channel: s.target!.channelId });
+    else if (s.stage === 'dialing' && answered(s.callback?.channelId))
+      p.deliver(s.id, { kind: 'channel-answered', channel: s.callback!.channelId! });
   }
   for (const live of registry.all()) {
     const s = live.state;

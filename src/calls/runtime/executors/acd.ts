@@ -12,8 +12,24 @@ export const acdQueueId = (kind: 'pool' | 'expert', id: string) => `${kind}:${id
 
 export type AcdCommand = Extract<
   Command,
-  { kind: 'enqueue' | 'dequeue' | 'agent-answered' | 'agent-release' | 'agent-complete' | 'ask-position' }
+  {
+    kind:
+      | 'enqueue'
+      | 'dequeue'
+      | 'agent-answered'
+      | 'agent-release'
+      | 'agent-complete'
+      | 'ask-position'
+      | 'mark-callback';
+  }
 >;
+
+/** A call-back's mark on its ACD entry (the caller asked for it and hung up; see capabilities/callback.ts). */
+function callbackMark(s: Live['state']): { callback?: { requestedAt: number } } {
+  const requestedAt = s.callback?.requestedAt;
+  const away = s.callback?.status === 'pending' || s.callback?.status === 'confirming';
+  return away && requestedAt !== undefined ? { callback: { requestedAt } } : {};
+}
 
 export interface AcdExecutorOptions {
   engineId: string;
@@ -45,7 +61,8 @@ export class AcdExecutor {
   private async run(live: Live, c: AcdCommand): Promise<void> {
     const s = live.state;
     const acd = this.o.acd;
-    const entry = c.kind !== 'ask-position' && c.entry !== undefined ? c.entry : s.id;
+    const entry =
+      c.kind !== 'ask-position' && c.kind !== 'mark-callback' && c.entry !== undefined ? c.entry : s.id;
     try {
       switch (c.kind) {
         case 'enqueue':
@@ -57,7 +74,11 @@ export class AcdExecutor {
             enqueuedAt: c.queue.enqueuedAt,
             preferredSkill: c.queue.skill,
             engineId: this.o.engineId,
+            ...(entry === s.id ? callbackMark(s) : {}),
           });
+          return;
+        case 'mark-callback':
+          await acd.markCallback(entry, c.requestedAt);
           return;
         case 'dequeue':
           this.entries.delete(entry);
@@ -121,6 +142,7 @@ export class AcdExecutor {
           enqueuedAt: s.queue.enqueuedAt,
           preferredSkill: s.queue.skill,
           engineId: this.o.engineId,
+          ...callbackMark(s),
         });
         n++;
       } catch (err) {
