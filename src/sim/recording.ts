@@ -7,7 +7,9 @@ import type { SimWorld } from './world.ts';
  * (answered `queued`, then `RecordingStarted` with state `recording`); it ends when stopped or
  * when its bridge goes (`RecordingFinished`, state `done`, with its durations), and becomes a
  * stored recording (`/recordings/stored`) whose file is a WAV (8 kHz, 16-bit mono) as long as the
- * recording, played-back silence with a faint tone so it is not empty. Canceling discards it.
+ * recording, a faint tone so it is not empty. Canceling discards it. As on Asterisk (whose stored
+ * recordings are the files in its recording folder), a recording is listed among the stored ones
+ * from its start, its file as long as it is so far.
  */
 export interface LiveRecordingJson {
   name: string;
@@ -127,12 +129,21 @@ export class SimRecordings {
     this.send('RecordingFinished', r, durationMs);
   }
 
+  /** The files: finished recordings, and the ones still recording (their length so far). */
+  private files(): Stored[] {
+    const now = this.world.timers.now();
+    const live = [...this.live.values()]
+      .filter((r) => !this.stored.has(r.name))
+      .map((r) => ({ name: r.name, format: r.format, durationMs: now - r.startedAt }));
+    return [...this.stored.values(), ...live];
+  }
+
   listStored(): { name: string; format: string }[] {
-    return [...this.stored.values()].map(({ name, format }) => ({ name, format }));
+    return this.files().map(({ name, format }) => ({ name, format }));
   }
 
   getStored(name: string): { name: string; format: string } {
-    const s = this.stored.get(name);
+    const s = this.files().find((f) => f.name === name);
     if (!s) throw recordingNotFound();
     return { name: s.name, format: s.format };
   }
@@ -143,7 +154,7 @@ export class SimRecordings {
 
   /** The stored recording's file: a WAV as long as the recording (at least a tenth of a second). */
   file(name: string): Buffer {
-    const s = this.stored.get(name);
+    const s = this.files().find((f) => f.name === name);
     if (!s) throw recordingNotFound();
     return wav(Math.min(MAX_FILE_SECONDS * 1000, Math.max(100, s.durationMs)));
   }

@@ -77,6 +77,8 @@ describe('call recording', () => {
       state: 'recording',
       target_uri: `bridge:${s.bridgeId}`,
     });
+    // As on Asterisk, its file is among the stored recordings from the start.
+    expect(await stored(t.rig)).toEqual([rec!.name]);
 
     await t.rig.advance(20_000);
     const record = await hangUpAndRecord(t);

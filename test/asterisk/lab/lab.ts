@@ -60,6 +60,8 @@ export interface Lab {
   engineOutput(): string;
   /** The engine's HTTP API with the lab's supervisor token. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** A GET of the engine's HTTP API with the supervisor token, the body as bytes (a recording's audio). */
+  apiBytes(path: string): Promise<{ status: number; type: string; bytes: Buffer }>;
   /** The engine's HTTP API with the lab's administrator token (`PUT /admission`). */
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** The engine's HTTP API as an agent (transfers and leaving a call are the agent's). */
@@ -242,6 +244,13 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     return { status: res.status, body: parsed };
   };
   const api = (method: string, path: string, body?: unknown) => apiWith(supervisorToken, method, path, body);
+  const apiBytes = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${engineHttpPort}${path}`, {
+      headers: { authorization: `Bearer ${supervisorToken}` },
+    });
+    const type = res.headers.get('content-type') ?? '';
+    return { status: res.status, type, bytes: Buffer.from(await res.arrayBuffer()) };
+  };
 
   const lab: Lab = {
     dir,
@@ -263,6 +272,7 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
     },
     ari,
     rx,
+    apiBytes,
     async startEngine(extraEnv = {}) {
       engineOut = '';
       const child = spawn(

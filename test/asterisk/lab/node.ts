@@ -162,6 +162,8 @@ export async function startAsteriskNode(spec: NodeSpec): Promise<AsteriskNode> {
     join(dir, 'log'),
     join(dir, 'lib/db'),
     join(dir, 'spool/asterisk'),
+    // Where ARI's recordings go (astspooldir/recording): Asterisk does not create it.
+    join(dir, 'spool/asterisk/recording'),
   ]) {
     mkdirSync(d, { recursive: true });
   }

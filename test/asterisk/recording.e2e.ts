@@ -1,0 +1,104 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseWavHeader } from '../../src/prompts/wav.ts';
+import { bridgedWith, newRecords, passed } from './lab/checks.ts';
+import { type Lab, startLab, waitFor } from './lab/lab.ts';
+import { killAllSipp } from './lab/sipp.ts';
+
+// Call recording on a real Asterisk 22.10.1: the engine records the call's bridge through ARI from
+// the agent's answer to the end, the call record names the recording, and a supervisor fetches
+// its audio through the engine's API (streamed from ARI's stored recording) as a WAV.
+let lab: Lab;
+const loggedIn = new Set<string>();
+
+beforeAll(async () => {
+  lab = await startLab({ agents: [{ id: 'agent2001', skills: { general: 5 } }] });
+  await lab.startEngine({ RECORDING: 'on', RECORDING_RETENTION_DAYS: '30' });
+});
+
+afterEach(async () => {
+  killAllSipp();
+  for (const id of loggedIn) {
+    await lab.logout(id);
+    await lab.unregister(id).catch(() => undefined);
+  }
+  loggedIn.clear();
+  await lab.settled('after the scenario');
+});
+
+afterAll(async () => {
+  await lab?.stop();
+});
+
+describe('call recording on Asterisk 22.10.1', () => {
+  it('records a real call from the answer to the end; the API streams it as a non-empty WAV', async () => {
+    const agent = await lab.agent('agent2001', { kind: 'answers' });
+    loggedIn.add('agent2001');
+    await lab.ready('agent2001');
+    const before = lab.records().length;
+    const caller = lab.call({ dialed: '12345', caller: '13800138021', talkMs: 8000 });
+    const { bridge } = await bridgedWith(lab, 'PJSIP/agent2001');
+
+    // While they talk, Asterisk records the call's bridge: a live recording named for the call.
+    const callId = bridge.id.replace(/-b\d+$/, '');
+    const liveName = await waitFor(
+      "a live recording of the call's bridge",
+      async () => {
+        const stored = (await lab.ari('GET', '/recordings/stored')).body as { name: string }[];
+        const name = stored.map((r) => r.name).find((n) => n.includes(callId.replace(/\./g, '_')));
+        if (!name) return undefined;
+        const live = await lab.ari('GET', `/recordings/live/${name}`);
+        return live.status === 200 && (live.body as { state: string }).state === 'recording'
+          ? name
+          : undefined;
+      },
+      15_000,
+      200,
+    );
+    expect((await lab.ari('GET', `/recordings/live/${liveName}`)).body).toMatchObject({
+      format: 'wav',
+      target_uri: `bridge:${bridge.id}`,
+    });
+
+    await passed(caller);
+    await passed(agent);
+    const [record] = await newRecords(lab, before);
+    expect(record).toMatchObject({ disposition: 'answered', agentId: 'agent2001' });
+    expect(record!.recordings).toHaveLength(1);
+    const name = record!.recordings![0]!;
+    expect(record!.recording).toBe(name);
+    expect(name).toBe(liveName);
+
+    // Asterisk keeps it as a stored recording once the bridge is gone.
+    await waitFor(
+      `${name} among Asterisk's stored recordings`,
+      async () =>
+        ((await lab.ari('GET', '/recordings/stored')).body as { name: string }[]).some((r) => r.name === name)
+          ? true
+          : undefined,
+      15_000,
+      200,
+    );
+
+    const list = await lab.api('GET', '/recordings');
+    expect(list.status).toBe(200);
+    expect(
+      (list.body as { recordings: { recordings: string[]; call?: { caller: string } }[] }).recordings,
+    ).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          recordings: [name],
+          call: expect.objectContaining({ caller: '138******21' }),
+        }),
+      ]),
+    );
+
+    const audio = await lab.apiBytes(`/recordings/${name}`);
+    expect(audio.status).toBe(200);
+    expect(audio.type).toBe('audio/wav');
+    const wav = parseWavHeader(new Uint8Array(audio.bytes));
+    expect(wav).toMatchObject({ format: 1, channels: 1 });
+    // About the 8 s the caller talked (from the agent's answer to the caller's hang-up).
+    expect(wav.durationMs).toBeGreaterThan(4_000);
+    expect(audio.bytes.length).toBeGreaterThan(44 + 4_000 * 16);
+  });
+});
