@@ -1,5 +1,11 @@
 import type { TelephonyListener, TelephonyPort } from './port.ts';
 
+/**
+ * The first Stasis argument of supervisor monitoring's channels (the supervisor's leg and the
+ * snoops): never a caller, whoever lists the app's channels.
+ */
+export const MONITOR_ROLE = 'monitor';
+
 /** A snoop channel on a live channel, put into the app with `appArgs` (ARI `POST /channels/{id}/snoop/{snoopId}`). */
 export interface SnoopRequest {
   /** The channel listened to (the agent's leg). */
@@ -29,4 +35,9 @@ export interface SnoopPort
   claim(role: string, id: string): void;
   /** Forgets a claimed id (its channel ended, its bridge was destroyed). */
   release(id: string): void;
+  /**
+   * The apps' channels whose first Stasis argument is `role` and that nobody has claimed: left by
+   * an earlier run of the engine (nothing of this run knows them).
+   */
+  strays(role: string): Promise<string[]>;
 }

@@ -224,3 +224,60 @@ describe('monitor steps', () => {
     expect(stepTo('barge', 'barge')).toEqual({ kind: 'none' });
   });
 });
+
+describe('monitor channels nobody owns', () => {
+  it('a monitor channel of no session is hung up, by the engine when no monitor service runs, never taken for a caller', async () => {
+    rig = await startRig({
+      roster: [
+        {
+          id: 'a1001',
+          name: 'a1001',
+          endpoint: 'PJSIP/agent1001',
+          pools: ['general'],
+          skills: { general: 5 },
+        },
+      ],
+      at: '2026-11-24T10:00:00+08:00',
+    });
+    const r = rig;
+    await readyAgents(r, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 500 }]);
+    const { channelId } = r.sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
+    await r.runUntil('talking', () => r.hotline.engine.call(channelId)?.stage === 'talking');
+    const agentChannel = r.hotline.engine.call(channelId)!.agent!.channelId;
+    const snoop = (id: string) =>
+      fetch(
+        `${r.sim.url}/ari/channels/${agentChannel}/snoop/${id}?spy=both&app=hotline&appArgs=monitor,gone`,
+        {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from('hotline:hotline').toString('base64')}` },
+        },
+      );
+    // No monitor service: the engine hangs it up as a leg of nothing.
+    expect((await snoop('stray-1')).status).toBe(200);
+    await r.runUntil('the stray hung up', () => !r.sim.channels().some((c) => c.id === 'stray-1'));
+    expect(r.hotline.engine.liveCalls().map((c) => c.id)).toEqual([channelId]);
+    // One the engine could not hang up (as if left by an earlier run) goes when the service starts.
+    r.sim.failNextRest({ method: 'DELETE', pathPrefix: '/channels/stray-2', status: 500, count: 1 });
+    expect((await snoop('stray-2')).status).toBe(200);
+    await r.runUntil('the engine tried', () =>
+      r.sim.channels().some((c) => c.id === 'stray-2' && c.inStasis),
+    );
+    await r.settle('the engine gave up');
+    expect(r.sim.channels().some((c) => c.id === 'stray-2')).toBe(true);
+    const audit = new MemoryAppendLog<MonitorAuditRecord>();
+    const monitors = new Monitors({
+      engine: r.hotline.engine,
+      telephony: r.hotline.telephony,
+      audit: (e) => audit.append(e),
+      clock: r.clock,
+      logger: createLogger({ level: 'silent' }),
+    });
+    await r.runUntil(
+      "the earlier run's channel hung up",
+      () => !r.sim.channels().some((c) => c.id === 'stray-2'),
+    );
+    expect(monitors.ofCall(channelId)).toBeUndefined();
+    expect(r.hotline.engine.call(channelId)?.stage).toBe('talking');
+    expect(await audit.latest(10)).toEqual([]);
+  });
+});

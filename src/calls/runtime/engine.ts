@@ -16,8 +16,12 @@ export type { EngineOptions } from './options.ts';
 export type { CallRequest, RequestResult } from './requests.ts';
 export type { EngineStats, ReconcileFindings } from './stats.ts';
 
-/** What the engine's originated legs carry as their first Stasis argument (`<role>,<call id>`). */
-const ORIGINATED_ROLES = new Set(['agent', 'target']);
+/**
+ * What the engine's originated legs carry as their first Stasis argument (`<role>,<call id>`);
+ * `monitor`: supervisor monitoring's legs and snoops, which reach the engine only when no monitor
+ * service takes them (see calls/runtime/monitors.ts).
+ */
+const ORIGINATED_ROLES = new Set(['agent', 'target', 'monitor']);
 
 /**
  * The call engine: turns telephony events into call-session events; the parts do the rest —

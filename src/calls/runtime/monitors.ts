@@ -2,28 +2,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import { HotlineError } from '../../errors.ts';
 import type { TelephonyEvent } from '../../telephony/port.ts';
-import type { SnoopPort } from '../../telephony/snoop-port.ts';
-import {
-  auditRecord,
-  type MonitorAuditRecord,
-  type MonitorEndReason,
-  type MonitorMode,
-  type MonitorSession,
-  type MonitorView,
-  modeName,
-  newMonitorSession,
-  nextSnoopId,
-  stepTo,
-  unmonitorable,
-  view,
-  type Who,
-} from '../core/monitor.ts';
+import { MONITOR_ROLE, type SnoopPort } from '../../telephony/snoop-port.ts';
+import * as M from '../core/monitor.ts';
 import type { CallState } from '../core/types.ts';
 
 export type { MonitorAuditRecord, MonitorView, Who } from '../core/monitor.ts';
-
-/** The first Stasis argument of a monitor's channels (the supervisor's leg and the snoops). */
-export const MONITOR_ROLE = 'monitor';
 
 export interface MonitorsOptions {
   engine: {
@@ -32,7 +15,7 @@ export interface MonitorsOptions {
     onStage(listener: (s: CallState) => void): void;
   };
   telephony: SnoopPort;
-  audit(record: MonitorAuditRecord): Promise<void>;
+  audit(record: M.MonitorAuditRecord): Promise<void>;
   clock: Clock;
   logger: Logger;
   /** How long the supervisor's phone rings before the session gives up (default 30 s). */
@@ -40,7 +23,7 @@ export interface MonitorsOptions {
 }
 
 interface Live {
-  s: MonitorSession;
+  s: M.MonitorSession;
   /** The session's PBX commands run in order. */
   chain: Promise<void>;
   /** Where the supervisor's leg is bridged now. */
@@ -67,24 +50,31 @@ export class Monitors {
     o.engine.onStage((s) => {
       if (s.stage !== 'talking') this.callGone(s.id);
     });
+    // Legs and snoops an earlier run left (its sessions are gone with it): nobody listens to them.
+    const strays = (ids: string[]) => {
+      for (const id of ids) this.stray(id, 'left by an earlier run');
+    };
+    o.telephony
+      .strays(MONITOR_ROLE)
+      .then(strays, (err) => o.logger.warn({ err }, 'monitor: no stray listing'));
   }
 
   /** The live session on a call. */
-  ofCall(callId: string): MonitorView | undefined {
+  ofCall(callId: string): M.MonitorView | undefined {
     const l = this.liveOf(callId);
-    return l ? view(l.s) : undefined;
+    return l ? M.view(l.s) : undefined;
   }
 
   /** Starts monitoring a talking call: the supervisor's phone is called, then put in `mode`. */
-  start(who: Who, callId: string, mode: MonitorMode, endpoint: string): MonitorView {
+  start(who: M.Who, callId: string, mode: M.MonitorMode, endpoint: string): M.MonitorView {
     const call = this.o.engine.call(callId);
-    const why = unmonitorable(call);
+    const why = M.unmonitorable(call);
     if (why === 'no-such-call') throw new HotlineError(why, `no live call "${callId}"`);
     if (why === 'not-talking')
       throw new HotlineError(why, `call "${callId}" is not talking with an agent (${call?.stage})`);
     if (this.byCall.has(callId))
       throw new HotlineError('monitor-in-progress', `call "${callId}" is already monitored`);
-    const s = newMonitorSession({
+    const s = M.newMonitorSession({
       id: `${callId}-mon${++this.seq}`,
       call: call!,
       ...who,
@@ -102,43 +92,40 @@ export class Monitors {
         app: call!.app,
         channelId: s.supervisorChannel,
         endpoint,
-        callerId: { name: `${modeName[mode]} ${call!.line.name}`.slice(0, 60), number: call!.dialed },
+        callerId: { name: `${M.modeName[mode]} ${call!.line.name}`.slice(0, 60), number: call!.dialed },
         timeoutSeconds: this.o.ringSeconds ?? 30,
         variables: {},
         appArgs: `${MONITOR_ROLE},${s.id}`,
       });
     });
-    return view(s);
+    return M.view(s);
   }
 
   /** Changes the mode of a call's session (listen → whisper → barge, any way round). */
-  switch(who: Who, callId: string, mode: MonitorMode): MonitorView {
+  switch(who: M.Who, callId: string, mode: M.MonitorMode): M.MonitorView {
     const l = this.sessionOf(callId);
     const from = l.s.mode;
-    if (from === mode) return view(l.s);
+    if (from === mode) return M.view(l.s);
     l.s.previousMode = from;
     l.s.mode = mode;
     this.audit(l, who, 'monitor-mode');
     if (l.s.stage === 'live') this.run(l, () => this.apply(l, from, mode));
-    return view(l.s);
+    return M.view(l.s);
   }
 
   /** Ends a call's session: the supervisor's leg and snoop are hung up, the call goes on. */
-  stop(who: Who, callId: string): MonitorView {
+  stop(who: M.Who, callId: string): M.MonitorView {
     const l = this.sessionOf(callId);
     this.end(l, 'stopped', who);
-    return view(l.s);
+    return M.view(l.s);
   }
 
   private sessionOf(callId: string): Live {
-    const l = this.liveOf(callId);
-    if (!l) throw new HotlineError('no-such-monitor', `call "${callId}" is not monitored`);
-    return l;
+    return this.liveOf(callId) ?? throwNoMonitor(callId);
   }
 
   private liveOf(callId: string): Live | undefined {
-    const id = this.byCall.get(callId);
-    return id === undefined ? undefined : this.live.get(id);
+    return this.live.get(this.byCall.get(callId) ?? '');
   }
 
   private own(l: Live, id: string): void {
@@ -173,13 +160,7 @@ export class Monitors {
       if (l) this.ended(l, e.channelId);
       return;
     }
-    if (!l || l.s.stage === 'ended') {
-      // A leg or snoop of a session that has ended (or of an earlier run): nobody listens to it.
-      this.o.logger.info({ channelId: e.channelId }, 'monitor: hanging up a channel of no live session');
-      this.o.telephony.release(e.channelId);
-      void this.o.telephony.hangup(e.channelId, 'normal').catch(() => undefined);
-      return;
-    }
+    if (!l || l.s.stage === 'ended') return this.stray(e.channelId, 'of no live session');
     const s = l.s;
     if (e.channelId === s.supervisorChannel) {
       s.stage = 'live';
@@ -189,6 +170,13 @@ export class Monitors {
     } else {
       this.drop(l, e.channelId);
     }
+  }
+
+  /** A leg or snoop of no live session (ended, or of an earlier run): nobody listens to it. */
+  private stray(channelId: string, why: string): void {
+    this.o.logger.info({ channelId }, `monitor: hanging up a channel ${why}`);
+    this.o.telephony.release(channelId);
+    void this.o.telephony.hangup(channelId, 'normal').catch(() => undefined);
   }
 
   private ended(l: Live, channelId: string): void {
@@ -201,9 +189,9 @@ export class Monitors {
   }
 
   /** Puts the supervisor's leg in `to` from `from` (undefined: just answered, in no bridge). */
-  private async apply(l: Live, from: MonitorMode | undefined, to: MonitorMode): Promise<void> {
+  private async apply(l: Live, from: M.MonitorMode | undefined, to: M.MonitorMode): Promise<void> {
     const s = l.s;
-    const step = stepTo(from, to);
+    const step = M.stepTo(from, to);
     const tel = this.o.telephony;
     if (step.kind === 'join-call') {
       if (l.inBridge === 'own') await tel.removeFromBridge(s.bridgeId, [s.supervisorChannel]);
@@ -222,7 +210,7 @@ export class Monitors {
         l.ownBridge = true;
       }
       if (s.pendingSnoop) this.drop(l, s.pendingSnoop);
-      const snoopId = nextSnoopId(s);
+      const snoopId = M.nextSnoopId(s);
       s.snoops++;
       s.pendingSnoop = snoopId;
       this.own(l, snoopId);
@@ -268,7 +256,7 @@ export class Monitors {
   }
 
   /** Ends a session: its legs are hung up and its bridge destroyed; the call is not touched. */
-  private end(l: Live, reason: MonitorEndReason, who?: Who): void {
+  private end(l: Live, reason: M.MonitorEndReason, who?: M.Who): void {
     const s = l.s;
     if (s.stage === 'ended') return;
     s.stage = 'ended';
@@ -290,10 +278,19 @@ export class Monitors {
     });
   }
 
-  private audit(l: Live, who: Who, action: MonitorAuditRecord['action'], reason?: MonitorEndReason): void {
-    const record = auditRecord(l.s, who, action, this.o.clock.now(), reason);
+  private audit(
+    l: Live,
+    who: M.Who,
+    action: M.MonitorAuditRecord['action'],
+    reason?: M.MonitorEndReason,
+  ): void {
+    const record = M.auditRecord(l.s, who, action, this.o.clock.now(), reason);
     const failed = (err: Error) =>
       this.o.logger.error({ err: err.message, record }, 'monitor: the audit log refused an entry');
     this.o.audit(record).catch(failed);
   }
+}
+
+function throwNoMonitor(callId: string): never {
+  throw new HotlineError('no-such-monitor', `call "${callId}" is not monitored`);
 }

@@ -12,7 +12,7 @@ import {
   type TelephonyLoad,
   type TelephonyPort,
 } from '../port.ts';
-import type { SnoopPort, SnoopRequest } from '../snoop-port.ts';
+import { MONITOR_ROLE, type SnoopPort, type SnoopRequest } from '../snoop-port.ts';
 import { AriAdmissionGate } from './admission-gate.ts';
 import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
 import { FirstAudioWaits, LaneWaitEstimate } from './first-audio.ts';
@@ -54,7 +54,13 @@ interface AriChannel {
   id: string;
   state: string;
   caller?: { number?: string; name?: string };
-  dialplan?: { exten?: string };
+  dialplan?: { exten?: string; app_name?: string; app_data?: string };
+}
+
+/** The Stasis arguments of a channel in an app (`Stasis(app,arg1,…)`), from its dialplan location. */
+function stasisArgs(ch: AriChannel): string[] {
+  if (ch.dialplan?.app_name !== 'Stasis') return [];
+  return (ch.dialplan.app_data ?? '').split(',').slice(1);
 }
 
 /** ARI refused the configured user or password: retrying cannot help. */
@@ -605,6 +611,17 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
     this.claimed.delete(id);
   }
 
+  async strays(role: string): Promise<string[]> {
+    const all = await this.rest.call<AriChannel[]>('listChannels', 'GET', '/channels');
+    const apps = new Set(this.options.apps);
+    return all
+      .filter((ch) => {
+        const app = (ch.dialplan?.app_data ?? '').split(',')[0] ?? '';
+        return apps.has(app) && stasisArgs(ch)[0] === role && !this.claimed.has(ch.id);
+      })
+      .map((ch) => ch.id);
+  }
+
   /** The diverted listener an event goes to instead of the engine, if any (see SnoopPort). */
   private divertedTo(e: TelephonyEvent): TelephonyListener | undefined {
     if (this.diverted.size === 0) return undefined;
@@ -786,6 +803,8 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
         if (this.claimed.has(id)) continue;
         try {
           const ch = await this.rest.call<AriChannel>('getChannel', 'GET', `/channels/${id}`);
+          // Supervisor monitoring's channels are never callers (left by an earlier run: see strays).
+          if (stasisArgs(ch)[0] === MONITOR_ROLE) continue;
           out.channels.push({
             id,
             app,

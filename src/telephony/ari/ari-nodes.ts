@@ -304,6 +304,15 @@ export class AriNodes implements TelephonyPort, SnoopPort {
   release(id: string): void {
     for (const l of this.links.values()) l.adapter.release(id);
   }
+  /** Every reachable node's strays (a node that does not answer has none to give now). */
+  async strays(role: string): Promise<string[]> {
+    const lists = await Promise.all(
+      [...this.links.values()]
+        .filter((l) => l.connected && !l.lost)
+        .map((l) => l.adapter.strays(role).catch(() => [] as string[])),
+    );
+    return lists.flat();
+  }
 
   private run<T>(id: string, operation: string, f: (a: AriAdapter) => Promise<T>): Promise<T> {
     try {
