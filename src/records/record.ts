@@ -1,4 +1,4 @@
-import { holdFigures } from '../calls/core/capabilities/hold.ts';
+import { holdFigures } from '../calls/core/desk.ts';
 import { maskNumber } from '../log.ts';
 import { callFigures } from './call-figures.ts';
 import { type RecordableState, transfersOf } from './call-transfers.ts';

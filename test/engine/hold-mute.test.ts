@@ -76,6 +76,27 @@ describe('hold (保持)', () => {
     expect(recordOf(r, callId)).toMatchObject({ holdCount: 1, holdSeconds: 10 });
   });
 
+  it('takes the citizen back when the agent starts a transfer while they are on hold, and refuses hold during it', async () => {
+    const { rig: r, callId } = await talking();
+    r.sim.setEndpoint('PJSIP/12366@sc-tax', { behaviour: 'answer', answerAfterMs: 5_000, online: true });
+    r.hotline.engine.request(callId, { kind: 'hold' });
+    await r.runUntil('music on the caller', () => channel(r, callId)?.moh === 'default');
+    await r.advance(8_000);
+    expect(
+      r.hotline.engine.request(callId, { kind: 'transfer', target: 'subcenter:tax', mode: 'three-way' }),
+    ).toMatchObject({
+      ok: true,
+    });
+    await r.runUntil('music stopped', () => channel(r, callId)?.moh === undefined);
+    expect(r.hotline.engine.call(callId)!.hold).toEqual({ count: 1, totalMs: 8_000 });
+    expect(r.hotline.engine.request(callId, { kind: 'hold' })).toMatchObject({
+      ok: false,
+      code: 'transfer-in-progress',
+    });
+    // The agent may still mute while the transfer is under way.
+    expect(r.hotline.engine.request(callId, { kind: 'mute', on: true })).toEqual({ ok: true });
+  });
+
   it('leaves records of calls never held without hold figures (older records stay valid)', async () => {
     const { rig: r, callId } = await talking();
     r.sim.hangup(callId);

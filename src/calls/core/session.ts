@@ -10,7 +10,7 @@ import {
   targetFailed,
   targetLeft,
 } from './capabilities/dial.ts';
-import { holdCaller, muteAgent, settleHold, unholdCaller } from './capabilities/hold.ts';
+import { deskTurn, isDeskEvent } from './capabilities/hold.ts';
 import * as ivr from './capabilities/ivr.ts';
 import { agentAnswered, offerFailed, offerToAgent, ringTimeout } from './capabilities/offer.ts';
 import { followFrom, playbackFinished, promptRefused } from './capabilities/playlist.ts';
@@ -30,7 +30,7 @@ import * as transfer from './capabilities/transfer.ts';
 import { log, type Turn } from './kernel.ts';
 import { agentOutcomeOf } from './q850.ts';
 import { checkTransfer, isRefusal, resolveTarget } from './transfer-target.ts';
-import type { AgentOutcome, CallEvent, CallState, Command, NewCall, Next } from './types.ts';
+import type { AgentOutcome, CallEvent, CallState, Command, DeskEvent, NewCall, Next } from './types.ts';
 
 export type { NewCall } from './types.ts';
 
@@ -79,10 +79,9 @@ export function startCall(
 /** Applies one event to a call. Deterministic and free of I/O: mutates `s`, returns the commands to run. */
 export function handleEvent(s: CallState, event: CallEvent, plan: RoutingPlan, now: number): Command[] {
   const t: Turn = { plan, now, out: [] };
-  if (s.stage !== 'ended') drive(s, t, route(s, t, event));
+  if (s.stage !== 'ended' && !isDeskEvent(event)) drive(s, t, route(s, t, event));
   recordBridges(s, t, event); // capabilities/recording.ts: the bridges where someone answered the caller
-  settleHold(s, t);
-  return t.out;
+  return deskTurn(s, t, event); // capabilities/hold.ts: the agent's hold and mute close the turn
 }
 
 /** Runs the step a capability returned, and the steps those lead to, until one waits for an event. */
@@ -122,7 +121,7 @@ function run(s: CallState, t: Turn, next: Next): Next | undefined {
 }
 
 /** Hands an event to the capability it concerns; returns the step to run next, if any. */
-function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
+function route(s: CallState, t: Turn, event: Exclude<CallEvent, DeskEvent>): Next | undefined {
   // A call-back (capabilities/callback.ts) answers the events that concern it first.
   const answered = callback.route(s, t, event);
   if (answered) return answered.next;
@@ -192,15 +191,6 @@ function route(s: CallState, t: Turn, event: CallEvent): Next | undefined {
       if (!isRefusal(target)) transfer.dispatchTicket(s, t, target, event.reason);
       return undefined;
     }
-    case 'hold':
-      holdCaller(s, t);
-      return undefined;
-    case 'unhold':
-      unholdCaller(s, t);
-      return undefined;
-    case 'mute':
-      muteAgent(s, t, event.on);
-      return undefined;
   }
 }
 

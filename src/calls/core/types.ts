@@ -232,9 +232,8 @@ export interface CallState extends NewCall {
   callback?: CallbackState;
   /** The recordings of the call's bridges: stored name (the recording's id), bridge, start; refused? */
   recordings?: { name: string; bridgeId: string; startedAt: number; failed?: boolean }[];
-  /** The agent's holds (capabilities/hold.ts): how many, their time so far, the open one's start. */
+  /** The agent's holds (count, time so far, the open one's start) and mute (capabilities/hold.ts). */
   hold?: { count: number; totalMs: number; since?: number };
-  /** The agent's microphone is muted (capabilities/hold.ts). */
   muted?: boolean;
 }
 
@@ -257,10 +256,10 @@ export type CallEvent =
   | { kind: 'transfer-cancel' }
   | { kind: 'agent-leave' }
   | { kind: 'ticket-dispatch'; target: string; reason: string }
-  /** The agent puts the citizen on hold or takes them back; mutes or unmutes its microphone. */
-  | { kind: 'hold' }
-  | { kind: 'unhold' }
-  | { kind: 'mute'; on: boolean };
+  | DeskEvent;
+
+/** The agent puts the citizen on hold or takes them back, mutes or unmutes (capabilities/hold.ts). */
+export type DeskEvent = { kind: 'hold' | 'unhold' } | { kind: 'mute'; on: boolean };
 
 export type AgentOutcome = 'rona' | 'busy' | 'failed' | 'cancelled';
 
@@ -277,9 +276,8 @@ export type Command =
   | { kind: 'destroy-bridge'; bridgeId: string }
   | { kind: 'remove-from-bridge'; bridgeId: string; channel: string }
   | { kind: 'record-bridge'; bridgeId: string; name: string }
-  /** Music on hold on one channel (the citizen on hold), the PBX's default class. */
+  /** Music on hold on a channel (the default class); a channel's direction muted (`in`: what its phone sends). */
   | { kind: 'channel-moh'; channel: string; on: boolean }
-  /** Mutes (or unmutes) one direction of a channel: `in` is what the channel's phone sends. */
   | { kind: 'channel-mute'; channel: string; direction: 'in' | 'out' | 'both'; on: boolean }
   /**
    * ACD commands name the ACD entry they are about: the call's own id unless `entry` says

@@ -1,4 +1,4 @@
-import { deskRefusal } from '../core/capabilities/hold.ts';
+import { deskRefusal } from '../core/desk.ts';
 import { checkTransfer, isRefusal, resolveTarget } from '../core/transfer-target.ts';
 import type { CallEvent, TransferMode } from '../core/types.ts';
 import type { Live } from './registry.ts';
@@ -77,7 +77,7 @@ export function applyRequest(
     case 'hold':
     case 'unhold':
     case 'mute': {
-      const refused = deskRefusal(s);
+      const refused = deskRefusal(s, r.kind);
       if (refused) return { ok: false, ...refused };
       dispatch(r.kind === 'mute' ? { kind: 'mute', on: r.on } : { kind: r.kind });
       return { ok: true };
