@@ -19,6 +19,7 @@ import { RulesAdmin } from './admin/rules-admin.ts';
 import { FileVersionStore, type VersionStore } from './admin/rules-versions.ts';
 import { issueToken, type TokenEntry, TokenSet, TokensFileError } from './admin/tokens.ts';
 import type { AdmissionOptions } from './admission/config.ts';
+import { screenPopSources } from './api/screen-pop.ts';
 import { type ApiLimits, buildApi } from './api/server.ts';
 import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
 import type { SessionStore } from './calls/runtime/session-store.ts';
@@ -781,6 +782,7 @@ async function startService(
     audit,
     rules,
     rosterAdmin,
+    screenPop: screenPopSources({ rulesDir: s.rulesDir, recordsPath: s.recordsPath, plan, env: process.env }),
     authFailures: { max: s.authFailuresPerMinute, windowMs: 60_000 },
     trustProxy: s.http.trustedProxies,
     ...(s.http.limits ? { limits: s.http.limits } : {}),

@@ -109,6 +109,14 @@ export const routePolicies: readonly RoutePolicy[] = [
     summary: 'Dispatch a ticket to a sub-center',
   },
   {
+    method: 'GET',
+    url: '/calls/:id/screen-pop',
+    roles: SUP_AGENT,
+    agent: 'own-call',
+    callerData: true,
+    summary: "The screen pop: the caller's earlier calls (masked) and the line's standard answers",
+  },
+  {
     method: 'POST',
     url: '/calls/:id/hold',
     roles: ['agent'],

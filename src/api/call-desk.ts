@@ -25,8 +25,8 @@ function parse<T>(schema: z.ZodType<T>, part: string, value: unknown): T {
  *   POST /calls/:id/mute    the agent's microphone is muted   DELETE: unmuted
  * Each answers the call as the toolbar shows it (hold state and figures, mute). Only the agent
  * talking on the call may (the own-call policy: another agent's call is 403, a call not live 404);
- * a call not talking with its agent is 409 not-talking, one with a transfer under way 409
- * transfer-in-progress. Asking for the state the call is already in changes nothing.
+ * a call not talking with its agent is 409 not-talking; hold while a transfer is under way is 409
+ * transfer-in-progress (mute is not). Asking for the state the call is already in changes nothing.
  */
 export const callDeskApi: FastifyPluginAsync<CallDeskApiOptions> = async (app, { engine }) => {
   useErrorCatalogue(app);

@@ -32,6 +32,7 @@ import { installRateLimits } from './rate-limits.ts';
 import { recordingsApi } from './recordings.ts';
 import { rosterApi } from './roster.ts';
 import { rulesApi } from './rules.ts';
+import { type ScreenPopSources, screenPopApi } from './screen-pop.ts';
 import { statsApi } from './stats.ts';
 import { webPages } from './web.ts';
 
@@ -70,6 +71,8 @@ export interface ApiOptions {
   edgeReport?: EdgeReportReader;
   /** The wallboard's day figures in Redis (kept across restarts); default: in memory. */
   daySlots?: DaySlotStore;
+  /** Where the agent's screen pop finds earlier calls and standard answers (default: neither). */
+  screenPop?: ScreenPopSources;
 }
 
 /**
@@ -237,6 +240,13 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     keepAliveMs: Math.max(10, Math.min(15_000, Math.floor(limits.idleSocketMs / 3))),
   });
   await app.register(callDeskApi, { engine: o.hotline.engine });
+  await app.register(screenPopApi, {
+    ...(o.screenPop ?? {}),
+    engine: o.hotline.engine,
+    plan: () => o.hotline.plan,
+    ledger,
+    clock: o.clock,
+  });
   await app.register(statsApi, {
     hotline: o.hotline,
     clock: o.clock,

@@ -38,6 +38,23 @@ const stageNames = {
   closing: '结束中',
 };
 
+/** How a call ended, as the screen pop lists earlier calls. */
+const dispositionNames = {
+  answered: '已接听',
+  'abandoned-ivr': '导航中挂断',
+  'abandoned-queue': '排队中挂断',
+  'abandoned-ringing': '振铃中挂断',
+  transferred: '已转接',
+  ticketed: '已派工单',
+  'deregistered-notice': '停号提示',
+  'self-service': '自助服务',
+  'safety-net-answered': '应急接听',
+  'safety-net-message': '应急留言',
+  shed: '过载分流',
+  'pbx-lost': '线路中断',
+  'callback-unanswered': '回呼未接通',
+};
+
 /** Reasons the engine itself sets (not on the center's list). */
 const reasonNames = { rona: '振铃未接' };
 
@@ -46,6 +63,8 @@ let agent;
 let call;
 let callId;
 let targetNames = new Map();
+/** The call the screen pop shows (fetched once per call). */
+let popFor;
 
 const buttons = (...ids) => ids.map((id) => $(`#${id}`));
 
@@ -173,6 +192,73 @@ function forgetCall() {
   callId = undefined;
   call = undefined;
   renderCall();
+  clearScreenPop();
+}
+
+function clearScreenPop() {
+  popFor = undefined;
+  $('#screen-pop').hidden = true;
+  for (const id of ['pop-history', 'pop-answers']) $(`#${id}`).replaceChildren();
+  $('#pop-caller').textContent = '';
+  $('#pop-note').textContent = '';
+}
+
+/**
+ * The screen pop of a call offered or answered: the caller's earlier calls (masked, most recent
+ * first) and the standard answers of its line and category. Fetched once per call.
+ */
+async function showScreenPop(id) {
+  if (!id || popFor === id) return;
+  popFor = id;
+  let pop;
+  try {
+    pop = await api('GET', `/calls/${encodeURIComponent(id)}/screen-pop`);
+  } catch (err) {
+    if (popFor === id) popFor = undefined;
+    // No screen pop on this service, or the call is gone: nothing to show.
+    if (err.status === 404 || err.status === 403) return;
+    throw err;
+  }
+  if (popFor !== id) return;
+  $('#pop-caller').textContent = `${pop.caller} · ${pop.line.name} · ${pop.topicName}`;
+  const calls = pop.history.calls;
+  $('#pop-note').textContent = !pop.history.available
+    ? pop.history.reason
+    : calls.length === 0
+      ? '该号码没有历史来电'
+      : `该号码最近 ${calls.length} 次来电`;
+  $('#pop-history-table').hidden = calls.length === 0;
+  $('#pop-history').replaceChildren(
+    ...calls.map((c) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, new Date(c.at).toLocaleString('zh-CN', { hour12: false })),
+        el('td', {}, `${c.line.name}（${c.dialed}）`),
+        el('td', {}, c.topicName),
+        el('td', {}, dispositionNames[c.disposition] ?? c.disposition),
+        el(
+          'td',
+          {},
+          c.ticket
+            ? `${targetNames.get(c.ticket.target) ?? c.ticket.target}${c.ticket.reason ? `：${c.ticket.reason}` : ''}`
+            : '—',
+        ),
+      ),
+    ),
+  );
+  $('#pop-answers').replaceChildren(
+    ...pop.answers.map((a) =>
+      el(
+        'li',
+        {},
+        el('strong', {}, a.title),
+        el('p', {}, a.text),
+        el('small', { class: 'muted' }, `依据：${a.source}`),
+      ),
+    ),
+  );
+  $('#screen-pop').hidden = false;
 }
 
 async function refreshAgent() {
@@ -185,6 +271,7 @@ async function refreshAgent() {
     callId = agent.callId;
     await refreshCall();
   }
+  if (callId) await showScreenPop(callId);
 }
 
 async function refreshCall() {
@@ -228,7 +315,10 @@ async function act(fn, done) {
 function onEvent(name, e) {
   const d = e.detail ?? {};
   log(`${eventNames[name] ?? name}${d.line ? ` · ${d.line}` : ''}${d.result ? ` · ${d.result}` : ''}`);
-  if (name === 'offered' || name === 'connected') callId = d.callId;
+  if (name === 'offered' || name === 'connected') {
+    callId = d.callId;
+    showScreenPop(callId).catch((err) => status(describeError(err)));
+  }
   if (name === 'ended' && d.callId === callId) forgetCall();
   refreshCall().catch(() => undefined);
   refreshAgent().catch(() => undefined);

@@ -10,6 +10,7 @@ import { MemoryRosterStore } from '../../src/admin/roster-store.ts';
 import { RulesAdmin } from '../../src/admin/rules-admin.ts';
 import { FileVersionStore } from '../../src/admin/rules-versions.ts';
 import { issueToken, type Role, TokenSet } from '../../src/admin/tokens.ts';
+import type { ScreenPopSources } from '../../src/api/screen-pop.ts';
 import { buildApi } from '../../src/api/server.ts';
 import { rosterToAgents } from '../../src/app.ts';
 import { createLogger } from '../../src/log.ts';
@@ -51,6 +52,8 @@ export async function startAdminRig(
     trustProxy?: string[];
     /** What compiling one draft may cost (default: the service's `draftBudget`). */
     draftBudget?: DraftBudget;
+    /** Where the screen pop finds earlier calls and standard answers (default: neither). */
+    screenPop?: ScreenPopSources;
   } = {},
 ): Promise<AdminRig> {
   const versionsDir = mkdtempSync(join(tmpdir(), 'hotline-versions-'));
@@ -99,6 +102,7 @@ export async function startAdminRig(
     audit,
     rules,
     rosterAdmin,
+    ...(options.screenPop ? { screenPop: options.screenPop } : {}),
   });
   const tokens = {
     admin: issued.admin.token,

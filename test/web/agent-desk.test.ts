@@ -1,8 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
+import type { ScreenPopSources } from '../../src/api/screen-pop.ts';
+import { knowledgeFileOf, loadKnowledgeBase } from '../../src/knowledge/load.ts';
+import { CallerCipher, parseRecordsKey } from '../../src/records/caller-crypto.ts';
+import { JsonlCallerHistory } from '../../src/records/caller-history.ts';
+import { CallRecord } from '../../src/records/schema.ts';
+import { type AdminRig, rulesDir, startAdminRig } from '../admin/admin-rig.ts';
 import { root } from '../support/engine-harness.ts';
 
 /**
@@ -41,9 +48,12 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
 }, 60_000);
 
+let dir: string | undefined;
 afterEach(async () => {
   await a?.close();
   a = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
 });
 
 afterAll(async () => {
@@ -51,8 +61,10 @@ afterAll(async () => {
 });
 
 /** A fresh engine and API; a1001's toolbar open, its phone answering, the agent logged out. */
-async function openToolbar(): Promise<{ a: AdminRig; page: Page; errors: string[] }> {
-  a = await startAdminRig({ promptMs: 1000 });
+async function openToolbar(
+  screenPop?: ScreenPopSources,
+): Promise<{ a: AdminRig; page: Page; errors: string[] }> {
+  a = await startAdminRig({ promptMs: 1000, ...(screenPop ? { screenPop } : {}) });
   await a.api.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
   a.rig.sim.setEndpoint('PJSIP/agent1001', { behaviour: 'answer', answerAfterMs: 500, online: true });
@@ -135,6 +147,105 @@ describe('the agent desk', () => {
       holdCount: 1,
       holdSeconds: 30,
     });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("pops up the caller's earlier calls and the line's standard answers when a call comes (screenshot)", async () => {
+    // The records file as the embedded sink keeps it with RECORDS_KEY: two earlier calls of the
+    // citizen (one with a work order), one of somebody else.
+    const cipher = new CallerCipher(parseRecordsKey('k1', randomBytes(32).toString('base64')));
+    dir = mkdtempSync(join(tmpdir(), 'hotline-desk-'));
+    const recordsPath = join(dir, 'records.jsonl');
+    const earlier = (callId: string, caller: string, day: string, o: Partial<CallRecord> = {}) =>
+      CallRecord.parse({
+        type: 'call-record',
+        version: 2,
+        callId,
+        idempotencyKey: `${callId}:record`,
+        dialed: '12319',
+        line: { id: 'l12319', name: '全国住房和城乡建设服务电话', mode: 'dual-number', topic: 'housing' },
+        phase: { id: 'transfer', kind: 'merged' },
+        callerMasked: `${caller.slice(0, 3)}******${caller.slice(-2)}`,
+        callerEncrypted: cipher.encrypt(caller, callId),
+        times: { arrivedAt: `${day}T09:00:00.000Z`, endedAt: `${day}T09:05:00.000Z` },
+        durationSeconds: 300,
+        ivrPath: [],
+        prompts: [],
+        overflows: [],
+        offers: [],
+        transfers: [],
+        disposition: 'answered',
+        agentId: 'a1002',
+        ...o,
+      });
+    const records = [
+      earlier('old-1', '13800138000', '2026-11-20', {
+        dialed: '12345',
+        line: { id: 'hotline-12345', name: '12345政务服务便民热线', mode: 'main', topic: 'general' },
+        disposition: 'abandoned-queue',
+      }),
+      earlier('old-2', '13800138000', '2026-11-23', {
+        transfers: [
+          {
+            target: { kind: 'subcenter', id: 'tax' },
+            mode: 'ticket',
+            startedAt: '2026-11-23T09:03:00.000Z',
+            result: 'ticket',
+            reason: '小区供暖不热，需住建部门上门查看',
+          },
+        ],
+      }),
+      earlier('other-1', '13900139000', '2026-11-22'),
+    ];
+    writeFileSync(recordsPath, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const { a, page, errors } = await openToolbar({
+      history: new JsonlCallerHistory(recordsPath, cipher),
+      knowledge: loadKnowledgeBase(knowledgeFileOf(rulesDir)),
+    });
+    await loginReady(page);
+    expect(await page.isVisible('#screen-pop')).toBe(false);
+    const { channelId } = a.rig.sim.injectCall({
+      app: 'hotline',
+      dialed: '12319',
+      callerNumber: '13800138000',
+    });
+    const call = () => a.rig.hotline.engine.call(channelId);
+    await a.rig.runUntil('the call talking to a1001', () => call()?.stage === 'talking');
+    await until(() => page.isVisible('#screen-pop')).toBe(true);
+    expect(await page.textContent('#pop-caller')).toBe(
+      '138******00 · 全国住房和城乡建设服务电话 · 住房城乡建设厅',
+    );
+    expect(await page.textContent('#pop-note')).toBe('该号码最近 2 次来电');
+    const rows = await page.$$eval('#pop-history tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent)),
+    );
+    expect(rows).toEqual([
+      [
+        '全国住房和城乡建设服务电话（12319）',
+        '住房城乡建设厅',
+        '已接听',
+        '分中心 · 四川税务12366分中心：小区供暖不热，需住建部门上门查看',
+      ],
+      ['12345政务服务便民热线（12345）', '综合', '排队中挂断', '—'],
+    ]);
+    const titles = await page.$$eval('#pop-answers strong', (ss) => ss.map((x) => x.textContent));
+    expect(titles[0]).toBe('双号并行：保留号码，座席并入12345统一管理');
+    expect(await page.textContent('#pop-answers')).toContain('10月16日起');
+    // The read of the citizen's calls is in the access ledger.
+    expect((await a.ledger.latest(10)).find((e) => e.route === '/calls/:id/screen-pop')).toMatchObject({
+      tokenId: 'a1001',
+      callIds: [channelId, 'old-2', 'old-1'],
+    });
+
+    await page.click('#hold');
+    await until(() => page.textContent('#hold')).toBe('恢复');
+    await page.screenshot({ path: join(shots, 'toolbar-screen-pop.png'), fullPage: true });
+    expect(existsSync(join(shots, 'toolbar-screen-pop.png'))).toBe(true);
+
+    a.rig.sim.hangup(channelId);
+    await expectNoCall(page);
+    await until(() => page.isVisible('#screen-pop')).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
