@@ -132,9 +132,10 @@ export function leaveBridge(core: SimWorld, bridge: SimBridge, channel: SimChann
 
 /** `DELETE /bridges/{id}`: members leave (they are not hung up), then BridgeDestroyed. */
 export function destroyBridge(core: SimWorld, bridge: SimBridge): void {
+  // Its recorder leaves first: the recordings end while the apps still follow the bridge.
+  recordingsOf(core).bridgeGone(bridge);
   for (const channel of [...bridge.channels.values()]) leaveBridge(core, bridge, channel);
   for (const playback of [...bridge.playbacks]) finishPlayback(core, playback, 'done', 'stopped');
-  recordingsOf(core).bridgeGone(bridge);
   bridge.destroyed = true;
   core.deliver(core.ev.bridge('BridgeDestroyed', bridge), bridge.subscribers());
   for (const app of bridge.explicit) app.explicitBridges.delete(bridge.id);

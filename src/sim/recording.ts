@@ -27,6 +27,8 @@ interface Live {
   bridge: SimBridge;
   startedAt: number;
   state: LiveRecordingJson['state'];
+  /** Silence detection on (maxSilenceSeconds > 0): only then does Asterisk report talk and silence. */
+  detectsSilence: boolean;
 }
 
 interface Stored {
@@ -56,7 +58,8 @@ export class SimRecordings {
     };
     if (durationMs !== undefined) {
       const duration = Math.round(durationMs / 1000);
-      Object.assign(json, { duration, talking_duration: duration, silence_duration: 0 });
+      json.duration = duration;
+      if (r.detectsSilence) Object.assign(json, { talking_duration: duration, silence_duration: 0 });
     }
     return json;
   }
@@ -69,7 +72,12 @@ export class SimRecordings {
   /** `POST /bridges/{id}/record`: 201 with the recording `queued`; `RecordingStarted` follows. */
   recordBridge(
     bridge: SimBridge,
-    o: { name: string | undefined; format: string | undefined; ifExists: string | undefined },
+    o: {
+      name: string | undefined;
+      format: string | undefined;
+      ifExists: string | undefined;
+      maxSilenceSeconds?: number | undefined;
+    },
   ): LiveRecordingJson {
     if (!o.name) throw badRequest('Missing required parameter: name');
     if (!o.format) throw badRequest('Missing required parameter: format');
@@ -84,6 +92,7 @@ export class SimRecordings {
       bridge,
       startedAt: this.world.timers.now(),
       state: 'queued',
+      detectsSilence: (o.maxSilenceSeconds ?? 0) > 0,
     };
     this.live.set(r.name, r);
     const queued = this.json(r);

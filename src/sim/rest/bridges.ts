@@ -61,6 +61,7 @@ export function bridgeHandlers(core: SimCore): Record<string, Handler> {
         name: args.str('name'),
         format: args.str('format'),
         ifExists: args.str('ifExists'),
+        maxSilenceSeconds: args.int('maxSilenceSeconds'),
       });
       return { status: 201, body: recording };
     },
