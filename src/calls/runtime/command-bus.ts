@@ -1,5 +1,6 @@
 import type { Command } from '../core/types.ts';
 import type { AcdExecutor } from './executors/acd.ts';
+import type { DeskExecutor } from './executors/desk.ts';
 import type { NotifyExecutor } from './executors/notify.ts';
 import type { RecordingExecutor } from './executors/recording.ts';
 import type { TelephonyExecutor } from './executors/telephony.ts';
@@ -14,6 +15,7 @@ export interface CommandBusParts {
   ticketing: TicketingExecutor;
   notify: NotifyExecutor;
   recording: RecordingExecutor;
+  desk: DeskExecutor;
   /** The call ended (the `ended` command): the runtime lets it go. */
   finish: (live: Live) => void;
   /** Monotonic ms now (for action-latency samples). */
@@ -70,6 +72,10 @@ export class CommandBus {
           break;
         case 'record-bridge':
           p.recording.submit(live, c);
+          break;
+        case 'channel-moh':
+        case 'channel-mute':
+          p.desk.submit(live, c);
           break;
         case 'ended':
           p.finish(live);

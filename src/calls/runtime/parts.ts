@@ -5,6 +5,7 @@ import type { CallEvent } from '../core/types.ts';
 import { CallEnds } from './call-ends.ts';
 import { CommandBus } from './command-bus.ts';
 import { AcdExecutor } from './executors/acd.ts';
+import { DeskExecutor } from './executors/desk.ts';
 import { NotifyExecutor } from './executors/notify.ts';
 import { RecordingExecutor } from './executors/recording.ts';
 import { TelephonyExecutor } from './executors/telephony.ts';
@@ -89,6 +90,7 @@ export function buildParts(o: EngineOptions, stats: EngineStats) {
       ...{ telephony: o.telephony, stats, logger, deliver },
       track: (work) => telephony.track(work),
     }),
+    desk: new DeskExecutor({ telephony: o.telephony, stats, logger, track: (work) => telephony.track(work) }),
     ticketing: new TicketingExecutor(o.ticketing, deliver),
     finish: (live) => runner.finish(live),
     elapsedMs: () => clock.elapsedMs(),

@@ -21,9 +21,7 @@ export type TelephonyCommand = Extract<
       | 'bridge-moh'
       | 'add-to-bridge'
       | 'destroy-bridge'
-      | 'remove-from-bridge'
-      | 'channel-moh'
-      | 'channel-mute';
+      | 'remove-from-bridge';
   }
 >;
 
@@ -165,12 +163,6 @@ export class TelephonyExecutor {
         return;
       case 'remove-from-bridge':
         return await t.removeFromBridge(c.bridgeId, [c.channel]);
-      case 'channel-moh':
-        if (!t.channelMoh) throw new TelephonyError(501, 'channelMoh', 'the PBX port cannot hold');
-        return await t.channelMoh(c.channel, c.on);
-      case 'channel-mute':
-        if (!t.muteChannel) throw new TelephonyError(501, 'muteChannel', 'the PBX port cannot mute');
-        return await t.muteChannel(c.channel, c.direction, c.on);
       case 'originate':
         if (!this.o.allowList().allows(c.endpoint, c.role)) throw new DialRefusedError(c.endpoint);
         await t.originate({
