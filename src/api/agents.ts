@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   type Agent,
   type AgentDefinitionInput,
+  type AgentPhones,
   type AgentState,
   assignedEndpoints,
   countersOn,
@@ -16,6 +17,7 @@ import type { AgentAuditAction, AuditLog } from '../admin/ledgers.ts';
 import type { Clock } from '../clock.ts';
 import { DEFAULT_NOT_READY_REASONS } from '../plan/schema.ts';
 import {
+  AgentDisabledError,
   EndpointNotAssignedError,
   InvalidRequestError,
   invalidRequest,
@@ -37,6 +39,16 @@ export interface AgentsApiOptions {
   audit?: AuditLog;
   /** The center's not-ready reasons, as the live plan has them (default: DEFAULT_NOT_READY_REASONS). */
   notReadyReasons?: () => readonly string[];
+  /**
+   * The live roster when agents are administered through the API (src/admin/roster-admin.ts):
+   * agents added, changed or disabled since start are looked up here, not in `roster`.
+   */
+  directory?: AgentDirectory;
+}
+
+/** Agents as administered now: a definition by id, with whether an administrator disabled it. */
+export interface AgentDirectory {
+  agent(id: string): (AgentPhones & { disabled: boolean }) | undefined;
 }
 
 const paramsSchema = z.object({ id: z.string().min(1).max(64) });
@@ -79,15 +91,17 @@ export function agentView(agent: Agent, now: number) {
 
 export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
   app,
-  { store, roster, clock, audit, notReadyReasons = () => DEFAULT_NOT_READY_REASONS },
+  { store, roster, clock, audit, notReadyReasons = () => DEFAULT_NOT_READY_REASONS, directory },
 ) => {
   useErrorCatalogue(app);
   await store.upsertAgents(roster);
-  const phones = new Map(roster.map((a) => [a.id, assignedEndpoints(a)]));
+  const fixed = new Map(roster.map((a) => [a.id, { ...a, disabled: false }]));
+  const definition = (id: string) => (directory ? directory.agent(id) : fixed.get(id));
+  const known = (id: string) => definition(id) !== undefined;
 
   const agentId = (params: unknown): string => {
     const { id } = parse(paramsSchema, params, 'params');
-    if (!phones.has(id)) throw new NoSuchAgentError(id);
+    if (!known(id)) throw new NoSuchAgentError(id);
     return id;
   };
   const show = (agent: Agent) => agentView(agent, clock.now());
@@ -105,7 +119,9 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
 
   /** The phone a login uses: the one asked for if the roster assigns it to the agent, else refused. */
   const phoneFor = (id: string, asked: string | undefined): string => {
-    const assigned = phones.get(id) ?? [];
+    const def = definition(id);
+    if (def?.disabled) throw new AgentDisabledError(id);
+    const assigned = def ? assignedEndpoints(def) : [];
     const endpoint = asked ?? assigned[0];
     if (endpoint === undefined) throw new EndpointNotAssignedError(id, undefined, assigned);
     if (!assigned.includes(endpoint)) throw new EndpointNotAssignedError(id, endpoint, assigned);
@@ -182,7 +198,7 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
   });
 
   app.get('/agents', async () => {
-    const agents = (await store.listAgents()).filter((a) => phones.has(a.id));
+    const agents = (await store.listAgents()).filter((a) => known(a.id));
     agents.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { agents: agents.map(show) };
   });
@@ -190,7 +206,7 @@ export const agentsApi: FastifyPluginAsync<AgentsApiOptions> = async (
   app.get('/queues', async () => {
     const [policies, snapshot] = await Promise.all([store.queues(), store.snapshot()]);
     const now = clock.now();
-    const agents = snapshot.agents.filter((a) => phones.has(a.id));
+    const agents = snapshot.agents.filter((a) => known(a.id));
     return { queues: queueFigures(policies, agents, snapshot.calls, now) };
   });
 };

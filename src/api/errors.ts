@@ -13,6 +13,7 @@ export const apiErrors = {
   invalidAgent: { code: 'invalid-agent', statusCode: 400 },
   noSuchAgent: { code: 'no-such-agent', statusCode: 404 },
   agentExists: { code: 'agent-exists', statusCode: 409 },
+  agentDisabled: { code: 'agent-disabled', statusCode: 409 },
   noSuchCall: { code: 'no-such-call', statusCode: 404 },
   noSuchQueue: { code: 'no-such-queue', statusCode: 404 },
   invalidTransition: { code: 'invalid-transition', statusCode: 409 },
@@ -68,6 +69,13 @@ export class EndpointNotAssignedError extends HotlineError {
         ? `body.endpoint: the roster assigns no phone to agent '${agentId}'`
         : `body.endpoint: '${endpoint.slice(0, 128)}' is not assigned to agent '${agentId}' (assigned: ${assigned.join(', ') || 'none'})`,
     );
+  }
+}
+
+/** A login by an agent an administrator has disabled (src/admin/roster-admin.ts). */
+export class AgentDisabledError extends HotlineError {
+  constructor(agentId: string) {
+    super(apiErrors.agentDisabled.code, `agent '${agentId}' is disabled by an administrator: no login`);
   }
 }
 

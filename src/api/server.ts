@@ -229,6 +229,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     clock: o.clock,
     audit,
     notReadyReasons: () => o.hotline.plan.center.notReadyReasons,
+    ...(o.rosterAdmin ? { directory: o.rosterAdmin } : {}),
   });
   await app.register(callsApi, {
     engine: o.hotline.engine,

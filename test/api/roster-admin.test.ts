@@ -131,6 +131,23 @@ describe('roster administration: effective without a restart', () => {
     expect(leg?.endpoint).toBe('PJSIP/agent2001');
   });
 
+  it('lets an agent added through the API log in through the agent API and lists it; a disabled one is refused', async () => {
+    expect((await add(newAgent)).statusCode).toBe(201);
+    const login = await r.as('supervisor', {
+      method: 'POST',
+      url: '/agents/a2001/login',
+      payload: { endpoint: 'PJSIP/agent2001' },
+    });
+    expect(login.statusCode).toBe(200);
+    expect(login.json()).toMatchObject({ id: 'a2001', state: 'not-ready' });
+    const listed = (await r.as('supervisor', { method: 'GET', url: '/agents' })).json();
+    expect(listed.agents.map((a: { id: string }) => a.id)).toContain('a2001');
+    expect((await post('/roster/agents/a1002/disable')).statusCode).toBe(200);
+    const refused = await r.as('supervisor', { method: 'POST', url: '/agents/a1002/login', payload: {} });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ error: 'agent-disabled' });
+  });
+
   it('uses a changed pool in the next dispatch decision: a waiting call goes to the agent at once', async () => {
     expect((await add({ ...newAgent, pools: [] })).statusCode).toBe(201);
     await staff('a2001', 'PJSIP/agent2001');
