@@ -1,6 +1,7 @@
 import type { CallState } from '../calls/core/types.ts';
 import { maskNumber } from '../log.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
+import { topicName } from './board-figures.ts';
 
 /** A live call as the supervisors' list shows it; the caller's number is masked. */
 export function callSummary(c: CallState) {
@@ -18,11 +19,16 @@ export function callSummary(c: CallState) {
   };
 }
 
-/** One live call for the agent toolbar: line, topic, masked caller, IVR path, transfer under way. */
-export function callDetail(c: CallState) {
+/**
+ * One live call for the agent toolbar: line, topic (its id and, with the plan, the name the
+ * toolbar shows: 诉求类别 in Chinese, never the id), masked caller, IVR path, transfer under way.
+ */
+export function callDetail(c: CallState, plan?: RoutingPlan) {
+  const topic = c.queue?.skill ?? c.line.topic;
   return {
     ...callSummary(c),
-    topic: c.queue?.skill ?? c.line.topic,
+    topic,
+    topicName: plan ? topicName(plan, topic) : topic,
     answeredAt: c.agent ? new Date(c.agent.answeredAt).toISOString() : undefined,
     transfer: c.transfer
       ? {

@@ -323,7 +323,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     const call = o.hotline.engine.call(id);
     if (!call) throw new HotlineError('no-such-call', `no live call "${id}"`);
     await ledgerRead(ledger, req, [id], o.clock.now());
-    return callDetail(call);
+    return callDetail(call, o.hotline.plan);
   });
   app.get('/transfer-targets', async () => ({ targets: transferTargets(o.hotline.plan) }));
   app.get('/admin/audit', async (req) => {

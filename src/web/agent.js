@@ -142,7 +142,7 @@ function renderCall() {
     return;
   }
   $('#call-line').textContent = `${call.line.name}（${call.dialed}）`;
-  $('#call-topic').textContent = call.topic;
+  $('#call-topic').textContent = call.topicName ?? call.topic;
   $('#call-caller').textContent = call.caller;
   $('#call-ivr').textContent =
     call.ivrPath.length === 0
