@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseWavHeader } from '../../src/prompts/wav.ts';
-import { bridgedWith, newRecords, passed } from './lab/checks.ts';
+import { bridgedWith, channels, newRecords, passed } from './lab/checks.ts';
 import { type Lab, startLab, waitFor } from './lab/lab.ts';
 import { killAllSipp } from './lab/sipp.ts';
 
@@ -101,4 +101,66 @@ describe('call recording on Asterisk 22.10.1', () => {
     expect(wav.durationMs).toBeGreaterThan(4_000);
     expect(audio.bytes.length).toBeGreaterThan(44 + 4_000 * 16);
   });
+
+  it("records a consult's own bridge as well as the caller's: both names in the record, both WAVs", async () => {
+    const agent = await lab.agent('agent2001', { kind: 'answers' });
+    loggedIn.add('agent2001');
+    await lab.ready('agent2001');
+    const tax = lab.peer('sc-tax', { kind: 'answers-hangs-up', talkMs: 8000 });
+    const contact = `sc-tax/sip:${lab.peerIps['sc-tax']}`;
+    await waitFor(
+      `${contact} Avail`,
+      async () => {
+        await lab.rx('pjsip qualify sc-tax');
+        return (await lab.rx('pjsip show contacts'))
+          .split('\n')
+          .some((l) => l.includes(contact) && /\bAvail\b/.test(l))
+          ? true
+          : undefined;
+      },
+      45_000,
+      500,
+    );
+    const before = lab.records().length;
+    const caller = lab.call({ dialed: '12345', caller: '13800138022', waitByeMs: 120_000 });
+    const { legs } = await bridgedWith(lab, 'PJSIP/agent2001');
+    const callId = legs.find((l) => l.name.startsWith('PJSIP/carrier-'))!.id;
+    const r = await lab.apiAs('agent2001', 'POST', `/calls/${callId}/transfers`, {
+      target: 'subcenter:tax',
+      mode: 'consult',
+    });
+    expect(r.status).toBe(202);
+    const { transferId } = r.body as { transferId: string };
+    await waitFor(
+      'agent and sub-center in a bridge of their own',
+      async () => {
+        const [bridges, chans] = await Promise.all([lab.ari('GET', '/bridges'), channels(lab)]);
+        return (bridges.body as { channels: string[] }[]).some(
+          (b) =>
+            !b.channels.includes(callId) &&
+            b.channels.some((id) => chans.find((c) => c.id === id)?.name.startsWith('PJSIP/sc-tax-')),
+        )
+          ? true
+          : undefined;
+      },
+      45_000,
+      200,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // agent and sub-center talk a little
+    const done = await lab.apiAs('agent2001', 'POST', `/calls/${callId}/transfers/${transferId}/complete`);
+    expect(done.status).toBeLessThan(300);
+    await passed(agent, 30_000);
+    await passed(tax, 60_000);
+    await passed(caller, 30_000);
+    const [record] = await newRecords(lab, before);
+    expect(record!.transfers[0]).toMatchObject({ mode: 'consult', result: 'completed' });
+    expect(record!.recordings).toHaveLength(2);
+    for (const name of record!.recordings!) {
+      const audio = await lab.apiBytes(`/recordings/${name}`);
+      expect(audio.status).toBe(200);
+      const wav = parseWavHeader(new Uint8Array(audio.bytes));
+      expect(wav.format).toBe(1);
+      expect(wav.durationMs).toBeGreaterThan(1_000);
+    }
+  }, 200_000);
 });

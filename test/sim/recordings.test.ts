@@ -20,7 +20,7 @@ async function bridged(): Promise<{ bridgeId: string }> {
   const { channelId } = sim.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138000' });
   await conn.waitFor((e) => e.type === 'StasisStart');
   await conn.client.channels.answer({ channelId });
-  await conn.client.bridges.createWithId({ bridgeId: 'b1', type: 'mixing' });
+  await conn.client.bridges.create({ bridgeId: 'b1', type: 'mixing' });
   await conn.client.bridges.addChannel({ bridgeId: 'b1', channel: channelId });
   return { bridgeId: 'b1' };
 }

@@ -116,9 +116,9 @@ describe('the recordings page (通话录音) in headless Chromium', () => {
     await page.locator(`#rows tr[data-call="${first.callId}"] button.play`).click();
     await until(() => page.locator('#now-playing').textContent()).toContain('正在播放');
     // The browser decoded the WAV it fetched through the API: about the 30 s of talk.
-    await until(() => page.locator('#player').evaluate((p: HTMLAudioElement) => p.duration)).toBeGreaterThan(
-      29,
-    );
+    await until(() =>
+      page.locator('#player').evaluate((p) => (p as unknown as { duration: number }).duration),
+    ).toBeGreaterThan(29);
     expect(await page.locator('#player').getAttribute('src')).toMatch(/^blob:/);
     expect(await page.locator('#player').getAttribute('data-recording')).toBe(first.name);
     const played = (await ledger.latest(100)).filter((e) => e.route === '/recordings/:id');
