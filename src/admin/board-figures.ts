@@ -131,6 +131,8 @@ export interface BoardAgent {
   callsAnsweredToday: number;
   /** The queue of the call the agent holds (ringing, on it, in its wrap-up). */
   queueName?: string;
+  /** The call the agent is talking on (on-call only): what a supervisor listens to. */
+  callId?: string;
 }
 
 export interface BoardFigures {
@@ -317,6 +319,7 @@ export function boardFigures(i: BoardInput): BoardFigures {
         deviceAvailable: a.status.deviceAvailable,
         callsAnsweredToday: countersOn(a.status.counters, now).callsAnswered,
         ...(queueName !== undefined ? { queueName } : {}),
+        ...(a.status.state === 'on-call' && a.status.callId !== undefined ? { callId: a.status.callId } : {}),
       };
     }),
   };

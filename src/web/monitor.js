@@ -32,14 +32,13 @@ function supervisorEndpoint() {
 /**
  * Appends the monitoring buttons to `row` (a table row gets a cell of its own) for the call
  * `callId`; returns the element added. `options.endpoint` gives the supervisor's phone instead of
- * asking for it.
+ * asking for it; `options.probe: false` skips asking whether a session already runs on the call.
  */
 export function addMonitorButtons(row, callId, options = {}) {
-  const box = el('span', { class: 'monitor', 'data-monitor': callId, style: 'white-space: nowrap' });
+  const box = el('span', { class: 'monitor', 'data-monitor': callId });
   const state = el('span', {
     class: 'monitor-state muted',
     'data-monitor-state': '',
-    style: 'margin-left: 6px',
   });
   let session; // the live session on this call as last answered, or undefined
   const show = (s) => {
@@ -50,8 +49,6 @@ export function addMonitorButtons(row, callId, options = {}) {
       const on = b.dataset.mode === session?.mode;
       b.classList.toggle('active', on);
       b.setAttribute('aria-pressed', String(on));
-      // Marked here (the pages' style sheet has no rule for it): the mode in use stands out.
-      b.style.outline = on ? '3px solid #f0a020' : '';
     }
     stop.disabled = !session;
   };
@@ -89,8 +86,10 @@ export function addMonitorButtons(row, callId, options = {}) {
     stop,
     state,
   );
-  // A session already running on the call (started from another screen) is shown.
-  api('GET', `/calls/${encodeURIComponent(callId)}/monitor`).then(show, () => show(undefined));
+  // A session already running on the call (started from another screen) is shown; a page that
+  // knows there is none (`probe: false`) does not ask.
+  if (options.probe !== false)
+    api('GET', `/calls/${encodeURIComponent(callId)}/monitor`).then(show, () => show(undefined));
   const added = row.tagName === 'TR' ? el('td', { class: 'monitor-cell' }, box) : box;
   row.append(added);
   return added;

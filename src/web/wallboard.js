@@ -11,6 +11,7 @@ import {
   status,
   token,
 } from './common.js';
+import { addMonitorButtons } from './monitor.js';
 
 token();
 
@@ -150,8 +151,27 @@ function renderQueues(s) {
   );
 }
 
+/**
+ * The 监听 / 耳语 / 强插 buttons of each call an agent is talking on (src/web/monitor.js), kept
+ * across refreshes by call id: the board redraws every 2 s, a live monitoring session's buttons
+ * and state must not be redrawn with it.
+ */
+const monitorBoxes = new Map();
+function monitorBox(callId, live) {
+  live.add(callId);
+  let box = monitorBoxes.get(callId);
+  if (!box) {
+    box = el('div', { class: 'agent-monitor' });
+    // the board knows of no session on a call it has just seen: no question to the API
+    addMonitorButtons(box, callId, { probe: false });
+    monitorBoxes.set(callId, box);
+  }
+  return box;
+}
+
 /** Logged-out agents last; past 16 agents the tiles get smaller so that a floor fits on the wall. */
 function renderAgents(s) {
+  const live = new Set();
   const agents = [...s.agents].sort(
     (x, y) => Number(x.state === 'logged-out') - Number(y.state === 'logged-out') || (x.id < y.id ? -1 : 1),
   );
@@ -180,9 +200,11 @@ function renderAgents(s) {
           el('span', {}, seconds(a.secondsInState)),
           el('span', { 'data-answered': a.callsAnsweredToday }, `今日接听 ${a.callsAnsweredToday}`),
         ),
+        a.callId ? monitorBox(a.callId, live) : null,
       ),
     ),
   );
+  for (const id of monitorBoxes.keys()) if (!live.has(id)) monitorBoxes.delete(id);
 }
 
 function renderLines(s) {

@@ -128,4 +128,52 @@ describe('the monitoring buttons (src/web/monitor.js) in headless Chromium', () 
     a.rig.sim.hangup(channelId);
     await a.rig.runUntil('all gone', () => a.rig.sim.stats().liveChannels === 0);
   });
+
+  it("puts the buttons on the wallboard's tile of an agent on a call, kept across the board's refreshes", async () => {
+    await readyAgents(a.rig, [{ id: 'a1002', endpoint: 'PJSIP/agent1002', answerAfterMs: 500 }]);
+    a.rig.sim.setEndpoint(SUP, { behaviour: 'answer', answerAfterMs: 800, online: true });
+    const { channelId } = a.rig.sim.injectCall({
+      app: 'hotline',
+      dialed: '12345',
+      callerNumber: '13800138001',
+    });
+    await a.rig.runUntil('talking', () => a.rig.hotline.engine.call(channelId)?.stage === 'talking');
+    const agentId = a.rig.hotline.engine.call(channelId)!.agent!.agentId;
+
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (d) => void d.accept(SUP));
+    const monitorReads: string[] = [];
+    let statsReads = 0;
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (r.method() === 'GET' && path.endsWith('/monitor')) monitorReads.push(path);
+      if (path === '/stats') statsReads++;
+    });
+    await page.goto(`${base}/web/wallboard.html#token=${a.tokens.supervisor}`);
+    const tile = `[data-agent="${agentId}"]`;
+    await until(() => page.$$eval(`${tile} button`, (bs) => bs.map((b) => b.textContent))).toEqual([
+      '监听',
+      '耳语',
+      '强插',
+      '结束',
+    ]);
+    await page.click(`${tile} [data-mode=listen]`);
+    await until(() => page.textContent(`${tile} [data-monitor-state]`)).toMatch(/^监听·/);
+    // two more refreshes of the board: the same buttons (marked here), their state kept
+    await page.evaluate(`document.querySelector('${tile} .agent-monitor').dataset.mark = 'kept'`);
+    const seen = statsReads;
+    await until(() => statsReads, 20_000).toBeGreaterThanOrEqual(seen + 2);
+    expect(await page.getAttribute(`${tile} .agent-monitor`, 'data-mark')).toBe('kept');
+    expect(await page.textContent(`${tile} [data-monitor-state]`)).toMatch(/^监听·/);
+    expect(await page.getAttribute(`${tile} [data-mode=listen]`, 'class')).toContain('active');
+    // the board asks nothing of the monitoring API but what the supervisor pressed
+    expect(monitorReads).toEqual([]);
+    expect(errors).toEqual([]);
+    a.rig.sim.hangup(channelId);
+    await a.rig.runUntil('all gone', () => a.rig.sim.stats().liveChannels === 0);
+    // the call over, its tile has no buttons any more
+    await until(() => page.$$(`${tile} button`).then((b) => b.length)).toBe(0);
+  });
 });
