@@ -3,6 +3,7 @@ import type { QueuedCall, QueuePolicy } from '../acd/queue-policy.ts';
 import { hasSkill, servesQueue, skillStage } from '../acd/select-agent.ts';
 import type { CallState } from '../calls/core/types.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
+import { topicName } from '../plan/topic-name.ts';
 import { type DayCounts, emptySlot, type SlotCounts, slotFields, slotOf, slotStart } from './day-slots.ts';
 
 /**
@@ -142,16 +143,6 @@ export interface BoardFigures {
   agentTotals: AgentTotals;
   queues: BoardQueue[];
   agents: BoardAgent[];
-}
-
-/**
- * The Chinese name of a topic (the agent skill a line's calls prefer): the name of the line with
- * that topic, else of the expert seat with that skill; the id only when the plan names it nowhere.
- */
-export function topicName(plan: RoutingPlan, topic: string): string {
-  for (const line of plan.lines.values()) if (line.topic === topic) return line.name;
-  for (const seat of plan.experts.values()) if (seat.skills.includes(topic)) return seat.name;
-  return topic;
 }
 
 const ratio = (n: number, d: number) => (d === 0 ? null : n / d);

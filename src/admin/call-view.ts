@@ -1,7 +1,7 @@
 import type { CallState } from '../calls/core/types.ts';
 import { maskNumber } from '../log.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
-import { topicName } from './board-figures.ts';
+import { topicName } from '../plan/topic-name.ts';
 
 /** A live call as the supervisors' list shows it; the caller's number is masked. */
 export function callSummary(c: CallState) {

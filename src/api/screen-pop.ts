@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AccessLedger } from '../admin/ledgers.ts';
@@ -8,6 +9,7 @@ import { answersFor } from '../knowledge/answers.ts';
 import { type KnowledgeBase, knowledgeFileOf, loadKnowledgeBase } from '../knowledge/load.ts';
 import { maskNumber } from '../log.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
+import { topicName } from '../plan/topic-name.ts';
 import { type CallerHistory, JsonlCallerHistory, MAX_EARLIER_CALLS } from '../records/caller-history.ts';
 import { readRecordsConfig } from '../records/sinks/config.ts';
 import { ledgerRead } from './auth.ts';
@@ -30,8 +32,8 @@ export interface ScreenPopApiOptions extends ScreenPopSources {
 }
 
 /**
- * The sources `hotline serve` gives the screen pop: the knowledge base of the rules folder
- * (checked against the plan; a mistake stops the start naming the file and path) and the JSONL
+ * The sources `hotline serve` gives the screen pop: the knowledge base of the rules folder when
+ * it has one (checked against the plan; a mistake stops the start naming the file and path) and the JSONL
  * records file, read with the records key of the environment (RECORDS_KEY).
  */
 export function screenPopSources(o: {
@@ -41,20 +43,16 @@ export function screenPopSources(o: {
   env: NodeJS.ProcessEnv;
 }): ScreenPopSources {
   const { cipher } = readRecordsConfig({ ...o.env, HOTLINE_RECORDS: o.recordsPath });
+  // A rules folder without a knowledge base (knowledge/standard-answers.yaml) pops no standard
+  // answers; one that has it must be right.
+  const file = knowledgeFileOf(o.rulesDir);
   return {
-    knowledge: loadKnowledgeBase(knowledgeFileOf(o.rulesDir), o.plan),
+    ...(existsSync(file) ? { knowledge: loadKnowledgeBase(file, o.plan) } : {}),
     history: new JsonlCallerHistory(o.recordsPath, cipher),
   };
 }
 
 const CallParams = z.object({ id: z.string().min(1).max(128) });
-
-/** A category (a line's topic) in Chinese: the department of a department line with it, else 综合. */
-export function topicName(plan: RoutingPlan, topic: string): string {
-  for (const line of plan.lines.values())
-    if (line.topic === topic && line.mode !== 'main') return line.department;
-  return '综合';
-}
 
 /**
  * GET /calls/:id/screen-pop — what the agent's toolbar pops up when a call is offered or answered:

@@ -8,9 +8,10 @@ import {
   shanghaiDay,
 } from '../../src/acd/agent.ts';
 import { type QueuedCall, type QueuePolicy, queuePolicySchema } from '../../src/acd/queue-policy.ts';
-import { boardFigures, topicName } from '../../src/admin/board-figures.ts';
+import { boardFigures } from '../../src/admin/board-figures.ts';
 import { type DayCounts, emptyDay, MemoryDaySlots, slotOf } from '../../src/admin/day-slots.ts';
 import { loadPlan } from '../../src/plan/load.ts';
+import { topicName } from '../../src/plan/topic-name.ts';
 import { root } from '../support/engine-harness.ts';
 
 const plan = loadPlan(join(root, 'routing-rules')).plan;
@@ -122,7 +123,7 @@ describe('the wallboard figures (one function for the whole board)', () => {
         kind: 'skill',
         calls: 2,
         skill: 'housing',
-        skillName: '全国住房和城乡建设服务电话',
+        skillName: '住房城乡建设厅',
         widenInSeconds: 12,
       },
       { kind: 'assigning', calls: 1 },
@@ -226,7 +227,7 @@ describe('the wallboard figures (one function for the whole board)', () => {
   });
 
   it('names a topic by the line that carries it, else by the expert seat with that skill', () => {
-    expect(topicName(plan, 'housing')).toBe('全国住房和城乡建设服务电话');
-    expect(topicName(plan, 'general')).toBe('12345政务服务便民热线');
+    expect(topicName(plan, 'housing')).toBe('住房城乡建设厅');
+    expect(topicName(plan, 'general')).toBe('综合');
   });
 });

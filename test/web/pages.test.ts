@@ -109,7 +109,7 @@ describe('the web pages in headless Chromium', () => {
     await until(() => page.textContent('#call-stage')).toBe('通话中');
     expect(await page.textContent('#call-caller')).toBe('138******00');
     expect(await page.textContent('#call-line')).toBe('12345政务服务便民热线（12345）');
-    expect(await page.textContent('#call-topic')).toBe('12345政务服务便民热线'); // 诉求类别 by its Chinese name, not the id 'general'
+    expect(await page.textContent('#call-topic')).toBe('综合'); // 诉求类别 in Chinese, not the id 'general'
 
     a.rig.sim.setEndpoint('PJSIP/12366@sc-tax', { behaviour: 'answer', answerAfterMs: 1000, online: true });
     await page.selectOption('#target', 'subcenter:tax');

@@ -104,7 +104,7 @@ describe('the wallboard on a 1920×1080 wall screen', () => {
     expect(Number(await generalRow.nth(4).textContent())).toBe(2);
     expect(await number(page, '[data-total="ready"] b')).toBe(2);
     const note = (await page.textContent('#queues [data-queue="pool:general"] [data-note="skill"]')) ?? '';
-    expect(note).toContain('1通等待具备「全国住房和城乡建设服务电话」技能的坐席');
+    expect(note).toContain('1通等待具备「住房城乡建设厅」技能的坐席');
     expect(note).toMatch(/\d+秒后放宽到本队列全部坐席/);
 
     // The day: 呼入 ≥ 转人工 ≥ 接通, and the agents' 今日接听 add up to the day's agent answers.
