@@ -203,7 +203,10 @@ describe('publishing and rolling back rules on the rules page', () => {
     await page.click('[data-file="lines.yaml"]');
     await page.click('#warnings li');
     expect(await page.getAttribute('[data-file="center.yaml"]', 'class')).toContain('current');
-    const caret = await page.$eval('#editor', (e) => (e as HTMLTextAreaElement).selectionStart);
+    const caret = await page.$eval(
+      '#editor',
+      (e) => (e as unknown as { selectionStart: number }).selectionStart,
+    );
     expect((await page.inputValue('#editor')).slice(caret)).toMatch(/^provisionalYears:/);
     // The preview of its publication shows it too.
     await page.click('#publish');
