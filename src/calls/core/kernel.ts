@@ -1,5 +1,5 @@
 import type { CompiledExpert, CompiledPool, RoutingPlan } from '../../plan/compile.ts';
-import type { AgentNotice, CallState, Command, EventName, TransferLog } from './types.ts';
+import type { AgentNotice, AgentOutcome, CallState, Command, EventName, TransferLog } from './types.ts';
 
 /** What one transition works with: the plan the call started on, the time, and the commands it emits. */
 export interface Turn {
@@ -113,4 +113,14 @@ export function returnAgentFromConsult(s: CallState, t: Turn): void {
     t.out.push({ kind: 'add-to-bridge', bridgeId: s.bridgeId!, channel: agent.channelId, stopMoh: true });
   }
   t.out.push({ kind: 'destroy-bridge', bridgeId: x.consultBridgeId! });
+}
+
+/** The offer failed (no answer, busy, unreachable): the ACD releases the agent and the call waits again. */
+export function offerFailed(s: CallState, t: Turn, cause: number, outcome: AgentOutcome): void {
+  const offer = s.offer!;
+  cancelTimer(s, t, 'ring');
+  s.offer = undefined;
+  s.stage = 'queued';
+  log(s, t, 'offer-failed', { agent: offer.agentId, cause, outcome });
+  t.out.push({ kind: 'agent-release', agentId: offer.agentId, outcome });
 }

@@ -12,7 +12,7 @@ import {
 } from './capabilities/dial.ts';
 import { deskTurn, isDeskEvent } from './capabilities/hold.ts';
 import * as ivr from './capabilities/ivr.ts';
-import { agentAnswered, offerFailed, offerToAgent, ringTimeout } from './capabilities/offer.ts';
+import { agentAnswered, offerToAgent, ringTimeout } from './capabilities/offer.ts';
 import { followFrom, playbackFinished, promptRefused } from './capabilities/playlist.ts';
 import {
   announceDue,
@@ -27,12 +27,10 @@ import { recordBridges } from './capabilities/recording.ts';
 import { startSurvey, surveyKey, surveyListen, surveyTimeout } from './capabilities/survey.ts';
 import { agentLeft, bridgeRefused, callerGone } from './capabilities/teardown.ts';
 import * as transfer from './capabilities/transfer.ts';
-import { log, type Turn } from './kernel.ts';
+import { log, offerFailed, type Turn } from './kernel.ts';
 import { agentOutcomeOf } from './q850.ts';
 import { checkTransfer, isRefusal, resolveTarget } from './transfer-target.ts';
 import type { AgentOutcome, CallEvent, CallState, Command, DeskEvent, NewCall, Next } from './types.ts';
-
-export type { NewCall } from './types.ts';
 
 /**
  * The router of a call session: hands each event to the capability it concerns, and runs the

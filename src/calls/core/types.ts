@@ -115,54 +115,9 @@ export interface TransferLog {
   reason?: string;
 }
 
-/** Everything a call's log (`CallState.events`) records: the one list of event names. */
-export type EventName =
-  | 'arrived'
-  | 'key'
-  | 'menu'
-  | 'menu-default'
-  | 'ticket-status'
-  | 'ticket-status-unavailable'
-  | 'prompt-refused'
-  | 'queued'
-  | 'overflow'
-  | 'max-wait'
-  | 'offer'
-  | 'offer-failed'
-  | 'connected'
-  | 'agent-left'
-  | 'dial'
-  | 'target-connected'
-  | 'target-failed'
-  | 'target-left'
-  | 'transfer'
-  | 'transfer-connected'
-  | 'transfer-failed'
-  | 'transfer-target-left'
-  | 'transfer-cancelled'
-  | 'ticket-dispatched'
-  | 'survey'
-  | 'shed'
-  | 'pbx-lost'
-  | 'recording'
-  | 'hold'
-  | 'unhold'
-  | 'mute'
-  | 'unmute'
-  | 'callback-offered'
-  | 'callback-requested'
-  | 'callback-cancelled'
-  | 'callback-pending'
-  | 'callback-dial'
-  | 'callback-attempt-failed'
-  | 'callback-connected'
-  | 'ended';
+import type { CallEventLog } from './event-names.ts';
 
-export interface CallEventLog {
-  at: number;
-  what: EventName;
-  detail?: Record<string, string | number | boolean | undefined>;
-}
+export type { CallEventLog, EventName } from './event-names.ts';
 
 /** A caller's channel that entered the application: what a call session starts from. */
 export interface NewCall {

@@ -1,5 +1,5 @@
 import { cancelTimer, log, nextId, queuePolicy, RING_GRACE_MS, startTimer, type Turn } from '../kernel.ts';
-import type { AgentOutcome, CallState } from '../types.ts';
+import type { CallState } from '../types.ts';
 import { silence } from './playlist.ts';
 
 /** Offering a queued call to the agent the ACD reserved: ringing, answered, or failed. */
@@ -74,14 +74,4 @@ export function agentAnswered(s: CallState, t: Turn): void {
   }
   t.out.push({ kind: 'agent-answered', agentId: offer.agentId });
   t.out.push({ kind: 'notify', agentId: offer.agentId, event: 'connected', detail: { callId: s.id } });
-}
-
-/** The offer failed (no answer, busy, unreachable): the ACD releases the agent and the call waits again. */
-export function offerFailed(s: CallState, t: Turn, cause: number, outcome: AgentOutcome): void {
-  const offer = s.offer!;
-  cancelTimer(s, t, 'ring');
-  s.offer = undefined;
-  s.stage = 'queued';
-  log(s, t, 'offer-failed', { agent: offer.agentId, cause, outcome });
-  t.out.push({ kind: 'agent-release', agentId: offer.agentId, outcome });
 }
