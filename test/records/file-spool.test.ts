@@ -71,8 +71,9 @@ async function apiOver(records: RecordSink, clock: ManualClock) {
       liveCalls: () => [],
       onStage: () => () => undefined,
       onEnded: () => () => undefined,
+      onAgentEvent: () => () => undefined,
     },
-    telephony: { reconnects: 0, connected: true },
+    telephony: { reconnects: 0, connected: true, divert: () => undefined, strays: async () => [] },
     store: {
       onChange: () => () => undefined,
       listAgents: async () => [],
