@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ScreenPopSources } from '../../src/api/screen-pop.ts';
 import { knowledgeFileOf, loadKnowledgeBase } from '../../src/knowledge/load.ts';
@@ -10,42 +10,19 @@ import { CallerCipher, parseRecordsKey } from '../../src/records/caller-crypto.t
 import { JsonlCallerHistory } from '../../src/records/caller-history.ts';
 import { CallRecord } from '../../src/records/schema.ts';
 import { type AdminRig, rulesDir, startAdminRig } from '../admin/admin-rig.ts';
-import { root } from '../support/engine-harness.ts';
+import { launchChromium, shots, until } from '../support/chromium.ts';
 
 /**
  * The agent's desk on the toolbar: 保持/恢复 and 静音/取消静音 (the screen pop beside them). The
  * agent toolbar in headless Chromium against the engine on the simulator (stepped virtual
  * time: the engine moves only when a test drives it; the page's own timers run in the browser).
  */
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
 
 let a: AdminRig | undefined;
 let browser: Browser;
 
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  browser = await launchChromium();
 }, 60_000);
 
 let dir: string | undefined;

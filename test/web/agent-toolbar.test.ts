@@ -1,44 +1,21 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
-import { root } from '../support/engine-harness.ts';
+import { launchChromium, shots, until } from '../support/chromium.ts';
 
 /**
  * The agent toolbar in headless Chromium against the engine on the simulator (stepped virtual
  * time: the engine moves only when a test drives it; the page's own timers run in the browser).
  */
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
 const TAX = 'PJSIP/12366@sc-tax';
 
 let a: AdminRig | undefined;
 let browser: Browser;
 
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  browser = await launchChromium();
 }, 60_000);
 
 afterEach(async () => {

@@ -1,37 +1,20 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
-import { readyAgents, root } from '../support/engine-harness.ts';
+import { launchChromium, listenOnLoopback, shots, until } from '../support/chromium.ts';
+import { readyAgents } from '../support/engine-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
 const SUP = 'PJSIP/sup9001';
 
 let a: AdminRig;
 let browser: Browser;
 let base: string;
 
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`the web page tests need Chromium at ${CHROMIUM}`);
   a = await startAdminRig({ promptMs: 1000 });
-  await a.api.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  base = await listenOnLoopback(a.api);
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -159,6 +142,12 @@ describe('the monitoring buttons (src/web/monitor.js) in headless Chromium', () 
       '强插',
       '结束',
     ]);
+    // the buttons stay inside the tile (a narrow one: a floor of agents on one wall screen)
+    const box = await page.locator(tile).boundingBox();
+    for (const b of await page.locator(`${tile} button`).all()) {
+      const r = (await b.boundingBox())!;
+      expect(r.x + r.width).toBeLessThanOrEqual(box!.x + box!.width);
+    }
     await page.click(`${tile} [data-mode=listen]`);
     await until(() => page.textContent(`${tile} [data-monitor-state]`)).toMatch(/^监听·/);
     // two more refreshes of the board: the same buttons (marked here), their state kept

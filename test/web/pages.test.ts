@@ -1,21 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../src/admin/tokens.ts';
 import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
-import { root } from '../support/engine-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
+import { launchChromium, listenOnLoopback, shots, until } from '../support/chromium.ts';
 
 let a: AdminRig;
 let browser: Browser;
 let base: string;
-
-/** Waits (on the condition, polled) until what `read` returns passes; generous for a loaded machine. */
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
 
 /** The API requests a page sends (its HTML, scripts, styles and icon left out), by path. */
 function apiRequests(page: Page): string[] {
@@ -43,30 +36,11 @@ const staleToken = (id: string, role: 'admin' | 'supervisor' | 'agent', agentId?
   issueToken(id, role, agentId).token;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
-    );
-  }
   // Stepped virtual time: the engine's timers (prompts, ringing, wrap-up) move only when a test
   // drives them, once the system is quiescent; the pages' own timers run in the browser.
   a = await startAdminRig({ promptMs: 1000 });
-  await a.api.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  base = await listenOnLoopback(a.api);
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryAppendLog } from '../../src/admin/append-log.ts';
 import type { AccessEntry } from '../../src/admin/ledgers.ts';
@@ -11,10 +10,8 @@ import { rosterToAgents } from '../../src/app.ts';
 import type { CallState } from '../../src/calls/core/types.ts';
 import { createLogger } from '../../src/log.ts';
 import type { RosterEntry } from '../../src/roster.ts';
-import { type Rig, readyAgents, root, startRig } from '../support/engine-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
+import { launchChromium, listenOnLoopback, shots, until } from '../support/chromium.ts';
+import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 const roster: RosterEntry[] = [
   { id: 'a1001', name: '王敏', endpoint: 'PJSIP/agent1001', pools: ['general'], skills: { general: 5 } },
@@ -31,10 +28,6 @@ let base: string;
 const ledger = new MemoryAppendLog<AccessEntry>();
 const calls: { callId: string; name: string; caller: string }[] = [];
 
-/** Waits (on the condition, polled) until what `read` returns passes. */
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
-
 /** A call answered by a1001, `talkMs` of talk, then the caller hangs up: one stored recording. */
 async function recordedCall(callerNumber: string, talkMs: number): Promise<void> {
   const ended: CallState[] = [];
@@ -49,7 +42,6 @@ async function recordedCall(callerNumber: string, talkMs: number): Promise<void>
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`the web page tests need Chromium at ${CHROMIUM}`);
   rig = await startRig({
     roster,
     at: '2026-11-24T10:00:00+08:00',
@@ -67,23 +59,8 @@ beforeAll(async () => {
     authFailures: { max: 1000, windowMs: 60_000 },
     ledger,
   });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  base = await listenOnLoopback(api);
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -1,45 +1,18 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RosterAuditEntry } from '../../src/admin/ledgers.ts';
 import { type RosterRig, startRosterRig } from '../api/roster-rig.ts';
-import { root } from '../support/engine-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
+import { launchChromium, listenOnLoopback, shots, until } from '../support/chromium.ts';
 
 let r: RosterRig;
 let browser: Browser;
 let base: string;
 
-/** Waits (on the condition, polled) until what `read` returns passes; generous for a loaded machine. */
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
-    );
-  }
   r = await startRosterRig();
-  await r.api.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(r.api.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  base = await listenOnLoopback(r.api);
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,19 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
-import { root } from '../support/engine-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
+import { launchChromium, listenOnLoopback, shots, until } from '../support/chromium.ts';
 
 let a: AdminRig;
 let browser: Browser;
 let base: string;
-
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
 
 /** The API requests a page sends (method and path; its HTML, scripts and styles left out). */
 function apiRequests(page: Page): string[] {
@@ -54,28 +47,9 @@ async function edit(page: Page, file: string, from: string, to: string): Promise
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
-    );
-  }
   a = await startAdminRig({ promptMs: 1000 });
-  await a.api.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  base = await listenOnLoopback(a.api);
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RosterEntry } from '../../src/roster.ts';
 import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
-import { readyAgents, root } from '../support/engine-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
+import { launchChromium, listenOnLoopback, shots, until } from '../support/chromium.ts';
+import { readyAgents } from '../support/engine-harness.ts';
 
 // Six agents of the 12345 pool; none has the housing skill (12319's calls prefer it).
 const roster: RosterEntry[] = ['王敏', '李强', '张伟', '刘洋', '陈静', '杨帆'].map((name, i) => ({
@@ -22,35 +20,12 @@ let a: AdminRig;
 let browser: Browser;
 let base: string;
 
-/** Waits (on the condition, polled) until what `read` returns passes. */
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
-
 const number = async (page: Page, selector: string) => Number(await page.textContent(selector));
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
-    );
-  }
   a = await startAdminRig({ roster, promptMs: 1000 });
-  await a.api.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  base = await listenOnLoopback(a.api);
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

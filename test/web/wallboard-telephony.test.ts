@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, TokenSet } from '../../src/admin/tokens.ts';
 import { buildApi } from '../../src/api/server.ts';
@@ -10,38 +9,18 @@ import { EDGE_REPORT_TTL_MS, edgeKey } from '../../src/edge/redis-report.ts';
 import type { Hotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
 import type { EdgeReportReader } from '../../src/redis/edge-report.ts';
-import { root, startRig } from '../support/engine-harness.ts';
+import { launchChromium, shots, until } from '../support/chromium.ts';
+import { startRig } from '../support/engine-harness.ts';
 import { edgeReport, nodesOf, testRedis, twoNodes } from '../support/two-nodes.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(root, 'test-results');
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const supervisor = issueToken('duty-supervisor', 'supervisor');
 
 let browser: Browser;
 const closers: (() => Promise<unknown>)[] = [];
 
-/** Waits (on the condition, polled) until what `read` returns passes. */
-const until = <T>(read: () => T | Promise<T>, timeout = 15_000) =>
-  expect.poll(read, { timeout, interval: 50 });
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the web page tests need Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does)`,
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
-  mkdirSync(shots, { recursive: true });
+  browser = await launchChromium();
 }, 60_000);
 
 afterEach(async () => {
