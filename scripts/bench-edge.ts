@@ -20,9 +20,10 @@
  *    hangs up 0.5 s after the answer): offered, connected (agent legs answered and acknowledged),
  *    lost (offered, not connected), retransmissions (every retransmission SIPp sent or received,
  *    carrier and agents), CPU of each process. The steps of a cluster stop at the first one with
- *    a retransmission (or with channels left after its drain); the highest step without one is
- *    {"nodes": N, "cleanCallsPerSecond"}, and `completeCallsPerSecond` the highest up to which
- *    every call also connected and ended.
+ *    a retransmission, or not paced (the carrier took over 3 s longer than the step to place
+ *    its calls: SIPp's limit of calls up held new ones back), or with channels left after its
+ *    drain; the highest step before it is {"nodes": N, "cleanCallsPerSecond"}, and
+ *    `completeCallsPerSecond` the highest up to which every call also connected and ended.
  * 3. The ratio line: clean rate with 2 nodes ÷ with 1 (the issue's goal: ≥ 1.7).
  *
  * `--pin`: each Asterisk node runs on one CPU of its own (`taskset` on all its threads: node a on
@@ -410,6 +411,10 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
       }
     }
     await uac.exited;
+    // How long the carrier took to place and end its calls: SIPp holds new calls back while
+    // `limit` are up, so a slow cluster stretches the step instead of retransmitting.
+    const placedSeconds = (Date.now() - started) / 1000;
+    const paced = placedSeconds <= STEP_SECONDS + 3;
     const left = await drain(cluster);
     await sleep(1200);
     const wall = (Date.now() - started) / 1000;
@@ -423,9 +428,10 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
         0,
       ),
     };
-    // clean (the issue's measure): every call placed, no retransmission; complete: also every call
+    // clean (the issue's measure): every call placed at the step's rate (within 3 s of its
+    // length), no retransmission; complete: also every call
     // connected to an agent and every channel gone once the calls ended
-    const ok = !collapsed && offered === total && retrans.carrier + retrans.agents === 0;
+    const ok = !collapsed && paced && offered === total && retrans.carrier + retrans.agents === 0;
     const complete = ok && connected === offered && left === 0;
     emit({
       nodes,
@@ -444,6 +450,8 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
       ),
       channelsLeftAfterDrain: left,
       stepWallSeconds: round(wall, 1),
+      placedSeconds: round(placedSeconds, 1),
+      paced,
       lost: offered - connected,
       clean: ok,
       complete,
