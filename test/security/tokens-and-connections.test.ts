@@ -137,6 +137,18 @@ function idleSocket(
   };
 }
 
+/**
+ * Waits for `what` to happen, failing with its name after `ms` (a socket the server never closes
+ * would otherwise only time the test out, without saying which).
+ */
+function bounded(promise: Promise<void>, what: string, ms = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${what}`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Waits (by polling, no fixed sleep) until the condition holds; fails after `ms`. */
 async function until(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -294,7 +306,7 @@ describe('server timeouts', () => {
     const { port } = await serve({ headersTimeoutMs: 200, requestTimeoutMs: 400, idleSocketMs: 60_000 });
     const idle = idleSocket(port, '127.0.0.41');
     await idle.connected;
-    await idle.closed;
+    await bounded(idle.closed, 'the server to close a socket that sent nothing (headers timeout 200 ms)');
     // A socket that trickles a header line every 50 ms is closed too (the headers' time is counted
     // from the first byte, not from the last).
     const slow = idleSocket(port, '127.0.0.42');
@@ -302,7 +314,10 @@ describe('server timeouts', () => {
     slow.socket.write('GET /health HTTP/1.1\r\nhost: x\r\n');
     const trickle = setInterval(() => slow.socket.write('x-slow: 1\r\n'), 50);
     try {
-      await slow.closed;
+      await bounded(
+        slow.closed,
+        'the server to close a socket trickling header lines (headers timeout 200 ms)',
+      );
     } finally {
       clearInterval(trickle);
     }
