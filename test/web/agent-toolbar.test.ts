@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
+import type { ScreenPopSources } from '../../src/api/screen-pop.ts';
+import type { AdminRig } from '../admin/admin-rig.ts';
 import { launchChromium, shots, until } from '../support/chromium.ts';
+import { expectNoCall, loginReady, openToolbar as openPage } from './toolbar-page.ts';
 
 /**
  * The agent toolbar in headless Chromium against the engine on the simulator (stepped virtual
@@ -27,36 +29,11 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** A fresh engine and API; a1001's toolbar open, its phone answering, the agent logged out. */
-async function openToolbar(): Promise<{ a: AdminRig; page: Page; errors: string[] }> {
-  a = await startAdminRig({ promptMs: 1000 });
-  await a.api.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(a.api.server.address() as { port: number }).port}`;
-  a.rig.sim.setEndpoint('PJSIP/agent1001', { behaviour: 'answer', answerAfterMs: 500, online: true });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/web/agent.html#token=${a.tokens.a1001}`);
-  await until(() => page.textContent('#who')).toBe('坐席 a1001');
-  await until(() => page.textContent('#stream')).toBe('事件流已连接');
-  return { a, page, errors };
-}
-
-/** Logs in from the page (not-ready 登录) and presses 就绪. */
-async function loginReady(page: Page): Promise<void> {
-  await until(() => page.isEnabled('#login')).toBe(true);
-  await page.click('#login');
-  await until(() => page.textContent('#state')).toBe('未就绪');
-  await page.click('#ready');
-  await until(() => page.textContent('#state')).toBe('就绪');
-}
-
-/** The panel shows no call: 暂无通话 visible, the call's details hidden and empty. */
-async function expectNoCall(page: Page): Promise<void> {
-  await until(() => page.isVisible('#no-call')).toBe(true);
-  await until(() => page.isVisible('#call')).toBe(false);
-  expect(await page.textContent('#call-transfer')).toBe('');
-  expect(await page.textContent('#call-stage')).toBe('');
+/** The toolbar opened on a fresh engine (closed after each test). */
+async function openToolbar(screenPop?: ScreenPopSources) {
+  const opened = await openPage(browser, screenPop);
+  a = opened.a;
+  return opened;
 }
 
 describe('the agent toolbar', () => {
