@@ -58,6 +58,7 @@ const adapterPackages = [
   'asterisk-manager',
   'drachtio-srf',
   'pg',
+  'postgres',
   'ws',
   'undici',
 ];
