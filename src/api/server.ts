@@ -18,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
 import type { Hotline } from '../hotline.ts';
 import type { EdgeReportReader } from '../redis/edge-report.ts';
+import type { ReportSource } from '../reports/report.ts';
 import { admissionApi } from './admission.ts';
 import { agentsApi } from './agents.ts';
 import { installAuth, ledgerRead } from './auth.ts';
@@ -73,6 +74,8 @@ export interface ApiOptions {
   daySlots?: DaySlotStore;
   /** Where the agent's screen pop finds earlier calls and standard answers (default: neither). */
   screenPop?: ScreenPopSources;
+  /** The reports over the records database (RECORDS_DATABASE_URL); absent without a database. */
+  reports?: ReportSource;
 }
 
 /**
