@@ -15,6 +15,8 @@ export interface AccessEntry {
   address: string;
   /** A recording played back (GET /recordings/:id): its name. */
   recording?: string;
+  /** A report read (GET /reports/…): which one, its range and split, JSON or CSV. */
+  report?: { name: string; from: string; to: string; grain?: string; by?: string; format: string };
 }
 
 /** A rules change an administrator made (publish, rollback), with a summary of the diff. */

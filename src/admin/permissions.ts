@@ -246,6 +246,27 @@ export const routePolicies: readonly RoutePolicy[] = [
     callerData: true,
     summary: "A call recording's audio (audio/wav, byte ranges); every playback is in the access ledger",
   },
+  {
+    method: 'GET',
+    url: '/reports/summary',
+    roles: ADMIN_SUP,
+    summary:
+      'Report by hour/day/month and line/department/queue/agent/phase (?from&to&grain&by&format=csv): offered, answered, 接通率, 15 s service level, ASA, abandonment, talk time, survey; every read in the access ledger',
+  },
+  {
+    method: 'GET',
+    url: '/reports/transfers',
+    roles: ADMIN_SUP,
+    summary:
+      'Transfers by period, target and mode (?from&to&grain&format=csv); every read in the access ledger',
+  },
+  {
+    method: 'GET',
+    url: '/reports/heatmap',
+    roles: ADMIN_SUP,
+    summary:
+      'Offered and answered calls by weekday × hour (?from&to&format=csv); every read in the access ledger',
+  },
   { method: 'GET', url: '/admin/audit', roles: ADMIN_SUP, summary: 'What administrators changed' },
   { method: 'GET', url: '/admin/access-ledger', roles: ADMIN, summary: "Who read which callers' data" },
 ];

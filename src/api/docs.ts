@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { type RoutePolicy, routePolicies } from '../admin/permissions.ts';
 import { ChangeAgentBody, NewAgentBody } from '../admin/roster-edits.ts';
+import { HeatmapRequest, ReportRequest } from '../reports/report-request.ts';
 import { apiErrors } from './errors.ts';
 import { ExplainBody, PublishBody, PublishPreviewBody, RollbackBody, ValidateBody } from './rules.ts';
 
@@ -24,6 +25,28 @@ const bodies: Record<string, z.ZodType> = {
   'PUT /roster/agents/:id': ChangeAgentBody,
 };
 
+/** Query strings, documented as parameters. */
+const queries: Record<string, z.ZodType> = {
+  'GET /reports/summary': ReportRequest,
+  'GET /reports/transfers': ReportRequest,
+  'GET /reports/heatmap': HeatmapRequest,
+};
+
+function queryParameters(schema: z.ZodType | undefined) {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { io: 'input' }) as {
+    properties?: Record<string, { description?: string }>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    ...(s.description ? { description: s.description } : {}),
+    schema: s,
+  }));
+}
+
 const errorSchema = {
   type: 'object',
   properties: {
@@ -42,12 +65,15 @@ const errorSchema = {
 };
 
 function operation(p: RoutePolicy) {
-  const params = [...p.url.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
-    name: m[1],
-    in: 'path',
-    required: true,
-    schema: { type: 'string' },
-  }));
+  const params = [
+    ...[...p.url.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
+    ...queryParameters(queries[`${p.method} ${p.url}`]),
+  ];
   const body = bodies[`${p.method} ${p.url}`];
   const who = p.public
     ? 'Public.'

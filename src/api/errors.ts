@@ -42,6 +42,10 @@ export const apiErrors = {
   unknownNumber: { code: 'unknown-number', statusCode: 404 },
   invalidQuery: { code: 'invalid-query', statusCode: 400 },
   admissionOff: { code: 'admission-off', statusCode: 409 },
+  /** No records database (RECORDS_DATABASE_URL): no reports. */
+  reportsOff: { code: 'reports-off', statusCode: 503 },
+  /** The records database did not answer a report. */
+  reportsUnavailable: { code: 'reports-unavailable', statusCode: 503 },
   internal: { code: 'internal', statusCode: 500 },
 } as const satisfies Record<string, { code: string; statusCode: number }>;
 
