@@ -31,6 +31,7 @@ import { metricsApi } from './metrics.ts';
 import { monitorApi } from './monitor.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { recordingsApi } from './recordings.ts';
+import { reportsApi } from './reports.ts';
 import { rosterApi } from './roster.ts';
 import { rulesApi } from './rules.ts';
 import { type ScreenPopSources, screenPopApi } from './screen-pop.ts';
@@ -278,6 +279,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     ledger,
     clock: o.clock,
   });
+  await app.register(reportsApi, { ...(o.reports ? { reports: o.reports } : {}), ledger, clock: o.clock });
   await app.register(webPages);
   await app.register(docsApi, { registered });
 
