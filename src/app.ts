@@ -39,6 +39,7 @@ import { createRecordSink } from './records/sinks/factory.ts';
 import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection.ts';
 import { EdgeReportReader } from './redis/edge-report.ts';
 import { EngineLease } from './redis/engine-lease.ts';
+import { KeeperLease } from './redis/keeper-lease.ts';
 import { NodeReporter } from './redis/node-report.ts';
 import { RedisRosterStore } from './redis/roster-store.ts';
 import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
@@ -226,14 +227,32 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   const ami = [...amis.values()][0];
   // The dialplan's safety net: its queue's members follow the agents (AMI, on every node); its
   // calls' notes become records.
+  // With Redis, several engines may reach one node: one keeper per node sends the AMI actions
+  // (redis/keeper-lease.ts), the others stand by, instead of every engine sending the same ones.
   const safetyNetQueues = [...amis.entries()].map(
     ([node, client]) =>
       new SafetyNetQueue({
         ami: client,
         store,
         logger: o.logger.child({ component: 'safety-net', ...(node ? { node } : {}) }),
+        keeper: !redis,
       }),
   );
+  const safetyNetKeepers = redis
+    ? new KeeperLease({
+        redis: redis.commands,
+        centerId,
+        ...(o.redisKeyPrefix ? { keyPrefix: o.redisKeyPrefix } : {}),
+        duty: 'safety-net',
+        posts: [...amis.entries()].map(([node, client], i) => ({
+          name: node || 'pbx',
+          able: () => client.connected,
+          onChange: (keeper: boolean) => safetyNetQueues[i]!.setKeeper(keeper),
+        })),
+        clock: o.clock,
+        logger: o.logger.child({ component: 'safety-net' }),
+      })
+    : undefined;
   const safetyNetConfig = readSafetyNetConfig(env);
   const safetyNetIntake = new SafetyNetIntake({
     dir: safetyNetConfig.spool,
@@ -245,6 +264,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     logger: o.logger.child({ component: 'safety-net' }),
   });
   for (const q of safetyNetQueues) q.start();
+  safetyNetKeepers?.start();
   safetyNetIntake.start();
   // Asterisk's own queues, for admission control: shed before Asterisk refuses SIP requests (the
   // fullest of every node's).
@@ -425,6 +445,7 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
       await engine.stop();
       await telephony.stop();
       await sessions?.close();
+      await safetyNetKeepers?.stop();
       for (const q of safetyNetQueues) q.stop();
       for (const t of taskprocessors) t.stop();
       await safetyNetIntake.stop();

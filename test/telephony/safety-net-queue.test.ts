@@ -29,7 +29,7 @@ async function until(what: string, predicate: () => boolean, ms = 5000): Promise
   }
 }
 
-async function setUp() {
+async function setUp(options: { keeper?: boolean } = {}) {
   sim = await startAriSimulator({ ami: true, logger: silent });
   const store = new MemoryAcdStore({ centerId: 'c', clock: systemClock });
   await store.upsertAgents(
@@ -45,7 +45,7 @@ async function setUp() {
     backoff: { initialMs: 20, maxMs: 100 },
     actionTimeoutMs: 2000,
   });
-  sync = new SafetyNetQueue({ ami, store, logger: silent });
+  sync = new SafetyNetQueue({ ami, store, logger: silent, ...options });
   sync.start();
   const server = sim.amiServer as SimAmiServer;
   const members = () =>
@@ -125,5 +125,27 @@ describe('the safety-net queue kept in step with the agents over AMI', () => {
     await until('the catch-up', () => members().join() === 'PJSIP/a2 a2 ready');
     await sync.settled();
     expect(sync.refused).toBe(0);
+  });
+
+  it('sends nothing while another engine keeps the queue, and compares everything once it keeps it', async () => {
+    const { store, server, members, sync, ami } = await setUp({ keeper: false });
+    await ami.start();
+    await store.login('a1', 'PJSIP/a1');
+    await store.ready('a1');
+    await store.login('a2', 'PJSIP/a2');
+    await store.notReady('a2', 'break');
+    await sync.settled();
+    expect(members()).toEqual([]);
+    expect(sync.keeping).toBe(false);
+    sync.setKeeper(true);
+    await until('the keeper’s full comparison', () => members().length === 2);
+    await sync.settled();
+    expect(members()).toEqual(['PJSIP/a1 a1 ready', 'PJSIP/a2 a2 paused(not-ready: break)']);
+    // standing by again: changes are left to the new keeper
+    sync.setKeeper(false);
+    await store.logout('a1');
+    await sync.settled();
+    expect(members()).toEqual(['PJSIP/a1 a1 ready', 'PJSIP/a2 a2 paused(not-ready: break)']);
+    expect(server.members(SAFETY_NET_QUEUE)).toHaveLength(2);
   });
 });

@@ -41,6 +41,11 @@ export interface SafetyNetQueueOptions {
   logger: Logger;
   /** The queue's name (default `hotline-safety-net`). */
   queue?: string;
+  /**
+   * Several engines on one node: only the keeper (see redis/keeper-lease.ts) sends AMI actions,
+   * the others stand by until `setKeeper(true)`. Default: this engine keeps the queue.
+   */
+  keeper?: boolean;
 }
 
 const truthy = (v: unknown) => ['1', 'true', 'yes'].includes(String(v ?? '').toLowerCase());
@@ -61,25 +66,49 @@ export class SafetyNetQueue {
   private running?: Promise<void>;
   private unsubscribe?: () => void;
   private stopped = false;
+  private keeper: boolean;
   /** Actions AMI refused (not transport failures). */
   refused = 0;
 
   constructor(private readonly o: SafetyNetQueueOptions) {
     this.queue = o.queue ?? SAFETY_NET_QUEUE;
+    this.keeper = o.keeper ?? true;
+  }
+
+  /** Whether this engine keeps the queue now. */
+  get keeping(): boolean {
+    return this.keeper;
+  }
+
+  /**
+   * Becomes the queue's keeper (a full comparison first: changes seen while standing by were not
+   * applied) or stands by (changes are no longer sent; the keeper sends them).
+   */
+  setKeeper(keeper: boolean): void {
+    if (keeper === this.keeper) return;
+    this.keeper = keeper;
+    this.dirty.clear();
+    if (!keeper) return;
+    this.o.logger.info({ queue: this.queue }, 'safety-net queue: this engine keeps it now');
+    if (this.o.ami.connected) {
+      this.fullSync = true;
+      this.kick();
+    }
   }
 
   /** Subscribes to the change feed and to AMI (re)connections; call before the AMI client starts. */
   start(): void {
     this.unsubscribe = this.o.store.onChange((c) => {
-      if (c.kind !== 'agent') return;
+      if (c.kind !== 'agent' || !this.keeper) return;
       this.dirty.add(c.agentId);
       this.kick();
     });
     this.o.ami.onConnected(() => {
+      if (!this.keeper) return;
       this.fullSync = true;
       this.kick();
     });
-    if (this.o.ami.connected) {
+    if (this.o.ami.connected && this.keeper) {
       this.fullSync = true;
       this.kick();
     }
@@ -96,7 +125,7 @@ export class SafetyNetQueue {
   }
 
   private kick(): void {
-    if (this.running || this.stopped) return;
+    if (this.running || this.stopped || !this.keeper) return;
     this.running = this.drain().finally(() => {
       this.running = undefined;
       if (this.fullSync || this.dirty.size > 0) this.kick();
@@ -104,7 +133,7 @@ export class SafetyNetQueue {
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped && (this.fullSync || this.dirty.size > 0)) {
+    while (!this.stopped && this.keeper && (this.fullSync || this.dirty.size > 0)) {
       if (!this.o.ami.connected) {
         // Nothing can be sent; the next connection compares everything anyway.
         this.dirty.clear();
