@@ -10,6 +10,8 @@ export const webDir = fileURLToPath(new URL('../web/', import.meta.url));
 
 /** The wallboard's charts: echarts' browser build from the npm package, served as `/web/echarts.min.js`. */
 const echartsFile = createRequire(import.meta.url).resolve('echarts/dist/echarts.common.min.js');
+/** The reports page's heat map is not in the common build: the full one, `/web/echarts.full.min.js`. */
+const echartsFullFile = createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js');
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,7 +34,7 @@ const securityHeaders = {
 };
 
 /**
- * The web pages (`/web/wallboard.html`, `/web/agent.html`, `/web/rules.html`, `/docs`), their
+ * The web pages (`/web/wallboard.html`, `/web/agent.html`, `/web/rules.html`, `/web/reports.html`, `/docs`), their
  * assets and the icon (`/favicon.ico`). They are shells: the data comes from the API with the token the page was opened with
  * (`#token=…`, kept in sessionStorage, never sent in a URL).
  */
@@ -43,6 +45,7 @@ export const webPages: FastifyPluginAsync = async (app) => {
     if (type) files.set(name, { type, body: readFileSync(join(webDir, name)) });
   }
   files.set('echarts.min.js', { type: types['.js']!, body: readFileSync(echartsFile) });
+  files.set('echarts.full.min.js', { type: types['.js']!, body: readFileSync(echartsFullFile) });
   const send = (reply: FastifyReply, name: string, headers: Record<string, string> = {}) => {
     const f = files.get(name);
     if (!f) throw new HotlineError('not-found', 'no such page');
