@@ -5,7 +5,6 @@ import { parseConf } from '../deploy/asterisk-conf.ts';
 import { bridgedWith, mediaBothWays, newRecords, passed, promptMs, selfShownToCaller } from './lab/checks.ts';
 import { DIALPLAN_DIR, type Lab, startLab, waitFor } from './lab/lab.ts';
 import { writeDtmfPcap } from './lab/pcap.ts';
-import { killAllSipp } from './lab/sipp.ts';
 
 // Calls through the project's own dialplan/ on a real Asterisk 22.10.1, driven by SIPp: the
 // carrier (UAC), agents' softphones (REGISTER with digest auth, then UAS) and the engine
@@ -25,14 +24,8 @@ beforeAll(async () => {
   await lab.startEngine();
 });
 
-afterEach(async () => {
-  killAllSipp();
-  for (const id of loggedIn) {
-    await lab.logout(id);
-    await lab.unregister(id).catch(() => undefined);
-  }
-  loggedIn.clear();
-  await lab.settled('after the scenario');
+afterEach(async ({ task }) => {
+  await lab.endScenario({ scenario: { name: task.name, failed: task.result?.state === 'fail' }, loggedIn });
 });
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { channels, newRecords, passed } from './lab/checks.ts';
 import { APPS, type Lab, startLab, waitFor } from './lab/lab.ts';
-import { killAllSipp } from './lab/sipp.ts';
 
 // Sub-center lines (设分中心) on the real Asterisk: the generated dialplan puts the lab's 12366
 // straight through to its sub-center's trunk (sc-tax, a SIPp peer), never into the engine; only
@@ -14,14 +13,8 @@ beforeAll(async () => {
   await lab.startEngine();
 });
 
-afterEach(async () => {
-  killAllSipp();
-  for (const id of loggedIn) {
-    await lab.logout(id).catch(() => undefined);
-    await lab.unregister(id).catch(() => undefined);
-  }
-  loggedIn.clear();
-  await lab.settled('after the scenario');
+afterEach(async ({ task }) => {
+  await lab.endScenario({ scenario: { name: task.name, failed: task.result?.state === 'fail' }, loggedIn });
 });
 
 afterAll(async () => {

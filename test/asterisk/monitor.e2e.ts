@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AriChannel, bridgedWith, channels, passed } from './lab/checks.ts';
 import { type Lab, startLab, waitFor } from './lab/lab.ts';
-import { killAllSipp } from './lab/sipp.ts';
 
 // Supervisor monitoring (监听 / 耳语 / 强插) on a real Asterisk 22.10.1: the supervisor's phone is
 // a SIPp UAS registered like an agent's (agent5009, never logged in as an agent); the engine snoops
@@ -17,12 +16,12 @@ beforeAll(async () => {
   await lab.rx('ari set debug all on');
 });
 
-afterEach(async () => {
-  killAllSipp();
-  for (const id of loggedIn) await lab.logout(id).catch(() => undefined);
-  loggedIn.clear();
-  for (const id of ['agent5001', 'agent5009']) await lab.unregister(id).catch(() => undefined);
-  await lab.settled('after the scenario');
+afterEach(async ({ task }) => {
+  await lab.endScenario({
+    scenario: { name: task.name, failed: task.result?.state === 'fail' },
+    loggedIn,
+    phones: ['agent5001', 'agent5009'],
+  });
 });
 
 afterAll(async () => {

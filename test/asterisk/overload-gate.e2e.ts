@@ -5,7 +5,6 @@ import { gateVariable } from '../../src/admission/gate.ts';
 import type { CallRecord } from '../../src/records/record.ts';
 import { passed, promptMs } from './lab/checks.ts';
 import { APPS, type Lab, startLab, waitFor } from './lab/lab.ts';
-import { killAllSipp } from './lab/sipp.ts';
 
 // Issue 18 on the real PBX: while the engine sheds, the dialplan's admission gate keeps new calls
 // from it. An administrator holds the engine at `shedding` (PUT /admission, as an operator would
@@ -42,9 +41,11 @@ beforeAll(async () => {
   await lab.rx('ari set debug all on');
 });
 
-afterEach(async () => {
-  killAllSipp();
-  await lab.settled('after the scenario');
+afterEach(async ({ task }) => {
+  await lab.endScenario({
+    scenario: { name: task.name, failed: task.result?.state === 'fail' },
+    loggedIn: new Set(),
+  });
 });
 
 afterAll(async () => {

@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseWavHeader } from '../../src/prompts/wav.ts';
 import { bridgedWith, channels, newRecords, passed } from './lab/checks.ts';
 import { type Lab, startLab, waitFor } from './lab/lab.ts';
-import { killAllSipp } from './lab/sipp.ts';
 
 // Call recording on a real Asterisk 22.10.1: the engine records the call's bridge through ARI from
 // the agent's answer to the end, the call record names the recording, and a supervisor fetches
@@ -15,14 +14,8 @@ beforeAll(async () => {
   await lab.startEngine({ RECORDING: 'on', RECORDING_RETENTION_DAYS: '30' });
 });
 
-afterEach(async () => {
-  killAllSipp();
-  for (const id of loggedIn) {
-    await lab.logout(id);
-    await lab.unregister(id).catch(() => undefined);
-  }
-  loggedIn.clear();
-  await lab.settled('after the scenario');
+afterEach(async ({ task }) => {
+  await lab.endScenario({ scenario: { name: task.name, failed: task.result?.state === 'fail' }, loggedIn });
 });
 
 afterAll(async () => {

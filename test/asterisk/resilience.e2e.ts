@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bridgedWith, mediaBothWays, newRecords, passed, promptMs } from './lab/checks.ts';
 import { type Lab, startLab, waitFor } from './lab/lab.ts';
-import { killAllSipp } from './lab/sipp.ts';
 
 // Faults on the real PBX: a carrier that vanishes, the engine stopped (the dialplan's safety
 // net), killed with SIGKILL mid-call, its ARI connection cut; and a talk longer than Asterisk's
@@ -16,14 +15,8 @@ beforeAll(async () => {
   await lab.startEngine();
 });
 
-afterEach(async () => {
-  killAllSipp();
-  for (const id of loggedIn) {
-    await lab.logout(id).catch(() => undefined);
-    await lab.unregister(id).catch(() => undefined);
-  }
-  loggedIn.clear();
-  await lab.settled('after the scenario');
+afterEach(async ({ task }) => {
+  await lab.endScenario({ scenario: { name: task.name, failed: task.result?.state === 'fail' }, loggedIn });
 });
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AriChannel, bridgedWith, channels, newRecords, passed } from './lab/checks.ts';
 import { type Lab, startLab, waitFor } from './lab/lab.ts';
-import { killAllSipp } from './lab/sipp.ts';
 
 // Transfers by an agent to a sub-center's trunk (the lab plan's subcenter:tax, PJSIP/12366@sc-tax,
 // a SIPp peer at the address the lab's peers.yaml gives it).
@@ -13,14 +12,8 @@ beforeAll(async () => {
   await lab.startEngine();
 });
 
-afterEach(async () => {
-  killAllSipp();
-  for (const id of loggedIn) {
-    await lab.logout(id).catch(() => undefined);
-    await lab.unregister(id).catch(() => undefined);
-  }
-  loggedIn.clear();
-  await lab.settled('after the scenario');
+afterEach(async ({ task }) => {
+  await lab.endScenario({ scenario: { name: task.name, failed: task.result?.state === 'fail' }, loggedIn });
 });
 
 afterAll(async () => {

@@ -1,8 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { hashToken, newToken } from '../../../src/admin/tokens.ts';
 import type { CallRecord } from '../../../src/records/record.ts';
 import { type AriTraceEntry, parseAriDebug } from './ari-trace.ts';
@@ -92,6 +102,21 @@ export interface Lab {
   logout(id: string): Promise<void>;
   /** Waits until Asterisk holds no channel and no bridge. */
   settled(what: string, ms?: number): Promise<void>;
+  /**
+   * After each scenario: stops every SIPp, logs the agents out and unregisters their phones (and
+   * `phones`, registered but never logged in), waits until Asterisk holds nothing. When the
+   * scenario failed, first keeps the lab's logs (see `keepLogs`).
+   */
+  endScenario(o: {
+    scenario: { name: string; failed: boolean };
+    loggedIn: Set<string>;
+    phones?: string[];
+  }): Promise<void>;
+  /**
+   * Copies the engine's log, Asterisk's output and SIPp's logs to HOTLINE_LAB_FAILURES (default
+   * test-results/lab-failures)/<name>/, since the lab's folder goes with the lab; returns where.
+   */
+  keepLogs(name: string): string;
   stop(): Promise<void>;
   asteriskLog(): string;
   /**
@@ -431,6 +456,23 @@ export async function startLab(spec: { agents: LabAgentSpec[] }): Promise<Lab> {
         ms,
         200,
       );
+    },
+    async endScenario({ scenario, loggedIn, phones = [] }) {
+      if (scenario.failed) console.error(`lab logs of the failed scenario: ${lab.keepLogs(scenario.name)}`);
+      killAllSipp();
+      for (const id of loggedIn) await lab.logout(id).catch(() => undefined);
+      for (const id of new Set([...loggedIn, ...phones])) await lab.unregister(id).catch(() => undefined);
+      loggedIn.clear();
+      await lab.settled('after the scenario');
+    },
+    keepLogs(name) {
+      const slug = `${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80)}-${Date.now()}`;
+      const to = resolve(process.env.HOTLINE_LAB_FAILURES ?? join(ROOT, 'test-results/lab-failures'), slug);
+      mkdirSync(to, { recursive: true });
+      for (const f of readdirSync(dir, { withFileTypes: true })) {
+        if (f.isFile() && /\.(log|out)$/.test(f.name)) copyFileSync(join(dir, f.name), join(to, f.name));
+      }
+      return to;
     },
     stop,
     asteriskLog: () => (existsSync(asteriskLogPath) ? readFileSync(asteriskLogPath, 'utf8') : ''),
