@@ -4,7 +4,7 @@ import { nodesKey as engineNodesKey } from '../redis/node-report.ts';
 import { NODE_NAME } from './config.ts';
 
 /**
- * The contract keys the edge shares with the engines (/work/coord/issue19.md):
+ * The keys the edge shares with the engines (see dialplan/README.md, several nodes):
  * - it reads `hotline:{<center>}:nodes`, field `<node>|<engine>` → `{"node","engine","ari","calls","at"}`,
  *   written every second by each engine; an entry older than 3 s is ignored;
  * - it writes `hotline:{<center>}:edge` = `{"at","nodes":[…],"trunks":[…]}` with PX 10000.
