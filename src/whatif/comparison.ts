@@ -94,8 +94,7 @@ export type TargetKind =
   | 'emergency'
   | 'center'
   | 'ticket'
-  | 'announcement'
-  | 'self-service';
+  | 'announcement';
 
 /** Totals of one run. */
 export interface RunTotals {
@@ -158,7 +157,7 @@ export interface WhatIfComparison {
   pools: PoolRow[];
   lines: LineRow[];
   targets: TargetRow[];
-  /** The threshold of the service level, seconds (15). */
+  /** The threshold of the service level, seconds (the live plan's center.serviceLevelSeconds, 15). */
   serviceLevelSeconds: number;
 }
 
@@ -174,6 +173,3 @@ export interface WhatIfOptions {
 
 /** The entry point (implemented in run-what-if.ts). */
 export type RunWhatIf = (o: WhatIfOptions) => Promise<WhatIfComparison>;
-
-/** Service-level threshold: answered within 15 s. */
-export const SERVICE_LEVEL_SECONDS = 15;
