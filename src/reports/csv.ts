@@ -6,8 +6,10 @@ export const UTF8_BOM = '\uFEFF';
 /** One field: quoted when it holds a comma, a quote, a line break or leading/trailing space. */
 export function csvField(text: string): string {
   // A field starting with = + - @ is a formula to a spreadsheet: keys come from the rules and the
-  // roster, so an id like "=cmd" is written as text (a leading apostrophe), never evaluated.
-  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
+  // roster, so an id like "=cmd" is written as text (a leading apostrophe), never evaluated. A
+  // number, and the lone "-" of a call without a queue or agent, are left as they are.
+  const formula = /^[=+\-@\t\r]/.test(text) && text !== '-' && !/^-?\d+(\.\d+)?%?$/.test(text);
+  const safe = formula ? `'${text}` : text;
   return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
