@@ -281,6 +281,11 @@ export class RulesAdmin {
     this.livePlan = plan;
   }
 
+  /** A draft compiled as validate does (off the main thread, within the draft budget): its plan or its problems. */
+  compile(files: DraftFiles): Promise<CompiledDraft> {
+    return this.compileDraft(files, [this.o.rulesDir]);
+  }
+
   async validate(files: DraftFiles): Promise<{ problems: RuleProblem[]; warnings: RuleProblem[] }> {
     const r = await this.compileDraft(files, [this.o.rulesDir]);
     return r.ok ? { problems: [], warnings: r.warnings } : { problems: r.problems, warnings: [] };
