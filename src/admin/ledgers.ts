@@ -31,6 +31,28 @@ export interface RulesAuditEntry {
   changes: { file: string; status: string; added: number; removed: number }[];
 }
 
+/** A what-if (试算) of a rules draft against the live rules (POST /rules/whatif): who, on what traffic. */
+export interface WhatIfAuditEntry {
+  at: string;
+  tokenId: string;
+  role: Role;
+  action: 'rules-whatif';
+  /** The live version the draft was compared with. */
+  liveVersion: number;
+  /** The traffic asked for, and the day replayed (its source, day and calls) when it ran. */
+  traffic: {
+    asked: 'recent' | 'profile';
+    replayed?: { source: 'records' | 'profile'; date: string; calls: number };
+  };
+  /** The draft's files changed against the live version. */
+  changes: { file: string; status: string; added: number; removed: number }[];
+  /** Done, or failed (input the replay could not use, a budget exceeded, an error: `reason`). */
+  outcome: 'done' | 'failed';
+  reason?: string;
+  /** Wall time of the replay, ms. */
+  ms: number;
+}
+
 /** What a supervisor (or admin) did to another agent's state through the agent API. */
 export const agentAuditActions = [
   'agent-login',
@@ -90,6 +112,7 @@ export type AuditEntry =
   | AgentStateAuditEntry
   | AdmissionAuditEntry
   | RosterAuditEntry
+  | WhatIfAuditEntry
   /** A supervisor listened to, whispered on or barged into a call (src/calls/runtime/monitors.ts). */
   | MonitorAuditRecord;
 
