@@ -76,6 +76,8 @@ export interface StaffingTarget {
   withinSeconds: number;
   /** Give up above this many agents (default 1,000,000). */
   maxAgents?: number;
+  /** Erlang A only: also keep P(abandon) at or below this share (0.05 for 5 %). */
+  maxAbandon?: number;
 }
 
 const LOG_NEGLIGIBLE = 46; // e^-46 ≈ 1e-20: a queue term this far below the largest adds nothing
@@ -144,6 +146,9 @@ function checkTarget(target: StaffingTarget): number {
     throw new StaffingInputError('targetServiceLevel', `must be strictly between 0 and 1, got ${sl}`);
   }
   checkNonNegative(target.withinSeconds, 'withinSeconds');
+  if (target.maxAbandon !== undefined && !(target.maxAbandon > 0 && target.maxAbandon < 1)) {
+    throw new StaffingInputError('maxAbandon', `must be strictly between 0 and 1, got ${target.maxAbandon}`);
+  }
   const max = target.maxAgents ?? DEFAULT_MAX_AGENTS;
   checkAgents(max, 'maxAgents', 1);
   return max;
@@ -337,8 +342,9 @@ export function erlangAMetrics(
 }
 
 /**
- * Agents needed by Erlang A: the smallest N ≥ 1 with service level ≥ target (occupancy is then
- * below 1 by construction). The service level grows with N; found by doubling, then bisection.
+ * Agents needed by Erlang A: the smallest N ≥ 1 with service level ≥ target and, when asked,
+ * P(abandon) ≤ `maxAbandon` (occupancy is below 1 by construction). Both improve with N; found by
+ * doubling, then bisection.
  */
 export function agentsByErlangA(
   traffic: Traffic & { patienceSeconds: number },
@@ -350,7 +356,9 @@ export function agentsByErlangA(
     return { ...idle, agents: 0 };
   }
   const at = (n: number) => erlangAMetrics(n, traffic, target.withinSeconds);
-  const meets = (r: ErlangAResult) => r.serviceLevel >= target.targetServiceLevel;
+  const meets = (r: ErlangAResult) =>
+    r.serviceLevel >= target.targetServiceLevel &&
+    (target.maxAbandon === undefined || r.probAbandon <= target.maxAbandon);
   let low = 0; // fails (or nothing below 1)
   let high = Math.max(1, Math.ceil(offeredErlangs(traffic)));
   let best = at(high);

@@ -1,0 +1,353 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import type { RoutingPlan } from '../plan/compile.ts';
+import { loadPlan, parseYamlFile } from '../plan/load.ts';
+import { formatProblem, type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
+import { CallRecord } from '../records/schema.ts';
+import type { StaffingTarget } from '../staffing/erlang.ts';
+import { StaffingInputError } from '../staffing/errors.ts';
+import { staffInterval } from '../staffing/interval.ts';
+import { mergeLoad } from '../staffing/merge-load.ts';
+import { dayProfile, recordDays } from '../staffing/records-profile.ts';
+import { formatInterval, formatMergePlan, formatProfile, type ProfileRow } from '../staffing/tables.ts';
+import {
+  type LineLoad,
+  lineLoad,
+  type VolumesFile,
+  VolumesFile as VolumesSchema,
+} from '../staffing/volumes.ts';
+import { type CommandIO, UsageError } from './io.ts';
+import { rulesDir } from './paths.ts';
+
+export const staffingHelp = `hotline staffing [--target-sl 0.8] [--within 15] [--max-abandon R] [--json] <one of:>
+  --calls-per-hour N --aht S [--patience S]
+      agents needed for one interval by Erlang C and, with --patience (callers' mean patience,
+      seconds), by Erlang A: service level (answered within --within seconds over all offered
+      calls), occupancy, ASA (mean wait of answered calls), P(wait), P(abandon)
+  --records FILE.jsonl [--day YYYY-MM-DD] [--wrap-up S] [--patience S] [--rules DIR]
+      the hourly profile of a real day from call records (Asia/Shanghai hours), per pool and
+      expert seat: offered calls, AHT (talk time + --wrap-up), measured answer rate and service
+      level, patience estimated from the day's waits (Σ waits / abandons), agents needed by C and A
+  --merge-plan [--rules DIR] (--volumes FILE | --calls-per-day LINE=N ... --aht S [--patience S])
+      merge-date planning: for each period between the plan's phase dates, which lines' calls
+      reach which 12345 pool or expert seat, and the agents needed at each one's peak hour.
+      --volumes: YAML/JSON (see routing-rules/examples/sichuan-volumes.yaml); --calls-per-day
+      LINE=N (line id or number, repeatable) with the default hourly shape
+  --max-abandon R (0.05 = 5 %): Erlang A staffs also for P(abandon) ≤ R.
+  Exit 2 for a bad option (the message names it), 1 for an unreadable or invalid file.`;
+
+const OPTION_OF_FIELD: Record<string, string> = {
+  callsPerHour: '--calls-per-hour',
+  ahtSeconds: '--aht',
+  patienceSeconds: '--patience',
+  targetServiceLevel: '--target-sl',
+  withinSeconds: '--within',
+  maxAgents: '--target-sl',
+  maxAbandon: '--max-abandon',
+};
+
+/** Reads a numeric option; `--name: …` when it is not a number in range. */
+function numberOption(
+  values: Record<string, unknown>,
+  name: string,
+  check: { min?: number; above?: number; below?: number; integer?: boolean },
+): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  const bad = (why: string) => new UsageError(`--${name}: ${why}, got "${String(raw)}"`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n)) throw bad('must be a number');
+  if (check.above !== undefined && !(n > check.above)) throw bad(`must be above ${check.above}`);
+  if (check.min !== undefined && n < check.min) throw bad(`must be at least ${check.min}`);
+  if (check.below !== undefined && !(n < check.below)) throw bad(`must be below ${check.below}`);
+  return n;
+}
+
+/** JSON with infinite figures (an overloaded pool's ASA) written as null. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+}
+
+function loadRules(dir: string | undefined, io: CommandIO): RoutingPlan | undefined {
+  try {
+    return loadPlan(rulesDir(dir)).plan;
+  } catch (err) {
+    if (err instanceof RulesInvalidError) {
+      for (const p of err.problems) io.err(formatProblem(p));
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** Call records of a JSONL file (live call events skipped); a bad line names FILE:LINE. */
+async function readRecords(file: string): Promise<CallRecord[]> {
+  const records: CallRecord[] = [];
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n += 1;
+    if (line.trim() === '') continue;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch {
+      throw new UsageError(`--records: ${file}:${n}: not JSON`);
+    }
+    if ((data as { type?: unknown }).type === 'call-event') continue;
+    const parsed = CallRecord.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UsageError(
+        `--records: ${file}:${n}: not a call record (${issue?.path.join('.') || 'record'}: ${issue?.message})`,
+      );
+    }
+    records.push(parsed.data);
+  }
+  return records;
+}
+
+export async function staffingCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'calls-per-hour': { type: 'string' },
+      aht: { type: 'string' },
+      patience: { type: 'string' },
+      'target-sl': { type: 'string' },
+      'max-abandon': { type: 'string' },
+      within: { type: 'string' },
+      records: { type: 'string' },
+      day: { type: 'string' },
+      'wrap-up': { type: 'string' },
+      'merge-plan': { type: 'boolean' },
+      rules: { type: 'string' },
+      volumes: { type: 'string' },
+      'calls-per-day': { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const modes = [values['calls-per-hour'] !== undefined, values.records !== undefined, values['merge-plan']];
+  if (modes.filter(Boolean).length !== 1) {
+    throw new UsageError('give exactly one of --calls-per-hour, --records, --merge-plan');
+  }
+  const maxAbandon = numberOption(values, 'max-abandon', { above: 0, below: 1 });
+  const target: Target = {
+    targetServiceLevel: numberOption(values, 'target-sl', { above: 0, below: 1 }) ?? 0.8,
+    withinSeconds: numberOption(values, 'within', { min: 0 }) ?? 15,
+    ...(maxAbandon !== undefined ? { maxAbandon } : {}),
+  };
+  const patience = numberOption(values, 'patience', { above: 0 });
+  try {
+    if (values['calls-per-hour'] !== undefined) return single(values, target, patience, io);
+    if (values.records !== undefined) return await fromRecords(values, target, patience, io);
+    return mergePlan(values, target, patience, io);
+  } catch (err) {
+    if (err instanceof StaffingInputError) {
+      io.err(`${OPTION_OF_FIELD[err.field] ?? err.field}: ${err.message.slice(err.field.length + 2)}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+type Values = Record<string, unknown>;
+type Target = StaffingTarget;
+
+function single(values: Values, target: Target, patience: number | undefined, io: CommandIO): number {
+  const callsPerHour = numberOption(values, 'calls-per-hour', { min: 0 })!;
+  const ahtSeconds = numberOption(values, 'aht', { above: 0 });
+  if (ahtSeconds === undefined) throw new UsageError('--aht is required with --calls-per-hour');
+  const load = { callsPerHour, ahtSeconds, ...(patience !== undefined ? { patienceSeconds: patience } : {}) };
+  const staffing = staffInterval(load, target);
+  io.out(
+    values.json
+      ? toJson({ input: { ...load, ...target }, ...staffing })
+      : formatInterval({ callsPerHour, ahtSeconds }, target, staffing),
+  );
+  return 0;
+}
+
+async function fromRecords(
+  values: Values,
+  target: Target,
+  patience: number | undefined,
+  io: CommandIO,
+): Promise<number> {
+  const wrapUp = numberOption(values, 'wrap-up', { min: 0 }) ?? 0;
+  const file = values.records as string;
+  let records: CallRecord[];
+  try {
+    records = await readRecords(file);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(err.message);
+      return 1;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    io.err(`--records: cannot read ${file}${code ? ` (${code})` : ''}`);
+    return 1;
+  }
+  const plan = loadRules(values.rules as string | undefined, io);
+  if (!plan) return 1;
+  const timeZone = plan.center.timezone;
+  const days = recordDays(records, timeZone);
+  let day = values.day as string | undefined;
+  if (day === undefined) {
+    if (days.size !== 1) {
+      io.err(
+        days.size === 0
+          ? `--records: ${file} holds no call records`
+          : `--day: the records span ${days.size} days (${[...days.keys()].join(', ')}); choose one`,
+      );
+      return 2;
+    }
+    day = [...days.keys()][0]!;
+  } else if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    throw new UsageError(`--day: must be YYYY-MM-DD, got "${day}"`);
+  }
+  const profile = dayProfile(records, { day, timeZone, withinSeconds: target.withinSeconds });
+  const rows = new Map<string, ProfileRow[]>();
+  for (const q of profile.queues) {
+    const theta = patience ?? q.patience.seconds;
+    rows.set(
+      q.queue,
+      q.hours.map((h) => {
+        const talk = h.talkCount > 0 ? h.talkSeconds / h.talkCount : (q.meanTalkSeconds ?? 0);
+        const ahtSeconds = talk + wrapUp;
+        const row: ProfileRow = {
+          hour: h.hour,
+          offered: h.offered,
+          ahtSeconds,
+          measured: { answered: h.answered, abandoned: h.abandoned, answeredWithin: h.answeredWithin },
+        };
+        if (h.offered > 0 && ahtSeconds > 0) {
+          row.staffing = staffInterval(
+            {
+              callsPerHour: h.offered,
+              ahtSeconds,
+              ...(theta !== undefined ? { patienceSeconds: theta } : {}),
+            },
+            target,
+          );
+        }
+        return row;
+      }),
+    );
+  }
+  if (values.json) {
+    io.out(
+      toJson({
+        day,
+        timeZone,
+        target,
+        wrapUpSeconds: wrapUp,
+        notQueued: profile.notQueued,
+        queues: profile.queues.map((q) => ({
+          queue: q.queue,
+          offered: q.offered,
+          meanTalkSeconds: q.meanTalkSeconds,
+          patience: patience !== undefined ? { seconds: patience, given: true } : q.patience,
+          hours: rows.get(q.queue),
+        })),
+      }),
+    );
+    return 0;
+  }
+  const names = (queue: string) => {
+    const [kind, id] = queue.split(':') as [string, string];
+    const found = kind === 'pool' ? plan.pools.get(id) : plan.experts.get(id);
+    return found?.name ?? queue;
+  };
+  io.out(
+    formatProfile(profile, rows, names, {
+      ...target,
+      wrapUpSeconds: wrapUp,
+      ...(patience !== undefined ? { patienceOverride: patience } : {}),
+    }),
+  );
+  return 0;
+}
+
+function mergePlan(values: Values, target: Target, patience: number | undefined, io: CommandIO): number {
+  const plan = loadRules(values.rules as string | undefined, io);
+  if (!plan) return 1;
+  const perDay = values['calls-per-day'] as string[] | undefined;
+  if ((values.volumes === undefined) === (perDay === undefined)) {
+    throw new UsageError('--merge-plan needs one of --volumes FILE or --calls-per-day LINE=N');
+  }
+  let file: VolumesFile;
+  let where: string;
+  if (values.volumes !== undefined) {
+    where = values.volumes as string;
+    const problems: RuleProblem[] = [];
+    const parsed = parseYamlFile(where, where, VolumesSchema, problems);
+    if (!parsed) {
+      for (const p of problems) io.err(`--volumes: ${formatProblem(p)}`);
+      return 1;
+    }
+    file = parsed;
+    if (values.aht !== undefined || patience !== undefined) {
+      const aht = numberOption(values, 'aht', { above: 0 });
+      file = {
+        ...file,
+        ...(aht !== undefined ? { ahtSeconds: aht } : {}),
+        ...(patience !== undefined ? { patienceSeconds: patience } : {}),
+      };
+    }
+  } else {
+    where = '--calls-per-day';
+    const aht = numberOption(values, 'aht', { above: 0 });
+    if (aht === undefined) throw new UsageError('--aht is required with --calls-per-day');
+    const lines: Record<string, number> = {};
+    for (const item of perDay!) {
+      const m = /^([^=]+)=(\d+(?:\.\d+)?)$/.exec(item);
+      if (!m) throw new UsageError(`--calls-per-day: must be LINE=N (a line id or number), got "${item}"`);
+      lines[m[1]!] = Number(m[2]);
+    }
+    file = {
+      source: 'given on the command line (--calls-per-day), default hourly shape',
+      ahtSeconds: aht,
+      ...(patience !== undefined ? { patienceSeconds: patience } : {}),
+      lines,
+    };
+  }
+  const volumes = new Map<string, LineLoad>();
+  for (const [key, value] of Object.entries(file.lines)) {
+    const line = plan.lines.get(key) ?? plan.linesByNumber.get(key);
+    if (!line) {
+      io.err(`${where}: lines.${key}: no line of the plan has this id or number`);
+      return values.volumes !== undefined ? 1 : 2;
+    }
+    if (volumes.has(line.id)) {
+      io.err(`${where}: lines.${key}: line ${line.id} is given twice`);
+      return values.volumes !== undefined ? 1 : 2;
+    }
+    volumes.set(line.id, lineLoad(file, value));
+  }
+  let periods: ReturnType<typeof mergeLoad>;
+  try {
+    periods = mergeLoad(plan, { volumes, target });
+  } catch (err) {
+    if (err instanceof StaffingInputError && err.field.startsWith('lines.')) {
+      io.err(`${where}: ${err.message}`);
+      return values.volumes !== undefined ? 1 : 2;
+    }
+    throw err;
+  }
+  if (values.json) {
+    io.out(toJson({ center: plan.center.id, source: file.source, target, periods }));
+    return 0;
+  }
+  io.out(
+    formatMergePlan(periods, {
+      centerName: plan.center.name,
+      source: file.source,
+      ...target,
+      ...(file.populationMillions !== undefined ? { populationMillions: file.populationMillions } : {}),
+    }),
+  );
+  return 0;
+}

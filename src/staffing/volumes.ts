@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * Per-line daily volumes for merge-date planning (`hotline staffing --merge-plan --volumes FILE`):
+ * a YAML or JSON file. Each line of the plan (by id or number) gets its calls per day, and may
+ * override the AHT, the callers' mean patience, the hourly shape and, for a line whose calls reach
+ * a menu, how callers choose (keys → share).
+ */
+
+const Shape = z
+  .array(z.number().nonnegative())
+  .length(24)
+  .refine((s) => s.some((v) => v > 0), { message: 'needs at least one hour with a weight above 0' });
+
+/** Keys as `explain --digits` reads them: 0-9, *, #, and T for a menu timeout. */
+const MenuShares = z.record(
+  z.string().regex(/^[0-9*#T]+$/, 'keys may contain only 0-9, *, # and T (a menu timeout)'),
+  z.number().positive(),
+);
+
+export const LineVolume = z.strictObject({
+  callsPerDay: z.number().nonnegative(),
+  ahtSeconds: z.number().positive().optional(),
+  patienceSeconds: z.number().positive().optional(),
+  /** 24 relative weights, hour 0 (00:00–01:00) to 23, in the plan's time zone. */
+  hourlyShape: Shape.optional(),
+  /** For a line whose route reaches a menu: keys pressed → share of the callers (normalised). */
+  menuShares: MenuShares.optional(),
+});
+export type LineVolume = z.infer<typeof LineVolume>;
+
+export const VolumesFile = z.strictObject({
+  /** Where the figures come from (a statistic, an estimate, or "illustrative"). */
+  source: z.string().min(1),
+  /** Average handling time of a call (talk and wrap-up), seconds. */
+  ahtSeconds: z.number().positive(),
+  /** Mean patience of callers in a queue, seconds: enables Erlang A. */
+  patienceSeconds: z.number().positive().optional(),
+  hourlyShape: Shape.optional(),
+  /** Population served, millions: for the comparison with a seats-per-million norm. */
+  populationMillions: z.number().positive().optional(),
+  /** Line id or number → calls per day, or the line's figures. */
+  lines: z.record(z.string().min(1), z.union([z.number().nonnegative(), LineVolume])),
+});
+export type VolumesFile = z.infer<typeof VolumesFile>;
+
+/**
+ * The hourly shape used when neither the file nor the line gives one: an illustrative 12345 day
+ * (quiet at night, a morning peak at 9–11 and an afternoon peak at 14–16), not a measurement. A
+ * records file's `hotline staffing --records` profile gives a real one to put in the volumes file.
+ */
+export const DEFAULT_HOURLY_SHAPE: readonly number[] = [
+  0.8, 0.5, 0.4, 0.3, 0.3, 0.5, 1.2, 2.6, 5.2, 7.6, 8.0, 7.2, 5.0, 5.6, 7.0, 7.2, 6.8, 6.0, 4.8, 4.2, 3.8,
+  3.2, 2.2, 1.3,
+];
+
+/** The figures of one line, with the file's defaults filled in and the shape normalised to sum 1. */
+export interface LineLoad {
+  callsPerDay: number;
+  ahtSeconds: number;
+  patienceSeconds?: number;
+  /** Share of the day's calls in each hour (sums to 1). */
+  hourly: readonly number[];
+  /** Keys → share (sums to 1); absent when the line's route needs no keys. */
+  menuShares?: ReadonlyMap<string, number>;
+}
+
+export function normalise(weights: readonly number[]): number[] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  return weights.map((w) => w / total);
+}
+
+/** Fills in one line's figures from the file's defaults. */
+export function lineLoad(file: VolumesFile, value: VolumesFile['lines'][string]): LineLoad {
+  const own: LineVolume = typeof value === 'number' ? { callsPerDay: value } : value;
+  const load: LineLoad = {
+    callsPerDay: own.callsPerDay,
+    ahtSeconds: own.ahtSeconds ?? file.ahtSeconds,
+    hourly: normalise(own.hourlyShape ?? file.hourlyShape ?? DEFAULT_HOURLY_SHAPE),
+  };
+  const patience = own.patienceSeconds ?? file.patienceSeconds;
+  if (patience !== undefined) load.patienceSeconds = patience;
+  if (own.menuShares) {
+    const total = Object.values(own.menuShares).reduce((a, b) => a + b, 0);
+    load.menuShares = new Map(Object.entries(own.menuShares).map(([k, v]) => [k, v / total]));
+  }
+  return load;
+}
