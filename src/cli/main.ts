@@ -8,6 +8,7 @@ import { serveCommand, serveHelp } from './serve.ts';
 import { simulateCommand, simulateHelp } from './simulate.ts';
 import { tokenCommand, tokenHelp } from './token.ts';
 import { validateCommand, validateHelp } from './validate.ts';
+import { whatifCommand, whatifHelp } from './whatif.ts';
 
 type Command = (args: string[], io: CommandIO) => number | Promise<number>;
 
@@ -21,6 +22,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   simulate: { run: simulateCommand, help: simulateHelp },
   serve: { run: serveCommand, help: serveHelp },
   edge: { run: edgeCommand, help: edgeHelp },
+  whatif: { run: whatifCommand, help: whatifHelp },
 };
 
 function usage(): string {
