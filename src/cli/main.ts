@@ -6,6 +6,7 @@ import { recordsCommand, recordsHelp } from './records.ts';
 import { schemaCommand, schemaHelp } from './schema.ts';
 import { serveCommand, serveHelp } from './serve.ts';
 import { simulateCommand, simulateHelp } from './simulate.ts';
+import { staffingCommand, staffingHelp } from './staffing.ts';
 import { tokenCommand, tokenHelp } from './token.ts';
 import { validateCommand, validateHelp } from './validate.ts';
 import { whatifCommand, whatifHelp } from './whatif.ts';
@@ -20,6 +21,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   records: { run: recordsCommand, help: recordsHelp },
   token: { run: tokenCommand, help: tokenHelp },
   simulate: { run: simulateCommand, help: simulateHelp },
+  staffing: { run: staffingCommand, help: staffingHelp },
   serve: { run: serveCommand, help: serveHelp },
   edge: { run: edgeCommand, help: edgeHelp },
   whatif: { run: whatifCommand, help: whatifHelp },
