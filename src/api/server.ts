@@ -18,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
 import type { Hotline } from '../hotline.ts';
 import type { EdgeReportReader } from '../redis/edge-report.ts';
+import type { DaySlotsReader } from '../reports/database-day-slots.ts';
 import type { ReportSource } from '../reports/report.ts';
 import { admissionApi } from './admission.ts';
 import { agentsApi } from './agents.ts';
@@ -73,6 +74,8 @@ export interface ApiOptions {
   edgeReport?: EdgeReportReader;
   /** The wallboard's day figures in Redis (kept across restarts); default: in memory. */
   daySlots?: DaySlotStore;
+  /** The wallboard's day figures from the records database (ended calls; preferred when given). */
+  databaseDay?: DaySlotsReader;
   /** Where the agent's screen pop finds earlier calls and standard answers (default: neither). */
   screenPop?: ScreenPopSources;
   /** The reports over the records database (RECORDS_DATABASE_URL); absent without a database. */
@@ -256,6 +259,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     hotline: o.hotline,
     clock: o.clock,
     ...(o.daySlots ? { daySlots: o.daySlots } : {}),
+    ...(o.databaseDay ? { databaseDay: o.databaseDay } : {}),
     agentIds: o.rosterAdmin?.ids ?? new Set(o.roster.map((a) => a.id)),
     ...(o.edgeReport ? { edgeReport: o.edgeReport } : {}),
   });

@@ -5,6 +5,8 @@ import { type DayCounts, type DaySlotStore, MemoryDaySlots, slotOf } from '../ad
 import type { Clock } from '../clock.ts';
 import type { Hotline } from '../hotline.ts';
 import type { EdgeReport, EdgeReportReader } from '../redis/edge-report.ts';
+import type { DaySlotsReader } from '../reports/database-day-slots.ts';
+import { dayWithLiveCalls } from '../reports/day-with-live-calls.ts';
 import { AriNodes } from '../telephony/ari/ari-nodes.ts';
 
 export interface StatsApiOptions {
@@ -19,6 +21,12 @@ export interface StatsApiOptions {
    * restarts. Without it they are this engine's, in memory.
    */
   daySlots?: DaySlotStore;
+  /**
+   * The ended calls' day figures from the records database (RECORDS_DATABASE_URL): when given,
+   * the board's day comes from it (kept across restarts, every engine's calls), with this
+   * engine's live calls added (reports/day-with-live-calls.ts).
+   */
+  databaseDay?: DaySlotsReader;
 }
 
 /** The wallboard's telephony line: the Asterisk nodes and the trunks the SIP edge watches. */
@@ -67,14 +75,24 @@ export function telephonyView(
   };
 }
 
-/** Where the day's figures were read: Redis (every engine, kept across restarts), or this engine's memory. */
-export type DayFiguresSource = 'redis' | 'memory' | 'memory-redis-unreachable';
+/**
+ * Where the day's figures were read: the records database (ended calls, kept across restarts,
+ * with the live calls), Redis (every engine, kept across restarts), or this engine's memory;
+ * `database-unreachable`: the database did not answer, the figures are Redis's or memory's.
+ */
+export type DayFiguresSource =
+  | 'database'
+  | 'database-unreachable'
+  | 'redis'
+  | 'memory'
+  | 'memory-redis-unreachable';
 
 /**
  * `GET /stats`: what the wallboard shows, in one response, every figure from `boardFigures`
  * (admin/board-figures.ts) so that they agree: today's KPIs (接通率, service level, ASA,
  * abandonment, calls per line, the agents' answers) and their trend by quarter hour, counted
- * from the day's slots (admin/day-slots.ts: in Redis when `daySlots` is given, else in memory);
+ * from the day's slots (admin/day-slots.ts: from the records database when `databaseDay` is given,
+ * else in Redis when `daySlots` is given, else in memory);
  * the live calls, the agents' totals, the queues (with why their calls wait) and the agents;
  * admission control; with several nodes or a SIP edge the nodes and trunks (`telephony`).
  * No caller data.
@@ -103,6 +121,25 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
   app.addHook('onClose', async () => feed.stop());
 
   const readDay = async (day: string): Promise<{ counts: DayCounts; source: DayFiguresSource }> => {
+    const own = await readOwnDay(day);
+    if (!o.databaseDay) return own;
+    const sl = o.hotline.plan.center.serviceLevelSeconds;
+    try {
+      const ended = await o.databaseDay.readDay(day, sl);
+      return {
+        counts: dayWithLiveCalls(ended, o.hotline.engine.liveCalls(), sl, own.counts),
+        source: 'database',
+      };
+    } catch (err) {
+      warn(
+        err as Error,
+        'the day figures could not be read from the records database: Redis or memory shown',
+      );
+      return { counts: own.counts, source: 'database-unreachable' };
+    }
+  };
+
+  const readOwnDay = async (day: string): Promise<{ counts: DayCounts; source: DayFiguresSource }> => {
     if (!o.daySlots) return { counts: await local.read(day), source: 'memory' };
     try {
       return { counts: await o.daySlots.read(day), source: 'redis' };

@@ -219,6 +219,8 @@ function renderLines(s) {
 }
 
 const daySourceNames = {
+  database: '今日统计：数据库（已结束通话，重启后保留）',
+  'database-unreachable': '数据库不可达：今日统计暂取 Redis 或本引擎数据',
   redis: '',
   memory: '今日统计：本引擎内存（重启后清零）',
   'memory-redis-unreachable': 'Redis 不可达：今日统计暂取本引擎数据',
