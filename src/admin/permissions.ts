@@ -177,6 +177,12 @@ export const routePolicies: readonly RoutePolicy[] = [
     summary: 'What publishing a draft would change',
   },
   {
+    method: 'POST',
+    url: '/rules/whatif',
+    roles: ADMIN_SUP,
+    summary: "What-if (试算): a day's traffic through the live rules and a draft, side by side (audited)",
+  },
+  {
     method: 'GET',
     url: '/rules/versions/:n/rollback/preview',
     roles: ADMIN_SUP,

@@ -5,6 +5,7 @@ import { ChangeAgentBody, NewAgentBody } from '../admin/roster-edits.ts';
 import { HeatmapRequest, ReportRequest } from '../reports/report-request.ts';
 import { apiErrors } from './errors.ts';
 import { ExplainBody, PublishBody, PublishPreviewBody, RollbackBody, ValidateBody } from './rules.ts';
+import { WhatIfBody } from './whatif.ts';
 
 const bodies: Record<string, z.ZodType> = {
   'POST /rules/validate': ValidateBody,
@@ -12,6 +13,7 @@ const bodies: Record<string, z.ZodType> = {
   'POST /rules/publish': PublishBody,
   'POST /rules/publish/preview': PublishPreviewBody,
   'POST /rules/versions/:n/rollback': RollbackBody,
+  'POST /rules/whatif': WhatIfBody,
   'POST /agents/:id/login': z.object({ endpoint: z.string().describe('e.g. PJSIP/agent1001') }),
   'POST /agents/:id/not-ready': z.object({
     reason: z.string().min(1).max(64).describe('one of GET /not-ready-reasons, e.g. 小休'),

@@ -38,6 +38,7 @@ import { rulesApi } from './rules.ts';
 import { type ScreenPopSources, screenPopApi } from './screen-pop.ts';
 import { statsApi } from './stats.ts';
 import { webPages } from './web.ts';
+import { whatIfApi } from './whatif.ts';
 
 export interface ApiOptions {
   hotline: Hotline;
@@ -78,6 +79,8 @@ export interface ApiOptions {
   databaseDay?: DaySlotsReader;
   /** Where the agent's screen pop finds earlier calls and standard answers (default: neither). */
   screenPop?: ScreenPopSources;
+  /** The JSONL records file the engine writes: the rules page's what-if replays its recent calls. */
+  recordsPath?: string;
   /** The reports over the records database (RECORDS_DATABASE_URL); absent without a database. */
   reports?: ReportSource;
 }
@@ -271,7 +274,18 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   );
   await app.register(metricsApi, { metrics });
   await app.register(monitorApi, { hotline: o.hotline, audit, clock: o.clock, logger: o.logger });
-  if (o.rules) await app.register(rulesApi, { rules: o.rules });
+  if (o.rules) {
+    await app.register(rulesApi, { rules: o.rules });
+    const admin = o.rosterAdmin;
+    await app.register(whatIfApi, {
+      rules: o.rules,
+      audit,
+      clock: o.clock,
+      logger: o.logger.child({ component: 'whatif' }),
+      ...(o.recordsPath ? { recordsPath: o.recordsPath } : {}),
+      ...(admin ? { agents: () => admin.engineRoster().entries } : {}),
+    });
+  }
   if (o.rosterAdmin)
     await app.register(rosterApi, {
       roster: o.rosterAdmin,

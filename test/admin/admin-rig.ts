@@ -54,6 +54,8 @@ export async function startAdminRig(
     draftBudget?: DraftBudget;
     /** Where the screen pop finds earlier calls and standard answers (default: neither). */
     screenPop?: ScreenPopSources;
+    /** The JSONL records file the API's what-if reads (default: none). */
+    recordsPath?: string;
   } = {},
 ): Promise<AdminRig> {
   const versionsDir = mkdtempSync(join(tmpdir(), 'hotline-versions-'));
@@ -103,6 +105,7 @@ export async function startAdminRig(
     rules,
     rosterAdmin,
     ...(options.screenPop ? { screenPop: options.screenPop } : {}),
+    ...(options.recordsPath ? { recordsPath: options.recordsPath } : {}),
   });
   const tokens = {
     admin: issued.admin.token,

@@ -1,0 +1,130 @@
+import type { Logger } from 'pino';
+import { Piscina } from 'piscina';
+import { HotlineError } from '../errors.ts';
+import type { WhatIfTask, WhatIfTaskResult } from './whatif-task.ts';
+
+/** What one what-if may cost: wall time and the worker's heap. */
+export interface WhatIfBudget {
+  /** Wall time of one what-if (both replays), from when it is handed to the worker (ms). */
+  timeMs: number;
+  /** Old-generation heap of the worker (MiB); a what-if exceeding it kills its worker, not the engine. */
+  memoryMb: number;
+}
+
+export const whatIfBudget: WhatIfBudget = { timeMs: 120_000, memoryMb: 512 };
+
+/** A what-if is already running in this process (409): one at a time, the engine's calls first. */
+export class WhatIfBusyError extends HotlineError {
+  constructor(since: string) {
+    super(
+      'whatif-in-progress',
+      `a what-if started at ${since} is still running (one at a time): try again when it has finished`,
+    );
+  }
+}
+
+/** A what-if exceeded its time or memory budget (422, naming the limit). */
+export class WhatIfTooLargeError extends HotlineError {
+  readonly statusCode = 422;
+  constructor(
+    readonly limit: 'time' | 'memory',
+    message: string,
+  ) {
+    super('whatif-too-large', message);
+  }
+}
+
+const workerFile = new URL('./whatif-worker.mjs', import.meta.url).href;
+
+/**
+ * What-ifs replayed off the main thread, in one worker thread, one at a time: the replay of a
+ * day is CPU-bound for seconds and must never delay the engine's calls or the API. A second
+ * what-if while one runs is refused at once (WhatIfBusyError), not queued. A what-if over its time
+ * budget has its worker terminated; one over the heap budget kills only its worker. The worker
+ * starts on first use and exits after a minute idle.
+ */
+export class WhatIfRunner {
+  private pool: Piscina | undefined;
+  private running: string | undefined;
+
+  constructor(
+    private readonly budget: WhatIfBudget = whatIfBudget,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** The start of the what-if running now (ISO), if one is. */
+  get busySince(): string | undefined {
+    return this.running;
+  }
+
+  /**
+   * Claims the runner for one what-if (synchronously, so two requests can never both pass):
+   * `release` must be called when it is done, whether it ran or not.
+   */
+  claim(nowIso: string): { release: () => void } {
+    if (this.running !== undefined) throw new WhatIfBusyError(this.running);
+    this.running = nowIso;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.running = undefined;
+      },
+    };
+  }
+
+  /** Runs one what-if in the worker, within the budget. */
+  async run(task: WhatIfTask): Promise<WhatIfTaskResult> {
+    const pool = this.start();
+    try {
+      return (await pool.run(task, { signal: AbortSignal.timeout(this.budget.timeMs) })) as WhatIfTaskResult;
+    } catch (err) {
+      throw this.refusal(err);
+    }
+  }
+
+  private refusal(err: unknown): unknown {
+    const e = err as { name?: string; code?: string };
+    if (e?.name === 'AbortError') {
+      this.logger?.warn({ limitMs: this.budget.timeMs }, 'a what-if exceeded its time; worker replaced');
+      return new WhatIfTooLargeError(
+        'time',
+        `the what-if took longer than ${this.budget.timeMs} ms (the limit of one what-if): try fewer calls`,
+      );
+    }
+    if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      this.logger?.warn({ limitMb: this.budget.memoryMb }, 'a what-if exceeded its memory; worker replaced');
+      return new WhatIfTooLargeError(
+        'memory',
+        `the what-if needed more than ${this.budget.memoryMb} MiB (the limit of one what-if): try fewer calls`,
+      );
+    }
+    return err;
+  }
+
+  private start(): Piscina {
+    if (this.pool) return this.pool;
+    const pool = new Piscina({
+      filename: workerFile,
+      minThreads: 0,
+      maxThreads: 1,
+      maxQueue: 1,
+      idleTimeout: 60_000,
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.budget.memoryMb,
+        maxYoungGenerationSizeMb: 32,
+        stackSizeMb: 4,
+      },
+    });
+    pool.on('error', (err) => this.logger?.warn({ err }, 'a what-if worker failed'));
+    this.pool = pool;
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+}
