@@ -5,8 +5,16 @@ import {
   type OutboxEntry,
   type OutboxStore,
   type RetryPolicy,
+  type SendResult,
   type Transport,
 } from './outbox.ts';
+
+/** A send that threw: retried (the network, the database away). */
+const failure = (err: unknown): SendResult => ({
+  ok: false,
+  retry: true,
+  error: err instanceof Error ? err.message : String(err),
+});
 
 export interface CourierOptions {
   outbox: OutboxStore;
@@ -130,9 +138,20 @@ export class Courier {
     });
   }
 
-  /** One round: claims a batch and attempts each; returns how many were claimed. */
+  /**
+   * One round: claims a batch and attempts each (those to a transport that sends batches, in one
+   * batch per transport); returns how many were claimed.
+   */
   private async once(): Promise<number> {
-    const entries = await this.o.outbox.claim(this.o.clock.now(), this.o.batch ?? 64);
+    const claimed = await this.o.outbox.claim(this.o.clock.now(), this.o.batch ?? 64);
+    const batches = new Map<Transport, OutboxEntry[]>();
+    const entries: OutboxEntry[] = [];
+    for (const e of claimed) {
+      const t = this.transports.get(e.destination);
+      if (!t?.sendBatch) entries.push(e);
+      else if (batches.has(t)) batches.get(t)!.push(e);
+      else batches.set(t, [e]);
+    }
     let next = 0;
     const worker = async () => {
       while (next < entries.length) {
@@ -141,19 +160,31 @@ export class Courier {
       }
     };
     const workers = Math.min(entries.length, this.o.concurrency ?? 16);
-    await Promise.all(Array.from({ length: workers }, worker));
-    return entries.length;
+    await Promise.all([
+      ...Array.from({ length: workers }, worker),
+      ...[...batches].map(([t, batch]) => this.attemptBatch(t, batch)),
+    ]);
+    return claimed.length;
+  }
+
+  private async attemptBatch(transport: Transport, entries: OutboxEntry[]): Promise<void> {
+    const results = await transport.sendBatch!(entries).catch((err: unknown) =>
+      entries.map(() => failure(err)),
+    );
+    await Promise.all(
+      entries.map((e, i) => this.settle(e, results[i] ?? failure('no result for the message'))),
+    );
   }
 
   private async attempt(entry: OutboxEntry): Promise<void> {
     const transport = this.transports.get(entry.destination);
     const result = transport
-      ? await transport.send(entry).catch((err: unknown) => ({
-          ok: false as const,
-          retry: true,
-          error: err instanceof Error ? err.message : String(err),
-        }))
+      ? await transport.send(entry).catch(failure)
       : { ok: false as const, retry: false, error: `no transport for destination "${entry.destination}"` };
+    await this.settle(entry, result);
+  }
+
+  private async settle(entry: OutboxEntry, result: SendResult): Promise<void> {
     if (result.ok) {
       await this.o.outbox.delivered(entry.id);
       this.stats.delivered++;

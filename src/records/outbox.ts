@@ -64,6 +64,11 @@ export type SendResult = { ok: true } | { ok: false; retry: boolean; error: stri
 export interface Transport {
   readonly destination: string;
   send(entry: OutboxEntry): Promise<SendResult>;
+  /**
+   * Sends several messages at once (a database: one transaction); one result per entry, in
+   * order. The courier uses it when present, for each round's messages to this destination.
+   */
+  sendBatch?(entries: OutboxEntry[]): Promise<SendResult[]>;
   close?(): Promise<void>;
 }
 

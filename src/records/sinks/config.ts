@@ -10,6 +10,11 @@ import { OutboxError, type RetryPolicy } from '../outbox.ts';
  *   neither                                        the local JSONL file HOTLINE_RECORDS
  *   RECORDS_KEY + RECORDS_KEY_ID                   encrypt caller numbers (else only masked)
  *   RECORDS_OUTBOX                                 `redis` (default with REDIS_URL) or `file`
+ *   RECORDS_DATABASE_URL                           also into PostgreSQL, for reports (src/reports/):
+ *                                                  through the outbox, alone or with the others; the
+ *                                                  JSONL file is still written when it is the only
+ *                                                  other destination
+ *   RECORDS_DATABASE_RETENTION_DAYS                rows older are deleted (default 730; 0 keeps all)
  */
 export const RecordsEnv = z
   .object({
@@ -44,6 +49,13 @@ export const RecordsEnv = z
     RECORDS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
     RECORDS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
     RECORDS_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+    RECORDS_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL')
+      .optional(),
+    /** Two years by default: a year compared with the one before, whole. */
+    RECORDS_DATABASE_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(730),
+    RECORDS_DATABASE_SWEEP_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
     /** Destinations that get live call events too: `webhook,stream`, or `none`. Default: all configured. */
     RECORDS_LIVE_EVENTS: z
       .string()
@@ -78,8 +90,10 @@ export interface RecordsConfig {
   jsonlPath: string;
   outbox: { kind: 'redis' | 'file'; dir: string };
   retry: RetryPolicy;
-  /** Destinations that get live events; undefined: all. */
+  /** Destinations that get live events; undefined: all but the database (it keeps final records only). */
   liveEventsTo?: string[];
+  /** The records database (reports): its URL, how long rows are kept (0: forever), how often old ones are swept. */
+  database?: { url: string; retentionDays: number; sweepEveryMs: number };
 }
 
 /** Reads and checks the records settings; throws `records-config` with every problem. */
@@ -124,6 +138,15 @@ export function readRecordsConfig(env: NodeJS.ProcessEnv = process.env): Records
       ? { stream: { name: e.RECORDS_REDIS_STREAM, maxLen: e.RECORDS_STREAM_MAXLEN } }
       : {}),
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.RECORDS_DATABASE_URL
+      ? {
+          database: {
+            url: e.RECORDS_DATABASE_URL,
+            retentionDays: e.RECORDS_DATABASE_RETENTION_DAYS,
+            sweepEveryMs: e.RECORDS_DATABASE_SWEEP_MINUTES * 60_000,
+          },
+        }
+      : {}),
     redisPrefix: e.RECORDS_REDIS_PREFIX,
     cipher,
     jsonlPath: e.HOTLINE_RECORDS,

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import { openRedis } from '../../redis/connection.ts';
+import { openRecordsDatabase } from '../../reports/records-database.ts';
 import type { CallerCipher } from '../caller-crypto.ts';
 import { Courier } from '../courier.ts';
 import type { OutboxStore, Transport } from '../outbox.ts';
@@ -35,7 +36,7 @@ export interface RecordsDeps {
 export interface ConfiguredRecordSink extends RecordSink {
   /** Encrypts caller numbers into records: pass to `buildCallRecord(state, { encrypt })`. */
   readonly cipher: CallerCipher | undefined;
-  /** `webhook`, `stream`, or `jsonl`. */
+  /** `webhook`, `stream`, `database`, or `jsonl`. */
   readonly destinations: string[];
   /** One line for the start-up log (no secrets). */
   readonly summary: string;
@@ -83,34 +84,78 @@ export async function openOutbox(
 
 /**
  * The records sink the environment asks for: the outbox feeding the webhook and/or the Redis
- * Stream when either is configured, else the local JSONL file.
+ * Stream when either is configured, else the local JSONL file. The records database
+ * (RECORDS_DATABASE_URL) is one more destination of the outbox, beside either: with it alone,
+ * the JSONL file is still written (what the screen pop and `hotline simulate` read) and the
+ * same records go to the database through the outbox.
  */
 export async function createRecordSink(
   config: RecordsConfig,
   deps: RecordsDeps,
 ): Promise<ConfiguredRecordSink> {
+  const file = !config.webhook && !config.stream ? jsonlSink(config, deps) : undefined;
+  if (!config.database) return file ?? (await outboxSink(config, deps));
+  const delivery = await outboxSink(config, deps);
+  if (!file) return delivery;
+  return {
+    write: (r: CallRecord) => Promise.all([file.write(r), delivery.write(r)]).then(() => undefined),
+    close: async () => {
+      await Promise.all([file.close(), delivery.close()]);
+    },
+    health: () => {
+      const a = file.health!();
+      const b = delivery.health?.() ?? { ok: true, spooled: 0 };
+      return {
+        ok: a.ok && b.ok,
+        ...(a.reason || b.reason ? { reason: [a.reason, b.reason].filter(Boolean).join('; ') } : {}),
+        spooled: a.spooled + b.spooled,
+        failures: { ...a.failures, ...b.failures },
+      };
+    },
+    cipher: config.cipher,
+    destinations: [...file.destinations, ...delivery.destinations],
+    summary: `${file.summary}; ${delivery.summary}`,
+    outbox: delivery.outbox,
+    courier: delivery.courier,
+  };
+}
+
+function jsonlSink(config: RecordsConfig, deps: RecordsDeps): ConfiguredRecordSink {
   const log = deps.logger;
-  if (!config.webhook && !config.stream) {
-    const path = at(deps.baseDir ?? process.cwd(), config.jsonlPath);
-    const jsonl = new JsonlRecordSink(path, {
-      clock: deps.clock,
-      onFailure: (error) =>
-        log?.error({ path, error }, 'call records file cannot be written; records kept in the spool'),
-      onRecovered: (lines) => log?.info({ path, records: lines }, 'spooled call records written to the file'),
-    });
-    return {
-      // No `event`: the file keeps final records only, and says so by not taking live events.
-      write: (r: CallRecord) => jsonl.write(r),
-      close: () => jsonl.close(),
-      health: () => jsonl.health(),
-      cipher: config.cipher,
-      destinations: ['jsonl'],
-      summary: `call records to ${path}${config.cipher ? `, callers encrypted (key ${config.cipher.keyId})` : ''}`,
-      outbox: undefined,
-      courier: undefined,
-    };
-  }
-  const { outbox, redis } = await openOutbox(config, deps);
+  const path = at(deps.baseDir ?? process.cwd(), config.jsonlPath);
+  const jsonl = new JsonlRecordSink(path, {
+    clock: deps.clock,
+    onFailure: (error) =>
+      log?.error({ path, error }, 'call records file cannot be written; records kept in the spool'),
+    onRecovered: (lines) => log?.info({ path, records: lines }, 'spooled call records written to the file'),
+  });
+  return {
+    // No `event`: the file keeps final records only, and says so by not taking live events.
+    write: (r: CallRecord) => jsonl.write(r),
+    close: () => jsonl.close(),
+    health: () => jsonl.health(),
+    cipher: config.cipher,
+    destinations: ['jsonl'],
+    summary: `call records to ${path}${config.cipher ? `, callers encrypted (key ${config.cipher.keyId})` : ''}`,
+    outbox: undefined,
+    courier: undefined,
+  };
+}
+
+/** The outbox and its courier, delivering to the webhook, the stream and the database configured. */
+async function outboxSink(config: RecordsConfig, deps: RecordsDeps): Promise<ConfiguredRecordSink> {
+  const log = deps.logger;
+  const database = config.database
+    ? await openRecordsDatabase(config.database, {
+        clock: deps.clock,
+        logger: log?.child({ destination: 'database' }),
+      })
+    : undefined;
+  const { outbox, redis } = await openOutbox(config, deps).catch(async (err: unknown) => {
+    await database?.retention.stop();
+    await database?.transport.close();
+    throw err;
+  });
   const transports: Transport[] = [];
   if (config.webhook)
     transports.push(
@@ -125,11 +170,14 @@ export async function createRecordSink(
     transports.push(
       new RedisStreamTransport({ redis: redis!, stream: config.stream.name, maxLen: config.stream.maxLen }),
     );
+  if (database) transports.push(database.transport);
   const courier = new Courier({
     outbox,
     transports,
     clock: deps.clock,
     policy: config.retry,
+    // The database takes a round's records in one transaction: larger rounds, fewer of them.
+    ...(database ? { batch: 500 } : {}),
     ...(deps.random ? { random: deps.random } : {}),
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
     onRetry: (e, error, delayMs) =>
@@ -149,18 +197,25 @@ export async function createRecordSink(
     courier,
     transports,
     clock: deps.clock,
-    ...(config.liveEventsTo ? { liveEventsTo: config.liveEventsTo } : {}),
+    // The database keeps final records only.
+    liveEventsTo: config.liveEventsTo ?? transports.map((t) => t.destination).filter((d) => d !== 'database'),
     ...(deps.closeTimeoutMs !== undefined ? { closeTimeoutMs: deps.closeTimeoutMs } : {}),
   });
   courier.start();
   const to = [
     config.webhook ? `webhook ${safeUrl(config.webhook.url)}` : undefined,
     config.stream ? `stream ${config.stream.name}` : undefined,
+    database?.summary,
   ].filter(Boolean);
+  const live = config.webhook !== undefined || config.stream !== undefined;
   return {
     write: (r: CallRecord) => sink.write(r),
-    event: (e: LiveEvent) => sink.event(e),
-    close: () => sink.close(),
+    // Without a webhook or stream no destination takes live events: the sink says so by not taking them.
+    ...(live ? { event: (e: LiveEvent) => sink.event(e) } : {}),
+    close: async () => {
+      await database?.retention.stop();
+      await sink.close();
+    },
     // The file outbox's journal can fail (a full disk); a Redis outbox refuses writes instead.
     ...(outbox instanceof FileOutbox ? { health: () => outbox.health() } : {}),
     cipher: config.cipher,
