@@ -804,6 +804,8 @@ async function startService(
     rules,
     rosterAdmin,
     screenPop: screenPopSources({ rulesDir: s.rulesDir, recordsPath: s.recordsPath, plan, env: process.env }),
+    // The rules page's what-if replays the engine's recent calls from its records file.
+    recordsPath: s.recordsPath,
     authFailures: { max: s.authFailuresPerMinute, windowMs: 60_000 },
     trustProxy: s.http.trustedProxies,
     ...(s.http.limits ? { limits: s.http.limits } : {}),
