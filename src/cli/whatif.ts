@@ -11,7 +11,7 @@ import { loadRoster, type RosterEntry } from '../roster.ts';
 import type { TrafficDay } from '../whatif/comparison.ts';
 import { WhatIfInputError } from '../whatif/errors.ts';
 import { runWhatIf } from '../whatif/run-what-if.ts';
-import { parsePhaseShift, shiftPhases } from '../whatif/shift-phases.ts';
+import { type PhaseShift, parsePhaseShift, shiftPhases } from '../whatif/shift-phases.ts';
 import { sideBySideText } from '../whatif/side-by-side.ts';
 import { profileFromPlan, TrafficProfile, trafficFromProfile } from '../whatif/traffic-profile.ts';
 import { trafficFromRecords } from '../whatif/traffic-records.ts';
@@ -148,7 +148,13 @@ export async function whatifCommand(
     throw new UsageError('--date must be YYYY-MM-DD');
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a whole number ≥ 0');
-  const shift = values['shift-phases'] !== undefined ? parsePhaseShift(values['shift-phases']) : undefined;
+  let shift: PhaseShift | undefined;
+  try {
+    if (values['shift-phases'] !== undefined) shift = parsePhaseShift(values['shift-phases']);
+  } catch (err) {
+    if (err instanceof WhatIfInputError) throw new UsageError(err.message);
+    throw err;
+  }
 
   const at = now();
   const live = loadRules(rulesDir(values.live), at, io);
