@@ -1,4 +1,5 @@
 import { $, api, authLost, describeError, el, status, token } from './common.js';
+import { runWhatIf, whatIfError } from './rules-whatif.js';
 
 token();
 
@@ -444,6 +445,25 @@ async function rollback(version) {
   }
 }
 
+/** 试算: the draft and the live rules each replay a day; the comparison shows below the draft. */
+async function whatIf() {
+  if (current) draft[current] = $('#editor').value;
+  status('');
+  try {
+    const r = await runWhatIf({ ...draft });
+    problems = [];
+    renderFiles();
+    status(`试算完成：${r.date} 的 ${r.calls} 通来电，结果见下方`, 'ok');
+    $('#whatif-result').scrollIntoView({ block: 'start' });
+  } catch (err) {
+    if (err.body?.problems) {
+      problems = err.body.problems;
+      renderFiles();
+    }
+    status(whatIfError(err) ?? describeError(err));
+  }
+}
+
 async function explainCall() {
   if (current) draft[current] = $('#editor').value;
   const body = { number: $('#x-number').value.trim() };
@@ -570,6 +590,7 @@ $('#validate').addEventListener('click', guarded(validate));
 $('#publish').addEventListener('click', guarded(publish));
 $('#reset').addEventListener('click', guarded(resetDraft));
 $('#explain').addEventListener('click', guarded(explainCall));
+$('#whatif').addEventListener('click', guarded(whatIf));
 $('#upload').addEventListener(
   'change',
   guarded((e) => upload([...e.target.files])),
