@@ -3,6 +3,7 @@ import { edgeCommand, edgeHelp } from './edge.ts';
 import { explainCommand, explainHelp } from './explain.ts';
 import { type CommandIO, processIO, UsageError } from './io.ts';
 import { recordsCommand, recordsHelp } from './records.ts';
+import { reportCommand, reportHelp } from './report.ts';
 import { schemaCommand, schemaHelp } from './schema.ts';
 import { serveCommand, serveHelp } from './serve.ts';
 import { simulateCommand, simulateHelp } from './simulate.ts';
@@ -19,6 +20,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   schema: { run: schemaCommand, help: schemaHelp },
   dialplan: { run: dialplanCommand, help: dialplanHelp },
   records: { run: recordsCommand, help: recordsHelp },
+  report: { run: reportCommand, help: reportHelp },
   token: { run: tokenCommand, help: tokenHelp },
   simulate: { run: simulateCommand, help: simulateHelp },
   staffing: { run: staffingCommand, help: staffingHelp },
