@@ -1,47 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load.ts';
-import { localParts, parseInstant } from '../../src/plan/zoned-time.ts';
-import type { CallRecord } from '../../src/records/schema.ts';
+import { localParts } from '../../src/plan/zoned-time.ts';
 import { WhatIfInputError } from '../../src/whatif/errors.ts';
 import { apportion, profileFromPlan, trafficFromProfile } from '../../src/whatif/traffic-profile.ts';
 import { keysOf, trafficFromRecords } from '../../src/whatif/traffic-records.ts';
+import { record } from './records.ts';
 
 const tz = 'Asia/Shanghai';
-const iso = (local: string) => new Date(parseInstant(local, tz) as number).toISOString();
-
-let n = 0;
-function record(o: {
-  at: string;
-  dialed?: string;
-  line?: string;
-  disposition: CallRecord['disposition'];
-  waitSeconds?: number;
-  talkSeconds?: number;
-  ivrPath?: CallRecord['ivrPath'];
-}): CallRecord {
-  n++;
-  return {
-    type: 'call-record',
-    version: 2,
-    callId: `c${n}`,
-    idempotencyKey: `k${n}`,
-    dialed: o.dialed ?? '12345',
-    line: { id: o.line ?? 'hotline-12345', name: '12345', mode: 'main', topic: 'general' },
-    phase: { id: 'default', kind: 'active' },
-    callerMasked: '138****0000',
-    times: { arrivedAt: iso(o.at), endedAt: iso(o.at) },
-    durationSeconds: 60,
-    ...(o.waitSeconds !== undefined ? { waitSeconds: o.waitSeconds } : {}),
-    ...(o.talkSeconds !== undefined ? { talkSeconds: o.talkSeconds, agentId: 'a1' } : {}),
-    ivrPath: o.ivrPath ?? [],
-    prompts: [],
-    overflows: [],
-    offers: [],
-    transfers: [],
-    disposition: o.disposition,
-  };
-}
-
 describe('traffic from call records', () => {
   it('reads the keys of the IVR path: options, T for a timeout, the keys of an invalid try, # after a progress query', () => {
     expect(
