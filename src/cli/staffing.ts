@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { loadPlan, parseYamlFile } from '../plan/load.ts';
 import { formatProblem, type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
+import { localDateKey, parseInstant } from '../plan/zoned-time.ts';
 import { CallRecord } from '../records/schema.ts';
 import type { StaffingTarget } from '../staffing/erlang.ts';
 import { StaffingInputError } from '../staffing/errors.ts';
@@ -29,11 +30,12 @@ export const staffingHelp = `hotline staffing [--target-sl 0.8] [--within 15] [-
       the hourly profile of a real day from call records (Asia/Shanghai hours), per pool and
       expert seat: offered calls, AHT (talk time + --wrap-up), measured answer rate and service
       level, patience estimated from the day's waits (Σ waits / abandons), agents needed by C and A
-  --merge-plan [--rules DIR] (--volumes FILE | --calls-per-day LINE=N ... --aht S [--patience S])
+  --merge-plan [--rules DIR] (--volumes FILE | --calls-per-day LINE=N ... --aht S [--patience S]) [--day D]
       merge-date planning: for each period between the plan's phase dates, which lines' calls
       reach which 12345 pool or expert seat, and the agents needed at each one's peak hour.
       --volumes: YAML/JSON (see routing-rules/examples/sichuan-volumes.yaml); --calls-per-day
-      LINE=N (line id or number, repeatable) with the default hourly shape
+      LINE=N (line id or number, repeatable) with the default hourly shape; --day: the day to
+      judge a plan without phase dates on (default today)
   --max-abandon R (0.05 = 5 %): Erlang A staffs also for P(abandon) ≤ R.
   Exit 2 for a bad option (the message names it), 1 for an unreadable or invalid file.`;
 
@@ -108,7 +110,11 @@ async function readRecords(file: string): Promise<CallRecord[]> {
   return records;
 }
 
-export async function staffingCommand(args: string[], io: CommandIO): Promise<number> {
+export async function staffingCommand(
+  args: string[],
+  io: CommandIO,
+  now: () => number = Date.now,
+): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -140,10 +146,14 @@ export async function staffingCommand(args: string[], io: CommandIO): Promise<nu
     ...(maxAbandon !== undefined ? { maxAbandon } : {}),
   };
   const patience = numberOption(values, 'patience', { above: 0 });
+  const day = values.day;
+  if (day !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(day) || parseInstant(day, 'UTC') === undefined)) {
+    throw new UsageError(`--day: must be a date YYYY-MM-DD, got "${values.day}"`);
+  }
   try {
     if (values['calls-per-hour'] !== undefined) return single(values, target, patience, io);
     if (values.records !== undefined) return await fromRecords(values, target, patience, io);
-    return mergePlan(values, target, patience, io);
+    return mergePlan(values, target, patience, io, now);
   } catch (err) {
     if (err instanceof StaffingInputError) {
       io.err(`${OPTION_OF_FIELD[err.field] ?? err.field}: ${err.message.slice(err.field.length + 2)}`);
@@ -205,8 +215,6 @@ async function fromRecords(
       return 2;
     }
     day = [...days.keys()][0]!;
-  } else if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
-    throw new UsageError(`--day: must be YYYY-MM-DD, got "${day}"`);
   }
   const profile = dayProfile(records, { day, timeZone, withinSeconds: target.withinSeconds });
   const rows = new Map<string, ProfileRow[]>();
@@ -271,7 +279,13 @@ async function fromRecords(
   return 0;
 }
 
-function mergePlan(values: Values, target: Target, patience: number | undefined, io: CommandIO): number {
+function mergePlan(
+  values: Values,
+  target: Target,
+  patience: number | undefined,
+  io: CommandIO,
+  now: () => number,
+): number {
   const plan = loadRules(values.rules as string | undefined, io);
   if (!plan) return 1;
   const perDay = values['calls-per-day'] as string[] | undefined;
@@ -329,7 +343,8 @@ function mergePlan(values: Values, target: Target, patience: number | undefined,
   }
   let periods: ReturnType<typeof mergeLoad>;
   try {
-    periods = mergeLoad(plan, { volumes, target });
+    const fallbackDay = (values.day as string | undefined) ?? localDateKey(now(), plan.center.timezone);
+    periods = mergeLoad(plan, { volumes, target, fallbackDay });
   } catch (err) {
     if (err instanceof StaffingInputError && err.field.startsWith('lines.')) {
       io.err(`${where}: ${err.message}`);

@@ -15,7 +15,8 @@ import type { LineLoad } from './volumes.ts';
  * - The periods: every `from`/`until` of a phase of a line with a volume cuts the calendar; each
  *   piece is one period (before the first cut, between cuts, after the last).
  * - Each period is judged on one reference day: its first workday (the plan's holiday calendar,
- *   else Monday–Friday), or for the open period before the first cut, the last workday before it.
+ *   else Monday–Friday), or for the open period before the first cut, the last workday before it
+ *   (a plan without phase dates: the first workday from `fallbackDay`).
  *   Expert seats keep office hours, so a workday shows them open; the day is named in the output.
  * - For each hour of that day the line's route is followed at half past (the same `explain` as
  *   `hotline explain`): its calls that hour (calls per day × the hour's share) go to the target the
@@ -29,6 +30,11 @@ export interface MergeLoadOptions {
   /** Per line id: its figures (lines without an entry carry no calls). */
   volumes: ReadonlyMap<string, LineLoad>;
   target: StaffingTarget;
+  /**
+   * Local date (YYYY-MM-DD) to judge a period open at both ends on (a plan whose lines have no
+   * phase dates): its first workday from this date.
+   */
+  fallbackDay?: string;
 }
 
 export interface PhaseInEffect {
@@ -106,9 +112,17 @@ function epochOf(plan: RoutingPlan, date: string, hour = 0, minute = 0): number 
 }
 
 /** The period's reference day: its first workday, or the last before `until` for an open start. */
-function referenceDay(plan: RoutingPlan, fromMs: number, untilMs: number): string {
+function referenceDay(plan: RoutingPlan, fromMs: number, untilMs: number, fallbackDay?: string): string {
   const tz = plan.center.timezone;
-  if (!Number.isFinite(fromMs)) {
+  if (!Number.isFinite(fromMs) && !Number.isFinite(untilMs)) {
+    if (fallbackDay === undefined) {
+      throw new StaffingInputError(
+        'fallbackDay',
+        'the lines have no phase dates: give the day to judge the plan on',
+      );
+    }
+    fromMs = epochOf(plan, fallbackDay);
+  } else if (!Number.isFinite(fromMs)) {
     const last = localDateKey(untilMs - 1, tz);
     for (let i = 0; i < 31; i++) if (isWorkday(plan, addDays(last, -i))) return addDays(last, -i);
     return last;
@@ -229,7 +243,7 @@ export function mergeLoad(plan: RoutingPlan, options: MergeLoadOptions): MergePe
   const periods: MergePeriod[] = [];
   let previous: Map<string, string[]> | undefined;
   for (const [fromMs, untilMs] of periodBounds(plan, lineIds)) {
-    const day = referenceDay(plan, fromMs, untilMs);
+    const day = referenceDay(plan, fromMs, untilMs, options.fallbackDay);
     const accs = new Map<string, Accumulator>();
     const routings: LineRouting[] = [];
     for (const id of lineIds) {

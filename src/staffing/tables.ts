@@ -174,6 +174,12 @@ const queueColumns: Column<TargetLoad>[] = [
   },
 ];
 
+const elsewhereColumns: Column<MergePeriod['elsewhere'][number]>[] = [
+  { header: '去向 target', value: (e) => e.target, numeric: false },
+  { header: '名称 name', value: (e) => e.name, numeric: false },
+  { header: '日话务 calls/day', value: (e) => round(e.callsPerDay), numeric: true },
+];
+
 function periodLabel(p: MergePeriod): string {
   const span = `${p.from ?? '…'} – ${p.until ?? '…'}`;
   return `${span}${p.transition ? ' 过渡期 transition window' : ''}`;
@@ -237,9 +243,7 @@ export function formatMergePlan(
     }
     out.push(formatTable(queueColumns, p.queues));
     if (p.elsewhere.length > 0) {
-      out.push(
-        `其他去向 elsewhere (not 12345's agents): ${p.elsewhere.map((e) => `${e.name} [${e.target}] ${round(e.callsPerDay)}/天 day`).join('; ')}`,
-      );
+      out.push("其他去向 elsewhere (not 12345's agents):", formatTable(elsewhereColumns, p.elsewhere));
     }
   }
   return out.join('\n');
