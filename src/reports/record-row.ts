@@ -4,8 +4,8 @@ import { recordFigures } from './record-figures.ts';
 /**
  * A call record as rows of the records database (migrations/001_call_records.sql): its
  * `call_records` row (the typed columns from `recordFigures`, the whole record as JSON) and one
- * `call_transfers` row per transfer. Times go as ISO text, JSON as text: PostgreSQL types them
- * from the columns.
+ * `call_transfers` row per transfer. Times go as ISO text (PostgreSQL types them from the
+ * columns), the JSON columns as objects (the client serialises them for jsonb).
  */
 export interface CallRecordRow {
   idempotency_key: string;
@@ -33,8 +33,8 @@ export interface CallRecordRow {
   talk_seconds: number | null;
   survey_score: number | null;
   caller_masked: string;
-  caller_encrypted: string | null;
-  record: string;
+  caller_encrypted: CallRecord['callerEncrypted'] | null;
+  record: CallRecord;
 }
 
 export interface CallTransferRow {
@@ -78,8 +78,8 @@ export function callRecordRow(r: CallRecord): CallRecordRow {
     talk_seconds: orNull(f.talkSeconds),
     survey_score: orNull(f.surveyScore),
     caller_masked: r.callerMasked,
-    caller_encrypted: r.callerEncrypted ? JSON.stringify(r.callerEncrypted) : null,
-    record: JSON.stringify(r),
+    caller_encrypted: r.callerEncrypted ?? null,
+    record: r,
   };
 }
 

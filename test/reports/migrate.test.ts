@@ -54,9 +54,7 @@ describe.skipIf(unreachable)('migrations of the records database', () => {
       code: 'migration-failed',
       message: expect.stringContaining('901_broken.sql'),
     });
-    const [half] = await db.sql<
-      { exists: boolean }[]
-    >`SELECT to_regclass('half_made') IS NOT NULL AS exists`;
+    const [half] = await db.sql<{ exists: boolean }[]>`SELECT to_regclass('half_made') IS NOT NULL AS exists`;
     expect(half?.exists).toBe(false);
   });
 });
