@@ -6,10 +6,12 @@ import type { RosterEntry } from '../roster.ts';
  * time, compared side by side. This file holds the contract shared by the CLI (`hotline whatif`),
  * the rules page's 试算 button and the API:
  *
- *   runWhatIf(o: WhatIfOptions): Promise<WhatIfComparison>           (src/whatif/run-what-if.ts)
- *   simulateDay(plan, traffic, roster, o): DayResult                  (src/whatif/simulate-day.ts)
- *   trafficFromRecords(records: CallRecord[], o?): TrafficDay          (src/whatif/traffic-records.ts)
- *   trafficFromProfile(profile: TrafficProfile, o?): TrafficDay        (src/whatif/traffic-profile.ts)
+ *   runWhatIf(o: WhatIfOptions): Promise<WhatIfComparison>              (src/whatif/run-what-if.ts)
+ *   simulateDay(plan, traffic, roster, o?): DayResult                    (src/whatif/simulate-day.ts)
+ *   trafficFromRecords(records, { timezone, date?, … }): TrafficDay      (src/whatif/traffic-records.ts)
+ *   trafficFromProfile(profile, { plan, date?, seed? }): TrafficDay      (src/whatif/traffic-profile.ts)
+ *   profileFromPlan(plan, calls, date?): a profile of `calls` over the plan's lines
+ *   shiftPhases(plan, { mode, days }): a draft with a merge mode's phases moved (src/whatif/shift-phases.ts)
  *
  * Figures of both runs use one definition (see QueueFigures); the same calls (arrival, keys,
  * talk time, patience) and the same agents go through both plans, so a difference comes from
