@@ -95,18 +95,21 @@ export class DatabaseDaySlots implements DaySlotsReader {
     const sl = serviceLevelSeconds * 1000;
     const sql = this.sql;
     const rows = await sql<FactRow[]>`
-      WITH r AS (
-        -- The record as a JSON object (a row may hold it as a JSON text: read either).
+      WITH c AS (
+        -- An answered call's times follow from its typed columns, exactly (ms): the answer is
+        -- arrival + wait from arrival, the queue entry the answer - wait. Only an offered call
+        -- nobody answered reads its queue entry from the record's JSON (held as an object, or as
+        -- JSON text: read either).
         SELECT line_id, arrived_at, ended_at, offered, answered, abandoned, wait_ms, wait_from_arrival_ms,
-               CASE jsonb_typeof(record) WHEN 'string' THEN (record #>> '{}')::jsonb ELSE record END AS doc
+               CASE
+                 WHEN answered THEN arrived_at + (wait_from_arrival_ms - wait_ms) * interval '1 millisecond'
+                 WHEN offered THEN (CASE jsonb_typeof(record)
+                                      WHEN 'string' THEN (record #>> '{}')::jsonb
+                                      ELSE record END #>> '{times,queueEnteredAt}')::timestamptz
+               END AS queued_at,
+               CASE WHEN answered THEN arrived_at + wait_from_arrival_ms * interval '1 millisecond' END AS answered_at
           FROM call_records
          WHERE arrived_at >= ${since} AND arrived_at < ${to} AND ended_at >= ${from}
-      ),
-      c AS (
-        SELECT line_id, arrived_at, ended_at, offered, answered, abandoned, wait_ms, wait_from_arrival_ms,
-               CASE WHEN offered THEN (doc #>> '{times,queueEnteredAt}')::timestamptz END AS queued_at,
-               CASE WHEN answered THEN (doc #>> '{times,agentAnsweredAt}')::timestamptz END AS answered_at
-          FROM r
       ),
       f AS (
         SELECT 'arrived' AS fact, arrived_at AS at, line_id, 0 AS wait_ms, 0 AS wait_from_arrival_ms FROM c
