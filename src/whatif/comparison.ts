@@ -167,9 +167,12 @@ export interface WhatIfOptions {
   live: RoutingPlan;
   draft: RoutingPlan;
   traffic: TrafficDay;
-  /** The agents (roster format); absent: a default staffing sized from the live run's load (see default-staffing.ts). */
+  /** The agents (roster format); absent: a default staffing sized from the live rules' load (see default-staffing.ts). */
   agents?: RosterEntry[];
-  /** Seed of every random choice (agents' default skills); default 1. */
+  /**
+   * The seed the traffic was drawn with (talk times, patience, keys), reported in the comparison;
+   * default 1. The replay itself draws nothing: the same traffic and agents give the same figures.
+   */
   seed?: number;
 }
 
