@@ -1,6 +1,7 @@
 import { calendarDay } from '../plan/calendar.ts';
 import type { CompiledLine, RoutingPlan } from '../plan/compile.ts';
 import { explain } from '../plan/explain.ts';
+import { isOpen } from '../plan/schedule.ts';
 import type { PhaseKindName } from '../plan/schema.ts';
 import { localDateKey, zonedToEpoch } from '../plan/zoned-time.ts';
 import type { StaffingTarget } from './erlang.ts';
@@ -150,8 +151,20 @@ function targetName(plan: RoutingPlan, kind: string, id: string): string {
   );
 }
 
+type Destination = { target: string; kind: string; id: string; share: number };
+
+/**
+ * Which of the plan's schedules are open at an instant: with the line's phase, all a route's
+ * choice depends on here (no caller class), so destinations are cached by the two.
+ */
+function openMask(plan: RoutingPlan, atMs: number): string {
+  let mask = '';
+  for (const s of plan.schedules.values()) mask += isOpen(s, atMs, plan.center.timezone) ? '1' : '0';
+  return mask;
+}
+
 /** Where a line's calls go at an instant: targets with the share of the line's calls. */
-function destinations(plan: RoutingPlan, line: CompiledLine, load: LineLoad, atMs: number) {
+function destinations(plan: RoutingPlan, line: CompiledLine, load: LineLoad, atMs: number): Destination[] {
   const choices = load.menuShares ?? new Map([['', 1]]);
   return [...choices].map(([digits, share]) => {
     const e = explain(plan, { number: line.number, atMs, ...(digits ? { digits } : {}) });
@@ -242,8 +255,10 @@ export function mergeLoad(plan: RoutingPlan, options: MergeLoadOptions): MergePe
   const tz = plan.center.timezone;
   const periods: MergePeriod[] = [];
   let previous: Map<string, string[]> | undefined;
+  const cache = new Map<string, Destination[]>();
   for (const [fromMs, untilMs] of periodBounds(plan, lineIds)) {
     const day = referenceDay(plan, fromMs, untilMs, options.fallbackDay);
+    const masks = Array.from({ length: 24 }, (_, hour) => openMask(plan, epochOf(plan, day, hour, 30)));
     const accs = new Map<string, Accumulator>();
     const routings: LineRouting[] = [];
     for (const id of lineIds) {
@@ -253,7 +268,12 @@ export function mergeLoad(plan: RoutingPlan, options: MergeLoadOptions): MergePe
       for (let hour = 0; hour < 24; hour++) {
         const calls = load.callsPerDay * load.hourly[hour]!;
         if (calls === 0) continue;
-        for (const d of destinations(plan, line, load, epochOf(plan, day, hour, 30))) {
+        const atMs = epochOf(plan, day, hour, 30);
+        const phase = line.phases.find((p) => p.fromMs <= atMs && atMs < p.untilMs)?.id ?? '';
+        const key = `${id}\u0000${phase}\u0000${masks[hour]}`;
+        let found = cache.get(key);
+        if (!found) cache.set(key, (found = destinations(plan, line, load, atMs)));
+        for (const d of found) {
           const share = calls * d.share;
           perTarget.set(d.target, (perTarget.get(d.target) ?? 0) + share);
           let acc = accs.get(d.target);
