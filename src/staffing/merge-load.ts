@@ -272,7 +272,10 @@ export function mergeLoad(plan: RoutingPlan, options: MergeLoadOptions): MergePe
         const phase = line.phases.find((p) => p.fromMs <= atMs && atMs < p.untilMs)?.id ?? '';
         const key = `${id}\u0000${phase}\u0000${masks[hour]}`;
         let found = cache.get(key);
-        if (!found) cache.set(key, (found = destinations(plan, line, load, atMs)));
+        if (!found) {
+          found = destinations(plan, line, load, atMs);
+          cache.set(key, found);
+        }
         for (const d of found) {
           const share = calls * d.share;
           perTarget.set(d.target, (perTarget.get(d.target) ?? 0) + share);
