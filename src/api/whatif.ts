@@ -13,8 +13,10 @@ import type { AuditLog, WhatIfAuditEntry } from '../admin/ledgers.ts';
 import { diffFiles } from '../admin/line-diff.ts';
 import type { RulesAdmin } from '../admin/rules-admin.ts';
 import type { Clock } from '../clock.ts';
+import type { RoutingPlan } from '../plan/compile.ts';
 import { RulesInvalidError } from '../plan/problems.ts';
 import type { RosterEntry } from '../roster.ts';
+import type { TargetKind } from '../whatif/comparison.ts';
 import { InvalidRequestError, invalidRequest, sendError } from './errors.ts';
 import { WhatIfBusyError, WhatIfRunner, WhatIfTooLargeError } from './whatif-runner.ts';
 import type { WhatIfTrafficChoice } from './whatif-task.ts';
@@ -64,6 +66,26 @@ function parseBody(body: unknown): z.infer<typeof WhatIfBody> {
   const r = WhatIfBody.safeParse(body ?? {});
   if (!r.success) throw invalidRequest('body', r.error);
   return r.data;
+}
+
+const targetTables = {
+  pool: 'pools',
+  expert: 'experts',
+  subcenter: 'subcenters',
+  department: 'departments',
+  emergency: 'emergency',
+  center: 'centers',
+} as const satisfies Partial<Record<TargetKind, keyof RoutingPlan>>;
+
+/** The name the rules give a target (`成都海关12360分中心`), if they name it. */
+function targetName(plans: readonly RoutingPlan[], kind: TargetKind, id: string): string | undefined {
+  const table = targetTables[kind as keyof typeof targetTables];
+  if (!table) return undefined;
+  for (const plan of plans) {
+    const name = (plan[table].get(id) as { name?: string } | undefined)?.name;
+    if (name) return name;
+  }
+  return undefined;
 }
 
 /** Rules files may be large; everything else keeps the API's small body limit. */
@@ -174,7 +196,17 @@ export const whatIfApi: FastifyPluginAsync<WhatIfApiOptions> = async (app, o) =>
         { liveVersion: live.version, traffic: c.traffic, date: c.date, calls: c.calls, ms },
         'rules what-if replayed',
       );
-      return { ...c, liveVersion: live.version, ...(note ? { trafficNote: note } : {}) };
+      const plans = [compiled.plan, o.rules.plan];
+      return {
+        ...c,
+        // Each target with its name in the rules (the draft's, else the live rules').
+        targets: c.targets.map((t) => {
+          const name = targetName(plans, t.kind, t.id);
+          return name ? { ...t, name } : t;
+        }),
+        liveVersion: live.version,
+        ...(note ? { trafficNote: note } : {}),
+      };
     } catch (err) {
       const reason = err instanceof Error ? err.message.slice(0, 300) : String(err);
       await o.audit.append({

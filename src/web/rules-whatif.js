@@ -164,7 +164,7 @@ function targetsTable(r) {
         return el(
           'tr',
           { 'data-id': `${t.kind}:${t.id}` },
-          el('td', {}, names.get(`${t.kind}:${t.id}`) ?? t.id),
+          el('td', {}, t.name ?? names.get(`${t.kind}:${t.id}`) ?? t.id),
           el('td', {}, kindNames[t.kind] ?? t.kind),
           el('td', { class: 'num live' }, String(t.live)),
           el('td', { class: `num draft ${delta ? 'changed' : ''}` }, String(t.draft)),

@@ -108,6 +108,9 @@ describe('POST /rules/whatif', () => {
     const main = r.lines.find((l) => l.number === '12345')!;
     expect(main.live!.calls).toBe(main.draft!.calls);
     expect(r.targets.find((t) => t.kind === 'pool' && t.id === 'general')!.live).toBeGreaterThan(0);
+    // Targets carry the names the rules give them.
+    const customs = r.targets.find((t) => t.kind === 'subcenter' && t.id === 'customs') as { name?: string };
+    expect(customs.name).toBe('成都海关12360分中心');
   }, 60_000);
 
   it('shows an earlier overflow from the expert seats as fewer callers abandoning there', async () => {

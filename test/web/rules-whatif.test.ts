@@ -33,7 +33,7 @@ const pair = (page: Page, table: string, id: string, key: string) =>
   page
     .locator(`${table} tr[data-id="${id}"] td[data-key="${key}"]`)
     .evaluateAll((cells) =>
-      cells.map((c) => ({ text: c.textContent?.trim(), mark: (c as HTMLElement).dataset.mark })),
+      cells.map((c) => ({ text: c.textContent?.trim(), mark: c.getAttribute('data-mark') ?? undefined })),
     );
 
 beforeAll(async () => {
@@ -94,6 +94,9 @@ describe('the 试算 button of the rules page', () => {
     expect(await page.locator('#whatif-lines tr[data-id="hotline-12345"]').count()).toBe(1);
     expect(await page.textContent('#whatif-targets tr[data-id="pool:general"]')).toContain(
       '12345综合受理座席',
+    );
+    expect(await page.textContent('#whatif-targets tr[data-id="subcenter:customs"]')).toContain(
+      '成都海关12360分中心',
     );
     // The two charts, side by side, with a bar pair per queue that had calls.
     for (const chart of ['#whatif-sl-chart', '#whatif-abandon-chart']) {
