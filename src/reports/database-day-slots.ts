@@ -94,43 +94,37 @@ export class DatabaseDaySlots implements DaySlotsReader {
     const since = new Date(start - DAY_MS);
     const sl = serviceLevelSeconds * 1000;
     const sql = this.sql;
+    // One pass over the rows (arrival in [day - 1, day + 1), ended today or later), each row
+    // giving its four facts at their moments (LATERAL VALUES); facts outside the day left out.
+    // An answered call's times follow from its typed columns, exactly (ms): the answer is arrival
+    // + wait from arrival, the queue entry the answer - wait. Only an offered call nobody answered
+    // reads its queue entry from the record's JSON (an object, or JSON text: either is read).
     const rows = await sql<FactRow[]>`
-      WITH c AS (
-        -- An answered call's times follow from its typed columns, exactly (ms): the answer is
-        -- arrival + wait from arrival, the queue entry the answer - wait. Only an offered call
-        -- nobody answered reads its queue entry from the record's JSON (held as an object, or as
-        -- JSON text: read either).
-        SELECT line_id, arrived_at, ended_at, offered, answered, abandoned, wait_ms, wait_from_arrival_ms,
-               CASE
-                 WHEN answered THEN arrived_at + (wait_from_arrival_ms - wait_ms) * interval '1 millisecond'
-                 WHEN offered THEN (CASE jsonb_typeof(record)
-                                      WHEN 'string' THEN (record #>> '{}')::jsonb
-                                      ELSE record END #>> '{times,queueEnteredAt}')::timestamptz
-               END AS queued_at,
-               CASE WHEN answered THEN arrived_at + wait_from_arrival_ms * interval '1 millisecond' END AS answered_at
-          FROM call_records
-         WHERE arrived_at >= ${since} AND arrived_at < ${to} AND ended_at >= ${from}
-      ),
-      f AS (
-        SELECT 'arrived' AS fact, arrived_at AS at, line_id, 0 AS wait_ms, 0 AS wait_from_arrival_ms FROM c
-        UNION ALL
-        SELECT 'offered', queued_at, NULL, 0, 0 FROM c WHERE offered
-        UNION ALL
-        SELECT 'answered', answered_at, NULL, coalesce(wait_ms, 0), coalesce(wait_from_arrival_ms, wait_ms, 0)
-          FROM c WHERE answered
-        UNION ALL
-        SELECT 'abandoned', ended_at, NULL, 0, 0 FROM c WHERE abandoned
-      )
-      SELECT floor(extract(epoch FROM (at - ${from}::timestamptz)) * 1000 / ${SLOT_MS})::int AS slot,
-             fact,
-             line_id,
-             count(*)::int                                                     AS n,
-             sum(wait_ms)::bigint                                              AS wait_ms,
-             sum(wait_from_arrival_ms)::bigint                                 AS wait_from_arrival_ms,
-             (count(*) FILTER (WHERE wait_ms <= ${sl}))::int                   AS within,
-             (count(*) FILTER (WHERE wait_from_arrival_ms <= ${sl}))::int      AS within_from_arrival
-        FROM f
-       WHERE at >= ${from} AND at < ${to}
+      SELECT floor(extract(epoch FROM (f.at - ${from}::timestamptz)) * 1000 / ${SLOT_MS})::int AS slot,
+             f.fact,
+             f.line_id,
+             count(*)::int                                                  AS n,
+             sum(f.wait_ms)::bigint                                         AS wait_ms,
+             sum(f.wait_from_arrival_ms)::bigint                            AS wait_from_arrival_ms,
+             (count(*) FILTER (WHERE f.wait_ms <= ${sl}))::int              AS within,
+             (count(*) FILTER (WHERE f.wait_from_arrival_ms <= ${sl}))::int AS within_from_arrival
+        FROM call_records c
+        CROSS JOIN LATERAL (VALUES
+          ('arrived', c.arrived_at, c.line_id, 0, 0),
+          ('offered',
+           CASE
+             WHEN c.answered THEN c.arrived_at + (c.wait_from_arrival_ms - c.wait_ms) * interval '1 millisecond'
+             WHEN c.offered THEN (CASE jsonb_typeof(c.record)
+                                    WHEN 'string' THEN (c.record #>> '{}')::jsonb
+                                    ELSE c.record END #>> '{times,queueEnteredAt}')::timestamptz
+           END, NULL, 0, 0),
+          ('answered',
+           CASE WHEN c.answered THEN c.arrived_at + c.wait_from_arrival_ms * interval '1 millisecond' END,
+           NULL, coalesce(c.wait_ms, 0), coalesce(c.wait_from_arrival_ms, c.wait_ms, 0)),
+          ('abandoned', CASE WHEN c.abandoned THEN c.ended_at END, NULL, 0, 0)
+        ) AS f(fact, at, line_id, wait_ms, wait_from_arrival_ms)
+       WHERE c.arrived_at >= ${since} AND c.arrived_at < ${to} AND c.ended_at >= ${from}
+         AND f.at >= ${from} AND f.at < ${to}
        GROUP BY 1, 2, 3`;
     const out = emptyDay(day);
     for (const r of rows) {
