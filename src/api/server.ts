@@ -38,7 +38,7 @@ import { rulesApi } from './rules.ts';
 import { type ScreenPopSources, screenPopApi } from './screen-pop.ts';
 import { statsApi } from './stats.ts';
 import { webPages } from './web.ts';
-import { whatIfApi } from './whatif.ts';
+import { activeAgents, whatIfApi } from './whatif.ts';
 
 export interface ApiOptions {
   hotline: Hotline;
@@ -283,7 +283,8 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       clock: o.clock,
       logger: o.logger.child({ component: 'whatif' }),
       ...(o.recordsPath ? { recordsPath: o.recordsPath } : {}),
-      ...(admin ? { agents: () => admin.engineRoster().entries } : {}),
+      // The agents of the live roster; disabled ones serve nothing and are left out.
+      ...(admin ? { agents: () => activeAgents(admin.engineRoster()) } : {}),
     });
   }
   if (o.rosterAdmin)

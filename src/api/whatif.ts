@@ -56,6 +56,14 @@ export interface WhatIfApiOptions {
   runner?: WhatIfRunner;
 }
 
+/** The roster's agents an administrator has not disabled. */
+export function activeAgents(roster: {
+  entries: RosterEntry[];
+  disabled: ReadonlySet<string>;
+}): RosterEntry[] {
+  return roster.entries.filter((e) => !roster.disabled.has(e.id));
+}
+
 /** A draft's files, each at most `maxDraftFileBytes` (413 before anything else), then the body's schema. */
 function parseBody(body: unknown): z.infer<typeof WhatIfBody> {
   const files = (body as { files?: unknown } | null)?.files;

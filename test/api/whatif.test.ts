@@ -174,6 +174,18 @@ describe('POST /rules/whatif', () => {
     expect(after.statusCode).toBe(200);
   }, 60_000);
 
+  it('replays the agents of the live roster, without those an administrator disabled', async () => {
+    const disabled = await a.as('admin', { method: 'POST', url: '/roster/agents/a1002/disable' });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    try {
+      const res = await whatIf(a, { files: a.rules.version.files, ...day, calls: 50 });
+      expect(res.statusCode, res.body).toBe(200);
+      expect((res.json() as WhatIfReply).agents).toMatchObject({ count: 1, source: 'roster' });
+    } finally {
+      await a.as('admin', { method: 'POST', url: '/roster/agents/a1002/enable' });
+    }
+  }, 60_000);
+
   it('is for administrators and supervisors, not agents', async () => {
     const res = await whatIf(a, { files: a.rules.version.files, ...day }, 'a1001');
     expect(res.statusCode).toBe(403);
