@@ -191,6 +191,19 @@ describe.skipIf(unreachable)("the wallboard's day figures from the records datab
     await second.runUntil('ended', () => second.records.records.some((x) => x.callId === channelId));
   }, 180_000);
 
+  it('are read over RECORDS_DATABASE_URL when the environment sets it, and not otherwise', async () => {
+    expect(DatabaseDaySlots.fromEnv({})).toBeUndefined();
+    const reader = DatabaseDaySlots.fromEnv({ RECORDS_DATABASE_URL: db.url });
+    expect(reader).toBeDefined();
+    try {
+      const direct = await new DatabaseDaySlots(db.sql).readDay(day, 15);
+      expect(await reader!.readDay(day, 15)).toEqual(direct);
+      expect(direct.slots).toHaveLength(96);
+    } finally {
+      await reader!.close();
+    }
+  });
+
   it("fall back to the engine's own figures when the database does not answer, saying so", async () => {
     const r = await rig();
     const failing: DaySlotsReader = { readDay: () => Promise.reject(new Error('connect ECONNREFUSED')) };
