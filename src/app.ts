@@ -42,6 +42,7 @@ import { EngineLease } from './redis/engine-lease.ts';
 import { KeeperLease } from './redis/keeper-lease.ts';
 import { NodeReporter } from './redis/node-report.ts';
 import { RedisRosterStore } from './redis/roster-store.ts';
+import { DatabaseReportSource } from './reports/database-source.ts';
 import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import { type AriSimulator, startAriSimulator } from './sim/index.ts';
@@ -793,6 +794,9 @@ async function startService(
     started.push(() => takeover.stop());
   }
   await rules.attach((next) => hotline.setPlan(next));
+  // Reports over the records database (RECORDS_DATABASE_URL; the records sink migrated it at start).
+  const reports = DatabaseReportSource.fromEnv(process.env);
+  if (reports) started.push(() => reports.close());
   const api = await buildApi({
     hotline,
     roster: rosterToAgents(roster, plan.center.id),
@@ -806,6 +810,7 @@ async function startService(
     screenPop: screenPopSources({ rulesDir: s.rulesDir, recordsPath: s.recordsPath, plan, env: process.env }),
     // The rules page's what-if replays the engine's recent calls from its records file.
     recordsPath: s.recordsPath,
+    ...(reports ? { reports } : {}),
     authFailures: { max: s.authFailuresPerMinute, windowMs: 60_000 },
     trustProxy: s.http.trustedProxies,
     ...(s.http.limits ? { limits: s.http.limits } : {}),
