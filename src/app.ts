@@ -42,6 +42,7 @@ import { EngineLease } from './redis/engine-lease.ts';
 import { KeeperLease } from './redis/keeper-lease.ts';
 import { NodeReporter } from './redis/node-report.ts';
 import { RedisRosterStore } from './redis/roster-store.ts';
+import { DatabaseDaySlots } from './reports/database-day-slots.ts';
 import { DatabaseReportSource } from './reports/database-source.ts';
 import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
@@ -797,6 +798,9 @@ async function startService(
   // Reports over the records database (RECORDS_DATABASE_URL; the records sink migrated it at start).
   const reports = DatabaseReportSource.fromEnv(process.env);
   if (reports) started.push(() => reports.close());
+  // The wallboard's day figures from the same database (kept across restarts).
+  const databaseDay = DatabaseDaySlots.fromEnv(process.env);
+  if (databaseDay) started.push(() => databaseDay.close());
   const api = await buildApi({
     hotline,
     roster: rosterToAgents(roster, plan.center.id),
@@ -811,6 +815,7 @@ async function startService(
     // The rules page's what-if replays the engine's recent calls from its records file.
     recordsPath: s.recordsPath,
     ...(reports ? { reports } : {}),
+    ...(databaseDay ? { databaseDay } : {}),
     authFailures: { max: s.authFailuresPerMinute, windowMs: 60_000 },
     trustProxy: s.http.trustedProxies,
     ...(s.http.limits ? { limits: s.http.limits } : {}),
