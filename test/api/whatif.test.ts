@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WhatIfAuditEntry } from '../../src/admin/ledgers.ts';
+import { WhatIfRunner, WhatIfTooLargeError } from '../../src/api/whatif-runner.ts';
 import { CallRecord } from '../../src/records/schema.ts';
 import type { PoolRow, WhatIfComparison } from '../../src/whatif/comparison.ts';
 import { type AdminRig, startAdminRig } from '../admin/admin-rig.ts';
@@ -209,5 +210,27 @@ describe('POST /rules/whatif', () => {
     expect(none.statusCode, none.body).toBe(200);
     expect(none.json()).toMatchObject({ traffic: 'profile', calls: 50 });
     expect((none.json() as WhatIfReply).trafficNote).toMatch(/synthetic day/);
+  }, 60_000);
+});
+
+describe('the what-if worker', () => {
+  it('stops a what-if over its time budget and says which limit it exceeded', async () => {
+    const runner = new WhatIfRunner({ timeMs: 300, memoryMb: 256 });
+    try {
+      const run = runner.run({
+        live: a.rules.plan,
+        draft: a.rules.plan,
+        now: Date.parse('2026-11-02T00:00:00+08:00'),
+        traffic: { source: 'profile', date: '2026-11-02', calls: 50_000 },
+      });
+      const err = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(WhatIfTooLargeError);
+      expect(err).toMatchObject({ code: 'whatif-too-large', limit: 'time', statusCode: 422 });
+    } finally {
+      await runner.close();
+    }
   }, 60_000);
 });
