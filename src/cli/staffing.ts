@@ -1,20 +1,24 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { loadPlan, parseYamlFile } from '../plan/load.ts';
 import { formatProblem, type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
 import { localDateKey, parseInstant } from '../plan/zoned-time.ts';
-import { CallRecord } from '../records/schema.ts';
+import type { CallRecord } from '../records/schema.ts';
+import { openDatabase, safeDatabaseUrl } from '../reports/database.ts';
+import { DatabaseReportSource } from '../reports/database-source.ts';
+import { REPORT_TIME_ZONE, ReportQuery } from '../reports/report.ts';
 import type { StaffingTarget } from '../staffing/erlang.ts';
 import { StaffingInputError } from '../staffing/errors.ts';
 import { staffInterval } from '../staffing/interval.ts';
 import { mergeLoad } from '../staffing/merge-load.ts';
-import { dayProfile, recordDays } from '../staffing/records-profile.ts';
-import { formatInterval, formatMergePlan, formatProfile, type ProfileRow } from '../staffing/tables.ts';
+import { staffProfile } from '../staffing/profile-staffing.ts';
+import { RecordsFileError, readCallRecords } from '../staffing/records-file.ts';
+import { type DayProfile, dayProfile, recordDays } from '../staffing/records-profile.ts';
+import { profileFromReport } from '../staffing/report-profile.ts';
+import { formatInterval, formatMergePlan, formatProfile } from '../staffing/tables.ts';
 import {
   type LineLoad,
-  lineLoad,
+  planLineLoads,
   type VolumesFile,
   VolumesFile as VolumesSchema,
 } from '../staffing/volumes.ts';
@@ -26,10 +30,12 @@ export const staffingHelp = `hotline staffing [--target-sl 0.8] [--within 15] [-
       agents needed for one interval by Erlang C and, with --patience (callers' mean patience,
       seconds), by Erlang A: service level (answered within --within seconds over all offered
       calls), occupancy, ASA (mean wait of answered calls), P(wait), P(abandon)
-  --records FILE.jsonl [--day YYYY-MM-DD] [--wrap-up S] [--patience S] [--rules DIR]
+  --records FILE.jsonl | --database URL  [--day YYYY-MM-DD] [--wrap-up S] [--patience S] [--rules DIR]
       the hourly profile of a real day from call records (Asia/Shanghai hours), per pool and
       expert seat: offered calls, AHT (talk time + --wrap-up), measured answer rate and service
-      level, patience estimated from the day's waits (Σ waits / abandons), agents needed by C and A
+      level, patience estimated from the day's waits (Σ waits / abandons), agents needed by C and A.
+      --database: the records database's hourly summary by queue (--day required; hours by
+      arrival; no patience estimate there: give --patience for Erlang A)
   --merge-plan [--rules DIR] (--volumes FILE | --calls-per-day LINE=N ... --aht S [--patience S]) [--day D]
       merge-date planning: for each period between the plan's phase dates, which lines' calls
       reach which 12345 pool or expert seat, and the agents needed at each one's peak hour.
@@ -83,33 +89,6 @@ function loadRules(dir: string | undefined, io: CommandIO): RoutingPlan | undefi
   }
 }
 
-/** Call records of a JSONL file (live call events skipped); a bad line names FILE:LINE. */
-async function readRecords(file: string): Promise<CallRecord[]> {
-  const records: CallRecord[] = [];
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n += 1;
-    if (line.trim() === '') continue;
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch {
-      throw new UsageError(`--records: ${file}:${n}: not JSON`);
-    }
-    if ((data as { type?: unknown }).type === 'call-event') continue;
-    const parsed = CallRecord.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UsageError(
-        `--records: ${file}:${n}: not a call record (${issue?.path.join('.') || 'record'}: ${issue?.message})`,
-      );
-    }
-    records.push(parsed.data);
-  }
-  return records;
-}
-
 export async function staffingCommand(
   args: string[],
   io: CommandIO,
@@ -125,6 +104,7 @@ export async function staffingCommand(
       'max-abandon': { type: 'string' },
       within: { type: 'string' },
       records: { type: 'string' },
+      database: { type: 'string' },
       day: { type: 'string' },
       'wrap-up': { type: 'string' },
       'merge-plan': { type: 'boolean' },
@@ -135,9 +115,14 @@ export async function staffingCommand(
     },
     strict: true,
   });
-  const modes = [values['calls-per-hour'] !== undefined, values.records !== undefined, values['merge-plan']];
+  const modes = [
+    values['calls-per-hour'] !== undefined,
+    values.records !== undefined,
+    values.database !== undefined,
+    values['merge-plan'],
+  ];
   if (modes.filter(Boolean).length !== 1) {
-    throw new UsageError('give exactly one of --calls-per-hour, --records, --merge-plan');
+    throw new UsageError('give exactly one of --calls-per-hour, --records, --database, --merge-plan');
   }
   const maxAbandon = numberOption(values, 'max-abandon', { above: 0, below: 1 });
   const target: Target = {
@@ -152,7 +137,9 @@ export async function staffingCommand(
   }
   try {
     if (values['calls-per-hour'] !== undefined) return single(values, target, patience, io);
-    if (values.records !== undefined) return await fromRecords(values, target, patience, io);
+    if (values.records !== undefined || values.database !== undefined) {
+      return await realDay(values, target, patience, io);
+    }
     return mergePlan(values, target, patience, io, now);
   } catch (err) {
     if (err instanceof StaffingInputError) {
@@ -180,28 +167,30 @@ function single(values: Values, target: Target, patience: number | undefined, io
   return 0;
 }
 
-async function fromRecords(
+const DAY_MS = 86_400_000;
+
+type DaySource = { profile: DayProfile; source: string; note?: string } | number;
+
+/** The day's profile from a JSONL records file; an exit code when it cannot be had. */
+async function profileFromFile(
   values: Values,
-  target: Target,
-  patience: number | undefined,
+  plan: RoutingPlan,
+  withinSeconds: number,
   io: CommandIO,
-): Promise<number> {
-  const wrapUp = numberOption(values, 'wrap-up', { min: 0 }) ?? 0;
+): Promise<DaySource> {
   const file = values.records as string;
   let records: CallRecord[];
   try {
-    records = await readRecords(file);
+    records = await readCallRecords(file);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(err.message);
-      return 1;
-    }
     const code = (err as NodeJS.ErrnoException).code;
-    io.err(`--records: cannot read ${file}${code ? ` (${code})` : ''}`);
+    io.err(
+      err instanceof RecordsFileError
+        ? `--records: ${err.message}`
+        : `--records: cannot read ${file}${code ? ` (${code})` : ''}`,
+    );
     return 1;
   }
-  const plan = loadRules(values.rules as string | undefined, io);
-  if (!plan) return 1;
   const timeZone = plan.center.timezone;
   const days = recordDays(records, timeZone);
   let day = values.day as string | undefined;
@@ -216,35 +205,59 @@ async function fromRecords(
     }
     day = [...days.keys()][0]!;
   }
-  const profile = dayProfile(records, { day, timeZone, withinSeconds: target.withinSeconds });
-  const rows = new Map<string, ProfileRow[]>();
-  for (const q of profile.queues) {
-    const theta = patience ?? q.patience.seconds;
-    rows.set(
-      q.queue,
-      q.hours.map((h) => {
-        const talk = h.talkCount > 0 ? h.talkSeconds / h.talkCount : (q.meanTalkSeconds ?? 0);
-        const ahtSeconds = talk + wrapUp;
-        const row: ProfileRow = {
-          hour: h.hour,
-          offered: h.offered,
-          ahtSeconds,
-          measured: { answered: h.answered, abandoned: h.abandoned, answeredWithin: h.answeredWithin },
-        };
-        if (h.offered > 0 && ahtSeconds > 0) {
-          row.staffing = staffInterval(
-            {
-              callsPerHour: h.offered,
-              ahtSeconds,
-              ...(theta !== undefined ? { patienceSeconds: theta } : {}),
-            },
-            target,
-          );
-        }
-        return row;
-      }),
-    );
+  return { profile: dayProfile(records, { day, timeZone, withinSeconds }), source: file };
+}
+
+/** The day's profile from the records database's hourly summary by queue. */
+async function profileFromDatabase(values: Values, withinSeconds: number, io: CommandIO): Promise<DaySource> {
+  const url = values.database as string;
+  const day = values.day as string | undefined;
+  if (day === undefined) throw new UsageError('--day is required with --database');
+  const from = parseInstant(day, REPORT_TIME_ZONE)!;
+  const query = ReportQuery.parse({
+    from: new Date(from),
+    to: new Date(from + DAY_MS),
+    grain: 'hour',
+    by: 'queue',
+  });
+  const where = safeDatabaseUrl(url);
+  const sql = openDatabase(url, { max: 1, applicationName: 'hotline staffing' });
+  try {
+    const rows = await new DatabaseReportSource(sql).summary(query);
+    return {
+      profile: profileFromReport(rows, { day, timeZone: REPORT_TIME_ZONE, withinSeconds }),
+      source: where,
+      note: "按来电小时 hours by arrival; 平均通话 mean talk per hour (the reports' hourly summary by queue)",
+    };
+  } catch (err) {
+    io.err(`--database: the records database ${where} could not be read: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await sql.end({ timeout: 5 });
   }
+}
+
+async function realDay(
+  values: Values,
+  target: Target,
+  patience: number | undefined,
+  io: CommandIO,
+): Promise<number> {
+  const wrapUp = numberOption(values, 'wrap-up', { min: 0 }) ?? 0;
+  const plan = loadRules(values.rules as string | undefined, io);
+  if (!plan) return 1;
+  const got =
+    values.records !== undefined
+      ? await profileFromFile(values, plan, target.withinSeconds, io)
+      : await profileFromDatabase(values, target.withinSeconds, io);
+  if (typeof got === 'number') return got;
+  const { profile } = got;
+  const { day, timeZone } = profile;
+  const rows = staffProfile(profile, {
+    target,
+    wrapUpSeconds: wrapUp,
+    ...(patience !== undefined ? { patienceSeconds: patience } : {}),
+  });
   if (values.json) {
     io.out(
       toJson({
@@ -273,6 +286,8 @@ async function fromRecords(
     formatProfile(profile, rows, names, {
       ...target,
       wrapUpSeconds: wrapUp,
+      source: got.source,
+      ...(got.note !== undefined ? { note: got.note } : {}),
       ...(patience !== undefined ? { patienceOverride: patience } : {}),
     }),
   );
@@ -328,18 +343,15 @@ function mergePlan(
       lines,
     };
   }
-  const volumes = new Map<string, LineLoad>();
-  for (const [key, value] of Object.entries(file.lines)) {
-    const line = plan.lines.get(key) ?? plan.linesByNumber.get(key);
-    if (!line) {
-      io.err(`${where}: lines.${key}: no line of the plan has this id or number`);
+  let volumes: Map<string, LineLoad>;
+  try {
+    volumes = planLineLoads(plan, file);
+  } catch (err) {
+    if (err instanceof StaffingInputError) {
+      io.err(`${where}: ${err.message}`);
       return values.volumes !== undefined ? 1 : 2;
     }
-    if (volumes.has(line.id)) {
-      io.err(`${where}: lines.${key}: line ${line.id} is given twice`);
-      return values.volumes !== undefined ? 1 : 2;
-    }
-    volumes.set(line.id, lineLoad(file, value));
+    throw err;
   }
   let periods: ReturnType<typeof mergeLoad>;
   try {

@@ -1,12 +1,12 @@
-import { calendarDay } from '../plan/calendar.ts';
 import type { CompiledLine, RoutingPlan } from '../plan/compile.ts';
 import { explain } from '../plan/explain.ts';
 import { isOpen } from '../plan/schedule.ts';
 import type { PhaseKindName } from '../plan/schema.ts';
-import { localDateKey, zonedToEpoch } from '../plan/zoned-time.ts';
+import { localDateKey } from '../plan/zoned-time.ts';
 import type { StaffingTarget } from './erlang.ts';
 import { StaffingInputError } from './errors.ts';
 import { type IntervalLoad, type IntervalStaffing, staffInterval } from './interval.ts';
+import { epochOf, periodBounds, referenceDay } from './merge-periods.ts';
 import type { LineLoad } from './volumes.ts';
 
 /**
@@ -91,50 +91,6 @@ export interface MergePeriod {
   elsewhere: { target: string; name: string; callsPerDay: number }[];
   /** Lines whose targets differ from the previous period's. */
   changes: { lineId: string; before: string[]; after: string[] }[];
-}
-
-function addDays(date: string, n: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
-
-function isWorkday(plan: RoutingPlan, date: string): boolean {
-  const calendar = [...plan.schedules.values()].find((s) => s.calendar)?.calendar;
-  const day = calendar ? calendarDay(calendar, date) : undefined;
-  if (day) return !day.off;
-  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
-  return weekday >= 1 && weekday <= 5;
-}
-
-function epochOf(plan: RoutingPlan, date: string, hour = 0, minute = 0): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return zonedToEpoch(plan.center.timezone, y, m, d, hour, minute);
-}
-
-/** The period's reference day: its first workday, or the last before `until` for an open start. */
-function referenceDay(plan: RoutingPlan, fromMs: number, untilMs: number, fallbackDay?: string): string {
-  const tz = plan.center.timezone;
-  if (!Number.isFinite(fromMs) && !Number.isFinite(untilMs)) {
-    if (fallbackDay === undefined) {
-      throw new StaffingInputError(
-        'fallbackDay',
-        'the lines have no phase dates: give the day to judge the plan on',
-      );
-    }
-    fromMs = epochOf(plan, fallbackDay);
-  } else if (!Number.isFinite(fromMs)) {
-    const last = localDateKey(untilMs - 1, tz);
-    for (let i = 0; i < 31; i++) if (isWorkday(plan, addDays(last, -i))) return addDays(last, -i);
-    return last;
-  }
-  const first = localDateKey(fromMs, tz);
-  for (let i = 0; i < 31; i++) {
-    const day = addDays(first, i);
-    if (epochOf(plan, day) >= untilMs) break;
-    if (isWorkday(plan, day)) return day;
-  }
-  return first;
 }
 
 function targetName(plan: RoutingPlan, kind: string, id: string): string {
@@ -230,20 +186,6 @@ function staffTarget(acc: Accumulator, name: string, target: StaffingTarget): Ta
     result.agentHoursA = hours.reduce((s, h) => s + (h.staffing.erlangA?.agents ?? 0), 0);
   }
   return result;
-}
-
-/** The periods between the phase boundaries of the lines with a volume. */
-function periodBounds(plan: RoutingPlan, lineIds: readonly string[]): [number, number][] {
-  const cuts = new Set<number>();
-  for (const id of lineIds) {
-    for (const p of plan.lines.get(id)!.phases) {
-      if (Number.isFinite(p.fromMs)) cuts.add(p.fromMs);
-      if (Number.isFinite(p.untilMs)) cuts.add(p.untilMs);
-    }
-  }
-  const sorted = [...cuts].sort((a, b) => a - b);
-  const edges = [-Infinity, ...sorted, Infinity];
-  return edges.slice(0, -1).map((from, i) => [from, edges[i + 1]!]);
 }
 
 /** The load on 12345's queues in every period of the plan, given the lines' volumes. */

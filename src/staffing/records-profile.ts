@@ -23,7 +23,8 @@ export interface ProfileHour {
   offered: number;
   answered: number;
   abandoned: number;
-  answeredWithin: number;
+  /** Answered within t; absent when the source cannot tell (a summary kept for another t). */
+  answeredWithin?: number;
   talkSeconds: number;
   talkCount: number;
   waitSeconds: number;
@@ -33,8 +34,8 @@ export interface PatienceEstimate {
   /** θ, seconds; absent when no call abandoned. */
   seconds?: number;
   abandoned: number;
-  /** Σ waits of the offered calls, seconds (the exposure). */
-  exposureSeconds: number;
+  /** Σ waits of the offered calls, seconds (the exposure); absent when the source lacks the waits. */
+  exposureSeconds?: number;
 }
 
 export interface QueueProfile {
@@ -117,10 +118,10 @@ export function dayProfile(
     h.offered += 1;
     h.waitSeconds += waitSeconds;
     q.offered += 1;
-    q.patience.exposureSeconds += waitSeconds;
+    q.patience.exposureSeconds = (q.patience.exposureSeconds ?? 0) + waitSeconds;
     if (f.answered) {
       h.answered += 1;
-      if (waitSeconds <= options.withinSeconds) h.answeredWithin += 1;
+      if (waitSeconds <= options.withinSeconds) h.answeredWithin = (h.answeredWithin ?? 0) + 1;
       if (f.talkSeconds !== undefined) {
         h.talkSeconds += f.talkSeconds;
         h.talkCount += 1;
@@ -135,7 +136,8 @@ export function dayProfile(
     const talk = q.hours.reduce((s, h) => s + h.talkSeconds, 0);
     const count = q.hours.reduce((s, h) => s + h.talkCount, 0);
     if (count > 0) q.meanTalkSeconds = talk / count;
-    if (q.patience.abandoned > 0) q.patience.seconds = q.patience.exposureSeconds / q.patience.abandoned;
+    const exposure = q.patience.exposureSeconds ?? 0;
+    if (q.patience.abandoned > 0) q.patience.seconds = exposure / q.patience.abandoned;
   }
   return {
     day: options.day,

@@ -3,6 +3,7 @@ import { formatTable } from '../reports/table-format.ts';
 import type { ErlangAResult, ErlangCResult, StaffingTarget } from './erlang.ts';
 import type { IntervalStaffing } from './interval.ts';
 import type { MergePeriod, TargetLoad } from './merge-load.ts';
+import type { ProfileRow } from './profile-staffing.ts';
 import type { DayProfile, QueueProfile } from './records-profile.ts';
 
 /**
@@ -62,14 +63,6 @@ export function formatInterval(
   ].join('\n');
 }
 
-export interface ProfileRow {
-  hour: number;
-  offered: number;
-  ahtSeconds: number;
-  measured: { answered: number; abandoned: number; answeredWithin: number };
-  staffing?: IntervalStaffing;
-}
-
 const hourLabel = (h: number) => `${String(h).padStart(2, '0')}:00`;
 
 const profileColumns: Column<ProfileRow>[] = [
@@ -83,7 +76,10 @@ const profileColumns: Column<ProfileRow>[] = [
   },
   {
     header: '实测服务水平 SL',
-    value: (r) => (r.offered > 0 ? pct(r.measured.answeredWithin / r.offered) : dash),
+    value: (r) =>
+      r.offered > 0 && r.measured.answeredWithin !== undefined
+        ? pct(r.measured.answeredWithin / r.offered)
+        : dash,
     numeric: true,
   },
   {
@@ -117,10 +113,16 @@ export function formatProfile(
   profile: DayProfile,
   rows: ReadonlyMap<string, ProfileRow[]>,
   names: (queue: string) => string,
-  target: StaffingTarget & { patienceOverride?: number; wrapUpSeconds: number },
+  target: StaffingTarget & {
+    patienceOverride?: number;
+    wrapUpSeconds: number;
+    source: string;
+    note?: string;
+  },
 ): string {
   const out = [
-    `${profile.day} (${profile.timeZone}) 逐小时话务 hourly profile`,
+    `${profile.day} (${profile.timeZone}) 逐小时话务 hourly profile · 数据来源 source: ${target.source}`,
+    ...(target.note !== undefined ? [target.note] : []),
     targetText(target),
     `AHT = 平均通话 mean talkSeconds${target.wrapUpSeconds > 0 ? ` + 话后处理 wrap-up ${target.wrapUpSeconds} s` : ''}; 耐心 patience θ = Σ 排队等待 waits / 放弃数 abandons (censored exponential MLE, whole day)`,
     `未进入队列 not queued: ${profile.notQueued}`,
@@ -142,8 +144,10 @@ function queueSummary(q: QueueProfile, override: number | undefined): string {
     override !== undefined
       ? `${override} s (--patience)`
       : q.patience.seconds !== undefined
-        ? `${q.patience.seconds.toFixed(1)} s (${q.patience.abandoned} 放弃 abandons / ${round(q.patience.exposureSeconds)} s 等待 waited)`
-        : `${dash} (无放弃 no abandons: Erlang A not computed)`;
+        ? `${q.patience.seconds.toFixed(1)} s (${q.patience.abandoned} 放弃 abandons / ${round(q.patience.exposureSeconds ?? 0)} s 等待 waited)`
+        : q.patience.exposureSeconds === undefined
+          ? `${dash} (汇总无放弃等待 the summary has no waits of abandoned calls: give --patience for Erlang A)`
+          : `${dash} (无放弃 no abandons: Erlang A not computed)`;
   return `转人工 offered ${q.offered}; 平均通话 mean talk ${q.meanTalkSeconds !== undefined ? secs(q.meanTalkSeconds) : dash}; 耐心 patience ${patience}`;
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { RoutingPlan } from '../plan/compile.ts';
+import { StaffingInputError } from './errors.ts';
 
 /**
  * Per-line daily volumes for merge-date planning (`hotline staffing --merge-plan --volumes FILE`):
@@ -85,4 +87,16 @@ export function lineLoad(file: VolumesFile, value: VolumesFile['lines'][string])
     load.menuShares = new Map(Object.entries(own.menuShares).map(([k, v]) => [k, v / total]));
   }
   return load;
+}
+
+/** Each line's figures by the plan's line id; a key must be a line's id or number, once. */
+export function planLineLoads(plan: RoutingPlan, file: VolumesFile): Map<string, LineLoad> {
+  const volumes = new Map<string, LineLoad>();
+  for (const [key, value] of Object.entries(file.lines)) {
+    const line = plan.lines.get(key) ?? plan.linesByNumber.get(key);
+    if (!line) throw new StaffingInputError(`lines.${key}`, 'no line of the plan has this id or number');
+    if (volumes.has(line.id)) throw new StaffingInputError(`lines.${key}`, `line ${line.id} is given twice`);
+    volumes.set(line.id, lineLoad(file, value));
+  }
+  return volumes;
 }

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { DatabaseTransport } from '../../src/reports/database-transport.ts';
+import { migrate } from '../../src/reports/migrate.ts';
 import { agentsByErlangA, agentsByErlangC } from '../../src/staffing/erlang.ts';
+import { createTestDatabase, unreachable } from '../reports/database-support.ts';
 import { staffingDay } from './call-records.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -185,4 +188,45 @@ describe('hotline staffing --merge-plan', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('lines.99999: no line of the plan has this id or number');
   });
+});
+
+describe.skipIf(unreachable)('hotline staffing --database', () => {
+  it('reads the day from the records database’s hourly summary, as from the file for the same hours', async () => {
+    const db = await createTestDatabase('hotline_staffing_cli');
+    try {
+      await migrate(db.sql);
+      const stored = await new DatabaseTransport(db.sql).sendBatch(
+        staffingDay().map((r, i) => ({
+          id: `database:${r.idempotencyKey}:${i}`,
+          destination: 'database',
+          kind: 'call-record' as const,
+          callId: r.callId,
+          idempotencyKey: r.idempotencyKey,
+          body: JSON.stringify(r),
+          createdAt: i,
+          attempts: 0,
+          nextAt: 0,
+        })),
+      );
+      expect(stored.every((x) => x.ok)).toBe(true);
+      expect((await run('--database', db.url)).err).toContain('--day is required with --database');
+      const text = await run('--database', db.url, '--day', '2026-11-02');
+      expect(text.err).toBe('');
+      expect(text.out).toContain('give --patience for Erlang A');
+      const nine = text.out
+        .split('\n')
+        .find((l) => l.startsWith('09:00'))!
+        .split(/\s{2,}/);
+      expect(nine.slice(0, 5)).toEqual(['09:00', '4', '150.0 s', '50.0%', '25.0%']);
+      const fromDb = JSON.parse(
+        (await run('--database', db.url, '--day', '2026-11-02', '--patience', '59.5', '--json')).out,
+      );
+      const fromFile = JSON.parse((await run('--records', recordsFile, '--day', '2026-11-02', '--json')).out);
+      const hours = (body: { queues: { queue: string; hours: unknown[] }[] }) =>
+        body.queues.find((q) => q.queue === 'pool:general')!.hours.slice(9, 11);
+      expect(hours(fromDb)).toEqual(hours(fromFile));
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
 });
