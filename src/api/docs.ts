@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { type RoutePolicy, routePolicies } from '../admin/permissions.ts';
 import { ChangeAgentBody, NewAgentBody } from '../admin/roster-edits.ts';
-import { HeatmapRequest, ReportRequest } from '../reports/report-request.ts';
+import { HeatmapRequest, ReportRequest, TransfersRequest } from '../reports/report-request.ts';
 import { apiErrors } from './errors.ts';
 import { ExplainBody, PublishBody, PublishPreviewBody, RollbackBody, ValidateBody } from './rules.ts';
 import { WhatIfBody } from './whatif.ts';
@@ -30,7 +30,7 @@ const bodies: Record<string, z.ZodType> = {
 /** Query strings, documented as parameters. */
 const queries: Record<string, z.ZodType> = {
   'GET /reports/summary': ReportRequest,
-  'GET /reports/transfers': ReportRequest,
+  'GET /reports/transfers': TransfersRequest,
   'GET /reports/heatmap': HeatmapRequest,
 };
 

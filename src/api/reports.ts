@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import { toCsv } from '../reports/csv.ts';
 import type { ReportSource } from '../reports/report.ts';
 import { heatmapColumns, summaryColumns, transferColumns } from '../reports/report-columns.ts';
-import { describeRange, HeatmapRequest, ReportRequest } from '../reports/report-request.ts';
+import { describeRange, HeatmapRequest, ReportRequest, TransfersRequest } from '../reports/report-request.ts';
 import { apiErrors, invalidRequest, useErrorCatalogue } from './errors.ts';
 
 export interface ReportsApiOptions {
@@ -121,8 +121,8 @@ export const reportsApi: FastifyPluginAsync<ReportsApiOptions> = async (app, { r
   });
 
   app.get('/reports/transfers', async (req, reply) => {
-    const q = parse(ReportRequest, req.query);
-    const rows = await serve(req, reply, 'transfers', q, (s) => s.transfers(q));
+    const q = parse(TransfersRequest, req.query);
+    const rows = await serve(req, reply, 'transfers', { ...q, by: undefined }, (s) => s.transfers(q));
     if (!rows) return reply;
     if (q.format === 'csv')
       return sendCsv(reply, csvFileName('transfers', { ...q, by: undefined }), toCsv(transferColumns, rows));

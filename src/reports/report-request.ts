@@ -86,6 +86,18 @@ export const ReportRequest = z
   .transform((q) => ({ ...q, from: new Date(q.from), to: new Date(q.to) }));
 export type ReportRequest = z.output<typeof ReportRequest>;
 
+/** `transfers`: range, grain (default day), format (transfers are split by target and mode, not `by`). */
+export const TransfersRequest = z
+  .object({
+    from: When(false),
+    to: When(true),
+    grain: ReportGrain.default('day'),
+    format: ReportFormat.default('json'),
+  })
+  .superRefine(checkRange)
+  .transform((q) => ({ ...q, from: new Date(q.from), to: new Date(q.to), by: 'all' as const }));
+export type TransfersRequest = z.output<typeof TransfersRequest>;
+
 /** `heatmap`: range and format only (the cells are always hour × weekday). */
 export const HeatmapRequest = z
   .object({ from: When(false), to: When(true), format: ReportFormat.default('json') })

@@ -308,6 +308,12 @@ describe('who may read the reports, and without a database', () => {
       'day',
       'month',
     ]);
+    expect(doc.paths['/reports/transfers'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'from',
+      'to',
+      'grain',
+      'format',
+    ]);
     expect(doc.paths['/reports/heatmap'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
       'from',
       'to',
