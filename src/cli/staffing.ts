@@ -1,26 +1,23 @@
 import { parseArgs } from 'node:util';
 import type { RoutingPlan } from '../plan/compile.ts';
-import { loadPlan, parseYamlFile } from '../plan/load.ts';
-import { formatProblem, type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
+import { loadPlan } from '../plan/load.ts';
+import { formatProblem, RulesInvalidError } from '../plan/problems.ts';
 import { localDateKey, parseInstant } from '../plan/zoned-time.ts';
-import type { CallRecord } from '../records/schema.ts';
-import { openDatabase, safeDatabaseUrl } from '../reports/database.ts';
-import { DatabaseReportSource } from '../reports/database-source.ts';
-import { REPORT_TIME_ZONE, ReportQuery } from '../reports/report.ts';
+import { DatabaseDayError, databaseDay } from '../staffing/database-day.ts';
 import type { StaffingTarget } from '../staffing/erlang.ts';
 import { StaffingInputError } from '../staffing/errors.ts';
 import { staffInterval } from '../staffing/interval.ts';
 import { mergeLoad } from '../staffing/merge-load.ts';
-import { staffProfile } from '../staffing/profile-staffing.ts';
-import { RecordsFileError, readCallRecords } from '../staffing/records-file.ts';
-import { type DayProfile, dayProfile, recordDays } from '../staffing/records-profile.ts';
-import { profileFromReport } from '../staffing/report-profile.ts';
+import { profileJson, staffProfile } from '../staffing/profile-staffing.ts';
+import { RecordsFileError, recordsFileDay } from '../staffing/records-file.ts';
+import type { DayProfile } from '../staffing/records-profile.ts';
 import { formatInterval, formatMergePlan, formatProfile } from '../staffing/tables.ts';
 import {
   type LineLoad,
   planLineLoads,
+  readVolumesFile,
   type VolumesFile,
-  VolumesFile as VolumesSchema,
+  volumesFromPairs,
 } from '../staffing/volumes.ts';
 import { type CommandIO, UsageError } from './io.ts';
 import { rulesDir } from './paths.ts';
@@ -59,7 +56,7 @@ const OPTION_OF_FIELD: Record<string, string> = {
 function numberOption(
   values: Record<string, unknown>,
   name: string,
-  check: { min?: number; above?: number; below?: number; integer?: boolean },
+  check: { min?: number; above?: number; below?: number },
 ): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
@@ -167,8 +164,6 @@ function single(values: Values, target: Target, patience: number | undefined, io
   return 0;
 }
 
-const DAY_MS = 86_400_000;
-
 type DaySource = { profile: DayProfile; source: string; note?: string } | number;
 
 /** The day's profile from a JSONL records file; an exit code when it cannot be had. */
@@ -179,61 +174,35 @@ async function profileFromFile(
   io: CommandIO,
 ): Promise<DaySource> {
   const file = values.records as string;
-  let records: CallRecord[];
   try {
-    records = await readCallRecords(file);
+    const day = values.day as string | undefined;
+    const profile = await recordsFileDay(file, {
+      timeZone: plan.center.timezone,
+      withinSeconds,
+      ...(day ? { day } : {}),
+    });
+    return { profile, source: file };
   } catch (err) {
+    if (err instanceof RecordsFileError) {
+      io.err(`--${err.option}: ${err.message}`);
+      return err.option === 'day' ? 2 : 1;
+    }
     const code = (err as NodeJS.ErrnoException).code;
-    io.err(
-      err instanceof RecordsFileError
-        ? `--records: ${err.message}`
-        : `--records: cannot read ${file}${code ? ` (${code})` : ''}`,
-    );
+    io.err(`--records: cannot read ${file}${code ? ` (${code})` : ''}`);
     return 1;
   }
-  const timeZone = plan.center.timezone;
-  const days = recordDays(records, timeZone);
-  let day = values.day as string | undefined;
-  if (day === undefined) {
-    if (days.size !== 1) {
-      io.err(
-        days.size === 0
-          ? `--records: ${file} holds no call records`
-          : `--day: the records span ${days.size} days (${[...days.keys()].join(', ')}); choose one`,
-      );
-      return 2;
-    }
-    day = [...days.keys()][0]!;
-  }
-  return { profile: dayProfile(records, { day, timeZone, withinSeconds }), source: file };
 }
 
 /** The day's profile from the records database's hourly summary by queue. */
 async function profileFromDatabase(values: Values, withinSeconds: number, io: CommandIO): Promise<DaySource> {
-  const url = values.database as string;
   const day = values.day as string | undefined;
   if (day === undefined) throw new UsageError('--day is required with --database');
-  const from = parseInstant(day, REPORT_TIME_ZONE)!;
-  const query = ReportQuery.parse({
-    from: new Date(from),
-    to: new Date(from + DAY_MS),
-    grain: 'hour',
-    by: 'queue',
-  });
-  const where = safeDatabaseUrl(url);
-  const sql = openDatabase(url, { max: 1, applicationName: 'hotline staffing' });
   try {
-    const rows = await new DatabaseReportSource(sql).summary(query);
-    return {
-      profile: profileFromReport(rows, { day, timeZone: REPORT_TIME_ZONE, withinSeconds }),
-      source: where,
-      note: "按来电小时 hours by arrival; 平均通话 mean talk per hour (the reports' hourly summary by queue)",
-    };
+    return await databaseDay(values.database as string, { day, withinSeconds });
   } catch (err) {
-    io.err(`--database: the records database ${where} could not be read: ${(err as Error).message}`);
+    if (!(err instanceof DatabaseDayError)) throw err;
+    io.err(`--database: ${err.message}`);
     return 1;
-  } finally {
-    await sql.end({ timeout: 5 });
   }
 }
 
@@ -252,29 +221,13 @@ async function realDay(
       : await profileFromDatabase(values, target.withinSeconds, io);
   if (typeof got === 'number') return got;
   const { profile } = got;
-  const { day, timeZone } = profile;
   const rows = staffProfile(profile, {
     target,
     wrapUpSeconds: wrapUp,
     ...(patience !== undefined ? { patienceSeconds: patience } : {}),
   });
   if (values.json) {
-    io.out(
-      toJson({
-        day,
-        timeZone,
-        target,
-        wrapUpSeconds: wrapUp,
-        notQueued: profile.notQueued,
-        queues: profile.queues.map((q) => ({
-          queue: q.queue,
-          offered: q.offered,
-          meanTalkSeconds: q.meanTalkSeconds,
-          patience: patience !== undefined ? { seconds: patience, given: true } : q.patience,
-          hours: rows.get(q.queue),
-        })),
-      }),
-    );
+    io.out(toJson(profileJson(profile, rows, { target, wrapUpSeconds: wrapUp, patienceSeconds: patience })));
     return 0;
   }
   const names = (queue: string) => {
@@ -311,13 +264,12 @@ function mergePlan(
   let where: string;
   if (values.volumes !== undefined) {
     where = values.volumes as string;
-    const problems: RuleProblem[] = [];
-    const parsed = parseYamlFile(where, where, VolumesSchema, problems);
-    if (!parsed) {
-      for (const p of problems) io.err(`--volumes: ${formatProblem(p)}`);
+    const read = readVolumesFile(where);
+    if (Array.isArray(read)) {
+      for (const p of read) io.err(`--volumes: ${formatProblem(p)}`);
       return 1;
     }
-    file = parsed;
+    file = read;
     if (values.aht !== undefined || patience !== undefined) {
       const aht = numberOption(values, 'aht', { above: 0 });
       file = {
@@ -330,18 +282,10 @@ function mergePlan(
     where = '--calls-per-day';
     const aht = numberOption(values, 'aht', { above: 0 });
     if (aht === undefined) throw new UsageError('--aht is required with --calls-per-day');
-    const lines: Record<string, number> = {};
-    for (const item of perDay!) {
-      const m = /^([^=]+)=(\d+(?:\.\d+)?)$/.exec(item);
-      if (!m) throw new UsageError(`--calls-per-day: must be LINE=N (a line id or number), got "${item}"`);
-      lines[m[1]!] = Number(m[2]);
-    }
-    file = {
-      source: 'given on the command line (--calls-per-day), default hourly shape',
+    file = volumesFromPairs(perDay!, {
       ahtSeconds: aht,
       ...(patience !== undefined ? { patienceSeconds: patience } : {}),
-      lines,
-    };
+    });
   }
   let volumes: Map<string, LineLoad>;
   try {

@@ -45,3 +45,25 @@ export function staffProfile(
   }
   return rows;
 }
+
+/** The day's figures for `--json`: per queue its patience (given, or estimated) and its hours. */
+export function profileJson(
+  profile: DayProfile,
+  rows: ReadonlyMap<string, ProfileRow[]>,
+  o: { target: StaffingTarget; wrapUpSeconds: number; patienceSeconds: number | undefined },
+) {
+  return {
+    day: profile.day,
+    timeZone: profile.timeZone,
+    target: o.target,
+    wrapUpSeconds: o.wrapUpSeconds,
+    notQueued: profile.notQueued,
+    queues: profile.queues.map((q) => ({
+      queue: q.queue,
+      offered: q.offered,
+      meanTalkSeconds: q.meanTalkSeconds,
+      patience: o.patienceSeconds !== undefined ? { seconds: o.patienceSeconds, given: true } : q.patience,
+      hours: rows.get(q.queue),
+    })),
+  };
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { RoutingPlan } from '../plan/compile.ts';
+import { parseYamlFile } from '../plan/load.ts';
+import type { RuleProblem } from '../plan/problems.ts';
 import { StaffingInputError } from './errors.ts';
 
 /**
@@ -99,4 +101,26 @@ export function planLineLoads(plan: RoutingPlan, file: VolumesFile): Map<string,
     volumes.set(line.id, lineLoad(file, value));
   }
   return volumes;
+}
+
+/** Reads and checks a volumes file (YAML or JSON); its problems, each naming FILE:PATH, when invalid. */
+export function readVolumesFile(path: string): VolumesFile | RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const parsed = parseYamlFile(path, path, VolumesFile, problems);
+  return parsed ?? problems;
+}
+
+/** Volumes given as `LINE=N` pairs (line id or number = calls per day), with the default hourly shape. */
+export function volumesFromPairs(
+  pairs: readonly string[],
+  o: { ahtSeconds: number; patienceSeconds?: number },
+): VolumesFile {
+  const lines: Record<string, number> = {};
+  for (const item of pairs) {
+    const m = /^([^=]+)=(\d+(?:\.\d+)?)$/.exec(item);
+    if (!m)
+      throw new StaffingInputError('--calls-per-day', `must be LINE=N (a line id or number), got "${item}"`);
+    lines[m[1]!] = Number(m[2]);
+  }
+  return { source: 'given on the command line (--calls-per-day), default hourly shape', ...o, lines };
 }
