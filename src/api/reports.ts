@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import type { AccessLedger } from '../admin/ledgers.ts';
 import type { Clock } from '../clock.ts';
 import { toCsv } from '../reports/csv.ts';
-import type { ReportSource } from '../reports/report.ts';
+import { keyNamesOf } from '../reports/key-names.ts';
+import type { ReportDimension, ReportSource } from '../reports/report.ts';
 import { heatmapColumns, summaryColumns, transferColumns } from '../reports/report-columns.ts';
 import { describeRange, HeatmapRequest, ReportRequest, TransfersRequest } from '../reports/report-request.ts';
 import { apiErrors, invalidRequest, useErrorCatalogue } from './errors.ts';
@@ -13,6 +14,8 @@ export interface ReportsApiOptions {
   reports?: ReportSource;
   ledger: AccessLedger;
   clock: Clock;
+  /** The keys' Chinese names of a split (a line's, an agent's…; reports/key-names.ts), for the JSON answer's `names`. */
+  keyNames?: (by: ReportDimension) => (key: string) => string | undefined;
 }
 
 type ReportName = 'summary' | 'transfers' | 'heatmap';
@@ -42,14 +45,17 @@ export function csvFileName(
  *
  * - `GET /reports/summary?from&to&grain=hour|day|month&by=line|department|queue|agent|phase|all`:
  *   offered, answered, 接通率, 15 s service level (from queue entry and from arrival), ASA,
- *   abandonment, talk time, survey score per period and key;
+ *   abandonment, talk time, survey score per period and key (`names`: the keys' Chinese names);
  * - `GET /reports/transfers?from&to&grain`: transfers per period by target and mode;
  * - `GET /reports/heatmap?from&to`: offered and answered by weekday × hour.
  *
  * `from`/`to` are days of the center (`2026-11-01`, Asia/Shanghai; `to` included) or instants with
  * an offset (`to` excluded); a report covers at most 400 days, by the hour at most 31.
  */
-export const reportsApi: FastifyPluginAsync<ReportsApiOptions> = async (app, { reports, ledger, clock }) => {
+export const reportsApi: FastifyPluginAsync<ReportsApiOptions> = async (
+  app,
+  { reports, ledger, clock, keyNames },
+) => {
   useErrorCatalogue(app);
 
   /** Answers 503 when the reports are off or the database fails; runs `read` otherwise. */
@@ -117,7 +123,13 @@ export const reportsApi: FastifyPluginAsync<ReportsApiOptions> = async (app, { r
     if (!rows) return reply;
     if (q.format === 'csv')
       return sendCsv(reply, csvFileName('summary', q), toCsv(summaryColumns(q.by), rows));
-    return { query: describeRange(q), rows };
+    const names = keyNames
+      ? keyNamesOf(
+          rows.map((r) => r.key),
+          keyNames(q.by),
+        )
+      : {};
+    return { query: describeRange(q), rows, names };
   });
 
   app.get('/reports/transfers', async (req, reply) => {

@@ -19,6 +19,7 @@ import { HotlineError } from '../errors.ts';
 import type { Hotline } from '../hotline.ts';
 import type { EdgeReportReader } from '../redis/edge-report.ts';
 import type { DaySlotsReader } from '../reports/database-day-slots.ts';
+import { reportKeyName } from '../reports/key-names.ts';
 import type { ReportSource } from '../reports/report.ts';
 import { admissionApi } from './admission.ts';
 import { agentsApi } from './agents.ts';
@@ -298,7 +299,16 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     ledger,
     clock: o.clock,
   });
-  await app.register(reportsApi, { ...(o.reports ? { reports: o.reports } : {}), ledger, clock: o.clock });
+  await app.register(reportsApi, {
+    ...(o.reports ? { reports: o.reports } : {}),
+    ledger,
+    clock: o.clock,
+    keyNames: (by) => {
+      const plan = o.hotline.plan;
+      const agents = new Map((o.rosterAdmin?.engineRoster().entries ?? o.roster).map((a) => [a.id, a.name]));
+      return (key) => reportKeyName(plan, agents, by, key);
+    },
+  });
   await app.register(webPages);
   await app.register(docsApi, { registered });
 

@@ -35,11 +35,11 @@ const modes = {
 
 const oneDecimal = (n) => (Math.round(n * 10) / 10).toFixed(1);
 
-/** The same columns as the CSV file (src/reports/report-columns.ts). */
-function summaryColumns(by) {
+/** The same columns as the CSV file (src/reports/report-columns.ts); keys by their names when known. */
+function summaryColumns(by, names = {}) {
   return [
     { header: '时段', value: (r) => r.period },
-    { header: dimensionNames[by] ?? by, value: (r) => (r.key === 'all' ? '全部' : r.key) },
+    { header: dimensionNames[by] ?? by, value: (r) => (r.key === 'all' ? '全部' : (names[r.key] ?? r.key)) },
     { header: '来电量', value: (r) => r.calls, num: true },
     { header: '转人工', value: (r) => r.offered, num: true },
     { header: '接通', value: (r) => r.answered, num: true },
@@ -124,8 +124,9 @@ function renderTotals(rows) {
   );
 }
 
-function renderTable(rows, by) {
-  const columns = summaryColumns(by);
+/** The table; a key the plan or roster names shows its Chinese name, its id in the tooltip. */
+function renderTable(rows, by, names) {
+  const columns = summaryColumns(by, names);
   $('#summary thead tr').replaceChildren(
     ...columns.map((c) => el('th', { class: c.num ? 'num' : undefined }, c.header)),
   );
@@ -136,7 +137,13 @@ function renderTable(rows, by) {
           el(
             'tr',
             { 'data-period': r.period, 'data-key': r.key },
-            ...columns.map((c) => el('td', { class: c.num ? 'num' : undefined }, c.value(r))),
+            ...columns.map((c, i) =>
+              el(
+                'td',
+                { class: c.num ? 'num' : undefined, title: i === 1 && names[r.key] ? r.key : undefined },
+                c.value(r),
+              ),
+            ),
           ),
         )),
   );
@@ -284,7 +291,7 @@ async function run() {
       api('GET', `/reports/transfers?${query({ grain })}`),
     ]);
     renderTotals(summary.rows);
-    renderTable(summary.rows, by);
+    renderTable(summary.rows, by, summary.names ?? {});
     renderTrend(summary.rows);
     renderHeatmap(heatmap.cells);
     renderTransfers(transfers.rows);

@@ -102,6 +102,29 @@ describe('GET /reports/summary', () => {
       timeZone: 'Asia/Shanghai',
     });
     expect(body.rows[0]).toMatchObject({ period: '2026-11-01', key: '12345', offered: 100, answerRate: 0.9 });
+    // Keys the plan does not know have no name (the plan's line ids are named: see below).
+    expect(body.names).toEqual({});
+  });
+
+  it('names the keys the plan and the roster know, in Chinese: lines, departments, queues, agents, phases', async () => {
+    const row = (key: string) =>
+      reportRow('2026-11-01', key, { calls: 1, offered: 1, answered: 1, within: 1, abandoned: 0 });
+    const named = new FixedReportSource({
+      summary: ['hotline-12345', 'l12319', 'housing', 'pool:general', 'a1001', 'transition', '-'].map(row),
+      transfers: [],
+      heatmap: [],
+    });
+    const app = await api(named);
+    const names = async (by: string) =>
+      (await as(app, 'supervisor', `/reports/summary?from=2026-11-01&to=2026-11-02&by=${by}`)).json().names;
+    expect(await names('line')).toEqual({
+      'hotline-12345': '12345政务服务便民热线',
+      l12319: '全国住房和城乡建设服务电话',
+    });
+    expect(await names('department')).toMatchObject({ housing: '住房城乡建设厅' });
+    expect((await names('queue'))['pool:general']).toEqual(expect.any(String));
+    expect(await names('agent')).toEqual({ a1001: '王敏' });
+    expect(await names('phase')).toMatchObject({ transition: '过渡期' });
   });
 
   it('takes instants with an offset as they are, the end excluded', async () => {

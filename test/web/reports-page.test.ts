@@ -89,9 +89,11 @@ describe('the reports page (统计报表) in headless Chromium', () => {
     expect(headers).toContain('平均应答时长(秒)');
     expect(headers).toContain('满意度');
     const row = page.locator('#summary tbody tr[data-period="2026-11-02"][data-key="hotline-12345"] td');
+    // The line by its name in the plan, its id in the tooltip.
+    expect(await row.nth(1).getAttribute('title')).toBe('hotline-12345');
     expect(await row.allTextContents()).toEqual([
       '2026-11-02',
-      'hotline-12345',
+      '12345政务服务便民热线',
       '3',
       '3',
       '2',
@@ -143,7 +145,9 @@ describe('the reports page (统计报表) in headless Chromium', () => {
     await page.click('#run');
     await until(() => page.locator('body').getAttribute('data-loaded')).toBe('month|agent|3');
     expect(await page.locator('#summary thead th').nth(1).textContent()).toBe('坐席');
-    expect(await page.locator('#summary tbody tr[data-key="a1001"] td').nth(5).textContent()).toBe('100.0%');
+    const agent = page.locator('#summary tbody tr[data-key="a1001"] td');
+    expect(await agent.nth(1).textContent()).toBe('王敏');
+    expect(await agent.nth(5).textContent()).toBe('100.0%');
     expect(errors).toEqual([]);
     await page.close();
   });
