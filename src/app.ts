@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { AgentDefinitionInput } from './acd/agent.ts';
 import { AgentDispatcher } from './acd/agent-dispatcher.ts';
 import { AgentRecovery } from './acd/agent-recovery.ts';
-import type { QueuePolicyInput } from './acd/queue-policy.ts';
+import { queuePolicies } from './acd/plan-queues.ts';
 import { MemoryAcdStore } from './acd/store/memory.ts';
 import type { AcdStore } from './acd/store/port.ts';
 import { RedisAcdStore } from './acd/store/redis.ts';
@@ -22,6 +22,9 @@ import type { AdmissionOptions } from './admission/config.ts';
 import { screenPopSources } from './api/screen-pop.ts';
 import { type ApiLimits, buildApi } from './api/server.ts';
 import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
+
+export { queuePolicies };
+
 import type { SessionStore } from './calls/runtime/session-store.ts';
 import { noTicketing } from './calls/runtime/ticketing.ts';
 import { systemClock } from './clock.ts';
@@ -65,31 +68,6 @@ import type { PresencePort } from './telephony/port.ts';
 import { ticketingFromEnv } from './ticketing/http-ticketing.ts';
 
 /** The plan's pools and expert seats as ACD queues. */
-export function queuePolicies(plan: RoutingPlan): QueuePolicyInput[] {
-  const out: QueuePolicyInput[] = [];
-  for (const [kind, table] of [
-    ['pool', plan.pools],
-    ['expert', plan.experts],
-  ] as const) {
-    for (const q of table.values()) {
-      out.push({
-        id: acdQueueId(kind, q.id),
-        kind,
-        name: q.name,
-        skills: q.skills,
-        strategy: q.queue.strategy,
-        wrapUpSeconds: q.queue.wrapUpSeconds,
-        maxWaitSeconds: q.queue.maxWaitSeconds,
-        ...(q.queue.widenAfterSeconds !== undefined ? { widenAfterSeconds: q.queue.widenAfterSeconds } : {}),
-        ...(q.queue.overflowAfterSeconds !== undefined && q.queue.overflowTo !== undefined
-          ? { overflowAfterSeconds: q.queue.overflowAfterSeconds, overflowTo: q.queue.overflowTo }
-          : {}),
-      });
-    }
-  }
-  return out;
-}
-
 export function rosterToAgents(roster: RosterEntry[], centerId: string): AgentDefinitionInput[] {
   return roster.map((r) => ({
     id: r.id,

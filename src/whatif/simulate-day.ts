@@ -2,6 +2,7 @@ import { type Agent, initialStatus } from '../acd/agent.ts';
 import { transition } from '../acd/agent-state.ts';
 import { DispatchBoard } from '../acd/dispatch-board.ts';
 import { AcdError } from '../acd/errors.ts';
+import { acdQueueId, queuePolicies } from '../acd/plan-queues.ts';
 import { type QueuedCall, type QueuePolicy, queuePolicySchema } from '../acd/queue-policy.ts';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { parseRef } from '../plan/ref.ts';
@@ -42,36 +43,11 @@ export interface SimulateOptions {
 }
 
 /** The ACD queue id of a plan's pool or expert seat (as the engine names them: `pool:general`). */
-export const acdQueueKey = (kind: 'pool' | 'expert', id: string) => `${kind}:${id}`;
+export const acdQueueKey = acdQueueId;
 
-/** The plan's pools and expert seats as ACD queue policies (the mapping the engine uses at start). */
+/** The plan's pools and expert seats as ACD queue policies, exactly as the engine declares them. */
 export function planQueuePolicies(plan: RoutingPlan): QueuePolicy[] {
-  const out: QueuePolicy[] = [];
-  for (const [kind, table] of [
-    ['pool', plan.pools],
-    ['expert', plan.experts],
-  ] as const) {
-    for (const q of table.values()) {
-      out.push(
-        queuePolicySchema.parse({
-          id: acdQueueKey(kind, q.id),
-          kind,
-          name: q.name,
-          skills: q.skills,
-          strategy: q.queue.strategy,
-          wrapUpSeconds: q.queue.wrapUpSeconds,
-          maxWaitSeconds: q.queue.maxWaitSeconds,
-          ...(q.queue.widenAfterSeconds !== undefined
-            ? { widenAfterSeconds: q.queue.widenAfterSeconds }
-            : {}),
-          ...(q.queue.overflowAfterSeconds !== undefined && q.queue.overflowTo !== undefined
-            ? { overflowAfterSeconds: q.queue.overflowAfterSeconds, overflowTo: q.queue.overflowTo }
-            : {}),
-        }),
-      );
-    }
-  }
-  return out;
+  return queuePolicies(plan).map((p) => queuePolicySchema.parse(p));
 }
 
 /** Roster entries as the ACD's agents (pools and expert seats by their ACD queue ids), logged in and ready. */

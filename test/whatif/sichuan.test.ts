@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { queuePolicySchema } from '../../src/acd/queue-policy.ts';
-import { queuePolicies } from '../../src/app.ts';
 import { explain } from '../../src/plan/explain.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 import { parseInstant } from '../../src/plan/zoned-time.ts';
 import { callerPath } from '../../src/whatif/caller-path.ts';
 import { runWhatIf } from '../../src/whatif/run-what-if.ts';
 import { linesShifted, shiftPhases } from '../../src/whatif/shift-phases.ts';
-import { planQueuePolicies } from '../../src/whatif/simulate-day.ts';
 import { targetKey } from '../../src/whatif/tally.ts';
 import { profileFromPlan, trafficFromProfile } from '../../src/whatif/traffic-profile.ts';
 
@@ -72,10 +69,6 @@ describe("the caller's path is the plan's own decision", () => {
     }
     expect(compared).toBeGreaterThan(1000);
     expect(menus).toBeGreaterThanOrEqual(36);
-  });
-
-  it('maps the pools and expert seats to the ACD queues as the engine does at start', () => {
-    expect(planQueuePolicies(live)).toEqual(queuePolicies(live).map((p) => queuePolicySchema.parse(p)));
   });
 });
 

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { DevicePresence } from '../../../acd/device-presence.ts';
+/** ACD queue id of a plan queue. */
+import { acdQueueId } from '../../../acd/plan-queues.ts';
 import { queuePosition } from '../../../acd/position.ts';
 import type { SharedSnapshot } from '../../../acd/shared-snapshot.ts';
 import type { AcdStore } from '../../../acd/store/port.ts';
@@ -7,8 +9,7 @@ import type { CallEvent, Command } from '../../core/types.ts';
 import type { Live } from '../registry.ts';
 import type { EngineStats } from '../stats.ts';
 
-/** ACD queue id of a plan queue. */
-export const acdQueueId = (kind: 'pool' | 'expert', id: string) => `${kind}:${id}`;
+export { acdQueueId };
 
 export type AcdCommand = Extract<
   Command,
