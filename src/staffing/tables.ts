@@ -139,12 +139,15 @@ export function formatProfile(
   return out.join('\n');
 }
 
+/** Below this many abandons the patience estimate is flagged as uncertain. */
+const FEW_ABANDONS = 10;
+
 function queueSummary(q: QueueProfile, override: number | undefined): string {
   const patience =
     override !== undefined
       ? `${override} s (--patience)`
       : q.patience.seconds !== undefined
-        ? `${q.patience.seconds.toFixed(1)} s (${q.patience.abandoned} 放弃 abandons / ${round(q.patience.exposureSeconds ?? 0)} s 等待 waited)`
+        ? `${q.patience.seconds.toFixed(1)} s (${q.patience.abandoned} 放弃 abandons / ${round(q.patience.exposureSeconds ?? 0)} s 等待 waited${q.patience.abandoned < FEW_ABANDONS ? '; 样本少 few abandons: uncertain' : ''})`
         : q.patience.exposureSeconds === undefined
           ? `${dash} (汇总无放弃等待 the summary has no waits of abandoned calls: give --patience for Erlang A)`
           : `${dash} (无放弃 no abandons: Erlang A not computed)`;
