@@ -160,6 +160,13 @@ describe('Erlang B', () => {
 });
 
 describe('Erlang C', () => {
+  it('reduces to the M/M/1 formulas for one agent: P(wait) = ρ, P(wait ≤ t) = 1 − ρ·e^{−(1−ρ)t/AHT}', () => {
+    const r = erlangCMetrics(1, { callsPerHour: 42, ahtSeconds: 60 }, 30); // ρ = 0.7
+    expect(r.probWait).toBeCloseTo(0.7, 12);
+    expect(r.serviceLevel).toBeCloseTo(1 - 0.7 * Math.exp((-0.3 * 30) / 60), 12);
+    expect(r.asaSeconds).toBeCloseTo((0.7 * 60) / 0.3, 9);
+  });
+
   it('gives P(wait) = 1/3 for two agents at one Erlang (M/M/2 at ρ = 0.5)', () => {
     expect(erlangC(2, 1)).toBeCloseTo(1 / 3, 12);
   });
