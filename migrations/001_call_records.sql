@@ -43,7 +43,7 @@ CREATE INDEX call_records_arrived_figures ON call_records (arrived_at)
   INCLUDE (line_id, line_topic, phase_id, queue_kind, queue_id, agent_id, offered, answered, abandoned,
            wait_ms, wait_from_arrival_ms, sl_hit, sl_from_arrival_hit, talk_seconds, survey_score);
 
-CREATE INDEX call_records_call_id ON call_records (call_id);
+-- A call's record by its id: the key is `<callId>:record` (the primary key finds it).
 
 -- Transfers of each call (one row per transfer, in the record's order). The call's arrival is
 -- repeated so transfer reports filter and group by it like the other reports.

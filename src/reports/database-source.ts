@@ -66,29 +66,30 @@ export class DatabaseReportSource implements ReportSource {
     }
   }
 
-  private period(grain: ReportGrain) {
-    return this
-      .sql`to_char(date_trunc(${grain}, arrived_at AT TIME ZONE ${REPORT_TIME_ZONE}), ${periodFormat[grain]})`;
-  }
-
   async summary(q: ReportQuery) {
+    // Grouped by the period's start, written as text only once per row of the report.
     const rows = await this.sql<ReportSums[]>`
-      SELECT ${this.period(q.grain)}                                 AS period,
-             ${this.keyColumn(q.by)}                                 AS key,
-             count(*)                                                AS calls,
-             count(*) FILTER (WHERE offered)                         AS offered,
-             count(*) FILTER (WHERE answered)                        AS answered,
-             count(*) FILTER (WHERE sl_hit)                          AS "slHits",
-             count(*) FILTER (WHERE sl_from_arrival_hit)             AS "slFromArrivalHits",
-             coalesce(sum(wait_ms) FILTER (WHERE answered), 0)       AS "answeredWaitMs",
-             count(*) FILTER (WHERE abandoned)                       AS abandoned,
-             coalesce(sum(talk_seconds), 0)                          AS "talkSeconds",
-             count(talk_seconds)                                     AS "talkCount",
-             coalesce(sum(survey_score), 0)                          AS "surveySum",
-             count(survey_score)                                     AS "surveyCount"
-      FROM call_records
-      WHERE arrived_at >= ${q.from} AND arrived_at < ${q.to}
-      GROUP BY 1, 2`;
+      SELECT to_char(period, ${periodFormat[q.grain]}) AS period, key, calls, offered, answered,
+             "slHits", "slFromArrivalHits", "answeredWaitMs", abandoned, "talkSeconds", "talkCount",
+             "surveySum", "surveyCount"
+      FROM (
+        SELECT date_trunc(${q.grain}, arrived_at AT TIME ZONE ${REPORT_TIME_ZONE}) AS period,
+               ${this.keyColumn(q.by)}                                 AS key,
+               count(*)                                                AS calls,
+               count(*) FILTER (WHERE offered)                         AS offered,
+               count(*) FILTER (WHERE answered)                        AS answered,
+               count(*) FILTER (WHERE sl_hit)                          AS "slHits",
+               count(*) FILTER (WHERE sl_from_arrival_hit)             AS "slFromArrivalHits",
+               coalesce(sum(wait_ms) FILTER (WHERE answered), 0)       AS "answeredWaitMs",
+               count(*) FILTER (WHERE abandoned)                       AS abandoned,
+               coalesce(sum(talk_seconds), 0)                          AS "talkSeconds",
+               count(talk_seconds)                                     AS "talkCount",
+               coalesce(sum(survey_score), 0)                          AS "surveySum",
+               count(survey_score)                                     AS "surveyCount"
+        FROM call_records
+        WHERE arrived_at >= ${q.from} AND arrived_at < ${q.to}
+        GROUP BY 1, 2
+      ) AS sums`;
     return sortReportRows(rows.map((r) => reportRow(r)));
   }
 
@@ -103,15 +104,18 @@ export class DatabaseReportSource implements ReportSource {
         reached: number;
       }[]
     >`
-      SELECT ${this.period(q.grain)}                                    AS period,
-             target_kind                                                AS "targetKind",
-             target_id                                                  AS "targetId",
-             mode,
-             count(*)                                                   AS transfers,
-             count(*) FILTER (WHERE result = ANY(${REACHED_RESULTS as string[]}))  AS reached
-      FROM call_transfers
-      WHERE arrived_at >= ${q.from} AND arrived_at < ${q.to}
-      GROUP BY 1, 2, 3, 4`;
+      SELECT to_char(period, ${periodFormat[q.grain]}) AS period, "targetKind", "targetId", mode, transfers, reached
+      FROM (
+        SELECT date_trunc(${q.grain}, arrived_at AT TIME ZONE ${REPORT_TIME_ZONE})  AS period,
+               target_kind                                                        AS "targetKind",
+               target_id                                                          AS "targetId",
+               mode,
+               count(*)                                                           AS transfers,
+               count(*) FILTER (WHERE result = ANY(${REACHED_RESULTS as string[]})) AS reached
+        FROM call_transfers
+        WHERE arrived_at >= ${q.from} AND arrived_at < ${q.to}
+        GROUP BY 1, 2, 3, 4
+      ) AS sums`;
     return sortTransferRows(rows.map((r) => ({ ...r })));
   }
 

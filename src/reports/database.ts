@@ -7,6 +7,7 @@ import { HotlineError } from '../errors.ts';
  * connection, it is plain JavaScript (no native addon to build) and ships its TypeScript types.
  */
 export type Sql = postgres.Sql;
+export type Transaction = postgres.TransactionSql;
 
 export class ReportsDatabaseError extends HotlineError {
   constructor(

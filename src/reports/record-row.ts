@@ -4,8 +4,8 @@ import { recordFigures } from './record-figures.ts';
 /**
  * A call record as rows of the records database (migrations/001_call_records.sql): its
  * `call_records` row (the typed columns from `recordFigures`, the whole record as JSON) and one
- * `call_transfers` row per transfer. Times go as ISO text (PostgreSQL types them from the
- * columns), the JSON columns as objects (the client serialises them for jsonb).
+ * `call_transfers` row per transfer. Times as ISO text, the JSON columns as JSON text (cast to
+ * jsonb by the INSERT).
  */
 export interface CallRecordRow {
   idempotency_key: string;
@@ -33,8 +33,10 @@ export interface CallRecordRow {
   talk_seconds: number | null;
   survey_score: number | null;
   caller_masked: string;
-  caller_encrypted: CallRecord['callerEncrypted'] | null;
-  record: CallRecord;
+  /** JSON text. */
+  caller_encrypted: string | null;
+  /** The record's JSON text. */
+  record: string;
 }
 
 export interface CallTransferRow {
@@ -50,7 +52,8 @@ export interface CallTransferRow {
 
 const orNull = <T>(x: T | undefined): T | null => (x === undefined ? null : x);
 
-export function callRecordRow(r: CallRecord): CallRecordRow {
+/** `json`: the record's JSON text when at hand (the outbox's body), else made here. */
+export function callRecordRow(r: CallRecord, json = JSON.stringify(r)): CallRecordRow {
   const f = recordFigures(r);
   return {
     idempotency_key: r.idempotencyKey,
@@ -78,8 +81,8 @@ export function callRecordRow(r: CallRecord): CallRecordRow {
     talk_seconds: orNull(f.talkSeconds),
     survey_score: orNull(f.surveyScore),
     caller_masked: r.callerMasked,
-    caller_encrypted: r.callerEncrypted ?? null,
-    record: r,
+    caller_encrypted: r.callerEncrypted ? JSON.stringify(r.callerEncrypted) : null,
+    record: json,
   };
 }
 

@@ -177,7 +177,7 @@ async function outboxSink(config: RecordsConfig, deps: RecordsDeps): Promise<Con
     clock: deps.clock,
     policy: config.retry,
     // The database takes a round's records in one transaction: larger rounds, fewer of them.
-    ...(database ? { batch: 500 } : {}),
+    ...(database ? { batch: 2000 } : {}),
     ...(deps.random ? { random: deps.random } : {}),
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
     onRetry: (e, error, delayMs) =>
