@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
 import type { CallerCipher } from './caller-crypto.ts';
-import { CallRecord } from './schema.ts';
+import { tailRecords } from './records-tail.ts';
+import type { CallRecord } from './schema.ts';
 
 /** One earlier call of a caller, as the agent's screen pop shows it (the number masked). */
 export interface EarlierCall {
@@ -117,35 +117,7 @@ export class JsonlCallerHistory implements CallerHistory {
     return { available: true, calls: callsOf(records, callerNumber, exceptCallId, limit, decrypt) };
   }
 
-  private async tail(): Promise<CallRecord[]> {
-    let text: string;
-    try {
-      const file = await open(this.path, 'r');
-      try {
-        const { size } = await file.stat();
-        const start = Math.max(0, size - this.tailBytes);
-        const buffer = Buffer.alloc(size - start);
-        await file.read(buffer, 0, buffer.length, start);
-        text = buffer.toString('utf8');
-        // A read that starts inside a line drops that line's end.
-        if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-      } finally {
-        await file.close();
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const out: CallRecord[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const r = CallRecord.safeParse(JSON.parse(line));
-        if (r.success) out.push(r.data);
-      } catch {
-        // A torn or foreign line: not a record.
-      }
-    }
-    return out;
+  private tail(): Promise<CallRecord[]> {
+    return tailRecords(this.path, this.tailBytes);
   }
 }
