@@ -75,7 +75,8 @@ export function recordDays(records: Iterable<CallRecord>, timeZone: string): Map
   return new Map([...days].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const emptyHour = (hour: number): ProfileHour => ({
+/** An hour with no call yet. */
+export const emptyHour = (hour: number): ProfileHour => ({
   hour,
   offered: 0,
   answered: 0,

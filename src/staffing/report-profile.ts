@@ -1,7 +1,7 @@
 import { SERVICE_LEVEL_SECONDS } from '../records/call-figures.ts';
 import type { ReportRow } from '../reports/report.ts';
 import { NO_KEY } from '../reports/report-rows.ts';
-import type { DayProfile, ProfileHour, QueueProfile } from './records-profile.ts';
+import { type DayProfile, emptyHour, type QueueProfile } from './records-profile.ts';
 
 /**
  * A day profile from the reports' hourly summary split by queue (`summary({ grain: 'hour',
@@ -65,18 +65,5 @@ export function profileFromReport(
     withinSeconds: o.withinSeconds,
     queues: [...queues.values()].sort((a, b) => b.offered - a.offered || a.queue.localeCompare(b.queue)),
     notQueued,
-  };
-}
-
-function emptyHour(hour: number): ProfileHour {
-  return {
-    hour,
-    offered: 0,
-    answered: 0,
-    abandoned: 0,
-    answeredWithin: 0,
-    talkSeconds: 0,
-    talkCount: 0,
-    waitSeconds: 0,
   };
 }
