@@ -1,6 +1,11 @@
 /**
  * Health by SIP OPTIONS, as pure state: a target (an Asterisk node, the carrier, a trunk) is
- * down after one unanswered or failed OPTIONS and up again after one answered. "Answered" is
+ * down after one failed OPTIONS (a 5xx/6xx, a transport error) or `UNANSWERED_TO_DOWN`
+ * unanswered ones in a row, and up again after one answered. One OPTIONS left unanswered within
+ * the probe's time (half the interval) is what a busy but healthy Asterisk does now and then
+ * under load: taken alone for death, it made the edge refuse every call for an interval. A node
+ * that dies is still left at once: the engines report its ARI gone (pick-node.ts, `no-ari`), and
+ * an INVITE it leaves without 100 Trying moves on to the next node. "Answered" is
  * any response below 500 (a 4xx still proves a live SIP stack: Asterisk answers 404 or 405 to
  * an OPTIONS it does not like); 5xx/6xx, a transport error or no response within the probe's
  * time is "failed" or "unanswered". Every target starts down: nothing is sent to a node before
@@ -16,7 +21,12 @@ export interface Health {
   reason: string | undefined;
   /** When the last probe ended (epoch ms); undefined before the first. */
   checkedAt: number | undefined;
+  /** Unanswered probes in a row. */
+  misses: number;
 }
+
+/** Unanswered OPTIONS in a row that take an up target down. */
+export const UNANSWERED_TO_DOWN = 2;
 
 export type ProbeOutcome =
   | { kind: 'answered'; status: number; rttMs: number }
@@ -29,6 +39,7 @@ export const initialHealth: Health = {
   lastStatus: undefined,
   reason: 'not checked yet',
   checkedAt: undefined,
+  misses: 0,
 };
 
 /** The health after one probe's outcome. */
@@ -36,18 +47,43 @@ export function nextHealth(prev: Health, outcome: ProbeOutcome, at: number): Hea
   switch (outcome.kind) {
     case 'answered':
       return outcome.status < 500
-        ? { up: true, rttMs: outcome.rttMs, lastStatus: outcome.status, reason: undefined, checkedAt: at }
+        ? {
+            up: true,
+            rttMs: outcome.rttMs,
+            lastStatus: outcome.status,
+            reason: undefined,
+            checkedAt: at,
+            misses: 0,
+          }
         : {
             up: false,
             rttMs: prev.rttMs,
             lastStatus: outcome.status,
             reason: `answered ${outcome.status}`,
             checkedAt: at,
+            misses: 0,
           };
-    case 'unanswered':
-      return { up: false, rttMs: prev.rttMs, lastStatus: undefined, reason: 'no answer', checkedAt: at };
+    case 'unanswered': {
+      const misses = prev.misses + 1;
+      if (prev.up && misses < UNANSWERED_TO_DOWN) return { ...prev, checkedAt: at, misses };
+      return {
+        up: false,
+        rttMs: prev.rttMs,
+        lastStatus: undefined,
+        reason: 'no answer',
+        checkedAt: at,
+        misses,
+      };
+    }
     case 'failed':
-      return { up: false, rttMs: prev.rttMs, lastStatus: undefined, reason: outcome.reason, checkedAt: at };
+      return {
+        up: false,
+        rttMs: prev.rttMs,
+        lastStatus: undefined,
+        reason: outcome.reason,
+        checkedAt: at,
+        misses: 0,
+      };
   }
 }
 

@@ -18,14 +18,24 @@ describe('health by SIP OPTIONS', () => {
     expect(h).toMatchObject({ up: false, reason: 'answered 503' });
   });
 
-  it('is down after one unanswered or failed OPTIONS, and up again after one answered', () => {
+  it('stays up through one unanswered OPTIONS (a busy node), and goes down at the second in a row', () => {
     const t = new HealthTable(['a']);
     expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 1 }, 1)).toBe('up');
-    expect(t.settle('a', t.begin('a'), { kind: 'unanswered' }, 2)).toBe('down');
-    expect(t.get('a')).toMatchObject({ up: false, reason: 'no answer', rttMs: 1 });
-    expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 2 }, 3)).toBe('up');
+    expect(t.settle('a', t.begin('a'), { kind: 'unanswered' }, 2)).toBeUndefined();
+    expect(t.isUp('a')).toBe(true);
+    expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 1 }, 3)).toBeUndefined();
+    // the answer in between started the count again
+    expect(t.settle('a', t.begin('a'), { kind: 'unanswered' }, 4)).toBeUndefined();
+    expect(t.settle('a', t.begin('a'), { kind: 'unanswered' }, 5)).toBe('down');
+    expect(t.get('a')).toMatchObject({ up: false, reason: 'no answer', rttMs: 1, misses: 2 });
+  });
+
+  it('is down after one failed OPTIONS, and up again after one answered', () => {
+    const t = new HealthTable(['a']);
+    expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 1 }, 1)).toBe('up');
     expect(t.settle('a', t.begin('a'), { kind: 'failed', reason: 'ECONNREFUSED' }, 4)).toBe('down');
     expect(t.settle('a', t.begin('a'), { kind: 'failed', reason: 'again' }, 5)).toBeUndefined();
+    expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 2 }, 6)).toBe('up');
   });
 
   it('ignores the late answer of a probe that already timed out', () => {
