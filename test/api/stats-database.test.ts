@@ -12,7 +12,7 @@ import { DatabaseDaySlots, type DaySlotsReader } from '../../src/reports/databas
 import { DatabaseTransport } from '../../src/reports/database-transport.ts';
 import { migrate } from '../../src/reports/migrate.ts';
 import type { RosterEntry } from '../../src/roster.ts';
-import { createTestDatabase, type TestDatabase, unreachable } from '../reports/database-support.ts';
+import { createTestDatabase, type TestDatabase } from '../reports/database-support.ts';
 import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -30,7 +30,6 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
 });
 beforeAll(async () => {
-  if (unreachable) return;
   db = await createTestDatabase('hotline_stats');
   await migrate(db.sql);
 }, 60_000);
@@ -124,7 +123,7 @@ async function memoryDay(calls: readonly CallState[], sl: number): Promise<DayCo
   return slots.read(day);
 }
 
-describe.skipIf(unreachable)("the wallboard's day figures from the records database", () => {
+describe("the wallboard's day figures from the records database", () => {
   it('are the slots the engine counts from the same calls (agent answers aside)', async () => {
     const r = await rig();
     const calls = await morning(r);

@@ -7,7 +7,7 @@ import { safeDatabaseUrl } from '../../src/reports/database.ts';
 import { DatabaseTransport } from '../../src/reports/database-transport.ts';
 import { migrate } from '../../src/reports/migrate.ts';
 import { displayWidth } from '../../src/reports/table-format.ts';
-import { createTestDatabase, unreachable } from '../reports/database-support.ts';
+import { createTestDatabase } from '../reports/database-support.ts';
 import { reportRecords } from '../support/report-records.ts';
 
 let dir: string;
@@ -225,7 +225,7 @@ describe('hotline report refusals', () => {
   });
 });
 
-describe.skipIf(unreachable)('hotline report over the records database', () => {
+describe('hotline report over the records database', () => {
   it('prints the same tables from the database as from the records file', async () => {
     const db = await createTestDatabase('hotline_report_cli');
     try {

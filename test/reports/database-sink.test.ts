@@ -13,7 +13,7 @@ import { DatabaseTransport } from '../../src/reports/database-transport.ts';
 import { migrate } from '../../src/reports/migrate.ts';
 import { sampleRecords } from '../../src/reports/sample-records.ts';
 import { tempDir, until } from '../records/delivery-support.ts';
-import { ADMIN_URL, createTestDatabase, type TestDatabase, unreachable } from './database-support.ts';
+import { ADMIN_URL, createTestDatabase, type TestDatabase } from './database-support.ts';
 import { outboxEntry } from './entries.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -41,7 +41,7 @@ function records(count: number, seed: number): { records: CallRecord[]; callers:
 const count = async (db: TestDatabase, table: 'call_records' | 'call_transfers') =>
   (await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM ${db.sql(table)}`)[0]!.n;
 
-describe.skipIf(unreachable)('the records database destination', () => {
+describe('the records database destination', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();

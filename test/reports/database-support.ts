@@ -4,10 +4,16 @@ import { openDatabase, type Sql } from '../../src/reports/database.ts';
 
 /**
  * PostgreSQL for the reports tests: each test file creates its own database (a random name) on
- * the server PG_ADMIN_URL names (default the local one, trust auth) and drops it after; nothing
- * else there is touched. `reachable` says whether a server answers (tests skip otherwise).
+ * the server PG_ADMIN_URL names (the test run's private server, test/support/postgres.ts, unless
+ * one is given) and drops it after; nothing else there is touched. A server that does not answer
+ * fails the tests that need it: they are never skipped.
  */
-export const ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const given = process.env.PG_ADMIN_URL;
+if (!given)
+  throw new Error(
+    'PG_ADMIN_URL is not set: run the tests with `npm test` or `npx vitest`, whose global setup starts a private PostgreSQL',
+  );
+export const ADMIN_URL: string = given;
 
 async function probe(): Promise<string | undefined> {
   const admin = postgres(ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => undefined });
@@ -22,9 +28,7 @@ async function probe(): Promise<string | undefined> {
 }
 
 const problem = await probe();
-/** Why PostgreSQL tests are skipped, when they are. */
-export const unreachable = problem ? `PostgreSQL unreachable at ${ADMIN_URL}: ${problem}` : undefined;
-if (unreachable) console.warn(`skipping PostgreSQL tests: ${unreachable}`);
+if (problem) throw new Error(`PostgreSQL unreachable at ${ADMIN_URL}: ${problem}`);
 
 export interface TestDatabase {
   name: string;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, migrate } from '../../src/reports/migrate.ts';
-import { createTestDatabase, type TestDatabase, unreachable } from './database-support.ts';
+import { createTestDatabase, type TestDatabase } from './database-support.ts';
 
-describe.skipIf(unreachable)('migrations of the records database', () => {
+describe('migrations of the records database', () => {
   let db: TestDatabase;
   let dir: string;
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { RecordsReportSource } from '../../src/reports/records-source.ts';
 import { ReportQuery } from '../../src/reports/report.ts';
 import { DIMENSIONS } from '../../src/reports/report-rows.ts';
 import { sampleRecords } from '../../src/reports/sample-records.ts';
-import { createTestDatabase, type TestDatabase, unreachable } from './database-support.ts';
+import { createTestDatabase, type TestDatabase } from './database-support.ts';
 import { outboxEntry } from './entries.ts';
 
 /** 2026-01-28 00:00 in Asia/Shanghai: nine days across the January/February boundary. */
@@ -29,7 +29,7 @@ function nearMidnight(records: CallRecord[]): CallRecord[] {
   });
 }
 
-describe.skipIf(unreachable)('reports from the database and from the records', () => {
+describe('reports from the database and from the records', () => {
   let db: TestDatabase;
   let records: CallRecord[];
   beforeAll(async () => {

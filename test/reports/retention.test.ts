@@ -6,14 +6,14 @@ import { migrate } from '../../src/reports/migrate.ts';
 import { RecordsRetention } from '../../src/reports/retention.ts';
 import { sampleRecords } from '../../src/reports/sample-records.ts';
 import { until } from '../records/delivery-support.ts';
-import { createTestDatabase, type TestDatabase, unreachable } from './database-support.ts';
+import { createTestDatabase, type TestDatabase } from './database-support.ts';
 import { outboxEntry } from './entries.ts';
 
 const DAY = 86_400_000;
 /** Now, for the test: 2026-06-30 12:00 UTC. */
 const NOW = Date.UTC(2026, 5, 30, 12, 0, 0);
 
-describe.skipIf(unreachable)('retention of the records database', () => {
+describe('retention of the records database', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -11,13 +11,13 @@ import { ReportQuery } from '../../src/reports/report.ts';
 import { DIMENSIONS } from '../../src/reports/report-rows.ts';
 import { runSimulation } from '../../src/synthetic/run-simulation.ts';
 import { root } from '../support/engine-harness.ts';
-import { createTestDatabase, type TestDatabase, unreachable } from './database-support.ts';
+import { createTestDatabase, type TestDatabase } from './database-support.ts';
 
 /**
  * The issue's "done when": a simulated run with the records database configured, then every
  * report from the database equals the same report computed from the run's JSONL records.
  */
-describe.skipIf(unreachable)('a simulated day with the records database', () => {
+describe('a simulated day with the records database', () => {
   let db: TestDatabase;
   let dir: string;
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { main } from '../../src/cli/main.ts';
 import { DatabaseTransport } from '../../src/reports/database-transport.ts';
 import { migrate } from '../../src/reports/migrate.ts';
 import { agentsByErlangA, agentsByErlangC } from '../../src/staffing/erlang.ts';
-import { createTestDatabase, unreachable } from '../reports/database-support.ts';
+import { createTestDatabase } from '../reports/database-support.ts';
 import { staffingDay } from './call-records.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -190,7 +190,7 @@ describe('hotline staffing --merge-plan', () => {
   });
 });
 
-describe.skipIf(unreachable)('hotline staffing --database', () => {
+describe('hotline staffing --database', () => {
   it('reads the day from the records database’s hourly summary, as from the file for the same hours', async () => {
     const db = await createTestDatabase('hotline_staffing_cli');
     try {
