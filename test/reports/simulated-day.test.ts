@@ -71,6 +71,10 @@ describe('a simulated day with the records database', () => {
     expect(all!.calls).toBe(calls);
     expect(all!.answered).toBeGreaterThan(0);
     expect(all!.serviceLevel15s).toBeGreaterThan(0);
+    // …and the engine's own tally of the same calls (callFigures over the sessions, not the records).
+    expect(all!.answered).toBe(run.summary.answered);
+    expect(all!.abandoned).toBe(run.summary.abandoned);
+    expect(all!.serviceLevel15s).toBeCloseTo(run.summary.serviceLevel15s, 2);
     expect(await fromDb.transfers(day)).toEqual(await fromFile.transfers(day));
     expect(await fromDb.heatmap(span)).toEqual(await fromFile.heatmap(span));
   }, 180_000);
