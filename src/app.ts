@@ -22,6 +22,7 @@ import type { AdmissionOptions } from './admission/config.ts';
 import { screenPopSources } from './api/screen-pop.ts';
 import { type ApiLimits, buildApi } from './api/server.ts';
 import { acdQueueId, CallEngine } from './calls/runtime/engine.ts';
+import { EngineGroup } from './calls/runtime/engine-group.ts';
 
 export { queuePolicies };
 
@@ -751,6 +752,8 @@ async function startService(
   await rosterAdmin.attach(hotline);
   // Another process's roster changes (Redis): looked for every 5 s.
   if (redis) rosterAdmin.watch(5_000);
+  // The calls the API shows and acts on: this engine's, and those of the engines taken over.
+  const calls = new EngineGroup(hotline.engine);
   // ENGINE_TAKEOVER: this process serves the calls of the named engines while their own process is dead.
   if (redis && s.ari && s.takeover && s.takeover.length > 0) {
     const takeover = new EngineTakeover({
@@ -765,7 +768,14 @@ async function startService(
         });
         await taken.setPlan(hotline.plan);
         await rosterAdmin.attach(taken);
-        return taken;
+        calls.add(engineId, taken.engine);
+        const close = taken.close.bind(taken);
+        return Object.assign(taken, {
+          close: async () => {
+            calls.remove(engineId);
+            await close();
+          },
+        });
       },
       logger: logger.child({ component: 'takeover' }),
     });
@@ -781,6 +791,7 @@ async function startService(
   if (databaseDay) started.push(() => databaseDay.close());
   const api = await buildApi({
     hotline,
+    calls,
     roster: rosterToAgents(roster, plan.center.id),
     clock: systemClock,
     logger,

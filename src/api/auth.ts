@@ -3,7 +3,7 @@ import type { FailureLimiter } from '../admin/failure-limiter.ts';
 import type { AccessLedger } from '../admin/ledgers.ts';
 import { policyOf } from '../admin/permissions.ts';
 import type { Principal, TokenSet } from '../admin/tokens.ts';
-import type { CallEngine } from '../calls/runtime/engine.ts';
+import type { CallsView } from '../calls/runtime/engine-group.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,11 +15,11 @@ declare module 'fastify' {
 export interface AuthOptions {
   tokens: TokenSet;
   limiter: FailureLimiter;
-  engine: CallEngine;
+  engine: CallsView;
 }
 
 /** The agents a live call belongs to (the one talking or being offered, the one transferring). */
-function agentsOf(engine: CallEngine, callId: string): string[] | undefined {
+function agentsOf(engine: CallsView, callId: string): string[] | undefined {
   const s = engine.call(callId);
   if (!s) return undefined;
   return [s.agent?.agentId, s.offer?.agentId, s.transfer?.agentId].filter((a): a is string => Boolean(a));

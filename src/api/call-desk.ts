@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { callDetail } from '../admin/call-view.ts';
-import type { CallEngine, CallRequest } from '../calls/runtime/engine.ts';
+import type { CallRequest } from '../calls/runtime/engine.ts';
+import type { CallsView } from '../calls/runtime/engine-group.ts';
 import { HotlineError } from '../errors.ts';
 import { invalidRequest, useErrorCatalogue } from './errors.ts';
 
 export interface CallDeskApiOptions {
-  engine: CallEngine;
+  engine: CallsView;
 }
 
 const CallParams = z.object({ id: z.string().min(1).max(128) });

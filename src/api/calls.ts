@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { AgentEvent, CallEngine, CallRequest } from '../calls/runtime/engine.ts';
+import type { AgentEvent, CallRequest } from '../calls/runtime/engine.ts';
+import type { CallsView } from '../calls/runtime/engine-group.ts';
 import { HotlineError } from '../errors.ts';
 import type { EventStreamLimits } from './connection-limits.ts';
 import { invalidRequest } from './errors.ts';
 
 export interface CallsApiOptions {
-  engine: CallEngine;
+  engine: CallsView;
   /** Caps on the open event streams per token and per address. */
   streams: EventStreamLimits;
   /** A keep-alive comment on each event stream this often (well within the idle-socket timeout). */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AccessLedger } from '../admin/ledgers.ts';
-import type { CallEngine } from '../calls/runtime/engine.ts';
+import type { CallsView } from '../calls/runtime/engine-group.ts';
 import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
 import { answersFor } from '../knowledge/answers.ts';
@@ -24,7 +24,7 @@ export interface ScreenPopSources {
 }
 
 export interface ScreenPopApiOptions extends ScreenPopSources {
-  engine: CallEngine;
+  engine: CallsView;
   /** The live plan (the categories' Chinese names). */
   plan: () => RoutingPlan;
   ledger: AccessLedger;

@@ -14,6 +14,7 @@ import type { RosterAdmin } from '../admin/roster-admin.ts';
 import type { RulesAdmin } from '../admin/rules-admin.ts';
 import type { TokenSet } from '../admin/tokens.ts';
 import { registerAdmissionMetrics } from '../admission/metrics.ts';
+import type { CallsView } from '../calls/runtime/engine-group.ts';
 import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
 import type { Hotline } from '../hotline.ts';
@@ -84,6 +85,11 @@ export interface ApiOptions {
   recordsPath?: string;
   /** The reports over the records database (RECORDS_DATABASE_URL); absent without a database. */
   reports?: ReportSource;
+  /**
+   * The calls agents and supervisors act on (default: the hotline's engine): with ENGINE_TAKEOVER,
+   * the engines taken over too (calls/runtime/engine-group.ts).
+   */
+  calls?: CallsView;
 }
 
 /**
@@ -218,9 +224,10 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   app.addHook('onRoute', (r) => {
     for (const m of Array.isArray(r.method) ? r.method : [r.method]) registered.add(`${m} ${r.url}`);
   });
+  const calls = o.calls ?? o.hotline.engine;
   installAuth(app, {
     tokens: o.tokens,
-    engine: o.hotline.engine,
+    engine: calls,
     limiter: new FailureLimiter({
       max: o.authFailures?.max ?? 10,
       windowMs: o.authFailures?.windowMs ?? 60_000,
@@ -243,7 +250,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     ...(o.rosterAdmin ? { directory: o.rosterAdmin } : {}),
   });
   await app.register(callsApi, {
-    engine: o.hotline.engine,
+    engine: calls,
     streams: new EventStreamLimits({
       perToken: limits.eventStreamsPerToken,
       perAddress: limits.eventStreamsPerAddress,
@@ -251,10 +258,10 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     // A comment on every stream well within the idle-socket timeout, so the server never cuts it.
     keepAliveMs: Math.max(10, Math.min(15_000, Math.floor(limits.idleSocketMs / 3))),
   });
-  await app.register(callDeskApi, { engine: o.hotline.engine });
+  await app.register(callDeskApi, { engine: calls });
   await app.register(screenPopApi, {
     ...(o.screenPop ?? {}),
-    engine: o.hotline.engine,
+    engine: calls,
     plan: () => o.hotline.plan,
     ledger,
     clock: o.clock,
@@ -343,18 +350,18 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   });
   app.get('/me', async (req) => req.principal);
   app.get('/calls', async (req) => {
-    const calls = o.hotline.engine.liveCalls();
+    const live = calls.liveCalls();
     await ledgerRead(
       ledger,
       req,
-      calls.map((c) => c.id),
+      live.map((c) => c.id),
       o.clock.now(),
     );
-    return calls.map(callSummary);
+    return live.map(callSummary);
   });
   app.get('/calls/:id', async (req) => {
     const { id } = parse(CallParams, 'params', req.params);
-    const call = o.hotline.engine.call(id);
+    const call = calls.call(id);
     if (!call) throw new HotlineError('no-such-call', `no live call "${id}"`);
     await ledgerRead(ledger, req, [id], o.clock.now());
     return callDetail(call, o.hotline.plan);

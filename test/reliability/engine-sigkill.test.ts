@@ -342,21 +342,33 @@ describe('an engine process killed with SIGKILL while another names it in ENGINE
       join(dir, 'roster.yaml'),
       'agents:\n  - { id: a3001, name: 李娜, endpoint: PJSIP/a3001, pools: [general], skills: { general: 5 } }\n',
     );
+    const sup = newToken('sup');
     writeFileSync(
       join(dir, 'tokens.yaml'),
-      `tokens:\n  - { id: ops, role: admin, hash: "${hashToken(newToken('ops'))}" }\n`,
+      `tokens:\n  - { id: ops, role: admin, hash: "${hashToken(newToken('ops'))}" }\n` +
+        `  - { id: sup, role: supervisor, hash: "${hashToken(sup)}" }\n`,
     );
     await sim?.stop();
     sim = await startAriSimulator({ logger: createLogger({ level: 'silent' }), defaultPlaybackMs: 300 });
     sim.setEndpoint('PJSIP/a3001', { behaviour: 'answer', answerAfterMs: 200, online: true });
     const recordsOf = (id: string) => join(dir, `records-${id}.jsonl`);
-    const engine = (id: string, app: string, other: string) =>
+    const engine = (id: string, app: string, other: string, httpPort = 0) =>
       serve(sim!.url, redisUrl, {
         ENGINE_ID: id,
         ARI_APP: app,
         ENGINE_TAKEOVER: other,
         HOTLINE_RECORDS: recordsOf(id),
+        HTTP_PORT: String(httpPort),
       });
+    const e2Port = await freePort();
+    /** The live calls e2's API lists, to a supervisor. */
+    const e2Calls = async () => {
+      const res = await fetch(`http://127.0.0.1:${e2Port}/calls`, {
+        headers: { authorization: `Bearer ${sup}` },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { id: string }[]).map((c) => c.id);
+    };
     const lines = (id: string) =>
       existsSync(recordsOf(id))
         ? readFileSync(recordsOf(id), 'utf8')
@@ -366,7 +378,7 @@ describe('an engine process killed with SIGKILL while another names it in ENGINE
         : [];
 
     const e1 = engine('e1', 'hotline-1', 'e2');
-    const e2 = engine('e2', 'hotline-2', 'e1');
+    const e2 = engine('e2', 'hotline-2', 'e1', e2Port);
     await Promise.all([e1.logged('hotline is serving'), e2.logged('hotline is serving')]);
     const store = await RedisAcdStore.open({ centerId: 'sichuan', clock: systemClock, url: redisUrl });
     const admin = new Redis(redisUrl);
@@ -382,9 +394,16 @@ describe('an engine process killed with SIGKILL while another names it in ENGINE
         return saved?.stage === 'talking';
       });
 
+      expect(await e2Calls()).not.toContain(channelId);
       await exit(e1.child, 'SIGKILL');
       await e2.logged("took over a dead engine's calls", 30_000);
       expect(sim.stats().liveChannels).toBe(2);
+      // the call taken over is e2's to show and act on, like its own
+      expect(await e2Calls()).toContain(channelId);
+      const detail = await fetch(`http://127.0.0.1:${e2Port}/calls/${channelId}`, {
+        headers: { authorization: `Bearer ${sup}` },
+      });
+      expect(detail.status).toBe(200);
       sim.hangup(channelId);
       await until('the call record, written by the process that took over', () => lines('e2').length > 0);
       expect(lines('e2')[0]).toMatchObject({ callId: channelId, disposition: 'answered', agentId: 'a3001' });
@@ -424,9 +443,11 @@ describe('an engine process whose lease another process takes', () => {
       join(dir, 'roster.yaml'),
       'agents:\n  - { id: a4001, name: 陈静, endpoint: PJSIP/a4001, pools: [general], skills: { general: 5 } }\n',
     );
+    const sup = newToken('sup');
     writeFileSync(
       join(dir, 'tokens.yaml'),
-      `tokens:\n  - { id: ops, role: admin, hash: "${hashToken(newToken('ops'))}" }\n`,
+      `tokens:\n  - { id: ops, role: admin, hash: "${hashToken(newToken('ops'))}" }\n` +
+        `  - { id: sup, role: supervisor, hash: "${hashToken(sup)}" }\n`,
     );
     await sim?.stop();
     sim = await startAriSimulator({ logger: createLogger({ level: 'silent' }) });
