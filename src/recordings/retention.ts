@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { parseRecordingName } from '../calls/core/recording-name.ts';
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock } from '../clock.ts';
+import { PeriodicTask } from '../periodic-task.ts';
 import type { RecordingStore } from './store.ts';
 
 export interface RetentionOptions {
@@ -22,42 +23,29 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * not named by the engine is never touched.
  */
 export class RetentionSweep {
-  private timer?: TimerHandle | undefined;
-  private running?: Promise<string[]> | undefined;
-  private stopped = true;
+  private readonly task: PeriodicTask<string[]>;
 
-  constructor(private readonly o: RetentionOptions) {}
+  constructor(private readonly o: RetentionOptions) {
+    this.task = new PeriodicTask({
+      clock: o.clock,
+      everyMs: o.everyMs,
+      run: () => this.run(),
+      onError: (err) => o.logger.warn({ err: err.message }, 'recording retention sweep failed'),
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
   /** Stops the periodic sweep and waits for one under way. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.timer?.cancel();
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.o.clock.after(this.o.everyMs, () => {
-      void this.sweep()
-        .catch((err) =>
-          this.o.logger.warn({ err: (err as Error).message }, 'recording retention sweep failed'),
-        )
-        .finally(() => this.schedule());
-    });
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One sweep: deletes the engine's recordings older than the retention; returns their names. */
   sweep(): Promise<string[]> {
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.task.runNow();
   }
 
   private async run(): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock } from '../clock.ts';
+import { PeriodicTask } from '../periodic-task.ts';
 import type { Sql } from './database.ts';
 
 export interface RecordsRetentionOptions {
@@ -23,44 +24,32 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * the database may all sweep: a delete is the same whoever runs it.
  */
 export class RecordsRetention {
-  private timer?: TimerHandle | undefined;
-  private running?: Promise<number> | undefined;
-  private stopped = true;
+  private readonly task: PeriodicTask<number>;
+  /** Set by `stop`: a sweep under way ends after its current batch. */
   private closing = false;
 
-  constructor(private readonly o: RecordsRetentionOptions) {}
+  constructor(private readonly o: RecordsRetentionOptions) {
+    this.task = new PeriodicTask({
+      clock: o.clock,
+      everyMs: o.everyMs,
+      run: () => this.run(),
+      onError: (err) => o.logger?.warn({ err: err.message }, 'records database retention sweep failed'),
+    });
+  }
 
   start(): void {
     if (this.o.retentionDays <= 0) return;
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.closing = true;
-    this.timer?.cancel();
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.o.clock.after(this.o.everyMs, () => {
-      void this.sweep()
-        .catch((err) =>
-          this.o.logger?.warn({ err: (err as Error).message }, 'records database retention sweep failed'),
-        )
-        .finally(() => this.schedule());
-    });
+    await this.task.stop();
   }
 
   /** One sweep now; resolves to the number of calls deleted (0 when retention is off). */
   sweep(): Promise<number> {
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.task.runNow();
   }
 
   private async run(): Promise<number> {
