@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { CallRecord } from '../records/schema.ts';
+import { RecordsFileLineError, readRecordsFile } from '../records/records-file.ts';
 import { toCsv } from '../reports/csv.ts';
 import { openDatabase, safeDatabaseUrl } from '../reports/database.ts';
 import { DatabaseReportSource } from '../reports/database-source.ts';
@@ -37,33 +35,6 @@ const optionNames: Record<string, string> = {
   grain: '--grain',
   by: '--by',
 };
-
-/** The call records of a JSONL file (other lines, such as call events, are skipped); a bad line names file and line. */
-export async function readRecordsFile(path: string): Promise<CallRecord[]> {
-  const out: CallRecord[] = [];
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (!line.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new ReportCommandError(`${path}:${n}: not JSON`);
-    }
-    if ((value as { type?: unknown } | null)?.type !== 'call-record') continue;
-    const r = CallRecord.safeParse(value);
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      throw new ReportCommandError(
-        `${path}:${n}: not a call record (${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'})`,
-      );
-    }
-    out.push(r.data);
-  }
-  return out;
-}
 
 /** A failure the command states in one line (exit code 1). */
 export class ReportCommandError extends Error {
@@ -135,8 +106,8 @@ export async function reportCommand(
   let where: string;
   try {
     if (values.records !== undefined) {
-      const records = await readRecordsFile(values.records).catch((err: NodeJS.ErrnoException) => {
-        if (err instanceof ReportCommandError) throw err;
+      const { records } = await readRecordsFile(values.records).catch((err: NodeJS.ErrnoException) => {
+        if (err instanceof RecordsFileLineError) throw new ReportCommandError(err.message);
         throw new ReportCommandError(`--records: cannot read ${values.records} (${err.code ?? err.message})`);
       });
       source = new RecordsReportSource(records);

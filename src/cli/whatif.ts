@@ -1,12 +1,11 @@
-import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { RoutingPlan } from '../plan/compile.ts';
 import { loadPlan, parseYamlFile } from '../plan/load.ts';
 import { formatProblem, type RuleProblem, RulesInvalidError } from '../plan/problems.ts';
 import { localDateKey } from '../plan/zoned-time.ts';
-import { CallRecord } from '../records/schema.ts';
+import { RecordsFileLineError, readRecordsFile } from '../records/records-file.ts';
+import type { CallRecord } from '../records/schema.ts';
 import { loadRoster, type RosterEntry } from '../roster.ts';
 import type { TrafficDay } from '../whatif/comparison.ts';
 import { WhatIfInputError } from '../whatif/errors.ts';
@@ -52,38 +51,15 @@ function loadRules(dir: string, now: number, io: CommandIO): RoutingPlan | undef
   }
 }
 
-/** The call records of a JSONL file (call events and other lines skipped); a bad record names file and line. */
-export async function readCallRecords(path: string): Promise<CallRecord[]> {
-  const out: CallRecord[] = [];
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
+/** The call records of a JSONL file; a bad line or a missing file is a WhatIfInputError naming it. */
+async function readCallRecords(path: string): Promise<CallRecord[]> {
   try {
-    for await (const line of lines) {
-      n++;
-      if (!line.trim()) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        throw new WhatIfInputError(`${path}:${n}`, 'not JSON');
-      }
-      if ((value as { type?: unknown } | null)?.type !== 'call-record') continue;
-      const r = CallRecord.safeParse(value);
-      if (!r.success) {
-        const issue = r.error.issues[0];
-        throw new WhatIfInputError(
-          `${path}:${n}`,
-          `not a call record (${issue?.path.join('.') || 'record'}: ${issue?.message})`,
-        );
-      }
-      out.push(r.data);
-    }
+    return (await readRecordsFile(path)).records;
   } catch (err) {
+    if (err instanceof RecordsFileLineError) throw new WhatIfInputError(err.where, err.reason);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new WhatIfInputError(path, 'no such file');
     throw err;
   }
-  return out;
 }
 
 async function trafficOf(

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { HotlineError } from '../errors.ts';
-import { CallRecord } from '../records/schema.ts';
+import { RecordsFileLineError, readRecordsFile } from '../records/records-file.ts';
+import type { CallRecord } from '../records/schema.ts';
 import { type DayProfile, dayProfile, recordDays } from './records-profile.ts';
 
 /** A line of a records file that is not a call record: the message names FILE:LINE. */
@@ -15,35 +14,14 @@ export class RecordsFileError extends HotlineError {
   }
 }
 
-/**
- * The call records of a JSONL records file (as the JSONL sink writes them), read line by line;
- * live call events are skipped. Throws RecordsFileError at the first line that is neither.
- */
+/** The call records of a JSONL records file; a bad line is a RecordsFileError on `records` naming FILE:LINE. */
 export async function readCallRecords(file: string): Promise<CallRecord[]> {
-  const records: CallRecord[] = [];
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n += 1;
-    if (line.trim() === '') continue;
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch {
-      throw new RecordsFileError('records', `${file}:${n}: not JSON`);
-    }
-    if ((data as { type?: unknown }).type === 'call-event') continue;
-    const parsed = CallRecord.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new RecordsFileError(
-        'records',
-        `${file}:${n}: not a call record (${issue?.path.join('.') || 'record'}: ${issue?.message})`,
-      );
-    }
-    records.push(parsed.data);
+  try {
+    return (await readRecordsFile(file)).records;
+  } catch (err) {
+    if (err instanceof RecordsFileLineError) throw new RecordsFileError('records', err.message);
+    throw err;
   }
-  return records;
 }
 
 /**

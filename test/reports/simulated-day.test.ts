@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
 import { loadPlan } from '../../src/plan/load.ts';
+import { readRecordsFile } from '../../src/records/records-file.ts';
 import { DatabaseReportSource } from '../../src/reports/database-source.ts';
-import { readRecordsFile } from '../../src/reports/records-file.ts';
 import { RecordsReportSource } from '../../src/reports/records-source.ts';
 import { ReportQuery } from '../../src/reports/report.ts';
 import { DIMENSIONS } from '../../src/reports/report-rows.ts';
@@ -50,7 +50,7 @@ describe('a simulated day with the records database', () => {
       },
     });
     expect(run.recordFailures).toBe(0);
-    const file = await readRecordsFile(recordsPath);
+    const file = await readRecordsFile(recordsPath, { badLines: 'list' });
     expect(file.skipped).toEqual([]);
     expect(file.records).toHaveLength(calls);
     const [stored] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM call_records`;
