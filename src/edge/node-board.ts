@@ -66,6 +66,7 @@ export class NodeBoard {
       return {
         name: n.name,
         up: this.health.isUp(n.name),
+        suspect: this.health.get(n.name).suspect,
         ari: shared ? r?.ari === true : true,
         calls: shared ? (r?.calls ?? 0) + c.sentSinceReport : c.inFlight,
       };

@@ -1,11 +1,9 @@
 /**
  * Health by SIP OPTIONS, as pure state: a target (an Asterisk node, the carrier, a trunk) is
- * down after one failed OPTIONS (a 5xx/6xx, a transport error) or `UNANSWERED_TO_DOWN`
- * unanswered ones in a row, and up again after one answered. One OPTIONS left unanswered within
- * the probe's time (half the interval) is what a busy but healthy Asterisk does now and then
- * under load: taken alone for death, it made the edge refuse every call for an interval. A node
- * that dies is still left at once: the engines report its ARI gone (pick-node.ts, `no-ari`), and
- * an INVITE it leaves without 100 Trying moves on to the next node. "Answered" is
+ * down after one unanswered or failed OPTIONS and up again after one answered. A node down by
+ * one unanswered OPTIONS just after being up is `suspect`: a busy but healthy Asterisk leaves one
+ * unanswered now and then under load, so the edge still tries a suspect node when no node is up
+ * (pick-node.ts) rather than refusing every call until the next OPTIONS. "Answered" is
  * any response below 500 (a 4xx still proves a live SIP stack: Asterisk answers 404 or 405 to
  * an OPTIONS it does not like); 5xx/6xx, a transport error or no response within the probe's
  * time is "failed" or "unanswered". Every target starts down: nothing is sent to a node before
@@ -21,12 +19,9 @@ export interface Health {
   reason: string | undefined;
   /** When the last probe ended (epoch ms); undefined before the first. */
   checkedAt: number | undefined;
-  /** Unanswered probes in a row. */
-  misses: number;
+  /** Down only by one unanswered OPTIONS, right after being up (a last resort, see above). */
+  suspect: boolean;
 }
-
-/** Unanswered OPTIONS in a row that take an up target down. */
-export const UNANSWERED_TO_DOWN = 2;
 
 export type ProbeOutcome =
   | { kind: 'answered'; status: number; rttMs: number }
@@ -39,7 +34,7 @@ export const initialHealth: Health = {
   lastStatus: undefined,
   reason: 'not checked yet',
   checkedAt: undefined,
-  misses: 0,
+  suspect: false,
 };
 
 /** The health after one probe's outcome. */
@@ -53,7 +48,7 @@ export function nextHealth(prev: Health, outcome: ProbeOutcome, at: number): Hea
             lastStatus: outcome.status,
             reason: undefined,
             checkedAt: at,
-            misses: 0,
+            suspect: false,
           }
         : {
             up: false,
@@ -61,20 +56,17 @@ export function nextHealth(prev: Health, outcome: ProbeOutcome, at: number): Hea
             lastStatus: outcome.status,
             reason: `answered ${outcome.status}`,
             checkedAt: at,
-            misses: 0,
+            suspect: false,
           };
-    case 'unanswered': {
-      const misses = prev.misses + 1;
-      if (prev.up && misses < UNANSWERED_TO_DOWN) return { ...prev, checkedAt: at, misses };
+    case 'unanswered':
       return {
         up: false,
         rttMs: prev.rttMs,
         lastStatus: undefined,
         reason: 'no answer',
         checkedAt: at,
-        misses,
+        suspect: prev.up,
       };
-    }
     case 'failed':
       return {
         up: false,
@@ -82,7 +74,7 @@ export function nextHealth(prev: Health, outcome: ProbeOutcome, at: number): Hea
         lastStatus: undefined,
         reason: outcome.reason,
         checkedAt: at,
-        misses: 0,
+        suspect: false,
       };
   }
 }

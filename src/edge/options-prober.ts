@@ -22,8 +22,8 @@ export interface ProberOptions {
 
 /**
  * Pings every target with SIP OPTIONS every `intervalMs` (the first round at once) and keeps
- * the health table (node-health.ts: down after two unanswered OPTIONS in a row or one failed,
- * up after one answered). Ends with `stop()`.
+ * the health table: a target is down after one unanswered or failed OPTIONS, up after one
+ * answered. Ends with `stop()`.
  */
 export class OptionsProber {
   private timer: NodeJS.Timeout | undefined;

@@ -21,8 +21,8 @@ describe('what the edge knows of its nodes', () => {
     b.started('a');
     expect(b.shared).toBe(false);
     expect(b.view()).toEqual([
-      { name: 'a', up: true, ari: true, calls: 2 },
-      { name: 'b', up: true, ari: true, calls: 0 },
+      { name: 'a', up: true, suspect: false, ari: true, calls: 2 },
+      { name: 'b', up: true, suspect: false, ari: true, calls: 0 },
     ]);
     b.settled('a', [{ node: 'a', outcome: 'answered', status: 200 }]);
     expect(b.view()[0]!.calls).toBe(1);
@@ -40,8 +40,8 @@ describe('what the edge knows of its nodes', () => {
       { node: 'a', outcome: 'answered', status: 200 },
     ]);
     expect(b.view()).toEqual([
-      { name: 'a', up: true, ari: true, calls: 12 },
-      { name: 'b', up: true, ari: false, calls: 0 },
+      { name: 'a', up: true, suspect: false, ari: true, calls: 12 },
+      { name: 'b', up: true, suspect: false, ari: false, calls: 0 },
     ]);
     expect(b.totals('a')).toEqual({ invites: 2, failures: 0, inFlight: 0 });
     expect(b.totals('b')).toEqual({ invites: 1, failures: 1, inFlight: 0 });

@@ -18,24 +18,28 @@ describe('health by SIP OPTIONS', () => {
     expect(h).toMatchObject({ up: false, reason: 'answered 503' });
   });
 
-  it('stays up through one unanswered OPTIONS (a busy node), and goes down at the second in a row', () => {
+  it('is down after one unanswered or failed OPTIONS, and up again after one answered', () => {
     const t = new HealthTable(['a']);
     expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 1 }, 1)).toBe('up');
-    expect(t.settle('a', t.begin('a'), { kind: 'unanswered' }, 2)).toBeUndefined();
-    expect(t.isUp('a')).toBe(true);
-    expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 1 }, 3)).toBeUndefined();
-    // the answer in between started the count again
-    expect(t.settle('a', t.begin('a'), { kind: 'unanswered' }, 4)).toBeUndefined();
-    expect(t.settle('a', t.begin('a'), { kind: 'unanswered' }, 5)).toBe('down');
-    expect(t.get('a')).toMatchObject({ up: false, reason: 'no answer', rttMs: 1, misses: 2 });
-  });
-
-  it('is down after one failed OPTIONS, and up again after one answered', () => {
-    const t = new HealthTable(['a']);
-    expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 1 }, 1)).toBe('up');
+    expect(t.settle('a', t.begin('a'), { kind: 'unanswered' }, 2)).toBe('down');
+    expect(t.get('a')).toMatchObject({ up: false, reason: 'no answer', rttMs: 1 });
+    expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 2 }, 3)).toBe('up');
     expect(t.settle('a', t.begin('a'), { kind: 'failed', reason: 'ECONNREFUSED' }, 4)).toBe('down');
     expect(t.settle('a', t.begin('a'), { kind: 'failed', reason: 'again' }, 5)).toBeUndefined();
-    expect(t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 2 }, 6)).toBe('up');
+  });
+
+  it('calls a node suspect when one OPTIONS went unanswered right after it was up, and no longer at the next miss', () => {
+    const t = new HealthTable(['a']);
+    t.settle('a', t.begin('a'), { kind: 'unanswered' }, 1);
+    expect(t.get('a').suspect).toBe(false); // never up: not suspect, down
+    t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 1 }, 2);
+    t.settle('a', t.begin('a'), { kind: 'unanswered' }, 3);
+    expect(t.get('a')).toMatchObject({ up: false, suspect: true, reason: 'no answer' });
+    t.settle('a', t.begin('a'), { kind: 'unanswered' }, 4);
+    expect(t.get('a').suspect).toBe(false);
+    t.settle('a', t.begin('a'), { kind: 'answered', status: 200, rttMs: 1 }, 5);
+    t.settle('a', t.begin('a'), { kind: 'failed', reason: 'ECONNREFUSED' }, 6);
+    expect(t.get('a').suspect).toBe(false); // a failure is not a busy node
   });
 
   it('ignores the late answer of a probe that already timed out', () => {

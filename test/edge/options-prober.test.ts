@@ -34,25 +34,23 @@ describe('OPTIONS pings', () => {
     p.stop();
   });
 
-  it('marks a target down when two OPTIONS in a row stay unanswered half an interval', async () => {
+  it('marks a target down when an OPTIONS stays unanswered half an interval', async () => {
     let answer = true;
     const { p, table, changes } = prober(() => (answer ? Promise.resolve(200) : new Promise(() => {})));
     p.start();
     await vi.advanceTimersByTimeAsync(1);
     expect(table.isUp('a')).toBe(true);
     answer = false;
-    await vi.advanceTimersByTimeAsync(1000 + 500); // t = 1501: the OPTIONS sent at t = 1000 went unanswered
-    expect(table.get('a')).toMatchObject({ up: true, misses: 1 });
-    await vi.advanceTimersByTimeAsync(998); // t = 2499: the one sent at t = 2000 may still be answered
+    await vi.advanceTimersByTimeAsync(1000 + 498); // t = 1499: the OPTIONS sent at t = 1000 may still be answered
     expect(table.isUp('a')).toBe(true);
     await vi.advanceTimersByTimeAsync(2);
-    expect(table.get('a')).toMatchObject({ up: false, reason: 'no answer', misses: 2 });
+    expect(table.get('a')).toMatchObject({ up: false, reason: 'no answer' });
     expect(changes).toEqual(['a up', 'a down']);
     p.stop();
   });
 
   it('takes a transport error as failed and drachtio’s own 408 as unanswered', async () => {
-    const statuses: (number | Error)[] = [200, new Error('not connected to drachtio-server'), 200, 408, 408];
+    const statuses: (number | Error)[] = [200, new Error('not connected to drachtio-server'), 200, 408];
     const { p, table } = prober(() => {
       const s = statuses.shift()!;
       return s instanceof Error ? Promise.reject(s) : Promise.resolve(s);
@@ -64,8 +62,6 @@ describe('OPTIONS pings', () => {
     expect(table.get('a')).toMatchObject({ up: false, reason: 'not connected to drachtio-server' });
     await vi.advanceTimersByTimeAsync(1000);
     expect(table.isUp('a')).toBe(true);
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(table.get('a')).toMatchObject({ up: true, misses: 1 });
     await vi.advanceTimersByTimeAsync(1000);
     expect(table.get('a')).toMatchObject({ up: false, reason: 'no answer' });
     p.stop();

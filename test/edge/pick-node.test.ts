@@ -26,6 +26,23 @@ describe('picking the nodes for a call', () => {
     expect(pickNodes([], 400, 0)).toEqual([]);
   });
 
+  it('tries a node that missed one OPTIONS only when no node is up, and never one that is otherwise ineligible', () => {
+    const busy = node('a', 3, { up: false, suspect: true });
+    expect(pickNodes([busy, node('b', 9)], 400, 0)).toEqual(['b']);
+    expect(pickNodes([busy, node('b', 9, { up: false })], 400, 0)).toEqual(['a']);
+    expect(
+      pickNodes(
+        [
+          node('a', 3, { up: false, suspect: true, ari: false }),
+          node('b', 400, { up: false, suspect: true }),
+          node('c', 1, { up: false, suspect: true }),
+        ],
+        400,
+        0,
+      ),
+    ).toEqual(['c']);
+  });
+
   it('takes turns among nodes with equal calls', () => {
     const nodes = [node('a', 0), node('b', 0), node('c', 0)];
     const firsts = [0, 1, 2, 3, 4, 5].map((turn) => pickNodes(nodes, 400, turn)[0]);
