@@ -6,7 +6,7 @@
  * agent's softphone).
  *
  *   npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N]
- *                      [--agents-per-node N] [--pin]
+ *                      [--agents-per-node N] [--pin] [--node-cpu PCT]
  *
  * For 1 node (one engine), then 2 nodes (two engines, each on both nodes), each node with its own
  * agents registered on it (all from one SIPp address per node, answering at once):
@@ -32,6 +32,14 @@
  * on the same cores. Without it the nodes share every core, and on a machine of two cores the
  * ratio says how far those two cores go, not what a second host adds.
  *
+ * `--node-cpu PCT`: each Asterisk node gets PCT % of one CPU (a cgroup of its own with a CFS quota,
+ * test/asterisk/bench/cpu-budget.ts; root only), from the load steps on (time to ring is measured
+ * without it), as hosts of a fixed, equal capacity each: the node, not the machine, is then what
+ * runs out first, provided the budgets leave the rest (engines, edge, drachtio, SIPp) room on the
+ * machine's cores. Without it, two nodes on two cores share them with everything else, and the
+ * ratio says how far those cores go. Each step's line then carries `throttledMs` per node: time
+ * its quota held it back (a node at its budget), and the steps default to 5 calls/s apart.
+ *
  * One JSON line per measurement on stdout, progress on stderr. Figures, not assertions; every
  * line carries the load average: on a shared machine other work takes CPU too, and two nodes on
  * the same cores share them (the ratio then says what the cores allow, not what two machines do).
@@ -43,6 +51,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentsOn, contactsOn, readyAll, waitAgentsReady } from '../test/asterisk/bench/bench-lab.ts';
+import { type CpuBudget, cpuBudgetUnavailable, setCpuBudget } from '../test/asterisk/bench/cpu-budget.ts';
 import { childrenMatching, cpuMs, loadAverage } from '../test/asterisk/bench/proc.ts';
 import {
   fromUser,
@@ -58,10 +67,11 @@ import type { Lab } from '../test/asterisk/lab/lab.ts';
 import { killAllSipp } from '../test/asterisk/lab/sipp.ts';
 
 const USAGE =
-  'usage: npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N] [--agents-per-node N] [--pin]';
+  'usage: npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N] [--agents-per-node N] [--pin] [--node-cpu PCT]';
 const args = process.argv.slice(2);
 let quick = false;
 let pin = false;
+let nodeCpu: number | undefined;
 const opts: { rates?: number[]; stepSeconds?: number; ringCalls?: number; agentsPerNode?: number } = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -77,6 +87,7 @@ for (let i = 0; i < args.length; i++) {
   };
   if (a === '--quick') quick = true;
   else if (a === '--pin') pin = true;
+  else if (a === '--node-cpu') nodeCpu = int(value(), 5, 100);
   else if (a === '--rates')
     opts.rates = value()
       .split(',')
@@ -98,7 +109,13 @@ const TALK_MS = 500;
 const AGENTS_PER_NODE = opts.agentsPerNode ?? (quick ? 100 : 500);
 // Up to 400/s: two nodes must be able to show twice one node's rate (one node has reached 180/s).
 const RATES =
-  opts.rates ?? (quick ? [10, 20] : [20, 40, 60, 80, 100, 120, 140, 160, 180, 200, 240, 280, 320, 360, 400]);
+  opts.rates ??
+  (quick
+    ? [10, 20]
+    : nodeCpu !== undefined
+      ? // a budgeted node takes fewer calls: finer steps, so the ratio is not the steps' rounding
+        Array.from({ length: 80 }, (_, i) => 10 + 5 * i)
+      : [20, 40, 60, 80, 100, 120, 140, 160, 180, 200, 240, 280, 320, 360, 400]);
 const STEP_SECONDS = opts.stepSeconds ?? (quick ? 5 : 10);
 const RING_CALLS = opts.ringCalls ?? (quick ? 40 : 300); // both paths together
 const RING_RATE = 5;
@@ -373,6 +390,7 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     const total = rate * STEP_SECONDS;
     const agents0 = agents.map((a) => a.counts());
     const cpu0 = cpuOf(pids);
+    const throttled0 = throttledOf();
     const started = Date.now();
     const uac = startLoadSipp({
       scenario: 'bench-edge-carrier.xml',
@@ -419,6 +437,7 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     await sleep(1200);
     const wall = (Date.now() - started) / 1000;
     const cpu1 = cpuOf(pids);
+    const throttled1 = throttledOf();
     const offered = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0);
     const connected = connectedNow();
     const retrans = {
@@ -448,6 +467,13 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
       cpuPct: Object.fromEntries(
         Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
       ),
+      ...(budgets.size > 0
+        ? {
+            throttledMs: Object.fromEntries(
+              Object.keys(throttled1).map((k) => [k, Math.round(throttled1[k]! - (throttled0[k] ?? 0))]),
+            ),
+          }
+        : {}),
       channelsLeftAfterDrain: left,
       stepWallSeconds: round(wall, 1),
       placedSeconds: round(placedSeconds, 1),
@@ -479,6 +505,18 @@ function pinNodes(cluster: Cluster): void {
   }
 }
 
+/** `--node-cpu`: the budget of each node's Asterisk, by node name. */
+const budgets = new Map<string, CpuBudget>();
+function budgetNodes(cluster: Cluster, percent: number): void {
+  for (const n of cluster.nodes.values()) {
+    budgets.set(n.name, setCpuBudget(n.pid, `hotline-bench-node-${n.name}-${n.pid}`, percent));
+    log(`node ${n.name} (pid ${n.pid}) held to ${percent} % of one CPU`);
+  }
+}
+function throttledOf(): Record<string, number> {
+  return Object.fromEntries([...budgets].map(([name, b]) => [`asterisk-${name}`, b.throttledMs()]));
+}
+
 function nullableRound(x: number | null): number | null {
   return x === null ? null : round(x);
 }
@@ -486,6 +524,8 @@ function nullableRound(x: number | null): number | null {
 async function main(): Promise<void> {
   if (!hasDrachtio())
     throw new Error('no drachtio-server: run ../shared/tools/drachtio/install.sh (DRACHTIO_PREFIX)');
+  const noBudget = nodeCpu !== undefined ? cpuBudgetUnavailable() : undefined;
+  if (noBudget) usage(`--node-cpu: ${noBudget}`);
   const t0 = Date.now();
   // The cluster's temp dir under a root of the bench's own (os.tmpdir() reads TMPDIR at each call).
   const root = mkdtempSync(join(tmpdir(), 'hotline-bench-edge-'));
@@ -496,6 +536,8 @@ async function main(): Promise<void> {
     killAllSipp();
     await cluster?.stop();
     cluster = undefined;
+    for (const b of budgets.values()) b.remove();
+    budgets.clear();
   };
   process.once('SIGINT', () => {
     void stopAll().then(() => {
@@ -526,6 +568,7 @@ async function main(): Promise<void> {
         await answerers.start('login', false, 150);
         await readyAll(interleavedLab(cluster));
       }
+      if (nodeCpu !== undefined) budgetNodes(cluster, nodeCpu);
       const r = await steps(cluster, answerers);
       clean[names.length] = r.clean;
       emit({
@@ -535,6 +578,7 @@ async function main(): Promise<void> {
         agents: cluster.agents.size,
         rates: RATES,
         pinned: pin,
+        nodeCpuPct: nodeCpu ?? null,
         loadAvg: loadAverage(),
       });
       await stopAll();
@@ -545,6 +589,7 @@ async function main(): Promise<void> {
       goal: { ratioTwoNodesToOne: '>= 1.7' },
       quick,
       pinned: pin,
+      nodeCpuPct: nodeCpu ?? null,
       loadAvg: loadAverage(),
       minutes: round((Date.now() - t0) / 60_000, 1),
     });
