@@ -46,8 +46,7 @@ import { EngineLease } from './redis/engine-lease.ts';
 import { KeeperLease } from './redis/keeper-lease.ts';
 import { NodeReporter } from './redis/node-report.ts';
 import { RedisRosterStore } from './redis/roster-store.ts';
-import { DatabaseDaySlots } from './reports/database-day-slots.ts';
-import { DatabaseReportSource } from './reports/database-source.ts';
+import { RecordsReadDatabase } from './reports/records-read-database.ts';
 import { loadRoster, type RosterEntry, rosterPhones } from './roster.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import { type AriSimulator, startAriSimulator } from './sim/index.ts';
@@ -783,12 +782,12 @@ async function startService(
     started.push(() => takeover.stop());
   }
   await rules.attach((next) => hotline.setPlan(next));
-  // Reports over the records database (RECORDS_DATABASE_URL; the records sink migrated it at start).
-  const reports = DatabaseReportSource.fromEnv(process.env);
-  if (reports) started.push(() => reports.close());
-  // The wallboard's day figures from the same database (kept across restarts).
-  const databaseDay = DatabaseDaySlots.fromEnv(process.env);
-  if (databaseDay) started.push(() => databaseDay.close());
+  // Reports and the wallboard's day figures (kept across restarts) over the records database
+  // (RECORDS_DATABASE_URL; the records sink migrated it at start): one read pool for both.
+  const reads = RecordsReadDatabase.fromEnv(process.env);
+  if (reads) started.push(() => reads.close());
+  const reports = reads?.reports;
+  const databaseDay = reads?.day;
   const api = await buildApi({
     hotline,
     calls,

@@ -1,6 +1,5 @@
 import { type DayCounts, emptyDay, SLOT_MS, SLOTS_PER_DAY, type SlotField } from '../admin/day-slots.ts';
-import { readRecordsConfig } from '../records/sinks/config.ts';
-import { openDatabase, type Sql } from './database.ts';
+import type { Sql } from './database.ts';
 import { shanghaiMidnight } from './report-request.ts';
 
 /**
@@ -42,27 +41,10 @@ const DAY_MS = 86_400_000;
 export class DatabaseDaySlots implements DaySlotsReader {
   private last: { key: string; at: number; counts: Promise<DayCounts> } | undefined;
 
-  /** The reader the environment configures: over RECORDS_DATABASE_URL (its own two connections), else none. */
-  static fromEnv(env: NodeJS.ProcessEnv): DatabaseDaySlots | undefined {
-    const database = readRecordsConfig(env).database;
-    if (!database) return undefined;
-    return new DatabaseDaySlots(
-      openDatabase(database.url, { max: 2, applicationName: 'hotline-wallboard' }),
-      {
-        ownsConnection: true,
-      },
-    );
-  }
-
-  async close(): Promise<void> {
-    if (this.o.ownsConnection) await this.sql.end({ timeout: 5 });
-  }
-
+  /** Over a pool the caller owns and ends (serve: records-read-database.ts). */
   constructor(
     private readonly sql: Sql,
     private readonly o: {
-      /** `close` ends the connection pool. */
-      ownsConnection?: boolean;
       /** A read not answered within this (the database away) fails rather than hold the wallboard (default 2 s). */
       readTimeoutMs?: number;
       /**

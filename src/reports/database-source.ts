@@ -1,5 +1,4 @@
-import { readRecordsConfig } from '../records/sinks/config.ts';
-import { openDatabase, type Sql } from './database.ts';
+import type { Sql } from './database.ts';
 import { REACHED_RESULTS } from './record-figures.ts';
 import {
   REPORT_TIME_ZONE,
@@ -25,28 +24,8 @@ const periodFormat: Record<ReportGrain, string> = {
  * covering index on arrival alone (migrations/001_call_records.sql).
  */
 export class DatabaseReportSource implements ReportSource {
-  constructor(
-    private readonly sql: Sql,
-    private readonly ownsConnection = false,
-  ) {}
-
-  /** A source with its own small pool on the records database (`close` ends it). */
-  static open(url: string): DatabaseReportSource {
-    return new DatabaseReportSource(openDatabase(url, { max: 2, applicationName: 'hotline-reports' }), true);
-  }
-
-  /**
-   * The source the environment configures: over RECORDS_DATABASE_URL (checked with the records
-   * settings; the engine's records sink migrated the schema), else none.
-   */
-  static fromEnv(env: NodeJS.ProcessEnv): DatabaseReportSource | undefined {
-    const database = readRecordsConfig(env).database;
-    return database ? DatabaseReportSource.open(database.url) : undefined;
-  }
-
-  async close(): Promise<void> {
-    if (this.ownsConnection) await this.sql.end({ timeout: 5 });
-  }
+  /** Over a pool the caller owns and ends (serve: records-read-database.ts; the CLI its own). */
+  constructor(private readonly sql: Sql) {}
 
   private keyColumn(by: ReportDimension) {
     const sql = this.sql;

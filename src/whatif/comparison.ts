@@ -1,4 +1,5 @@
 import type { RoutingPlan } from '../plan/compile.ts';
+import type { TargetKind as ExplainedTargetKind } from '../plan/explain.ts';
 import type { RosterEntry } from '../roster.ts';
 
 /**
@@ -87,16 +88,11 @@ export interface LineFigures {
   ticketed: number;
 }
 
-/** Where the calls went first (a queue, a sub-center, a department's own line, a ticket, an announcement…). */
-export type TargetKind =
-  | 'pool'
-  | 'expert'
-  | 'subcenter'
-  | 'department'
-  | 'emergency'
-  | 'center'
-  | 'ticket'
-  | 'announcement';
+/**
+ * Where the calls went first (a queue, a sub-center, a department's own line, a ticket, an
+ * announcement…): what `explain` routes to, but a menu, which a call passes through on its way.
+ */
+export type TargetKind = Exclude<ExplainedTargetKind, 'menu'>;
 
 /** Totals of one run. */
 export interface RunTotals {

@@ -11,6 +11,7 @@ import type { CallRecord } from '../../src/records/schema.ts';
 import { DatabaseDaySlots, type DaySlotsReader } from '../../src/reports/database-day-slots.ts';
 import { DatabaseTransport } from '../../src/reports/database-transport.ts';
 import { migrate } from '../../src/reports/migrate.ts';
+import { RecordsReadDatabase } from '../../src/reports/records-read-database.ts';
 import type { RosterEntry } from '../../src/roster.ts';
 import { createTestDatabase, type TestDatabase } from '../reports/database-support.ts';
 import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
@@ -193,15 +194,15 @@ describe("the wallboard's day figures from the records database", () => {
   }, 180_000);
 
   it('are read over RECORDS_DATABASE_URL when the environment sets it, and not otherwise', async () => {
-    expect(DatabaseDaySlots.fromEnv({})).toBeUndefined();
-    const reader = DatabaseDaySlots.fromEnv({ RECORDS_DATABASE_URL: db.url });
-    expect(reader).toBeDefined();
+    expect(RecordsReadDatabase.fromEnv({})).toBeUndefined();
+    const reads = RecordsReadDatabase.fromEnv({ RECORDS_DATABASE_URL: db.url });
+    expect(reads).toBeDefined();
     try {
       const direct = await new DatabaseDaySlots(db.sql).readDay(day, 15);
-      expect(await reader!.readDay(day, 15)).toEqual(direct);
+      expect(await reads!.day.readDay(day, 15)).toEqual(direct);
       expect(direct.slots).toHaveLength(96);
     } finally {
-      await reader!.close();
+      await reads!.close();
     }
   });
 

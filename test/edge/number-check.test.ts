@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NumberCheck } from '../../src/edge/number-check.ts';
+import { NumberCheck, planNumbers } from '../../src/edge/number-check.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 
 const root = join(import.meta.dirname, '../..');
-const puyang = new NumberCheck(loadPlan(join(root, 'routing-rules/examples/puyang')).plan);
-const sichuan = new NumberCheck(loadPlan(join(root, 'routing-rules')).plan);
+const puyang = new NumberCheck(planNumbers(loadPlan(join(root, 'routing-rules/examples/puyang')).plan));
+const sichuan = new NumberCheck(planNumbers(loadPlan(join(root, 'routing-rules')).plan));
 
 describe('which numbers the edge lets through', () => {
   it('answers every line of the plan', () => {

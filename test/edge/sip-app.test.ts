@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EdgeMetrics } from '../../src/edge/metrics.ts';
 import { NodeBoard } from '../../src/edge/node-board.ts';
 import { HealthTable } from '../../src/edge/node-health.ts';
-import { NumberCheck } from '../../src/edge/number-check.ts';
+import { NumberCheck, planNumbers } from '../../src/edge/number-check.ts';
 import {
   type EdgeRequest,
   type ProxyOptions,
@@ -15,7 +15,7 @@ import {
 import { createLogger } from '../../src/log.ts';
 import { loadPlan } from '../../src/plan/load.ts';
 
-const numbers = new NumberCheck(loadPlan(join(import.meta.dirname, '../../routing-rules')).plan);
+const numbers = new NumberCheck(planNumbers(loadPlan(join(import.meta.dirname, '../../routing-rules')).plan));
 const nodes = [
   { name: 'a', host: '127.0.0.21', port: 5060 },
   { name: 'b', host: '127.0.0.22', port: 5060 },
