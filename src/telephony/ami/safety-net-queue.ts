@@ -104,10 +104,11 @@ const truthy = (v: unknown) => ['1', 'true', 'yes'].includes(String(v ?? '').toL
  * Keeps the safety-net queue's members equal to the agents logged in (paused unless ready), over
  * AMI: QueueAdd on login, QueuePause on each state change, QueueRemove on logout, and a full
  * comparison (QueueStatus, then the difference) after every (re)connection to AMI. Fed by the ACD
- * store's change feed, which it only reads. With several nodes, one per node: an agent whose phone
- * is registered elsewhere is a member through the inter-node trunk, and a registration that moves
- * (`registrationsMoved`) replaces the member (QueueRemove, QueueAdd). While the engine runs, nobody calls this queue; it
- * matters when the engine is down and calls fall to the dialplan's safety net.
+ * store's change feed, which it only reads. With several nodes, one per node: an agent whose
+ * phone is registered elsewhere is a member through the inter-node trunk, and a registration that
+ * moves (`registrationsMoved`) replaces the member (QueueRemove, QueueAdd). While the engine runs,
+ * nobody calls this queue; it matters when the engine is down and calls fall to the dialplan's
+ * safety net.
  */
 export class SafetyNetQueue {
   private readonly queue: string;
