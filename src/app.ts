@@ -209,6 +209,8 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
   // calls' notes become records.
   // With Redis, several engines may reach one node: one keeper per node sends the AMI actions
   // (redis/keeper-lease.ts), the others stand by, instead of every engine sending the same ones.
+  // Several nodes: an agent registered on another node is this node's member through the
+  // inter-node trunk (moved when its registration moves, see below).
   const safetyNetQueues = [...amis.entries()].map(
     ([node, client]) =>
       new SafetyNetQueue({
@@ -216,6 +218,9 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
         store,
         logger: o.logger.child({ component: 'safety-net', ...(node ? { node } : {}) }),
         keeper: !redis,
+        ...(node
+          ? { node: { name: node, locate: (endpoint: string) => nodePresence?.nodesOf(endpoint) } }
+          : {}),
       }),
   );
   const safetyNetKeepers = redis
@@ -279,6 +284,9 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
       o.logger.child({ component: 'presence' }),
     );
     telephony.onNodeLost((node) => merged.nodeLost(node));
+    merged.onMoved((endpoints) => {
+      for (const q of safetyNetQueues) q.registrationsMoved(endpoints);
+    });
     nodePresence = merged;
   }
   const presence: PresencePort = nodePresence ?? presenceOf(undefined);

@@ -20,8 +20,12 @@ export interface SimAmiOptions {
 export interface SimQueueMember {
   interface: string;
   name: string;
+  /** Whose device state stands for the member's (QueueAdd's StateInterface, else the interface). */
+  stateInterface: string;
   paused: boolean;
   reason: string;
+  /** Rung even while its device is in use (QueueMemberRingInUse); the queue's `ringinuse` before. */
+  ringInUse: boolean;
 }
 
 interface AmiSession {
@@ -184,6 +188,7 @@ export class SimAmiServer {
       case 'queueadd':
       case 'queueremove':
       case 'queuepause':
+      case 'queuememberringinuse':
         return reply(this.queueAction(name, h));
       case 'queuestatus':
         return this.queueStatus(session, id, h.get('queue'));
@@ -232,7 +237,7 @@ export class SimAmiServer {
     return [...(this.queues.get(queue)?.values() ?? [])].map((m) => ({ ...m }));
   }
 
-  /** QueueAdd, QueueRemove, QueuePause as app_queue answers them (manager_add_queue_member, …). */
+  /** QueueAdd, QueueRemove, QueuePause, QueueMemberRingInUse as app_queue answers them (manager_add_queue_member, …). */
   private queueAction(name: string, h: Map<string, string>): [string, string | number][] {
     const queue = h.get('queue') ?? '';
     const iface = h.get('interface') ?? '';
@@ -244,7 +249,8 @@ export class SimAmiServer {
       ['Response', 'Success'],
       ['Message', text],
     ];
-    if (!iface || (name !== 'queuepause' && !queue)) return fail("'Queue' or 'Interface' not set.");
+    if (!iface || (name !== 'queuepause' && name !== 'queuememberringinuse' && !queue))
+      return fail("'Queue' or 'Interface' not set.");
     const members = this.queues.get(queue) ?? new Map<string, SimQueueMember>();
     if (name === 'queueadd') {
       if (members.has(iface)) return fail('Unable to add interface: Already there');
@@ -252,6 +258,8 @@ export class SimAmiServer {
       members.set(iface, {
         interface: iface,
         name: h.get('membername') || iface,
+        stateInterface: h.get('stateinterface') || iface,
+        ringInUse: false,
         paused,
         reason: paused ? (h.get('reason') ?? '') : '',
       });
@@ -264,6 +272,13 @@ export class SimAmiServer {
     }
     const targets = queue ? [members.get(iface)] : [...this.queues.values()].map((q) => q.get(iface));
     const found = targets.filter((m): m is SimQueueMember => m !== undefined);
+    if (name === 'queuememberringinuse') {
+      const value = h.get('ringinuse') ?? '';
+      if (!value) return fail("Need 'Interface' and 'RingInUse' parameters.");
+      if (found.length === 0) return fail('Invalid interface, queuename, or ringinuse value\n');
+      for (const m of found) m.ringInUse = isTrue(value);
+      return ok('Interface ringinuse set successfully');
+    }
     if (found.length === 0) return fail('Interface not found');
     const paused = isTrue(h.get('paused'));
     for (const m of found) {
@@ -304,7 +319,7 @@ export class SimAmiServer {
             ['Queue', queue],
             ['Name', m.name],
             ['Location', m.interface],
-            ['StateInterface', m.interface],
+            ['StateInterface', m.stateInterface],
             ['Membership', 'dynamic'],
             ['Penalty', 0],
             ['CallsTaken', 0],

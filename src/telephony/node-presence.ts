@@ -11,6 +11,7 @@ export class NodePresence implements PresencePort {
   /** Endpoint → the nodes it is registered on now. */
   private readonly where = new Map<string, Set<string>>();
   private listener?: ((changes: PresenceChange[], full: boolean) => void) | undefined;
+  private readonly movedListeners = new Set<(endpoints: string[]) => void>();
 
   constructor(
     private readonly sources: ReadonlyMap<string, PresencePort>,
@@ -19,6 +20,26 @@ export class NodePresence implements PresencePort {
 
   nodesOf(endpoint: string): ReadonlySet<string> | undefined {
     return this.where.get(endpoint);
+  }
+
+  /**
+   * Calls `listener` with the endpoints whose set of nodes changed (registered on one more or one
+   * fewer node), even when they stay online; returns the unsubscription.
+   */
+  onMoved(listener: (endpoints: string[]) => void): () => void {
+    this.movedListeners.add(listener);
+    return () => this.movedListeners.delete(listener);
+  }
+
+  private moved(endpoints: string[]): void {
+    if (endpoints.length === 0) return;
+    for (const l of this.movedListeners) {
+      try {
+        l(endpoints);
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'a registration-move listener failed');
+      }
+    }
   }
 
   /**
@@ -48,11 +69,14 @@ export class NodePresence implements PresencePort {
   /** A node is lost: the phones registered only there are offline. */
   nodeLost(node: string): void {
     const changed: PresenceChange[] = [];
+    const moved: string[] = [];
     for (const [endpoint, nodes] of this.where) {
       if (!nodes.delete(node)) continue;
+      moved.push(endpoint);
       if (nodes.size === 0) changed.push({ endpoint, online: false });
     }
     if (changed.length > 0) this.listener?.(changed, false);
+    this.moved(moved);
   }
 
   /**
@@ -61,14 +85,19 @@ export class NodePresence implements PresencePort {
    */
   apply(node: string, changes: PresenceChange[], full: boolean): void {
     const touched = new Set<string>();
+    const moved = new Set<string>();
     if (full) {
       const listed = new Set(changes.map((c) => c.endpoint));
       for (const [endpoint, nodes] of this.where)
-        if (!listed.has(endpoint) && nodes.delete(node)) touched.add(endpoint);
+        if (!listed.has(endpoint) && nodes.delete(node)) {
+          touched.add(endpoint);
+          moved.add(endpoint);
+        }
     }
     for (const c of changes) {
       const nodes = this.where.get(c.endpoint) ?? new Set<string>();
       this.where.set(c.endpoint, nodes);
+      if (c.online !== nodes.has(node)) moved.add(c.endpoint);
       if (c.online) nodes.add(node);
       else nodes.delete(node);
       touched.add(c.endpoint);
@@ -78,5 +107,6 @@ export class NodePresence implements PresencePort {
       online: (this.where.get(endpoint)?.size ?? 0) > 0,
     }));
     if (merged.length > 0) this.listener?.(merged, full);
+    this.moved([...moved]);
   }
 }

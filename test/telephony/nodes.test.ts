@@ -94,4 +94,27 @@ describe('registrations over several nodes', () => {
     expect(seen.at(-1)).toEqual([{ endpoint: 'PJSIP/agent1002', online: false }]);
     expect([...presence.nodesOf('PJSIP/agent1001')!]).toEqual(['a']);
   });
+
+  it('tells who moved between nodes, and not who was only named again where it already was', async () => {
+    const { listeners, ports } = sources();
+    const presence = new NodePresence(ports, createLogger({ level: 'silent' }));
+    const moved: string[][] = [];
+    presence.onMoved((endpoints) => moved.push([...endpoints].sort()));
+    await presence.start(() => undefined);
+    listeners.get('a')!(
+      [
+        { endpoint: 'PJSIP/agent1001', online: true },
+        { endpoint: 'PJSIP/agent1002', online: true },
+      ],
+      true,
+    );
+    expect(moved).toEqual([['PJSIP/agent1001', 'PJSIP/agent1002']]);
+    // a's next snapshot: 1001 still there, 1002 gone (registered on b now)
+    listeners.get('a')!([{ endpoint: 'PJSIP/agent1001', online: true }], true);
+    listeners.get('b')!([{ endpoint: 'PJSIP/agent1002', online: true }], false);
+    expect(moved.slice(1)).toEqual([['PJSIP/agent1002'], ['PJSIP/agent1002']]);
+    presence.nodeLost('b');
+    expect(moved.at(-1)).toEqual(['PJSIP/agent1002']);
+    expect(moved).toHaveLength(4);
+  });
 });

@@ -2,6 +2,7 @@ import type { AmiMessage } from 'asterisk-manager';
 import type { Logger } from 'pino';
 import type { Agent } from '../../acd/agent.ts';
 import type { AcdStore } from '../../acd/store/port.ts';
+import { remoteAgentEndpoint } from '../nodes.ts';
 import { type AmiClient, AmiError } from './ami-client.ts';
 
 /** The app_queue queue of the dialplan's safety net (queues.conf, extensions.conf [hotline-fallback]). */
@@ -9,8 +10,18 @@ export const SAFETY_NET_QUEUE = 'hotline-safety-net';
 
 /** What the safety-net queue should hold for one agent. */
 export interface SafetyNetMember {
-  /** The agent's endpoint, e.g. `PJSIP/agent1001` (app_queue's Interface / Location). */
+  /**
+   * What app_queue dials (its Interface / Location): the agent's endpoint, e.g. `PJSIP/agent1001`,
+   * or, on a node the phone is not registered on, the inter-node trunk toward one it is
+   * registered on, `PJSIP/agent1001@node-b`.
+   */
   interface: string;
+  /**
+   * Whose device state app_queue takes for the member's (StateInterface); absent: the interface's.
+   * For a member through the trunk, the trunk (`PJSIP/node-b`): unavailable while node b does
+   * not answer its OPTIONS, else available.
+   */
+  stateInterface?: string;
   /** The agent id (app_queue's MemberName). */
   name: string;
   paused: boolean;
@@ -35,6 +46,39 @@ export function memberOf(agent: Agent): SafetyNetMember | undefined {
   return { interface: endpoint, name: agent.id, paused, reason: reason.slice(0, 80) };
 }
 
+/** The nodes an endpoint's phone is registered on now (undefined: not known). */
+export type LocateEndpoint = (endpoint: string) => ReadonlySet<string> | undefined;
+
+/**
+ * The member an agent should be in node `node`'s queue: its own endpoint when the phone is
+ * registered on that node, or where it is registered is not known; else the inter-node trunk
+ * toward the first node it is registered on (`PJSIP/agent1001@node-b`, as the engine dials it),
+ * with that trunk's device state (the agent's own is not known on this node).
+ */
+export function memberOnNode(
+  agent: Agent,
+  node: string,
+  locate: LocateEndpoint,
+): SafetyNetMember | undefined {
+  const member = memberOf(agent);
+  if (!member) return undefined;
+  const dial = remoteAgentEndpoint(member.interface, node, locate(member.interface));
+  if (dial === member.interface) return member;
+  const trunk = dial.slice(dial.lastIndexOf('@') + 1);
+  return { ...member, interface: dial, stateInterface: `PJSIP/${trunk}` };
+}
+
+/** Whether two members dial, and take the device state of, the same interfaces. */
+function sameInterfaces(a: SafetyNetMember, b: SafetyNetMember): boolean {
+  return (
+    a.interface === b.interface && (a.stateInterface ?? a.interface) === (b.stateInterface ?? b.interface)
+  );
+}
+
+/** A member reached through an inter-node trunk (its device state is the trunk's). */
+const throughTrunk = (m: SafetyNetMember) =>
+  m.stateInterface !== undefined && m.stateInterface !== m.interface;
+
 export interface SafetyNetQueueOptions {
   ami: AmiClient;
   store: Pick<AcdStore, 'onChange' | 'getAgent' | 'listAgents'>;
@@ -46,6 +90,12 @@ export interface SafetyNetQueueOptions {
    * the others stand by until `setKeeper(true)`. Default: this engine keeps the queue.
    */
   keeper?: boolean;
+  /**
+   * Several nodes: this queue's node and where phones are registered (telephony/node-presence.ts).
+   * An agent registered only on other nodes is then a member through the inter-node trunk
+   * (`memberOnNode`); without them every member is the agent's own endpoint (`memberOf`).
+   */
+  node?: { name: string; locate: LocateEndpoint };
 }
 
 const truthy = (v: unknown) => ['1', 'true', 'yes'].includes(String(v ?? '').toLowerCase());
@@ -54,14 +104,19 @@ const truthy = (v: unknown) => ['1', 'true', 'yes'].includes(String(v ?? '').toL
  * Keeps the safety-net queue's members equal to the agents logged in (paused unless ready), over
  * AMI: QueueAdd on login, QueuePause on each state change, QueueRemove on logout, and a full
  * comparison (QueueStatus, then the difference) after every (re)connection to AMI. Fed by the ACD
- * store's change feed, which it only reads. While the engine runs, nobody calls this queue; it
- * matters when the engine is down and calls fall to the dialplan's safety net.
+ * store's change feed, which it only reads. With several nodes, one per node: an agent whose
+ * phone is registered elsewhere is a member through the inter-node trunk, and a registration that
+ * moves (`registrationsMoved`) replaces the member (QueueRemove, QueueAdd). While the engine runs,
+ * nobody calls this queue; it matters when the engine is down and calls fall to the dialplan's
+ * safety net.
  */
 export class SafetyNetQueue {
   private readonly queue: string;
   /** What the queue is believed to hold, by agent id. */
   private readonly known = new Map<string, SafetyNetMember>();
   private readonly dirty = new Set<string>();
+  /** The endpoint of each agent who should be a member (to find whom a registration moves). */
+  private readonly endpoints = new Map<string, string>();
   private fullSync = false;
   private running?: Promise<void>;
   private unsubscribe?: () => void;
@@ -119,6 +174,27 @@ export class SafetyNetQueue {
     this.unsubscribe?.();
   }
 
+  /**
+   * Phones registered on other nodes than before (telephony/node-presence.ts): the members of
+   * their agents are compared again (a member through the trunk becomes the local endpoint, or
+   * the other way round, or moves to another trunk).
+   */
+  registrationsMoved(endpoints: Iterable<string>): void {
+    if (!this.keeper || !this.o.node) return;
+    const moved = new Set(endpoints);
+    for (const [agentId, endpoint] of this.endpoints) if (moved.has(endpoint)) this.dirty.add(agentId);
+    if (this.dirty.size > 0) this.kick();
+  }
+
+  /** The member an agent should be on this queue's node (see `memberOnNode`). */
+  private wantedOf(agent: Agent): SafetyNetMember | undefined {
+    const endpoint = agent.status.endpoint ?? agent.endpoint;
+    const member = this.o.node ? memberOnNode(agent, this.o.node.name, this.o.node.locate) : memberOf(agent);
+    if (member && endpoint) this.endpoints.set(agent.id, endpoint);
+    else this.endpoints.delete(agent.id);
+    return member;
+  }
+
   /** Resolves once every change seen so far has been applied (or failed). */
   async settled(): Promise<void> {
     while (this.running) await this.running;
@@ -151,7 +227,8 @@ export class SafetyNetQueue {
         this.dirty.clear();
         for (const id of ids) {
           const agent = await this.o.store.getAgent(id);
-          await this.apply(id, agent ? memberOf(agent) : undefined);
+          if (!agent) this.endpoints.delete(id);
+          await this.apply(id, agent ? this.wantedOf(agent) : undefined);
         }
       } catch (err) {
         if (err instanceof AmiError && err.transport) {
@@ -176,8 +253,9 @@ export class SafetyNetQueue {
     }
     const agents = await this.o.store.listAgents();
     const wanted = new Map<string, SafetyNetMember>();
+    this.endpoints.clear();
     for (const a of agents) {
-      const m = memberOf(a);
+      const m = this.wantedOf(a);
       if (m) wanted.set(a.id, m);
     }
     this.known.clear();
@@ -198,7 +276,12 @@ export class SafetyNetQueue {
     }
     for (const [id, m] of wanted) {
       const k = this.known.get(id);
-      if (k && k.interface === m.interface && k.paused === m.paused) continue;
+      if (k && sameInterfaces(k, m) && k.paused === m.paused) {
+        // QueueStatus does not say whether a member is rung in use, and Asterisk forgets it
+        // over a restart (persistentmembers keeps the rest): said again.
+        if (throughTrunk(m)) await this.ringInUse(m);
+        continue;
+      }
       await this.apply(id, m);
       changed++;
     }
@@ -211,7 +294,7 @@ export class SafetyNetQueue {
   /** Brings one agent's membership from what is known to `want`. */
   private async apply(agentId: string, want: SafetyNetMember | undefined, again = true): Promise<void> {
     const have = this.known.get(agentId);
-    if (have && (!want || want.interface !== have.interface)) {
+    if (have && (!want || !sameInterfaces(want, have))) {
       await this.tolerate(
         { action: 'QueueRemove', queue: this.queue, interface: have.interface },
         /not there/i,
@@ -227,11 +310,13 @@ export class SafetyNetQueue {
           queue: this.queue,
           interface: want.interface,
           membername: want.name,
+          ...(want.stateInterface ? { stateinterface: want.stateInterface } : {}),
           paused: want.paused ? 'true' : 'false',
           ...(want.paused ? { reason: want.reason } : {}),
         },
         /already there/i,
       );
+      if (throughTrunk(want)) await this.ringInUse(want);
       // Already a member (added before this engine knew it): its pause is set below.
       if (added) {
         this.known.set(agentId, { ...want });
@@ -258,6 +343,18 @@ export class SafetyNetQueue {
     this.known.set(agentId, { ...want });
   }
 
+  /**
+   * A member through the trunk is rung although the trunk's state is in use: that is any call
+   * between the two nodes, not the agent's (the queue's `ringinuse = no` would hold every such
+   * member back while one of them talks).
+   */
+  private async ringInUse(m: SafetyNetMember): Promise<void> {
+    await this.tolerate(
+      { action: 'QueueMemberRingInUse', queue: this.queue, interface: m.interface, ringinuse: 'yes' },
+      /^$/,
+    );
+  }
+
   /** Sends an action; an answer matching `harmless` (the member already is / is not there) is false. */
   private async tolerate(fields: Record<string, string>, harmless: RegExp): Promise<boolean> {
     try {
@@ -276,8 +373,10 @@ function memberFromEvent(m: AmiMessage): (SafetyNetMember & { dynamic: boolean }
   const iface = String(m.location ?? m.interface ?? '');
   if (!iface) return undefined;
   const name = String(m.name ?? m.membername ?? '') || iface;
+  const state = String(m.stateinterface ?? '');
   return {
     interface: iface,
+    ...(state && state !== iface ? { stateInterface: state } : {}),
     name,
     paused: truthy(m.paused),
     reason: String(m.pausedreason ?? ''),
