@@ -120,6 +120,15 @@ export class Monitors {
     return M.view(l.s);
   }
 
+  /**
+   * Ends every live session, the calls going on: the engine holding them leaves this process (a
+   * taken-over engine handed back to its own process). Their legs are hung up while the PBX
+   * connection is still there.
+   */
+  endAll(reason: M.MonitorEndReason): void {
+    for (const l of [...this.live.values()]) this.end(l, reason);
+  }
+
   private sessionOf(callId: string): Live {
     return this.liveOf(callId) ?? throwNoMonitor(callId);
   }
