@@ -106,7 +106,8 @@ export type DayFiguresSource =
  * abandonment, calls per line, the agents' answers) and their trend by quarter hour, counted
  * from the day's slots (admin/day-slots.ts: from the records database when `databaseDay` is given,
  * else in Redis when `daySlots` is given, else in memory);
- * the live calls, the agents' totals, the queues (with why their calls wait) and the agents;
+ * the live calls (of every engine this process holds: its own, those taken over), the agents'
+ * totals, the queues (with why their calls wait) and the agents;
  * admission control; with several nodes or a SIP edge the nodes and trunks (`telephony`).
  * No caller data.
  */
