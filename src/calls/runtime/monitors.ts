@@ -22,6 +22,8 @@ export interface MonitorsOptions {
   ringSeconds?: number;
 }
 
+type AuditAction = M.MonitorAuditRecord['action'];
+
 interface Live {
   s: M.MonitorSession;
   /** The session's PBX commands run in order. */
@@ -120,11 +122,7 @@ export class Monitors {
     return M.view(l.s);
   }
 
-  /**
-   * Ends every live session, the calls going on: the engine holding them leaves this process (a
-   * taken-over engine handed back to its own process). Their legs are hung up while the PBX
-   * connection is still there.
-   */
+  /** Ends every live session, the calls going on (their engine leaves this process: handed back). */
   endAll(reason: M.MonitorEndReason): void {
     for (const l of [...this.live.values()]) this.end(l, reason);
   }
@@ -287,12 +285,7 @@ export class Monitors {
     });
   }
 
-  private audit(
-    l: Live,
-    who: M.Who,
-    action: M.MonitorAuditRecord['action'],
-    reason?: M.MonitorEndReason,
-  ): void {
+  private audit(l: Live, who: M.Who, action: AuditAction, reason?: M.MonitorEndReason): void {
     const record = M.auditRecord(l.s, who, action, this.o.clock.now(), reason);
     const failed = (err: Error) =>
       this.o.logger.error({ err: err.message, record }, 'monitor: the audit log refused an entry');
