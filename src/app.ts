@@ -31,7 +31,7 @@ import { noTicketing } from './calls/runtime/ticketing.ts';
 import { systemClock } from './clock.ts';
 import type { AmiAccount } from './config.ts';
 import { EngineTakeover } from './engine-takeover.ts';
-import type { Hotline, HotlineOptions, RedisConnections } from './hotline.ts';
+import type { HeldHotline, Hotline, HotlineOptions, RedisConnections } from './hotline.ts';
 import type { RoutingPlan } from './plan/compile.ts';
 import { readCenterId } from './plan/load.ts';
 import { type RecordingSettings, Recordings } from './recordings/recordings.ts';
@@ -759,8 +759,8 @@ async function startService(
   await rosterAdmin.attach(hotline);
   // Another process's roster changes (Redis): looked for every 5 s.
   if (redis) rosterAdmin.watch(5_000);
-  // The calls the API shows and acts on: this engine's, and those of the engines taken over.
-  const calls = new EngineGroup(hotline.engine);
+  // The calls the API shows, acts on, counts and monitors: this engine's, and those of the engines taken over.
+  const calls = new EngineGroup<HeldHotline>(hotline);
   // ENGINE_TAKEOVER: this process serves the calls of the named engines while their own process is dead.
   if (redis && s.ari && s.takeover && s.takeover.length > 0) {
     const takeover = new EngineTakeover({
@@ -775,7 +775,7 @@ async function startService(
         });
         await taken.setPlan(hotline.plan);
         await rosterAdmin.attach(taken);
-        calls.add(engineId, taken.engine);
+        calls.add(engineId, taken);
         const close = taken.close.bind(taken);
         return Object.assign(taken, {
           close: async () => {
@@ -798,7 +798,7 @@ async function startService(
   const databaseDay = reads?.day;
   const api = await buildApi({
     hotline,
-    calls,
+    engines: calls,
     roster: rosterToAgents(roster, plan.center.id),
     clock: systemClock,
     logger,

@@ -122,6 +122,12 @@ export interface Hotline {
 }
 
 /**
+ * An engine this process holds, as the API follows it (calls/runtime/engine-group.ts): the
+ * process's own hotline, or one taken over (ENGINE_TAKEOVER), with the telephony its calls are on.
+ */
+export type HeldHotline = Pick<Hotline, 'engine' | 'telephony'>;
+
+/**
  * The engine's Redis connections, all opened here. ioredis pipelines every command of a process
  * over one connection, so everything that sends ordinary commands shares `commands`: the ACD
  * store (reads, compare-and-set, its Lua scripts, the sweeper), the call sessions, the records

@@ -25,7 +25,7 @@ export interface BoardInput {
   agents: readonly Agent[];
   /** The calls in the ACD queues (every engine's). */
   queued: readonly QueuedCall[];
-  /** This engine's live calls (for the ones in the IVR and those handed to an outside target). */
+  /** The live calls of the engines this process holds (for the ones in the IVR and those handed to an outside target). */
   live: readonly CallState[];
 }
 

@@ -1,6 +1,6 @@
 import type { CallState } from '../calls/core/types.ts';
+import type { EngineGroup } from '../calls/runtime/engine-group.ts';
 import type { Clock } from '../clock.ts';
-import type { Hotline } from '../hotline.ts';
 import { callFigures, withinServiceLevel } from '../records/call-figures.ts';
 import type { DaySlotStore, SlotFact } from './day-slots.ts';
 
@@ -49,33 +49,38 @@ export function dayFacts(s: CallState, serviceLevelSeconds: number): SlotFact[] 
 }
 
 /**
- * Follows the engine: at each stage of a call, and at its end, counts the call's facts not yet
- * counted. Counting never holds a call up: the store's answer is not awaited, a failure is
- * logged. A call restored after a restart (or taken over by another engine) brings its earlier
- * facts again; the store counts each fact once.
+ * Follows the engines of the process (its own and those it took over, calls/runtime/engine-group.ts):
+ * at each stage of a call, and at its end, counts the call's facts not yet counted. Counting
+ * never holds a call up: the store's answer is not awaited, a failure is logged. A call restored
+ * after a restart (or taken over by another engine) brings its earlier facts again; the store
+ * counts each fact once.
  */
 export class DayFactsFeed {
   private readonly sent = new Map<string, Set<string>>();
   private stopped = false;
-  private readonly stopEvents: () => void;
+  private readonly stops: (() => void)[];
 
   constructor(
     private readonly o: {
-      hotline: Hotline;
+      calls: Pick<EngineGroup, 'call' | 'onStage' | 'onEnded' | 'onAgentEvent'>;
+      /** The live plan's service level (seconds). */
+      serviceLevelSeconds: () => number;
       store: DaySlotStore;
       clock: Clock;
       onError: (err: Error) => void;
     },
   ) {
-    o.hotline.engine.onStage((s) => this.take(s, false));
-    o.hotline.engine.onEnded((s) => this.take(s, true));
-    // An expert seat answering a consultation changes no stage: its answer is counted as it happens.
-    this.stopEvents = o.hotline.engine.onAgentEvent((e) => {
-      const callId = e.detail.callId;
-      if (e.event !== 'connected' || typeof callId !== 'string') return;
-      const s = o.hotline.engine.call(callId);
-      if (s) this.take(s, false);
-    });
+    this.stops = [
+      o.calls.onStage((s) => this.take(s, false)),
+      o.calls.onEnded((s) => this.take(s, true)),
+      // An expert seat answering a consultation changes no stage: its answer is counted as it happens.
+      o.calls.onAgentEvent((e) => {
+        const callId = e.detail.callId;
+        if (e.event !== 'connected' || typeof callId !== 'string') return;
+        const s = o.calls.call(callId);
+        if (s) this.take(s, false);
+      }),
+    ];
   }
 
   private take(s: CallState, ended: boolean): void {
@@ -85,7 +90,7 @@ export class DayFactsFeed {
       sent = new Set();
       this.sent.set(s.id, sent);
     }
-    for (const fact of dayFacts(s, this.o.hotline.plan.center.serviceLevelSeconds)) {
+    for (const fact of dayFacts(s, this.o.serviceLevelSeconds())) {
       if (sent.has(fact.key)) continue;
       sent.add(fact.key);
       this.o.store.count(fact).catch((err: Error) => this.o.onError(err));
@@ -95,7 +100,7 @@ export class DayFactsFeed {
 
   stop(): void {
     this.stopped = true;
-    this.stopEvents();
+    for (const stop of this.stops) stop();
     this.sent.clear();
   }
 }

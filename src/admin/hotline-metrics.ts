@@ -1,8 +1,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AgentState } from '../acd/agent.ts';
 import type { CallState } from '../calls/core/types.ts';
+import type { EngineStats } from '../calls/runtime/engine.ts';
+import { EngineGroup } from '../calls/runtime/engine-group.ts';
 import type { Clock } from '../clock.ts';
-import type { Hotline } from '../hotline.ts';
+import type { HeldHotline, Hotline } from '../hotline.ts';
 import { callFigures, withinServiceLevel } from '../records/call-figures.ts';
 import type { EdgeReport, EdgeReportReader } from '../redis/edge-report.ts';
 import { AriNodes } from '../telephony/ari/ari-nodes.ts';
@@ -13,12 +15,35 @@ const queueLabel = (s: CallState) => (s.queue ? `${s.queue.kind}:${s.queue.id}` 
 export interface HotlineMetricsOptions {
   /** The SIP edge's report in Redis (several nodes): its node and trunk gauges. */
   edgeReport?: EdgeReportReader;
+  /**
+   * The engines whose calls are counted (default: the hotline's alone): with ENGINE_TAKEOVER,
+   * those this process took over too (calls/runtime/engine-group.ts).
+   */
+  engines?: EngineGroup<HeldHotline>;
+}
+
+/** The engines' statistics added up (each engine's counts its own calls and commands). */
+function summed(engines: EngineGroup<HeldHotline>): EngineStats {
+  const [first, ...rest] = engines.members().map((m) => m.engine.stats);
+  const total = structuredClone(first!);
+  for (const s of rest) {
+    for (const key of Object.keys(total) as (keyof EngineStats)[]) {
+      const v = s[key];
+      if (typeof v === 'number') (total[key] as number) += v;
+    }
+    for (const key of Object.keys(total.reconcile) as (keyof EngineStats['reconcile'])[])
+      total.reconcile[key] += s.reconcile[key];
+  }
+  return total;
 }
 
 /**
  * The service's Prometheus metrics (its own Registry) and the live 24 h figures, fed by the
- * engine (`onStage`: a call entering a queue is offered, an agent answering is answered;
- * `onEnded`: abandonment, talk time, volume) and by the ACD store's change feed (agent states).
+ * engines this process holds (`onStage`: a call entering a queue is offered, an agent answering
+ * is answered; `onEnded`: abandonment, talk time, volume) and by the ACD store's change feed
+ * (agent states). A call taken over from a dead engine counts here from then on; what happened
+ * before, unseen here, counts at its next stage or its end, once (as for a call restored after a
+ * restart).
  */
 export class HotlineMetrics {
   readonly registry = new Registry();
@@ -29,6 +54,8 @@ export class HotlineMetrics {
 
   private constructor(hotline: Hotline, clock: Clock, options: HotlineMetricsOptions) {
     const registers = [this.registry];
+    const engines = options.engines ?? new EngineGroup<HeldHotline>(hotline);
+    const stats = () => summed(engines);
     this.figures = new CallFigures({
       now: () => clock.now(),
       serviceLevelSeconds: () => hotline.plan.center.serviceLevelSeconds,
@@ -108,13 +135,13 @@ export class HotlineMetrics {
     });
     new Gauge({
       name: 'hotline_live_calls',
-      help: 'Calls in progress on this engine, by stage',
+      help: 'Calls in progress on the engines of this process (its own, and those it took over), by stage',
       labelNames: ['stage'],
       registers,
       collect() {
         this.reset();
         const counts = new Map<string, number>();
-        for (const c of hotline.engine.liveCalls()) counts.set(c.stage, (counts.get(c.stage) ?? 0) + 1);
+        for (const c of engines.liveCalls()) counts.set(c.stage, (counts.get(c.stage) ?? 0) + 1);
         for (const [stage, n] of counts) this.set({ stage }, n);
       },
     });
@@ -152,7 +179,7 @@ export class HotlineMetrics {
       labelNames: ['kind'],
       registers,
       collect() {
-        const total = hotline.engine.stats.reconcile;
+        const total = stats().reconcile;
         for (const [field, kind] of reconcileKinds) {
           if (total[field] > reconcileSeen[field]) this.inc({ kind }, total[field] - reconcileSeen[field]);
           else this.inc({ kind }, 0);
@@ -168,7 +195,7 @@ export class HotlineMetrics {
       labelNames: ['kind'],
       registers,
       collect() {
-        const s = hotline.engine.stats;
+        const s = stats();
         const now = {
           refused: s.commandFailures,
           transport: s.commandTransportFailures,
@@ -186,7 +213,7 @@ export class HotlineMetrics {
       help: "Originates the engine refused because the endpoint is not on the allow-list (the roster's phones, the plan's targets)",
       registers,
       collect() {
-        const now = hotline.engine.stats.dialsRefused;
+        const now = stats().dialsRefused;
         if (now > dialsRefusedSeen) this.inc(now - dialsRefusedSeen);
         dialsRefusedSeen = now;
       },
@@ -197,7 +224,7 @@ export class HotlineMetrics {
       help: 'Call records the record sink accepted',
       registers,
       collect() {
-        const now = hotline.engine.stats.recordsWritten;
+        const now = stats().recordsWritten;
         if (now > recordsSeen) this.inc(now - recordsSeen);
         recordsSeen = now;
       },
@@ -207,7 +234,7 @@ export class HotlineMetrics {
       help: 'Call records the record sink refused since the engine started',
       registers,
       collect() {
-        this.set(hotline.engine.stats.recordFailures);
+        this.set(stats().recordFailures);
       },
     });
     new Gauge({
@@ -284,7 +311,7 @@ export class HotlineMetrics {
       if (withinServiceLevel(waitMs, sl())) withinSl.inc({ line, queue });
       if (withinServiceLevel(fromArrivalMs, sl())) withinSlFromArrival.inc({ line, queue });
     };
-    hotline.engine.onStage((s) => {
+    engines.onStage((s) => {
       const seen = this.seen.get(s.id) ?? { queue: '', offered: false, answered: false };
       this.seen.set(s.id, seen);
       const f = callFigures(s);
@@ -298,7 +325,7 @@ export class HotlineMetrics {
         countAnswered(s.line.id, seen.queue, f.waitMs ?? 0, f.waitFromArrivalMs ?? f.waitMs ?? 0);
       }
     });
-    hotline.engine.onEnded((s) => {
+    engines.onEnded((s) => {
       const seen = this.seen.get(s.id);
       this.seen.delete(s.id);
       const f = callFigures(s);

@@ -14,10 +14,10 @@ import type { RosterAdmin } from '../admin/roster-admin.ts';
 import type { RulesAdmin } from '../admin/rules-admin.ts';
 import type { TokenSet } from '../admin/tokens.ts';
 import { registerAdmissionMetrics } from '../admission/metrics.ts';
-import type { CallsView } from '../calls/runtime/engine-group.ts';
+import { EngineGroup } from '../calls/runtime/engine-group.ts';
 import type { Clock } from '../clock.ts';
 import { HotlineError } from '../errors.ts';
-import type { Hotline } from '../hotline.ts';
+import type { HeldHotline, Hotline } from '../hotline.ts';
 import type { EdgeReportReader } from '../redis/edge-report.ts';
 import type { DaySlotsReader } from '../reports/database-day-slots.ts';
 import { reportKeyName } from '../reports/key-names.ts';
@@ -66,7 +66,7 @@ export interface ApiOptions {
   rules?: RulesAdmin;
   /** Roster administration; without it the `/roster` routes are not served. */
   rosterAdmin?: RosterAdmin;
-  /** The metrics (default: started here, following the hotline's engine and store). */
+  /** The metrics (default: started here, following the engines (`engines`) and the hotline's store). */
   metrics?: HotlineMetrics;
   /** Server timeouts and caps on connections, event streams and request rates (`defaultApiLimits`). */
   limits?: Partial<ApiLimits>;
@@ -86,10 +86,11 @@ export interface ApiOptions {
   /** The reports over the records database (RECORDS_DATABASE_URL); absent without a database. */
   reports?: ReportSource;
   /**
-   * The calls agents and supervisors act on (default: the hotline's engine): with ENGINE_TAKEOVER,
-   * the engines taken over too (calls/runtime/engine-group.ts).
+   * The engines whose calls the API shows, acts on, counts (wallboard, metrics) and monitors
+   * (default: the hotline's alone): with ENGINE_TAKEOVER, the engines taken over too
+   * (calls/runtime/engine-group.ts).
    */
-  calls?: CallsView;
+  engines?: EngineGroup<HeldHotline>;
 }
 
 /**
@@ -217,14 +218,17 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   const ledger = o.ledger ?? new MemoryAppendLog<AccessEntry>();
   const audit = o.audit ?? new MemoryAppendLog<AuditEntry>();
   const ownMetrics = !o.metrics;
+  const calls = o.engines ?? new EngineGroup<HeldHotline>(o.hotline);
   const metrics =
     o.metrics ??
-    (await HotlineMetrics.start(o.hotline, o.clock, o.edgeReport ? { edgeReport: o.edgeReport } : {}));
+    (await HotlineMetrics.start(o.hotline, o.clock, {
+      engines: calls,
+      ...(o.edgeReport ? { edgeReport: o.edgeReport } : {}),
+    }));
   const registered = new Set<string>();
   app.addHook('onRoute', (r) => {
     for (const m of Array.isArray(r.method) ? r.method : [r.method]) registered.add(`${m} ${r.url}`);
   });
-  const calls = o.calls ?? o.hotline.engine;
   installAuth(app, {
     tokens: o.tokens,
     engine: calls,
@@ -268,6 +272,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(statsApi, {
     hotline: o.hotline,
+    engines: calls,
     clock: o.clock,
     ...(o.daySlots ? { daySlots: o.daySlots } : {}),
     ...(o.databaseDay ? { databaseDay: o.databaseDay } : {}),
@@ -281,7 +286,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     () => o.hotline.safetyNet.shedByReason,
   );
   await app.register(metricsApi, { metrics });
-  await app.register(monitorApi, { hotline: o.hotline, audit, clock: o.clock, logger: o.logger });
+  await app.register(monitorApi, { engines: calls, audit, clock: o.clock, logger: o.logger });
   if (o.rules) {
     await app.register(rulesApi, { rules: o.rules });
     const admin = o.rosterAdmin;

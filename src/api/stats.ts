@@ -2,8 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { boardFigures } from '../admin/board-figures.ts';
 import { DayFactsFeed } from '../admin/day-facts.ts';
 import { type DayCounts, type DaySlotStore, MemoryDaySlots, slotOf } from '../admin/day-slots.ts';
+import type { EngineGroup } from '../calls/runtime/engine-group.ts';
 import type { Clock } from '../clock.ts';
-import type { Hotline } from '../hotline.ts';
+import type { HeldHotline, Hotline } from '../hotline.ts';
 import type { EdgeReport, EdgeReportReader } from '../redis/edge-report.ts';
 import type { DaySlotsReader } from '../reports/database-day-slots.ts';
 import { dayWithLiveCalls } from '../reports/day-with-live-calls.ts';
@@ -11,6 +12,11 @@ import { AriNodes } from '../telephony/ari/ari-nodes.ts';
 
 export interface StatsApiOptions {
   hotline: Hotline;
+  /**
+   * The engines whose calls the board shows and counts: this process's own, and with
+   * ENGINE_TAKEOVER those it took over (calls/runtime/engine-group.ts).
+   */
+  engines: EngineGroup<HeldHotline>;
   clock: Clock;
   /** Agents of the roster (the store may hold others of the center). */
   agentIds: ReadonlySet<string>;
@@ -23,8 +29,8 @@ export interface StatsApiOptions {
   daySlots?: DaySlotStore;
   /**
    * The ended calls' day figures from the records database (RECORDS_DATABASE_URL): when given,
-   * the board's day comes from it (kept across restarts, every engine's calls), with this
-   * engine's live calls added (reports/day-with-live-calls.ts).
+   * the board's day comes from it (kept across restarts, every engine's calls), with the live
+   * calls of the engines this process holds added, each once (reports/day-with-live-calls.ts).
    */
   databaseDay?: DaySlotsReader;
 }
@@ -37,7 +43,10 @@ export interface TelephonyView {
     engineConnected: boolean | null;
     /** Up by the edge's OPTIONS (null: no edge report). */
     edgeUp: boolean | null;
-    /** Live calls on the node: the edge's figure (every engine) when it reports, else this engine's. */
+    /**
+     * Live calls on the node: the edge's figure (every engine) when it reports, else those of the
+     * engines this process holds.
+     */
     calls: number;
   }[];
   trunks: { name: string; up: boolean }[];
@@ -45,18 +54,22 @@ export interface TelephonyView {
   edgeReportAgeSeconds: number | null;
 }
 
-/** What the engine knows of its nodes (ARI_NODES) joined with the edge's report; one Asterisk and no edge: empty. */
+/**
+ * What the engine knows of its nodes (ARI_NODES) joined with the edge's report; one Asterisk and
+ * no edge: empty. The links are this process's own engine's; the calls, every engine's it holds.
+ */
 export function telephonyView(
-  hotline: Hotline,
+  engines: EngineGroup<HeldHotline>,
   report: EdgeReport | undefined,
   ageSeconds: number | null,
 ): TelephonyView {
-  const t = hotline.telephony;
+  const t = engines.own.telephony;
   const own = t instanceof AriNodes ? t.status() : [];
   const ownCalls = new Map<string, number>();
-  if (t instanceof AriNodes) {
-    for (const c of hotline.engine.liveCalls()) {
-      const node = t.nodeOf(c.id);
+  for (const { engine, telephony } of engines.members()) {
+    if (!(telephony instanceof AriNodes)) continue;
+    for (const c of engine.liveCalls()) {
+      const node = telephony.nodeOf(c.id);
       if (node !== undefined) ownCalls.set(node, (ownCalls.get(node) ?? 0) + 1);
     }
   }
@@ -93,7 +106,8 @@ export type DayFiguresSource =
  * abandonment, calls per line, the agents' answers) and their trend by quarter hour, counted
  * from the day's slots (admin/day-slots.ts: from the records database when `databaseDay` is given,
  * else in Redis when `daySlots` is given, else in memory);
- * the live calls, the agents' totals, the queues (with why their calls wait) and the agents;
+ * the live calls (of every engine this process holds: its own, those taken over), the agents'
+ * totals, the queues (with why their calls wait) and the agents;
  * admission control; with several nodes or a SIP edge the nodes and trunks (`telephony`).
  * No caller data.
  */
@@ -107,7 +121,8 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
     app.log.warn({ component: 'day-figures', err: err.message }, what);
   };
   const feed = new DayFactsFeed({
-    hotline: o.hotline,
+    calls: o.engines,
+    serviceLevelSeconds: () => o.hotline.plan.center.serviceLevelSeconds,
     clock: o.clock,
     store: {
       count: async (fact) => {
@@ -127,7 +142,8 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
     try {
       const ended = await o.databaseDay.readDay(day, sl);
       return {
-        counts: dayWithLiveCalls(ended, o.hotline.engine.liveCalls(), sl, own.counts),
+        // Every engine's live calls, once: the day of the database is counted once, not per engine.
+        counts: dayWithLiveCalls(ended, o.engines.liveCalls(), sl, own.counts),
         source: 'database',
       };
     } catch (err) {
@@ -164,7 +180,7 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
       policies,
       agents: snapshot.agents.filter((a) => o.agentIds.has(a.id)),
       queued: snapshot.calls,
-      live: o.hotline.engine.liveCalls(),
+      live: o.engines.liveCalls(),
     });
     return {
       at: new Date(now).toISOString(),
@@ -185,7 +201,7 @@ export const statsApi: FastifyPluginAsync<StatsApiOptions> = async (app, o) => {
       queues: board.queues,
       agents: board.agents,
       telephony: telephonyView(
-        o.hotline,
+        o.engines,
         edge,
         edge && o.edgeReport ? Math.round(o.edgeReport.ageSeconds(edge) * 10) / 10 : null,
       ),

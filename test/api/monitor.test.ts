@@ -5,6 +5,8 @@ import type { AuditEntry } from '../../src/admin/ledgers.ts';
 import { issueToken, TokenSet } from '../../src/admin/tokens.ts';
 import { buildApi } from '../../src/api/server.ts';
 import { rosterToAgents } from '../../src/app.ts';
+import { EngineGroup } from '../../src/calls/runtime/engine-group.ts';
+import type { HeldHotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
 import type { RosterEntry } from '../../src/roster.ts';
 import { type Rig, readyAgents, startRig } from '../support/engine-harness.ts';
@@ -189,5 +191,64 @@ describe('monitor API', () => {
         t.rig.sim.channels().some((c) => c.kind === 'snoop' && c.bridgeId === sup.bridgeId)
       );
     });
+  });
+
+  it('listens in on a call of an engine taken over, and ends the session, the call going on, when that engine is handed back', async () => {
+    const roster: RosterEntry[] = [
+      { id: 'a1001', name: 'a1001', endpoint: 'PJSIP/agent1001', pools: ['general'], skills: { general: 5 } },
+    ];
+    rig = await startRig({ roster, at: '2026-11-24T10:00:00+08:00' });
+    // The engine this process took over, on a simulator of its own.
+    const taken = await startRig({ roster, at: '2026-11-24T10:00:00+08:00' });
+    try {
+      const engines = new EngineGroup<HeldHotline>(rig.hotline);
+      engines.add('e1', taken.hotline);
+      const audit = new MemoryAppendLog<AuditEntry>();
+      api = await buildApi({
+        hotline: rig.hotline,
+        engines,
+        roster: rosterToAgents(roster, 'sichuan'),
+        clock: rig.clock,
+        logger: createLogger({ level: 'silent' }),
+        tokens: new TokenSet([supervisor.entry]),
+        audit,
+      });
+      const app = api;
+      await readyAgents(taken, [{ id: 'a1001', endpoint: 'PJSIP/agent1001', answerAfterMs: 500 }]);
+      taken.sim.setEndpoint(SUP, { behaviour: 'answer', answerAfterMs: 800, online: true });
+      const { channelId } = taken.sim.injectCall({
+        app: 'hotline',
+        dialed: '12345',
+        callerNumber: '13800138000',
+      });
+      await taken.runUntil('talking', () => taken.hotline.engine.call(channelId)?.stage === 'talking');
+      const url = `/calls/${channelId}/monitor`;
+      const start = await app.inject({
+        method: 'POST',
+        url,
+        headers: auth(supervisor),
+        payload: { mode: 'listen', endpoint: SUP },
+      });
+      expect(start.statusCode).toBe(201);
+      await taken.runUntil('snoop bridged', () =>
+        taken.sim.channels().some((c) => c.kind === 'snoop' && c.bridgeId !== undefined),
+      );
+      expect((await app.inject({ method: 'GET', url, headers: auth(supervisor) })).json()).toMatchObject({
+        stage: 'live',
+      });
+
+      engines.remove('e1');
+      await taken.runUntil('only the call left', () => taken.sim.channels().length === 2);
+      expect(taken.hotline.engine.call(channelId)?.stage).toBe('talking');
+      expect((await app.inject({ method: 'GET', url, headers: auth(supervisor) })).json()).toMatchObject({
+        error: 'no-such-monitor',
+      });
+      expect((await audit.latest(10)).find((e) => e.action === 'monitor-end')).toMatchObject({
+        callId: channelId,
+        reason: 'handed-back',
+      });
+    } finally {
+      await taken.close();
+    }
   });
 });

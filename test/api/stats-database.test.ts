@@ -6,6 +6,8 @@ import { issueToken, TokenSet } from '../../src/admin/tokens.ts';
 import { buildApi } from '../../src/api/server.ts';
 import { rosterToAgents } from '../../src/app.ts';
 import type { CallState } from '../../src/calls/core/types.ts';
+import { EngineGroup } from '../../src/calls/runtime/engine-group.ts';
+import type { HeldHotline } from '../../src/hotline.ts';
 import { createLogger } from '../../src/log.ts';
 import type { CallRecord } from '../../src/records/schema.ts';
 import { DatabaseDaySlots, type DaySlotsReader } from '../../src/reports/database-day-slots.ts';
@@ -192,6 +194,40 @@ describe("the wallboard's day figures from the records database", () => {
     second.sim.hangup(channelId);
     await second.runUntil('ended', () => second.records.records.some((x) => x.callId === channelId));
   }, 180_000);
+
+  it('add the live calls of an engine taken over (ENGINE_TAKEOVER) once: live, then from the database', async () => {
+    await db.sql`TRUNCATE call_records CASCADE`;
+    const own = await rig();
+    // The engine this process took over, on a simulator of its own.
+    const taken = await rig();
+    const engines = new EngineGroup<HeldHotline>(own.hotline);
+    engines.add('e1', taken.hotline);
+    const app = await buildApi({
+      hotline: own.hotline,
+      engines,
+      roster: rosterToAgents(roster, 'sichuan'),
+      clock: own.clock,
+      logger,
+      tokens: new TokenSet([supervisor.entry]),
+      databaseDay: new DatabaseDaySlots(db.sql, { reuseMs: 0 }),
+    });
+    closers.push(() => app.close());
+    const { channelId } = taken.sim.injectCall({
+      app: 'hotline',
+      dialed: '12345',
+      callerNumber: '13800000005',
+    });
+    await taken.runUntil('queued', () => taken.hotline.engine.call(channelId)?.stage === 'queued');
+    const live = await stats(app);
+    expect(live.daySource).toBe('database');
+    expect(live.kpi).toMatchObject({ calls: 1, offered: 1, answered: 0, abandoned: 0 });
+    taken.sim.hangup(channelId);
+    await taken.runUntil('its record', () => taken.records.records.some((x) => x.callId === channelId));
+    await taken.runUntil('no longer live', () => taken.hotline.engine.call(channelId) === undefined);
+    await store(taken.records.records);
+    // Now in the database and no longer live: still one call.
+    expect((await stats(app)).kpi).toMatchObject({ calls: 1, offered: 1, abandoned: 1 });
+  }, 120_000);
 
   it('are read over RECORDS_DATABASE_URL when the environment sets it, and not otherwise', async () => {
     expect(RecordsReadDatabase.fromEnv({})).toBeUndefined();

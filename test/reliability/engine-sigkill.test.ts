@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisAcdStore } from '../../src/acd/store/redis.ts';
 import { hashToken, newToken } from '../../src/admin/tokens.ts';
 import type { CallState } from '../../src/calls/core/types.ts';
@@ -434,6 +434,135 @@ describe('an engine process killed with SIGKILL while another names it in ENGINE
       await store.close();
     }
   }, 240_000);
+});
+
+describe('the process that took over a dead engine counts and listens to its calls like its own', () => {
+  // One takeover for the three tests, in order: a call queued on e1 when e1 is killed, taken over
+  // by e2 and answered there (by the engine taken over), then seen through e2's API.
+  const sup = newToken('sup');
+  const SUP_PHONE = 'PJSIP/sup9001';
+  let e2: Engine;
+  let e2Port = 0;
+  let callId = '';
+  let store: RedisAcdStore;
+  let admin: Redis;
+  const recordsOf = (id: string) => join(dir, `records-held-${id}.jsonl`);
+  const get = (path: string, init: RequestInit = {}) =>
+    fetch(`http://127.0.0.1:${e2Port}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${sup}`,
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
+    });
+  /** The sum of a metric's samples on e2's /metrics whose labels include `labels`. */
+  const metric = async (name: string, labels = '') => {
+    const text = await (await get('/metrics')).text();
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+      .filter((l) => l.includes(labels))
+      .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+  };
+  const kpi = async () => {
+    const res = await get('/stats');
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { kpi: { calls: number; offered: number; answered: number } }).kpi;
+  };
+
+  beforeAll(async () => {
+    const redisUrl = await privateRedis();
+    writeFileSync(
+      join(dir, 'roster-held.yaml'),
+      'agents:\n  - { id: a5001, name: 周红, endpoint: PJSIP/a5001, pools: [general], skills: { general: 5 } }\n',
+    );
+    writeFileSync(
+      join(dir, 'tokens-held.yaml'),
+      `tokens:\n  - { id: sup, role: supervisor, hash: "${hashToken(sup)}" }\n`,
+    );
+    await sim?.stop();
+    sim = await startAriSimulator({ logger: createLogger({ level: 'silent' }), defaultPlaybackMs: 300 });
+    sim.setEndpoint('PJSIP/a5001', { behaviour: 'answer', answerAfterMs: 200, online: true });
+    sim.setEndpoint(SUP_PHONE, { behaviour: 'answer', answerAfterMs: 200, online: true });
+    const engine = (id: string, app: string, other: string, httpPort = 0) =>
+      serve(sim!.url, redisUrl, {
+        ENGINE_ID: id,
+        ARI_APP: app,
+        ENGINE_TAKEOVER: other,
+        HOTLINE_ROSTER: join(dir, 'roster-held.yaml'),
+        HOTLINE_TOKENS: join(dir, 'tokens-held.yaml'),
+        HOTLINE_RECORDS: recordsOf(id),
+        HTTP_PORT: String(httpPort),
+      });
+    e2Port = await freePort();
+    const e1 = engine('e1', 'hotline-1', 'e2');
+    e2 = engine('e2', 'hotline-2', 'e1', e2Port);
+    await Promise.all([e1.logged('hotline is serving'), e2.logged('hotline is serving')]);
+    store = await RedisAcdStore.open({ centerId: 'sichuan', clock: systemClock, url: redisUrl });
+    admin = new Redis(redisUrl);
+    // The agent is on a break: the call waits in the queue of e1.
+    await store.login('a5001', 'PJSIP/a5001', '小休');
+    callId = sim.injectCall({ app: 'hotline-1', dialed: '12345', callerNumber: '13800138050' }).channelId;
+    await until('the queued session saved under e1', async () => {
+      const saved = await savedSession(admin, 'e1', callId);
+      return saved?.stage === 'queued';
+    });
+    // e1 counted the call's arrival and its entry in the queue in the day's figures (Redis).
+    await until('the call in the day of e2’s wallboard', async () => (await kpi()).offered === 1);
+    await exit(e1.child, 'SIGKILL');
+    await e2.logged("took over a dead engine's calls", 30_000);
+    // The agent comes back: the engine taken over (in e2's process) offers the call, which is answered.
+    await store.ready('a5001');
+    await until('the call taken over talking', async () => {
+      const saved = await savedSession(admin, 'e1', callId);
+      return saved?.stage === 'talking' && saved.agent?.agentId === 'a5001';
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    try {
+      if (callId && sim) {
+        sim.hangup(callId);
+        await until('the call record, written by e2', () => existsSync(recordsOf('e2')));
+      }
+      if (e2) await exit(e2.child, 'SIGTERM');
+    } finally {
+      admin?.disconnect();
+      await store?.close();
+    }
+  }, 60_000);
+
+  it("has the call taken over in its wallboard's day: answered there, and each earlier fact counted once", async () => {
+    await until('the answer counted', async () => (await kpi()).answered === 1);
+    expect(await kpi()).toMatchObject({ calls: 1, offered: 1, answered: 1 });
+  });
+
+  it('has the call taken over in its metrics: a live call talking, offered and answered once', async () => {
+    expect(await metric('hotline_live_calls', 'stage="talking"')).toBe(1);
+    expect(await metric('hotline_calls_answered_total')).toBe(1);
+    expect(await metric('hotline_calls_offered_total')).toBe(1);
+  });
+
+  it("lets a supervisor listen in (监听) on the call taken over, on the taken-over engine's telephony", async () => {
+    const url = `/calls/${callId}/monitor`;
+    const start = await get(url, {
+      method: 'POST',
+      body: JSON.stringify({ mode: 'listen', endpoint: SUP_PHONE }),
+    });
+    expect(start.status).toBe(201);
+    expect(await start.json()).toMatchObject({ callId, mode: 'listen' });
+    await until(
+      'listening',
+      async () => ((await (await get(url)).json()) as { stage: string }).stage === 'live',
+    );
+    await until('the snoop bridged with the supervisor', () =>
+      sim!.channels().some((c) => c.kind === 'snoop' && c.bridgeId !== undefined),
+    );
+    const stop = await get(url, { method: 'DELETE' });
+    expect(stop.status).toBe(200);
+    expect(await stop.json()).toMatchObject({ stage: 'ended', endReason: 'stopped' });
+    await until('only the call left', () => sim!.channels().length === 2);
+  });
 });
 
 describe('an engine process whose lease another process takes', () => {

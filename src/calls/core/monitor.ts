@@ -30,7 +30,8 @@ export type MonitorEndReason =
   | 'supervisor-hung-up'
   | 'supervisor-unreachable' // the supervisor's phone did not answer
   | 'call-ended' // the call ended or the agent left it
-  | 'failed'; // the PBX refused a step
+  | 'failed' // the PBX refused a step
+  | 'handed-back'; // the engine holding the call left this process (ENGINE_TAKEOVER: its own process is back)
 
 export interface MonitorSession {
   id: string;

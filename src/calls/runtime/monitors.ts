@@ -22,6 +22,8 @@ export interface MonitorsOptions {
   ringSeconds?: number;
 }
 
+type AuditAction = M.MonitorAuditRecord['action'];
+
 interface Live {
   s: M.MonitorSession;
   /** The session's PBX commands run in order. */
@@ -118,6 +120,11 @@ export class Monitors {
     const l = this.sessionOf(callId);
     this.end(l, 'stopped', who);
     return M.view(l.s);
+  }
+
+  /** Ends every live session, the calls going on (their engine leaves this process: handed back). */
+  endAll(reason: M.MonitorEndReason): void {
+    for (const l of [...this.live.values()]) this.end(l, reason);
   }
 
   private sessionOf(callId: string): Live {
@@ -278,12 +285,7 @@ export class Monitors {
     });
   }
 
-  private audit(
-    l: Live,
-    who: M.Who,
-    action: M.MonitorAuditRecord['action'],
-    reason?: M.MonitorEndReason,
-  ): void {
+  private audit(l: Live, who: M.Who, action: AuditAction, reason?: M.MonitorEndReason): void {
     const record = M.auditRecord(l.s, who, action, this.o.clock.now(), reason);
     const failed = (err: Error) =>
       this.o.logger.error({ err: err.message, record }, 'monitor: the audit log refused an entry');
