@@ -23,7 +23,10 @@ export interface DrachtioOptions {
   secret?: string;
   /** The admin port; default a free one (give the previous one to restart a server in place). */
   adminPort?: number;
-  /** drachtio's own log level (default info; debug logs every SIP message). */
+  /**
+   * drachtio's own log level (default notice, as deployed: info logs every SIP message in full,
+   * callers' numbers included, with a flushed write per message on the call's path).
+   */
   loglevel?: 'error' | 'warning' | 'notice' | 'info' | 'debug';
 }
 
@@ -118,7 +121,7 @@ export async function startDrachtio(o: DrachtioOptions): Promise<RunningDrachtio
       sipPort,
       transports: o.transports ?? 'udp',
       logFile,
-      loglevel: o.loglevel ?? 'info',
+      loglevel: o.loglevel ?? 'notice',
     }),
   );
   const command = [DRACHTIO_BIN, '-f', configFile];
