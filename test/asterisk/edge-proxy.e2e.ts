@@ -535,8 +535,17 @@ describe.skipIf(missing !== '')(
 
     it('treats reports older than 3 s as no engine: 503 with Retry-After', async () => {
       reports = undefined;
-      await waitFor('no node with ARI', async () => !(await health()).takesCalls, 10_000);
-      expect((await health()).shared).toBe(true);
+      // Not `!takesCalls`: the nodes are still saturated from the previous test, which holds at
+      // once. Wait until the edge has read the reports as stale (every node without ARI) on a
+      // fresh read (shared), so the 503 below is for no engine, not for the saturation.
+      await waitFor(
+        'no node with ARI, the reports read as stale',
+        async () => {
+          const h = await health();
+          return h.shared && !h.takesCalls && h.nodes.every((n) => !n.ari);
+        },
+        10_000,
+      );
       const response = await refused(503);
       expect(headerValues(response, 'Retry-After')).toEqual([String(RETRY_AFTER)]);
       expect(nodes.a).toBeDefined();
