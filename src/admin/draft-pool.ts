@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Piscina } from 'piscina';
+import { BudgetedWorkers, workerFailure } from '../budgeted-workers.ts';
 import { type CompiledDraft, type DraftFiles, DraftsBusyError, DraftTooComplexError } from './draft.ts';
 
 /** What one draft may cost: compile time and worker heap; how many compile at once and wait. */
@@ -23,8 +23,6 @@ export interface DraftTask {
   promptRoots?: readonly string[];
 }
 
-const workerFile = new URL('./draft-worker.mjs', import.meta.url).href;
-
 /**
  * Rules drafts compiled off the main thread, in a small pool of worker threads, each compile held
  * to a time budget (the worker running it is terminated) and each worker to a heap budget (it dies
@@ -33,52 +31,62 @@ const workerFile = new URL('./draft-worker.mjs', import.meta.url).href;
  * worker loaded; more (up to `threads`) exit after a minute idle.
  */
 export class DraftPool {
-  private pool: Piscina | undefined;
+  private readonly workers: BudgetedWorkers;
   /** A worker has loaded the compiler since the pool started or last lost a worker to a budget. */
   private ready = false;
 
   constructor(
     private readonly budget: DraftBudget = draftBudget,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    // One worker stays loaded (and is replaced at once when a draft kills it): a worker's start
+    // costs seconds of CPU on a busy machine, which the next draft should not wait for.
+    this.workers = new BudgetedWorkers({
+      file: new URL('./draft-worker.mjs', import.meta.url),
+      memoryMb: budget.memoryMb,
+      threads: budget.threads,
+      keepOneLoaded: true,
+      queue: budget.queue,
+      what: 'rules draft',
+      logger,
+      onWorkerDied: () => {
+        this.ready = false;
+      },
+    });
+  }
 
   /** Compiles one draft within the budget (`timeMs`: this compile's own time budget, if not the pool's). */
   async compile(task: DraftTask, timeMs = this.budget.timeMs): Promise<CompiledDraft> {
-    const pool = this.start();
     // A worker's start (loading the compiler) is not the draft's time: wait for one first.
     if (!this.ready) {
-      await this.run(pool, { warm: true }, undefined, timeMs);
+      await this.run({ warm: true }, undefined, timeMs);
       this.ready = true;
     }
-    const result = (await this.run(pool, task, AbortSignal.timeout(timeMs), timeMs)) as CompiledDraft;
+    const result = (await this.run(task, timeMs, timeMs)) as CompiledDraft;
     if (result.ok) deepFreeze(result.plan);
     return result;
   }
 
-  private async run(
-    pool: Piscina,
-    task: unknown,
-    signal: AbortSignal | undefined,
-    timeMs: number,
-  ): Promise<unknown> {
+  /** Runs one task (`budgetMs`: its time budget, none for the warm-up); `timeMs` names the draft's limit. */
+  private async run(task: unknown, budgetMs: number | undefined, timeMs: number): Promise<unknown> {
     try {
-      return await pool.run(task, signal ? { signal } : {});
+      return await this.workers.run(task, budgetMs);
     } catch (err) {
       throw this.refusal(err, timeMs);
     }
   }
 
   private refusal(err: unknown, timeMs: number): unknown {
-    const e = err as { name?: string; code?: string; message?: string };
-    if (e?.name === 'AbortError' || e?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.ready = false;
-    if (e?.name === 'AbortError') {
+    const failure = workerFailure(err);
+    if (failure === 'time' || failure === 'memory') this.ready = false;
+    if (failure === 'time') {
       this.logger?.warn({ limitMs: timeMs }, 'a rules draft exceeded its compile time; worker replaced');
       return new DraftTooComplexError(
         'time',
         `the draft took longer than ${timeMs} ms to compile (the limit of one draft)`,
       );
     }
-    if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    if (failure === 'memory') {
       this.logger?.warn(
         { limitMb: this.budget.memoryMb },
         'a rules draft exceeded its compile memory; worker replaced',
@@ -88,39 +96,12 @@ export class DraftPool {
         `the draft needed more than ${this.budget.memoryMb} MiB to compile (the limit of one draft)`,
       );
     }
-    if (typeof e?.message === 'string' && /queue is at limit/i.test(e.message)) return new DraftsBusyError();
+    if (failure === 'queue-full') return new DraftsBusyError();
     return err;
   }
 
-  private start(): Piscina {
-    if (this.pool) return this.pool;
-    const pool = new Piscina({
-      filename: workerFile,
-      // One worker stays loaded (and is replaced at once when a draft kills it): a worker's start
-      // costs seconds of CPU on a busy machine, which the next draft should not wait for.
-      minThreads: 1,
-      maxThreads: this.budget.threads,
-      maxQueue: this.budget.queue,
-      idleTimeout: 60_000,
-      resourceLimits: {
-        maxOldGenerationSizeMb: this.budget.memoryMb,
-        maxYoungGenerationSizeMb: Math.min(32, Math.max(4, Math.floor(this.budget.memoryMb / 8))),
-        stackSizeMb: 4,
-      },
-    });
-    // A worker dying between tasks (its heap limit) is reported here, not to a task.
-    pool.on('error', (err) => {
-      this.ready = false;
-      this.logger?.warn({ err }, 'a rules draft worker failed');
-    });
-    this.pool = pool;
-    return pool;
-  }
-
-  async close(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.destroy();
+  close(): Promise<void> {
+    return this.workers.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Piscina } from 'piscina';
+import { BudgetedWorkers, workerFailure } from '../budgeted-workers.ts';
 import { HotlineError } from '../errors.ts';
 import type { WhatIfTask, WhatIfTaskResult } from './whatif-task.ts';
 
@@ -38,8 +38,6 @@ export class WhatIfTooLargeError extends HotlineError {
   }
 }
 
-const workerFile = new URL('./whatif-worker.mjs', import.meta.url).href;
-
 /**
  * What-ifs replayed off the main thread, in one worker thread, one at a time: the replay of a
  * day is CPU-bound for seconds and must never delay the engine's calls or the API. A second
@@ -48,13 +46,22 @@ const workerFile = new URL('./whatif-worker.mjs', import.meta.url).href;
  * starts on first use and exits after a minute idle.
  */
 export class WhatIfRunner {
-  private pool: Piscina | undefined;
+  private readonly workers: BudgetedWorkers;
   private running: string | undefined;
 
   constructor(
     private readonly budget: WhatIfBudget = whatIfBudget,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    // A queue of one: the what-if claimed (one at a time) waits for the worker, no other.
+    this.workers = new BudgetedWorkers({
+      file: new URL('./whatif-worker.mjs', import.meta.url),
+      memoryMb: budget.memoryMb,
+      queue: 1,
+      what: 'what-if',
+      logger,
+    });
+  }
 
   /** The start of the what-if running now (ISO), if one is. */
   get busySince(): string | undefined {
@@ -80,24 +87,23 @@ export class WhatIfRunner {
 
   /** Runs one what-if in the worker, within the budget. */
   async run(task: WhatIfTask): Promise<WhatIfTaskResult> {
-    const pool = this.start();
     try {
-      return (await pool.run(task, { signal: AbortSignal.timeout(this.budget.timeMs) })) as WhatIfTaskResult;
+      return (await this.workers.run(task, this.budget.timeMs)) as WhatIfTaskResult;
     } catch (err) {
       throw this.refusal(err);
     }
   }
 
   private refusal(err: unknown): unknown {
-    const e = err as { name?: string; code?: string };
-    if (e?.name === 'AbortError') {
+    const failure = workerFailure(err);
+    if (failure === 'time') {
       this.logger?.warn({ limitMs: this.budget.timeMs }, 'a what-if exceeded its time; worker replaced');
       return new WhatIfTooLargeError(
         'time',
         `the what-if took longer than ${this.budget.timeMs} ms (the limit of one what-if): try fewer calls`,
       );
     }
-    if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    if (failure === 'memory') {
       this.logger?.warn({ limitMb: this.budget.memoryMb }, 'a what-if exceeded its memory; worker replaced');
       return new WhatIfTooLargeError(
         'memory',
@@ -107,28 +113,7 @@ export class WhatIfRunner {
     return err;
   }
 
-  private start(): Piscina {
-    if (this.pool) return this.pool;
-    const pool = new Piscina({
-      filename: workerFile,
-      minThreads: 0,
-      maxThreads: 1,
-      maxQueue: 1,
-      idleTimeout: 60_000,
-      resourceLimits: {
-        maxOldGenerationSizeMb: this.budget.memoryMb,
-        maxYoungGenerationSizeMb: 32,
-        stackSizeMb: 4,
-      },
-    });
-    pool.on('error', (err) => this.logger?.warn({ err }, 'a what-if worker failed'));
-    this.pool = pool;
-    return pool;
-  }
-
-  async close(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.destroy();
+  close(): Promise<void> {
+    return this.workers.close();
   }
 }
