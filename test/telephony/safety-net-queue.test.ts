@@ -35,6 +35,18 @@ async function until(what: string, predicate: () => boolean, ms = 5000): Promise
   }
 }
 
+/** A second AMI connection to the simulator, as an operator's or another process's would be. */
+function otherAmiClient(): AmiClient {
+  return new AmiClient({
+    host: '127.0.0.1',
+    port: sim!.ami!.port,
+    user: sim!.ami!.user,
+    secret: sim!.ami!.secret,
+    clock: systemClock,
+    logger: silent,
+  });
+}
+
 async function setUp(options: Pick<SafetyNetQueueOptions, 'keeper' | 'node'> = {}) {
   sim = await startAriSimulator({ ami: true, logger: silent });
   const store = new MemoryAcdStore({ centerId: 'c', clock: systemClock });
@@ -99,14 +111,7 @@ describe('the safety-net queue kept in step with the agents over AMI', () => {
     await store.ready('a1');
     await store.login('a2', 'PJSIP/a2');
     await store.notReady('a2', 'break');
-    const probe = new AmiClient({
-      host: '127.0.0.1',
-      port: sim!.ami!.port,
-      user: sim!.ami!.user,
-      secret: sim!.ami!.secret,
-      clock: systemClock,
-      logger: silent,
-    });
+    const probe = otherAmiClient();
     await probe.start();
     await probe.action({
       action: 'QueueAdd',
@@ -283,14 +288,7 @@ describe('the safety-net queue of one node among several', () => {
     await store.ready('a2');
     // The queue holds a1 at its local endpoint (added while its phone was here) and a2 through
     // the right trunk but with the trunk's state forgotten: rung only when the trunk is idle.
-    const probe = new AmiClient({
-      host: '127.0.0.1',
-      port: sim!.ami!.port,
-      user: sim!.ami!.user,
-      secret: sim!.ami!.secret,
-      clock: systemClock,
-      logger: silent,
-    });
+    const probe = otherAmiClient();
     await probe.start();
     await probe.action({
       action: 'QueueAdd',
@@ -321,14 +319,7 @@ describe('the safety-net queue of one node among several', () => {
     // A member whose state interface is wrong (the queue's own, not the trunk's) is replaced too.
     server.dropConnections();
     await until('the outage', () => !ami.connected);
-    const again = new AmiClient({
-      host: '127.0.0.1',
-      port: sim!.ami!.port,
-      user: sim!.ami!.user,
-      secret: sim!.ami!.secret,
-      clock: systemClock,
-      logger: silent,
-    });
+    const again = otherAmiClient();
     await again.start();
     await again.action({ action: 'QueueRemove', queue: SAFETY_NET_QUEUE, interface: 'PJSIP/a2@node-b' });
     await again.action({
