@@ -341,11 +341,14 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       );
     const pressure = app.isUnderPressure();
     if (pressure) reasons.push('http: under pressure, API requests are refused with 503');
+    const takenOver = calls.takenOver();
     return {
       status: reasons.length > 0 ? 'degraded' : 'ok',
       ...(reasons.length > 0 ? { reasons } : {}),
       center: o.hotline.plan.center.id,
-      liveCalls: o.hotline.engine.stats.live,
+      // every call this process serves, those of the engines it has taken over included
+      liveCalls: calls.liveCalls().length,
+      ...(takenOver.length > 0 ? { takenOver } : {}),
       ariReconnects: o.hotline.telephony.reconnects,
       admission: admission
         ? { state: admission.state, reason: admission.admission.reason, shed: o.hotline.engine.stats.shed }

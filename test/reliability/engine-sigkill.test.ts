@@ -543,6 +543,12 @@ describe('the process that took over a dead engine counts and listens to its cal
     expect(await metric('hotline_calls_offered_total')).toBe(1);
   });
 
+  it('counts the call taken over in its /health, naming the engine it serves besides its own', async () => {
+    const res = await get('/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ liveCalls: 1, takenOver: ['e1'] });
+  });
+
   it("lets a supervisor listen in (监听) on the call taken over, on the taken-over engine's telephony", async () => {
     const url = `/calls/${callId}/monitor`;
     const start = await get(url, {

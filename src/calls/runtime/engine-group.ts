@@ -53,6 +53,11 @@ export class EngineGroup<M extends HeldEngine = HeldEngine> implements CallsView
     }
   }
 
+  /** The engines taken over and held now, by identity (none: this process serves its own alone). */
+  takenOver(): string[] {
+    return [...this.others.keys()];
+  }
+
   /** Every engine held now, this process's own first. */
   members(): M[] {
     return [this.own, ...this.others.values()];

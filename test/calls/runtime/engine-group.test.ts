@@ -40,7 +40,9 @@ describe('the calls of this engine and of the engines it took over, as one', () 
     const group = new EngineGroup(own.held);
     expect(group.liveCalls().map((c) => c.id)).toEqual(['c1']);
     expect(group.call('c2')).toBeUndefined();
+    expect(group.takenOver()).toEqual([]);
     group.add('e2', taken.held);
+    expect(group.takenOver()).toEqual(['e2']);
     expect(group.liveCalls().map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
     expect(group.call('c3')?.id).toBe('c3');
     expect(group.holding('c3')).toBe(taken.held);
@@ -54,6 +56,7 @@ describe('the calls of this engine and of the engines it took over, as one', () 
     );
     group.remove('e2');
     expect(group.liveCalls().map((c) => c.id)).toEqual(['c1']);
+    expect(group.takenOver()).toEqual([]);
   });
 
   it('lists a call two engines hold at once only once', () => {
