@@ -1,13 +1,9 @@
 import type { Logger } from 'pino';
-import { BudgetedWorkers, workerFailure } from '../budgeted-workers.ts';
+import { BudgetedWorkers, type WorkerBudget, workerFailure } from '../budgeted-workers.ts';
 import { type CompiledDraft, type DraftFiles, DraftsBusyError, DraftTooComplexError } from './draft.ts';
 
 /** What one draft may cost: compile time and worker heap; how many compile at once and wait. */
-export interface DraftBudget {
-  /** Wall time of one compile, from when it is handed to the pool (ms). */
-  timeMs: number;
-  /** Old-generation heap of a worker (MiB); a draft exceeding it kills its worker, not the engine. */
-  memoryMb: number;
+export interface DraftBudget extends WorkerBudget {
   /** Workers compiling drafts at once. */
   threads: number;
   /** Drafts waiting for a worker; more are refused (429). */

@@ -1,15 +1,10 @@
 import type { Logger } from 'pino';
-import { BudgetedWorkers, workerFailure } from '../budgeted-workers.ts';
+import { BudgetedWorkers, type WorkerBudget, workerFailure } from '../budgeted-workers.ts';
 import { HotlineError } from '../errors.ts';
 import type { WhatIfTask, WhatIfTaskResult } from './whatif-task.ts';
 
-/** What one what-if may cost: wall time and the worker's heap. */
-export interface WhatIfBudget {
-  /** Wall time of one what-if (both replays), from when it is handed to the worker (ms). */
-  timeMs: number;
-  /** Old-generation heap of the worker (MiB); a what-if exceeding it kills its worker, not the engine. */
-  memoryMb: number;
-}
+/** What one what-if (both replays) may cost: wall time and the worker's heap. */
+export type WhatIfBudget = WorkerBudget;
 
 /**
  * 50 s: a day of 20,000 calls replays through both rule sets in under 10 s; and the answer must

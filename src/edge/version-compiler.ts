@@ -1,12 +1,9 @@
 import type { Logger } from 'pino';
-import { BudgetedWorkers, workerFailure } from '../budgeted-workers.ts';
+import { BudgetedWorkers, type WorkerBudget, workerFailure } from '../budgeted-workers.ts';
 import type { VersionCompileTask, VersionNumbers } from './version-numbers.ts';
 
 /** What one version's compile may cost: wall time (the worker's start included) and the worker's heap. */
-export interface VersionCompileBudget {
-  timeMs: number;
-  memoryMb: number;
-}
+export type VersionCompileBudget = WorkerBudget;
 
 /**
  * 30 s: a compile takes tens of ms, a worker's start (loading the compiler) seconds on a busy
