@@ -347,7 +347,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       ...(reasons.length > 0 ? { reasons } : {}),
       center: o.hotline.plan.center.id,
       // every call this process serves, those of the engines it has taken over included
-      liveCalls: calls.liveCalls().length,
+      liveCalls: calls.members().reduce((n, m) => n + m.engine.stats.live, 0),
       ...(takenOver.length > 0 ? { takenOver } : {}),
       ariReconnects: o.hotline.telephony.reconnects,
       admission: admission
