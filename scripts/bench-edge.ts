@@ -370,13 +370,12 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
     const b = percentile(d, p);
     return a === null || b === null ? null : round(a - b);
   };
-  const [lo, hi] = medianDifferenceInterval(e, d);
   emit({
     edgeAddedMsP50: diff(50),
     edgeAddedMsP99: diff(99),
     // the p50 difference's uncertainty: each path's ring times spread over several ms (the node
     // and the engine), so with a few hundred calls a path the difference moves by tenths of a ms
-    edgeAddedMsP50Ci95: lo === null || hi === null ? null : [round(lo), round(hi)],
+    edgeAddedMsP50Ci95: medianDifferenceInterval(e, d)?.map((x) => round(x)) ?? null,
     goal: { edgeAddedMsP50: '<= 2' },
     loadAvg: loadAverage(),
   });
@@ -536,11 +535,8 @@ function throttledOf(): Record<string, number> {
  * A 95 % interval of the difference of two samples' medians (a ms, b ms), by the bootstrap: 2000
  * resamples of each, with a fixed seed (the same samples give the same interval).
  */
-function medianDifferenceInterval(
-  a: readonly number[],
-  b: readonly number[],
-): [number | null, number | null] {
-  if (a.length === 0 || b.length === 0) return [null, null];
+function medianDifferenceInterval(a: readonly number[], b: readonly number[]): [number, number] | undefined {
+  if (a.length === 0 || b.length === 0) return undefined;
   let seed = 0x2545f491;
   const random = () => {
     seed ^= seed << 13;
@@ -553,7 +549,7 @@ function medianDifferenceInterval(
     return percentile(r, 50)!;
   };
   const diffs = Array.from({ length: 2000 }, () => median(a) - median(b)).sort((x, y) => x - y);
-  return [percentile(diffs, 2.5), percentile(diffs, 97.5)];
+  return [percentile(diffs, 2.5)!, percentile(diffs, 97.5)!];
 }
 
 function nullableRound(x: number | null): number | null {
