@@ -240,6 +240,25 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
     throw err;
   }
 
+  // The nodes start together, so a node's first OPTIONS to a peer can go out before that peer
+  // listens: the trunk then shows Unavailable until the next qualify round (5 s). A cluster is
+  // up when every node reaches every other node through its trunk, as a deployment's is.
+  try {
+    for (const [name, node] of nodes) {
+      for (const other of nodes.keys()) {
+        if (other === name) continue;
+        await waitFor(`node ${name} to reach node ${other} through the trunk node-${other}`, async () =>
+          (await node.rx('pjsip show contacts'))
+            .split('\n')
+            .some((l) => l.includes(`node-${other}/`) && /\bAvail\b/.test(l)),
+        );
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
   // Accounts and roster shared by every engine.
   const supervisorToken = newToken('lab-supervisor');
   const agentTokens = new Map([...agents.keys()].map((id) => [id, newToken(id)]));
