@@ -235,15 +235,9 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
     const failed = started.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
     if (failed) throw failed.reason;
     redis = (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startRedis>>>).value;
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-
-  // The nodes start together, so a node's first OPTIONS to a peer can go out before that peer
-  // listens: the trunk then shows Unavailable until the next qualify round (5 s). A cluster is
-  // up when every node reaches every other node through its trunk, as a deployment's is.
-  try {
+    // The nodes start together, so a node's first OPTIONS to a peer can go out before that peer
+    // listens: the trunk then shows Unavailable until the next qualify round (5 s). A cluster is
+    // up when every node reaches every other node through its trunk, as a deployment's is.
     for (const [name, node] of nodes) {
       for (const other of nodes.keys()) {
         if (other === name) continue;
