@@ -53,6 +53,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Random } from '../src/synthetic/random.ts';
 import { agentsOn, contactsOn, readyAll, waitAgentsReady } from '../test/asterisk/bench/bench-lab.ts';
 import { type CpuBudget, cpuBudgetUnavailable, setCpuBudget } from '../test/asterisk/bench/cpu-budget.ts';
 import { childrenMatching, cpuMs, loadAverage } from '../test/asterisk/bench/proc.ts';
@@ -374,7 +375,7 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
     edgeAddedMsP50: diff(50),
     edgeAddedMsP99: diff(99),
     // the p50 difference's uncertainty: each path's ring times spread over several ms (the node
-    // and the engine), so with a few hundred calls a path the difference moves by tenths of a ms
+    // and the engine), so with 150 calls a path the difference moves by about half a ms
     edgeAddedMsP50Ci95: medianDifferenceInterval(e, d)?.map((x) => round(x)) ?? null,
     goal: { edgeAddedMsP50: '<= 2' },
     loadAvg: loadAverage(),
@@ -537,18 +538,15 @@ function throttledOf(): Record<string, number> {
  */
 function medianDifferenceInterval(a: readonly number[], b: readonly number[]): [number, number] | undefined {
   if (a.length === 0 || b.length === 0) return undefined;
-  let seed = 0x2545f491;
-  const random = () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 2 ** 32;
-  };
-  const median = (xs: readonly number[]) => {
-    const r = Array.from(xs, () => xs[Math.floor(random() * xs.length)]!).sort((x, y) => x - y);
-    return percentile(r, 50)!;
-  };
-  const diffs = Array.from({ length: 2000 }, () => median(a) - median(b)).sort((x, y) => x - y);
+  const random = new Random(0x2545f491);
+  const resampledMedian = (xs: readonly number[]) =>
+    percentile(
+      Array.from(xs, () => random.pick(xs)).sort((x, y) => x - y),
+      50,
+    )!;
+  const diffs = Array.from({ length: 2000 }, () => resampledMedian(a) - resampledMedian(b)).sort(
+    (x, y) => x - y,
+  );
   return [percentile(diffs, 2.5)!, percentile(diffs, 97.5)!];
 }
 
