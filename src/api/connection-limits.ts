@@ -28,11 +28,10 @@ export interface ConnectionLimitOptions {
    */
   exempt?: readonly string[];
   /**
-   * A new connection that sends no request for this long is closed (Node's headers timeout starts
-   * at the first byte: a socket that sends nothing would otherwise wait for the idle timeout).
+   * The idle-socket timeout the server's requests run under (restored when a request arrives). A
+   * new connection that sends nothing needs no timer of its own here: Node times its headers
+   * from the accept and answers it 408 (the API's `headersTimeoutMs`).
    */
-  firstRequestMs: number;
-  /** The idle-socket timeout the server's requests run under (restored when a request arrives). */
   idleSocketMs: number;
 }
 
@@ -144,7 +143,6 @@ export class ConnectionLimiter {
 
   private track(socket: Socket, address?: string): void {
     this.open++;
-    socket.setTimeout(this.o.firstRequestMs);
     socket.once('close', () => {
       this.open--;
       if (address === undefined) return;

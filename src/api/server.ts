@@ -100,8 +100,8 @@ export interface ApiOptions {
  */
 export interface ApiLimits {
   /**
-   * Time to receive a request's headers (slow-header attacks); a new connection that sends nothing
-   * is closed after this long as well.
+   * Time to receive a request's headers (slow-header attacks), from its first byte; a new
+   * connection that sends nothing is answered 408 and closed this long after its accept.
    */
   headersTimeoutMs: number;
   /** Time to receive a whole request, body included; an event stream, once its request is in, is not cut. */
@@ -190,7 +190,6 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       maxConnections: limits.maxConnections,
       maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
       exempt: o.trustProxy ?? [],
-      firstRequestMs: limits.headersTimeoutMs,
       idleSocketMs: limits.idleSocketMs,
     },
     httpLogger,

@@ -122,18 +122,27 @@ function openStream(
   });
 }
 
-/** A TCP connection from a loopback source address that sends nothing; `closed` says who closed it. */
+/**
+ * A TCP connection from a loopback source address that sends nothing; `closed` says who closed it.
+ * What the server sends is read (`received`): a socket whose unread data waits in its buffer would
+ * never see the server's close.
+ */
 function idleSocket(
   port: number,
   from: string,
-): { socket: Socket; connected: Promise<void>; closed: Promise<void> } {
+): { socket: Socket; connected: Promise<void>; closed: Promise<void>; received: () => string } {
   const socket = connect({ host: '127.0.0.1', port, localAddress: from });
   sockets.push(socket);
   socket.on('error', () => undefined);
+  let received = '';
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString();
+  });
   return {
     socket,
     connected: new Promise((resolve) => socket.once('connect', () => resolve())),
     closed: new Promise((resolve) => socket.once('close', () => resolve())),
+    received: () => received,
   };
 }
 
@@ -266,7 +275,8 @@ describe('connection caps', () => {
     await Promise.all(held.map((h) => h.connected));
     await until('three connections open', () => api.connectionCounts().open === 3);
     const extra = idleSocket(port, '127.0.0.21');
-    await extra.closed; // destroyed by the server as it arrived
+    await extra.closed; // destroyed by the server as it arrived, before a byte was answered
+    expect(extra.received()).toBe('');
     expect(api.connectionCounts().refusedPerAddress).toBe(1);
     expect((await get(port, '/health', { from: '127.0.0.22' })).status).toBe(200);
     // One of the three closed: the address may connect again.
@@ -307,6 +317,7 @@ describe('server timeouts', () => {
     const idle = idleSocket(port, '127.0.0.41');
     await idle.connected;
     await bounded(idle.closed, 'the server to close a socket that sent nothing (headers timeout 200 ms)');
+    expect(idle.received()).toMatch(/^HTTP\/1\.1 408 /);
     // A socket that trickles a header line every 50 ms is closed too (the headers' time is counted
     // from the first byte, not from the last).
     const slow = idleSocket(port, '127.0.0.42');
@@ -321,19 +332,16 @@ describe('server timeouts', () => {
     } finally {
       clearInterval(trickle);
     }
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('closes a kept-alive socket that sends no next request', async () => {
     const { port } = await serve({ keepAliveTimeoutMs: 200 });
     const kept = idleSocket(port, '127.0.0.43');
     await kept.connected;
-    let answer = '';
-    kept.socket.on('data', (chunk: Buffer) => {
-      answer += chunk.toString();
-    });
     kept.socket.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: keep-alive\r\n\r\n');
     await kept.closed;
-    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(kept.received()).toMatch(/^HTTP\/1\.1 200/);
   });
 
   it('keeps an event stream open past the request and idle-socket timeouts', async () => {
