@@ -101,7 +101,8 @@ export interface ApiOptions {
 export interface ApiLimits {
   /**
    * Time to receive a request's headers (slow-header attacks), from its first byte; a new
-   * connection that sends nothing is answered 408 and closed this long after its accept.
+   * connection that sends nothing is answered 408 and closed this long after its accept, or up
+   * to one check of the open connections later (a quarter of this, at most 1 s, below).
    */
   headersTimeoutMs: number;
   /** Time to receive a whole request, body included; an event stream, once its request is in, is not cut. */

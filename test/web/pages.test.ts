@@ -160,6 +160,23 @@ describe('the web pages in headless Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('explains a merged number at the time typed: the transition prompt in the transition, the notice once it is cancelled', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/web/rules.html#token=${a.tokens.admin}`);
+    await until(() => page.textContent('#live')).toContain('线上版本');
+    await page.fill('#x-number', '12396');
+    await page.fill('#x-at', '2021-07-15T10:00');
+    await page.click('#explain');
+    await until(() => page.textContent('#spoken-text')).toContain('热线已并入12345热线，本号码将于');
+    expect(await page.textContent('#explanation')).toContain('"kind": "transition"');
+
+    await page.fill('#x-at', '2021-10-08T10:00');
+    await page.click('#explain');
+    await until(() => page.textContent('#explanation')).toContain('"kind": "deregistered"');
+    expect(await page.textContent('#spoken-text')).not.toContain('本号码将于');
+    await page.close();
+  }, 60_000);
+
   it('refreshes the wallboard every 2 s while its token is good', async () => {
     // The control for the next case: the same count, on the page's fake clock, sees the polling.
     const page = await browser.newPage();

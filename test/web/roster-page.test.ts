@@ -77,8 +77,22 @@ describe('the roster page (坐席管理) in headless Chromium', () => {
     expect(await page.inputValue('#f-name')).toBe('张华');
     expect(await page.isDisabled('#f-id')).toBe(true);
     await page.fill('#f-skills', 'general:8');
+    await page.fill('#f-department', '人力资源社会保障厅');
     await page.click('#save');
     await until(() => page.textContent('#status')).toBe('已保存坐席 a2001，立即生效');
+    expect(r.roster.agent('a2001')).toMatchObject({
+      skills: { general: 8 },
+      department: '人力资源社会保障厅',
+    });
+    await until(() => page.textContent('[data-agent="a2001"]')).toContain('人力资源社会保障厅');
+
+    // A field emptied on the page is removed, not kept: the form is the agent's whole definition.
+    await page.click('[data-agent="a2001"] button.edit');
+    expect(await page.inputValue('#f-department')).toBe('人力资源社会保障厅');
+    await page.fill('#f-department', '');
+    await page.click('#save');
+    await until(() => r.roster.agent('a2001')?.department ?? '(none)').toBe('(none)');
+    await until(() => page.textContent('[data-agent="a2001"]')).not.toContain('人力资源社会保障厅');
     expect(r.roster.agent('a2001')?.skills).toEqual({ general: 8 });
 
     await page.click('[data-agent="a2001"] button.disable');
@@ -89,6 +103,7 @@ describe('the roster page (坐席管理) in headless Chromium', () => {
     const lines = r.auditLines() as RosterAuditEntry[];
     expect(lines.map((l) => [l.action, l.agent, l.tokenId])).toEqual([
       ['roster-add', 'a2001', 'ops-admin'],
+      ['roster-change', 'a2001', 'ops-admin'],
       ['roster-change', 'a2001', 'ops-admin'],
       ['roster-disable', 'a2001', 'ops-admin'],
     ]);
