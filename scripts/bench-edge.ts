@@ -19,10 +19,11 @@
  * 2. Load steps of increasing new calls/s through the edge (each `--step-seconds`, the caller
  *    hangs up 0.5 s after the answer): offered, connected (agent legs answered and acknowledged),
  *    lost (offered, not connected), retransmissions (every retransmission SIPp sent or received,
- *    carrier and agents), CPU of each process. The steps of a cluster stop at the first one with
- *    a retransmission, or not paced (the carrier took over 3 s longer than the step to place
- *    its calls: SIPp's limit of calls up held new ones back), or with channels left after its
- *    drain; the highest step before it is {"nodes": N, "cleanCallsPerSecond"}, and
+ *    carrier and agents), calls the edge moved on from a node that failed them (its /metrics),
+ *    CPU of each process. The steps of a cluster stop at the first one with a retransmission, a
+ *    call failed at the carrier, a node failing an INVITE the edge gave it, or not paced (the
+ *    carrier took over 3 s longer than the step to place its calls: SIPp's limit of calls up held
+ *    new ones back), or with channels left after its drain; the highest step before it is {"nodes": N, "cleanCallsPerSecond"}, and
  *    `completeCallsPerSecond` the highest up to which every call also connected and ended.
  * 3. The ratio line: clean rate with 2 nodes ÷ with 1 (the issue's goal: ≥ 1.7).
  *
@@ -406,6 +407,7 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     const agents0 = agents.map((a) => a.counts());
     const cpu0 = cpuOf(pids);
     const throttled0 = throttledOf();
+    const edge0 = await edgeCounts(cluster);
     const started = Date.now();
     const uac = startLoadSipp({
       scenario: 'bench-edge-carrier.xml',
@@ -453,6 +455,13 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     const wall = (Date.now() - started) / 1000;
     const cpu1 = cpuOf(pids);
     const throttled1 = throttledOf();
+    const edge1 = await edgeCounts(cluster);
+    const edgeSide = {
+      nodeFailures: edge1.nodeFailures - edge0.nodeFailures,
+      retries: edge1.retries - edge0.retries,
+    };
+    const callerFailed = Number(uac.stats()?.['FailedCall(C)'] ?? 0);
+    const unexpected = sumCounts(uac.counts(), 'Unexp');
     const offered = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0);
     const connected = connectedNow();
     const retrans = {
@@ -463,9 +472,18 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
       ),
     };
     // clean (the issue's measure): every call placed at the step's rate (within 3 s of its
-    // length), no retransmission; complete: also every call
-    // connected to an agent and every channel gone once the calls ended
-    const ok = !collapsed && paced && offered === total && retrans.carrier + retrans.agents === 0;
+    // length), no retransmission, none failed or answered twice at the carrier, and no node that
+    // failed an INVITE the edge gave it (a node silent past the edge's Trying timeout is a
+    // retransmission on the edge's side; moved on, its late answer can reach the carrier as a
+    // second 200); complete: also every call connected to an agent and every channel gone once
+    // the calls ended
+    const ok =
+      !collapsed &&
+      paced &&
+      offered === total &&
+      retrans.carrier + retrans.agents === 0 &&
+      callerFailed + unexpected === 0 &&
+      edgeSide.nodeFailures === 0;
     const complete = ok && connected === offered && left === 0;
     emit({
       nodes,
@@ -474,11 +492,13 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
       seconds: STEP_SECONDS,
       offered,
       connected,
-      callerFailed: Number(uac.stats()?.['FailedCall(C)'] ?? 0),
+      callerFailed,
       retransmissions: retrans.carrier + retrans.agents,
       retransmissionsBySide: retrans,
       timeouts: sumCounts(uac.counts(), 'Timeout'),
-      unexpected: sumCounts(uac.counts(), 'Unexp'),
+      unexpected,
+      edgeNodeFailures: edgeSide.nodeFailures,
+      edgeRetries: edgeSide.retries,
       cpuPct: Object.fromEntries(
         Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
       ),
@@ -527,6 +547,23 @@ function budgetNodes(cluster: Cluster, percent: number): void {
     budgets.set(n.name, setCpuBudget(n.pid, `hotline-bench-node-${n.name}-${n.pid}`, percent));
     log(`node ${n.name} (pid ${n.pid}) held to ${percent} % of one CPU`);
   }
+}
+/**
+ * The edge's own counts from its /metrics: INVITEs a node failed (5xx/4xx, or no 100 Trying within
+ * EDGE_TRYING_TIMEOUT_MS, the moment the edge's own INVITE to it is first retransmitted) and the
+ * calls it moved on to another node. Neither reaches SIPp: the carrier sees one INVITE answered.
+ */
+async function edgeCounts(cluster: Cluster): Promise<{ nodeFailures: number; retries: number }> {
+  const { body } = await cluster.edgeHttp('/metrics');
+  const total = (name: string) =>
+    body
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}{`))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return {
+    nodeFailures: total('hotline_edge_node_failures_total'),
+    retries: total('hotline_edge_node_retries_total'),
+  };
 }
 function throttledOf(): Record<string, number> {
   return Object.fromEntries([...budgets].map(([name, b]) => [`asterisk-${name}`, b.throttledMs()]));
