@@ -40,6 +40,7 @@ import type { RecordSink } from './records/record.ts';
 import { readSafetyNetConfig, SafetyNetIntake } from './records/safety-net-intake.ts';
 import { readRecordsConfig } from './records/sinks/config.ts';
 import { createRecordSink } from './records/sinks/factory.ts';
+import { RedisAttemptClaims } from './redis/attempt-claims.ts';
 import { openRedis, RedisUnreachableError, reachRedis } from './redis/connection.ts';
 import { EdgeReportReader } from './redis/edge-report.ts';
 import { EngineLease } from './redis/engine-lease.ts';
@@ -61,6 +62,7 @@ import { AriAdapter } from './telephony/ari/ari-adapter.ts';
 import { AriNodes } from './telephony/ari/ari-nodes.ts';
 import { EndpointPoll } from './telephony/ari/endpoint-poll.ts';
 import { AriRecordingStore } from './telephony/ari/recordings.ts';
+import { MemoryAttemptClaims } from './telephony/attempt-claims.ts';
 import { DialAllowList } from './telephony/dial-allow-list.ts';
 import { nodeAffinity } from './telephony/node-affinity.ts';
 import { NodePresence } from './telephony/node-presence.ts';
@@ -183,6 +185,11 @@ export async function startHotline(o: HotlineOptions): Promise<Hotline> {
     ...(o.ari.idleSocketMs !== undefined ? { restIdleSocketMs: o.ari.idleSocketMs } : {}),
     logger: ariLogger,
     clock: o.clock,
+    // One node's channel of each carrier call is served (several nodes behind the SIP edge, whose
+    // retries can bring a call to two nodes): shared by the engines in Redis, else this process's.
+    attemptClaims: redis
+      ? new RedisAttemptClaims(redis.commands, centerId, o.redisKeyPrefix || undefined)
+      : new MemoryAttemptClaims(() => o.clock.now()),
   };
   // Several nodes: one ARI adapter per node, registrations merged (agents reached across nodes).
   let nodePresence: NodePresence | undefined;

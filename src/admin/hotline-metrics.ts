@@ -165,6 +165,30 @@ export class HotlineMetrics {
         reconnectsSeen = now;
       },
     });
+    // One node's channel of each carrier call (several nodes behind the SIP edge): AttemptGate.
+    const attemptSeen: Record<string, number> = {};
+    const attemptOutcomes = [
+      ['served', 'served'],
+      ['waited', 'served-after-waiting'],
+      ['refused', 'refused'],
+      ['goneUnanswered', 'gone-unanswered'],
+      ['takenOver', 'taken-over'],
+      ['unchecked', 'unchecked'],
+    ] as const;
+    new Counter({
+      name: 'hotline_carrier_call_channels_total',
+      help: "Channels of carrier calls decided by the claim on the call's SIP Call-ID: served (answered, the engine's call; served-after-waiting: of those, after waiting on another node's channel), refused (another node's channel of the call had answered), gone-unanswered (cancelled by the edge before answering), taken-over (served after a claim that never answered), unchecked (served without the claims: Redis unreachable)",
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const counts = hotline.telephony.attemptCounts;
+        for (const [field, outcome] of attemptOutcomes) {
+          const now = counts?.[field] ?? 0;
+          this.inc({ outcome }, Math.max(0, now - (attemptSeen[field] ?? 0)));
+          attemptSeen[field] = now;
+        }
+      },
+    });
     // What the periodic reconciliation with the PBX found and ended, by kind.
     const reconcileSeen = { orphanChannels: 0, orphanBridges: 0, lostChannels: 0, endedCalls: 0 };
     const reconcileKinds = [

@@ -115,6 +115,8 @@ export function generateExtensions(plan: RoutingPlan, apps: readonly string[], c
 const APP_GATE = 'HOTLINE_APP_GATE';
 const APP_SHARE = 'HOTLINE_APP_SHARE';
 const DRAW = 'HOTLINE_DRAW';
+/** The carrier's SIP Call-ID, read by the engine through ari.conf's channelvars (AttemptGate). */
+export const SIP_CALL_ID = 'HOTLINE_SIP_CALL_ID';
 
 function stasisContext(context: string, apps: readonly string[], extraArgs: string): string[] {
   const { rounds, waitMs } = STASIS_RETRY;
@@ -137,9 +139,13 @@ function stasisContext(context: string, apps: readonly string[], extraArgs: stri
     `; goes to the safety net at once with ${SHED_VARIABLE}=<reason> (no ringing: the caller hears the`,
     '; greeting within a second). Otherwise (an engine reconnecting its WebSocket) ring and try them',
     `; all again, ${rounds} rounds ${waitMs / 1000} s apart, then take the safety net.`,
+    `; The carrier's SIP Call-ID goes with the call into the engine (ari.conf channelvars): the`,
+    `; edge may bring one call to two nodes, and the engines serve one channel of it.`,
     `[${context}]`,
     `exten => _X.,1,Set(HOTLINE_ROUND=1)`,
-    ` same => n,Set(${DRAW}=\${RAND(1,100)})`,
+    ` same => n,GotoIf($["\${CHANNEL(channeltype)}" != "PJSIP"]?draw)`,
+    ` same => n,Set(${SIP_CALL_ID}=\${CHANNEL(pjsip,call-id)})`,
+    ` same => n(draw),Set(${DRAW}=\${RAND(1,100)})`,
     ` same => n(round),Set(${GATED_VARIABLE}=)`,
     ` same => n,Goto(${pick})`,
   ];

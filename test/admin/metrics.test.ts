@@ -75,6 +75,8 @@ describe('metrics and wallboard figures', () => {
     expect(sample(text, 'hotline_service_level_seconds')).toBe(15);
     expect(sample(text, 'hotline_ari_reconnects_total')).toBe(0);
     expect(sample(text, 'hotline_ari_connected')).toBe(1);
+    // the simulator's calls carry no carrier SIP Call-ID: no claim decided them
+    expect(sample(text, 'hotline_carrier_call_channels_total', 'outcome="served"')).toBe(0);
     expect(sample(text, 'hotline_records_written_total')).toBe(4);
     const agents = ['ready', 'wrap-up', 'on-call'].reduce(
       (n, state) => n + (sample(text, 'hotline_agents', `state="${state}"`) ?? 0),

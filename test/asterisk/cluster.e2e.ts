@@ -248,6 +248,92 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
     await cluster.startEngine(0);
   });
 
+  it("answers once a call whose first node stalled past the edge's Trying timeout: the late channel refused, one record, one agent", async () => {
+    // Node a stops (SIGSTOP) as a call arrives: if the edge gave it to a first, a sends no 100
+    // Trying, and the edge moves the call on to b. Resumed, a takes the INVITE late: without the
+    // claim on the call's SIP Call-ID, a's engine would answer it too (a second 200 to the
+    // carrier, a second agent, a second record).
+    const ids = ['agent6003', 'agent6004'];
+    for (const id of ids) await readyAgent(id, { kind: 'answers' });
+    const a = cluster.nodes.get('a')!;
+    const b = cluster.nodes.get('b')!;
+    const edgeCount = async (name: string, node: string) =>
+      Number(
+        new RegExp(`${name}\\{node="${node}"\\} (\\d+)`).exec(
+          (await cluster.edgeHttp('/metrics')).body,
+        )?.[1] ?? 0,
+      );
+    const engineCount = async (outcome: string) => {
+      let n = 0;
+      for (const [i, e] of cluster.engines.entries()) {
+        if (!e.running()) continue;
+        const text = String((await cluster.api('GET', '/metrics', undefined, i)).body);
+        n += Number(
+          new RegExp(`hotline_carrier_call_channels_total\\{outcome="${outcome}"\\} (\\d+)`).exec(
+            text,
+          )?.[1] ?? 0,
+        );
+      }
+      return n;
+    };
+    const answeredToday = async () =>
+      (await agentViews()).reduce(
+        (n, v) => n + ((v as { today?: { callsAnswered?: number } }).today?.callsAnswered ?? 0),
+        0,
+      );
+    const onB = async (caller: string) =>
+      ((await b.ari('GET', '/channels')).body as Channel[]).find(
+        (c) => c.name.startsWith('PJSIP/carrier-') && c.caller.number === caller,
+      );
+    let movedOn = false;
+    // The edge gives calls to the nodes in turn: of three calls in a row, one goes to a first.
+    for (let i = 0; i < 3 && !movedOn; i++) {
+      await waitFor('the edge to see node a up', async () => {
+        const health = JSON.parse((await cluster.edgeHttp('/health')).body) as {
+          nodes: { name: string; up: boolean }[];
+        };
+        return health.nodes.find((n) => n.name === 'a')?.up;
+      });
+      const failuresBefore = await edgeCount('hotline_edge_node_failures_total', 'a');
+      const answeredBefore = await answeredToday();
+      const refusedBefore = {
+        refused: await engineCount('refused'),
+        gone: await engineCount('gone-unanswered'),
+        served: await engineCount('served'),
+      };
+      const caller = nextCaller();
+      process.kill(a.pid, 'SIGSTOP');
+      let run: SippRun;
+      let channel: Channel;
+      try {
+        run = cluster.call({ dialed: '12345', caller, talkMs: 2000 });
+        channel = await waitFor(`the call from ${caller.slice(-4)} on node b`, () => onB(caller), 20_000, 50);
+      } finally {
+        process.kill(a.pid, 'SIGCONT');
+      }
+      // SIPp fails a call that gets a second 200 (another dialog) or an unexpected message
+      await passed(run);
+      movedOn = (await edgeCount('hotline_edge_node_failures_total', 'a')) > failuresBefore;
+      if (!movedOn) continue;
+      await recordsOf([channel.id]);
+      await cluster.settled('after the call a stalled node took late');
+      const masked = `${caller.slice(0, 3)}******${caller.slice(-2)}`;
+      const records = cluster.records().filter((r) => r.callerMasked === masked);
+      expect(records.map((r) => [r.callId, r.disposition])).toEqual([[channel.id, 'answered']]);
+      expect(await answeredToday()).toBe(answeredBefore + 1);
+      // b's channel went through the claim (the SIP Call-ID reached its engine)
+      expect(await engineCount('served')).toBe(refusedBefore.served + 1);
+      // a's late channel: refused by its engine, gone before it answered, or cancelled by the edge
+      // before it reached an engine (then no engine counts it)
+      console.log(
+        `cluster: a call moved on from a stalled node, answered once; late channels refused ${
+          (await engineCount('refused')) - refusedBefore.refused
+        }, gone unanswered ${(await engineCount('gone-unanswered')) - refusedBefore.gone}`,
+      );
+    }
+    expect(movedOn).toBe(true);
+  });
+
   it('loses only the calls of a SIGKILLed node: recorded pbx-lost, the other node untouched, new calls to the other node, no agent left reserved', async () => {
     const first = ['agent6001', 'agent6002', 'agent6003', 'agent6004'];
     for (const id of first) await readyAgent(id, { kind: 'answers' });

@@ -26,6 +26,7 @@ const moduleOfApp: Record<string, string> = {
 };
 const moduleOfFunction: Record<string, string> = {
   CALLERID: 'func_callerid.so',
+  CHANNEL: 'func_channel.so',
   FILE: 'func_env.so',
   FILTER: 'func_strings.so',
   PJSIP_ENDPOINT: 'func_pjsip_endpoint.so',

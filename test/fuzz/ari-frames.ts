@@ -28,6 +28,8 @@ const channelJson = (id: string) => ({
   },
   creationtime: '2026-11-24T06:17:54.779+0000',
   language: 'en',
+  // ari.conf's channelvars (dialplan/ari.conf): set on a carrier's call, empty on other channels
+  channelvars: { HOTLINE_SIP_CALL_ID: '' },
 });
 
 const bridgeJson = (id: string) => ({

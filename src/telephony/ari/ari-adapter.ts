@@ -1,6 +1,7 @@
 import ari, { type AriEvent, type Client } from 'ari-client';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../clock.ts';
+import type { AttemptClaims } from '../attempt-claims.ts';
 import {
   type DialplanTarget,
   type OriginateRequest,
@@ -15,6 +16,7 @@ import {
 import { MONITOR_ROLE, type SnoopPort, type SnoopRequest } from '../snoop-port.ts';
 import { AriAdmissionGate } from './admission-gate.ts';
 import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
+import { type AttemptCounts, AttemptGate } from './attempt-gate.ts';
 import { FirstAudioWaits, LaneWaitEstimate } from './first-audio.ts';
 import { AriRestClient } from './rest-client.ts';
 
@@ -36,6 +38,12 @@ export interface AriAdapterOptions {
   discoveryTimeoutMs?: number;
   logger: Logger;
   clock: Clock;
+  /**
+   * The claims on carrier calls (several nodes behind the SIP edge): a channel that entered with
+   * the carrier's SIP Call-ID (channel variable HOTLINE_SIP_CALL_ID, set by the dialplan) reaches
+   * the engine only as the one channel of its call that is served (see AttemptGate).
+   */
+  attemptClaims?: AttemptClaims;
 }
 
 /** Only the events the engine uses; Asterisk drops the rest before they cost its event thread. */
@@ -109,6 +117,10 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
   private readonly diverted = new Map<string, TelephonyListener>();
   /** Channel and bridge ids claimed for a diverted role → the role. */
   private readonly claimed = new Map<string, string>();
+  /** Carrier-call channels the gate answered, whose answer the engine has not asked for yet. */
+  private readonly preAnswered = new RecentIds(10_000);
+  /** Lets one node's channel of each carrier call through (when claims are given). */
+  private readonly attempts: AttemptGate | undefined;
 
   constructor(private readonly options: AriAdapterOptions) {
     const base = options.url.replace(/\/$/, '').replace(/\/ari$/, '');
@@ -121,6 +133,28 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
       ...(options.restIdleSocketMs !== undefined ? { idleSocketMs: options.restIdleSocketMs } : {}),
     });
     this.gate = new AriAdmissionGate(this.rest, options.apps, options.logger);
+    const claims = options.attemptClaims;
+    this.attempts = claims
+      ? new AttemptGate({
+          claims,
+          answer: async (id) => {
+            await this.rest.call('answer', 'POST', `/channels/${id}/answer`, undefined, undefined, {
+              idempotent: true,
+              urgent: true,
+            });
+            this.preAnswered.add(id);
+          },
+          hangup: (id) => this.hangup(id, 'normal'),
+          deliver: (event) => this.deliver(event),
+          clock: options.clock,
+          logger: options.logger,
+        })
+      : undefined;
+  }
+
+  /** Channels of carrier calls refused, served, or gone before they answered (several nodes). */
+  get attemptCounts(): AttemptCounts | undefined {
+    return this.attempts?.counts;
   }
 
   /** Closes (a shed reason) or opens ('') the dialplan's admission gate of this engine's apps. */
@@ -423,11 +457,25 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
       this.options.logger.warn({ event: e.type, fields: reading.leftOut }, 'ARI event fields ignored');
     const event = this.toPortEvent(e);
     if (!event) return;
+    if (this.attempts) {
+      if (this.attempts.intercept(event)) return;
+      const sipCallId = e.type === 'StasisStart' ? e.channel.channelvars?.HOTLINE_SIP_CALL_ID : undefined;
+      if (sipCallId && event.kind === 'channel-entered' && !this.diverted.has(event.args[0] ?? '')) {
+        this.attempts.enter(event, sipCallId);
+        return;
+      }
+    }
+    this.deliver(event);
+  }
+
+  private deliver(event: TelephonyEvent): void {
+    const emit = this.listener;
+    if (!emit) return;
     try {
       (this.divertedTo(event) ?? emit)(event);
     } catch (err) {
       this.options.logger.error(
-        { event: e.type, err: (err as Error).message },
+        { event: event.kind, err: (err as Error).message },
         'the engine failed on an ARI event',
       );
     }
@@ -534,6 +582,8 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
 
   async answer(channelId: string): Promise<void> {
     this.firstPrompt.add(channelId);
+    // answered already by the claim's gate before the engine was told of it: no second request
+    if (this.preAnswered.delete(channelId)) return;
     await this.rest.call('answer', 'POST', `/channels/${channelId}/answer`, undefined, undefined, {
       idempotent: true,
       urgent: true,
@@ -892,7 +942,8 @@ class RecentIds {
     return this.ids.has(id);
   }
 
-  delete(id: string): void {
-    this.ids.delete(id);
+  /** Whether it was there. */
+  delete(id: string): boolean {
+    return this.ids.delete(id);
   }
 }

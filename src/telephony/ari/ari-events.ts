@@ -45,6 +45,13 @@ const stasisStart = z.object({
       z.object({ exten: described(z.string().max(80), 'channel.dialplan.exten') }),
       'channel.dialplan',
     ),
+    /** ari.conf's channelvars: the carrier's SIP Call-ID of a call (several nodes, AttemptGate). */
+    channelvars: described(
+      z.object({
+        HOTLINE_SIP_CALL_ID: described(z.string().max(256), 'channel.channelvars.HOTLINE_SIP_CALL_ID'),
+      }),
+      'channel.channelvars',
+    ),
   }),
 });
 

@@ -13,6 +13,7 @@ import {
 } from '../port.ts';
 import type { SnoopPort, SnoopRequest } from '../snoop-port.ts';
 import { AriAdapter, type AriAdapterOptions, AriLoginError } from './ari-adapter.ts';
+import type { AttemptCounts } from './attempt-gate.ts';
 
 export interface AriNode {
   /** The node's name (Asterisk's `systemname`: its channel ids are `<name>-…`). */
@@ -104,6 +105,16 @@ export class AriNodes implements TelephonyPort, SnoopPort {
 
   get restInFlight(): number {
     return this.sum((a) => a.restInFlight);
+  }
+
+  /** The nodes' carrier-call channels decided by the claims, together (see AttemptGate). */
+  get attemptCounts(): AttemptCounts | undefined {
+    const first = this.links.values().next().value?.adapter.attemptCounts;
+    if (!first) return undefined;
+    const total = { ...first };
+    for (const k of Object.keys(total) as (keyof AttemptCounts)[])
+      total[k] = this.sum((a) => a.attemptCounts?.[k] ?? 0);
+    return total;
   }
 
   /** The nodes' event WebSockets together (`sockets`: how many are open). */
