@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import { AttemptGate, CLAIM_POLL_MS, CLAIM_WAIT_MS } from '../../src/telephony/ari/attempt-gate.ts';
 import { type AttemptClaims, MemoryAttemptClaims } from '../../src/telephony/attempt-claims.ts';
-import { TelephonyError, type TelephonyEvent } from '../../src/telephony/port.ts';
+import type { TelephonyEvent } from '../../src/telephony/port.ts';
 
 // The SIP edge gave one carrier call (SIP Call-ID `call-1`) to node a, then, a slow to answer, to
 // node b: channel a-1 on node a, b-1 on node b, each seen by the gate of its node's adapter.
@@ -30,21 +30,12 @@ const ended = (channelId: string): TelephonyEvent => ({
   causeText: '',
 });
 
-/** One node's gate over shared claims, recording what reached the engine and what it did to the PBX. */
+/** One node's gate over shared claims, recording what reached the engine and what it hung up. */
 function node(claims: AttemptClaims, clock: ManualClock) {
   const delivered: TelephonyEvent[] = [];
-  const answered: string[] = [];
   const hungUp: string[] = [];
-  /** Channels whose answer fails (cancelled before it). */
-  const cancelled = new Set<string>();
-  let unreachable = false;
   const gate = new AttemptGate({
     claims,
-    answer: async (id) => {
-      if (cancelled.has(id)) throw new TelephonyError(404, 'answer', 'Channel not found');
-      if (unreachable) throw TelephonyError.transport('answer', 'socket hang up');
-      answered.push(id);
-    },
     hangup: async (id) => {
       hungUp.push(id);
     },
@@ -56,10 +47,12 @@ function node(claims: AttemptClaims, clock: ManualClock) {
   const event = (e: TelephonyEvent) => {
     if (!gate.intercept(e)) delivered.push(e);
   };
-  const cut = () => {
-    unreachable = true;
+  /** The engine was given the channel and answered it. */
+  const engineAnswers = async (channelId: string) => {
+    gate.answered(channelId);
+    await flush();
   };
-  return { gate, delivered, answered, hungUp, cancelled, event, cut };
+  return { gate, delivered, hungUp, event, engineAnswers };
 }
 
 /** Nodes a and b over the same claims, on one manual clock. */
@@ -70,13 +63,12 @@ function twoNodes() {
 }
 
 describe('the gate of carrier-call channels (one served per SIP Call-ID)', () => {
-  it('answers a lone channel, then hands it to the engine with the events that came while it was held', async () => {
+  it('hands a lone channel to the engine once it holds the claim, with the events that came meanwhile', async () => {
     const { a } = twoNodes();
     a.gate.enter(entered('a-1'), SIP_CALL);
     a.event({ kind: 'dtmf', channelId: 'a-1', digit: '1' });
     expect(a.delivered).toEqual([]);
     await flush();
-    expect(a.answered).toEqual(['a-1']);
     expect(a.delivered.map((e) => e.kind)).toEqual(['channel-entered', 'dtmf']);
     expect(a.gate.counts.served).toBe(1);
     // afterwards its events go straight through
@@ -85,78 +77,67 @@ describe('the gate of carrier-call channels (one served per SIP Call-ID)', () =>
   });
 
   it('refuses the late channel of a call another node answered: hung up, none of its events reach the engine', async () => {
-    const { clock, claims, a, b } = twoNodes();
+    const { a, b } = twoNodes();
     b.gate.enter(entered('b-1'), SIP_CALL);
     await flush();
-    expect(b.delivered).toHaveLength(1);
+    await b.engineAnswers('b-1');
     a.gate.enter(entered('a-1'), SIP_CALL);
     await flush();
     expect(a.hungUp).toEqual(['a-1']);
-    expect(a.answered).toEqual([]);
     a.event(ended('a-1'));
     expect(a.delivered).toEqual([]);
     expect(a.gate.counts).toMatchObject({ refused: 1, served: 0 });
   });
 
-  it('serves the waiting channel once the first is cancelled before it answers, and never hands the engine the first', async () => {
-    const { clock, claims, a, b } = twoNodes();
-    // a claims first, but the edge's CANCEL reaches its node before its answer
-    await claims.claim(SIP_CALL, 'a-1');
+  it('makes the second channel wait while the first is unanswered, and refuses it once the first is answered', async () => {
+    const { clock, a, b } = twoNodes();
+    a.gate.enter(entered('a-1'), SIP_CALL);
+    await flush();
     b.gate.enter(entered('b-1'), SIP_CALL);
     await flush();
-    expect(b.delivered).toEqual([]);
-    a.cancelled.add('a-1');
-    await claims.release(SIP_CALL, 'a-1');
     clock.advance(CLAIM_POLL_MS);
     await flush();
-    expect(b.answered).toEqual(['b-1']);
-    expect(b.delivered.map((e) => e.kind)).toEqual(['channel-entered']);
-    expect(b.gate.counts).toMatchObject({ served: 1, waited: 1 });
+    expect(b.delivered).toEqual([]);
+    expect(b.gate.holding).toBe(1);
+    await a.engineAnswers('a-1');
+    clock.advance(CLAIM_POLL_MS);
+    await flush();
+    expect(b.hungUp).toEqual(['b-1']);
+    expect(b.delivered).toEqual([]);
   });
 
-  it('drops a channel whose answer fails (cancelled), letting its claim go', async () => {
-    const { claims, a } = twoNodes();
-    a.cancelled.add('a-1');
+  it('serves the waiting channel once the first ends before its engine answered it (the edge cancelled it)', async () => {
+    const { clock, claims: claimsOf, a, b } = twoNodes();
     a.gate.enter(entered('a-1'), SIP_CALL);
+    await flush();
+    b.gate.enter(entered('b-1'), SIP_CALL);
     await flush();
     a.event(ended('a-1'));
-    expect(a.delivered).toEqual([]);
-    expect(a.gate.counts.goneUnanswered).toBe(1);
-    expect(await claims.claim(SIP_CALL, 'b-1')).toBe('serve');
+    await flush();
+    clock.advance(CLAIM_POLL_MS);
+    await flush();
+    expect(b.delivered.map((e) => e.kind)).toEqual(['channel-entered']);
+    expect(b.gate.counts).toMatchObject({ served: 1, waited: 1 });
+    await b.engineAnswers('b-1');
+    // a third channel of the call, later still, is refused
+    const c = node(claimsOf, clock);
+    c.gate.enter(entered('c-1'), SIP_CALL);
+    await flush();
+    expect(c.hungUp).toEqual(['c-1']);
   });
 
-  it('hands the engine a channel it could not answer for another reason than its end (no answer from ARI)', async () => {
-    const { a } = twoNodes();
-    a.cut();
+  it('drops a channel that ends while it waits: the engine never hears of it', async () => {
+    const { clock, a, b } = twoNodes();
     a.gate.enter(entered('a-1'), SIP_CALL);
     await flush();
-    expect(a.delivered.map((e) => e.kind)).toEqual(['channel-entered']);
-    expect(a.gate.counts.goneUnanswered).toBe(0);
-  });
-
-  it('drops a channel that ends while it waits, without answering it', async () => {
-    const { clock, claims, b } = twoNodes();
-    await claims.claim(SIP_CALL, 'a-1');
     b.gate.enter(entered('b-1'), SIP_CALL);
     await flush();
     b.event(ended('b-1'));
     clock.advance(CLAIM_POLL_MS);
     await flush();
-    expect(b.answered).toEqual([]);
     expect(b.delivered).toEqual([]);
     expect(b.gate.holding).toBe(0);
-  });
-
-  it('refuses a waiting channel once the other answers', async () => {
-    const { clock, claims, b } = twoNodes();
-    await claims.claim(SIP_CALL, 'a-1');
-    b.gate.enter(entered('b-1'), SIP_CALL);
-    await flush();
-    await claims.answered(SIP_CALL, 'a-1');
-    clock.advance(CLAIM_POLL_MS);
-    await flush();
-    expect(b.hungUp).toEqual(['b-1']);
-    expect(b.delivered).toEqual([]);
+    expect(b.gate.counts.goneUnanswered).toBe(1);
   });
 
   it('takes over a claim that never answers after CLAIM_WAIT_MS (its engine gone)', async () => {
@@ -169,7 +150,6 @@ describe('the gate of carrier-call channels (one served per SIP Call-ID)', () =>
       clock.advance(CLAIM_POLL_MS);
     }
     await flush();
-    expect(b.answered).toEqual(['b-1']);
     expect(b.delivered).toHaveLength(1);
     expect(b.gate.counts.takenOver).toBe(1);
   });

@@ -117,8 +117,6 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
   private readonly diverted = new Map<string, TelephonyListener>();
   /** Channel and bridge ids claimed for a diverted role → the role. */
   private readonly claimed = new Map<string, string>();
-  /** Carrier-call channels the gate answered, whose answer the engine has not asked for yet. */
-  private readonly preAnswered = new RecentIds(10_000);
   /** Lets one node's channel of each carrier call through (when claims are given). */
   private readonly attempts: AttemptGate | undefined;
 
@@ -137,13 +135,6 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
     this.attempts = claims
       ? new AttemptGate({
           claims,
-          answer: async (id) => {
-            await this.rest.call('answer', 'POST', `/channels/${id}/answer`, undefined, undefined, {
-              idempotent: true,
-              urgent: true,
-            });
-            this.preAnswered.add(id);
-          },
           hangup: (id) => this.hangup(id, 'normal'),
           deliver: (event) => this.deliver(event),
           clock: options.clock,
@@ -582,12 +573,11 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
 
   async answer(channelId: string): Promise<void> {
     this.firstPrompt.add(channelId);
-    // answered already by the claim's gate before the engine was told of it: no second request
-    if (this.preAnswered.delete(channelId)) return;
     await this.rest.call('answer', 'POST', `/channels/${channelId}/answer`, undefined, undefined, {
       idempotent: true,
       urgent: true,
     });
+    this.attempts?.answered(channelId);
   }
 
   async play(channelId: string, playbackId: string, media: string): Promise<void> {
@@ -942,8 +932,7 @@ class RecentIds {
     return this.ids.has(id);
   }
 
-  /** Whether it was there. */
-  delete(id: string): boolean {
-    return this.ids.delete(id);
+  delete(id: string): void {
+    this.ids.delete(id);
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import type { AttemptClaims } from '../attempt-claims.ts';
-import { TelephonyError, type TelephonyEvent } from '../port.ts';
+import type { TelephonyEvent } from '../port.ts';
 
 /** How often a channel waiting on another channel's claim asks again. */
 export const CLAIM_POLL_MS = 50;
@@ -22,13 +22,13 @@ interface Held {
 
 /** What the gate decided on the channels of carrier calls, since the start. */
 export interface AttemptCounts {
-  /** Answered and handed to the engine as its call. */
+  /** Handed to the engine as its call. */
   served: number;
   /** Of those, the ones that first waited on another channel's claim. */
   waited: number;
   /** Hung up unanswered: another node's channel of the call had answered. */
   refused: number;
-  /** Ended before they answered (the edge cancelled them): never the engine's. */
+  /** Ended while they waited for the claim (the edge cancelled them): never the engine's. */
   goneUnanswered: number;
   /** Served after waiting CLAIM_WAIT_MS on a claim that never answered. */
   takenOver: number;
@@ -38,8 +38,6 @@ export interface AttemptCounts {
 
 export interface AttemptGateOptions {
   claims: AttemptClaims;
-  /** Answers the channel (ARI); rejects when it cannot (the channel is gone). */
-  answer(channelId: string): Promise<void>;
   /** Hangs up a channel that is refused (ARI). */
   hangup(channelId: string): Promise<void>;
   /** Hands an event to the engine. */
@@ -52,14 +50,22 @@ export interface AttemptGateOptions {
 
 /**
  * Lets only one node's channel of a carrier call reach the engine (see attempt-claims.ts). A
- * channel that entered with the carrier's SIP Call-ID is held until it holds the call's claim and
- * has answered; its events wait behind it. Refused (another channel answered the call), or gone
- * before it could answer (the edge cancelled it), it never reaches the engine: no call, no record,
- * no agent offered it. When the claims cannot be read (Redis away), the channel is served as
- * without them: a call is never dropped for a missing claim.
+ * channel that entered with the carrier's SIP Call-ID is held until it holds the call's claim (its
+ * events wait behind it), then handed to the engine, which answers it at once: that answer
+ * (`answered`) marks the claim, and an end before it lets the claim go to another channel of the
+ * call. Refused (another channel answered the call), or gone while it waited, it never reaches
+ * the engine: no call, no record, no agent offered it. When the claims cannot be read (Redis
+ * away), the channel is served as without them: a call is never dropped for a missing claim.
+ *
+ * The engine is not made to wait for the answer (it rings an agent while the caller's channel is
+ * being answered): a channel that claims a call first and is then cancelled before its engine
+ * answers it (the edge gave up on its node a moment before) ends as a call of that engine, with a
+ * record of a caller gone at once, while the other node's channel, waiting, serves the call.
  */
 export class AttemptGate {
   private readonly held = new Map<string, Held>();
+  /** Channels served whose engine has not answered them yet → their call's SIP Call-ID. */
+  private readonly unanswered = new Map<string, string>();
   /** Channels refused or gone while held: their later events are not the engine's. */
   private readonly dropped = new Set<string>();
   private readonly droppedOrder: string[] = [];
@@ -82,7 +88,8 @@ export class AttemptGate {
 
   /**
    * Whether the gate takes this event (of a channel held, or dropped): true means the engine is
-   * not to be given it now.
+   * not to be given it now. The end of a served channel its engine never answered lets its
+   * claim go.
    */
   intercept(event: TelephonyEvent): boolean {
     if (event.kind !== 'channel-ended' && event.kind !== 'dtmf' && event.kind !== 'channel-entered')
@@ -93,10 +100,34 @@ export class AttemptGate {
       if (event.kind === 'channel-ended') held.ended = true;
       return true;
     }
+    if (event.kind === 'channel-ended') {
+      const sipCallId = this.unanswered.get(event.channelId);
+      if (sipCallId !== undefined) {
+        this.unanswered.delete(event.channelId);
+        void this.o.claims.release(sipCallId, event.channelId).catch(() => undefined);
+      }
+    }
     return this.dropped.has(event.channelId);
   }
 
-  /** Channels held now (waiting on a claim or on their answer). */
+  /** The engine answered a channel: its claim is marked, so later channels of the call are refused. */
+  answered(channelId: string): void {
+    const sipCallId = this.unanswered.get(channelId);
+    if (sipCallId === undefined) return;
+    this.unanswered.delete(channelId);
+    void this.o.claims.answered(sipCallId, channelId).then(
+      (stillOurs) => {
+        if (!stillOurs)
+          this.o.logger.warn(
+            { channelId },
+            'a channel answered after another took its claim over: both are served',
+          );
+      },
+      () => undefined,
+    );
+  }
+
+  /** Channels held now (waiting on a claim). */
   get holding(): number {
     return this.held.size;
   }
@@ -128,35 +159,11 @@ export class AttemptGate {
       );
       return this.pass(event);
     }
-    if (waited) this.counts.waited++;
+    // ended during its claim's round trip: never answered, never the engine's
     if (held.ended) return this.drop(channelId, sipCallId);
-    try {
-      await this.o.answer(channelId);
-    } catch (err) {
-      // Gone (404) or out of the app (409): cancelled, by the edge or the caller, before it could
-      // answer: never the engine's call. Any other failure: the engine has it, answers it again
-      // and ends it with a record if it cannot.
-      if (held.ended || (err instanceof TelephonyError && (err.status === 404 || err.status === 409)))
-        return this.drop(channelId, sipCallId);
-      this.o.logger.warn(
-        { channelId, err: (err as Error).message },
-        "could not answer a carrier call's channel: handing it to the engine",
-      );
-      return this.pass(event);
-    }
-    // The claim is marked answered beside the engine's start, not before it (a channel waiting on
-    // it only waits one more poll).
-    void this.o.claims.answered(sipCallId, channelId).then(
-      (stillOurs) => {
-        if (!stillOurs)
-          this.o.logger.warn(
-            { channelId },
-            'a channel answered after another took its claim over: both are served',
-          );
-      },
-      () => undefined,
-    );
+    if (waited) this.counts.waited++;
     this.counts.served++;
+    this.unanswered.set(channelId, sipCallId);
     this.pass(event);
   }
 
@@ -179,12 +186,12 @@ export class AttemptGate {
     if (!ended) await this.o.hangup(channelId).catch(() => undefined);
   }
 
-  /** Gone before it answered: its claim is let go (another channel of the call may take it). */
+  /** Gone while it waited: its claim, if it held it, is let go (another channel may take it). */
   private drop(channelId: string, sipCallId: string): void {
     this.counts.goneUnanswered++;
     this.o.logger.info(
       { channelId },
-      "a node's channel of a carrier call ended before it answered (cancelled): not a call of the engine",
+      "a node's channel of a carrier call ended before it was served (cancelled): not a call of the engine",
     );
     void this.o.claims.release(sipCallId, channelId).catch(() => undefined);
     this.forget(channelId);
