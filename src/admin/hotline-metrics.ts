@@ -9,6 +9,7 @@ import { callFigures, withinServiceLevel } from '../records/call-figures.ts';
 import type { EdgeReport, EdgeReportReader } from '../redis/edge-report.ts';
 import { AriNodes } from '../telephony/ari/ari-nodes.ts';
 import { CallFigures, sampleOf } from './call-figures.ts';
+import { totalsCounter } from './totals-counter.ts';
 
 const queueLabel = (s: CallState) => (s.queue ? `${s.queue.kind}:${s.queue.id}` : '');
 
@@ -154,19 +155,13 @@ export class HotlineMetrics {
       },
     });
     this.nodeGauges(hotline, options.edgeReport);
-    let reconnectsSeen = 0;
-    new Counter({
+    totalsCounter({
       name: 'hotline_ari_reconnects_total',
       help: 'Times the ARI event connection came back after being lost',
       registers,
-      collect() {
-        const now = hotline.telephony.reconnects;
-        if (now > reconnectsSeen) this.inc(now - reconnectsSeen);
-        reconnectsSeen = now;
-      },
+      read: () => [['', hotline.telephony.reconnects]],
     });
     // One node's channel of each carrier call (several nodes behind the SIP edge): AttemptGate.
-    const attemptSeen: Record<string, number> = {};
     const attemptOutcomes = [
       ['served', 'served'],
       ['waited', 'served-after-waiting'],
@@ -175,83 +170,59 @@ export class HotlineMetrics {
       ['takenOver', 'taken-over'],
       ['unchecked', 'unchecked'],
     ] as const;
-    new Counter({
+    totalsCounter({
       name: 'hotline_carrier_call_channels_total',
-      help: "Channels of carrier calls decided by the claim on the call's SIP Call-ID: served (answered, the engine's call; served-after-waiting: of those, after waiting on another node's channel), refused (another node's channel of the call had answered), gone-unanswered (cancelled by the edge before answering), taken-over (served after a claim that never answered), unchecked (served without the claims: Redis unreachable)",
-      labelNames: ['outcome'],
+      help: "Channels of carrier calls decided by the claim on the call's SIP Call-ID: served (handed to the engine; served-after-waiting: of those, after waiting on another node's unanswered channel), refused (another node's channel of the call had answered), gone-unanswered (ended while waiting for the claim, never handed to the engine), taken-over (served after another node's claim that never answered), unchecked (served without the claims: Redis unreachable)",
+      labelName: 'outcome',
       registers,
-      collect() {
+      read: () => {
         const counts = hotline.telephony.attemptCounts;
-        for (const [field, outcome] of attemptOutcomes) {
-          const now = counts?.[field] ?? 0;
-          this.inc({ outcome }, Math.max(0, now - (attemptSeen[field] ?? 0)));
-          attemptSeen[field] = now;
-        }
+        return attemptOutcomes.map(([field, outcome]) => [outcome, counts?.[field] ?? 0] as const);
       },
     });
     // What the periodic reconciliation with the PBX found and ended, by kind.
-    const reconcileSeen = { orphanChannels: 0, orphanBridges: 0, lostChannels: 0, endedCalls: 0 };
     const reconcileKinds = [
       ['orphanChannels', 'orphan-channel'],
       ['orphanBridges', 'orphan-bridge'],
       ['lostChannels', 'lost-channel'],
       ['endedCalls', 'ended-call'],
     ] as const;
-    new Counter({
+    totalsCounter({
       name: 'hotline_reconcile_found_total',
       help: 'Found by the periodic reconciliation with the PBX: orphan-channel/orphan-bridge (engine-made, call gone: ended), lost-channel (a live call leg the PBX no longer has), ended-call',
-      labelNames: ['kind'],
+      labelName: 'kind',
       registers,
-      collect() {
+      read: () => {
         const total = stats().reconcile;
-        for (const [field, kind] of reconcileKinds) {
-          if (total[field] > reconcileSeen[field]) this.inc({ kind }, total[field] - reconcileSeen[field]);
-          else this.inc({ kind }, 0);
-          reconcileSeen[field] = total[field];
-        }
+        return reconcileKinds.map(([field, kind]) => [kind, total[field]] as const);
       },
     });
     // Commands that failed at the PBX: refused (its answer), transport (no answer), race (channel already gone).
-    const failuresSeen = { refused: 0, transport: 0, race: 0 };
-    new Counter({
+    totalsCounter({
       name: 'hotline_pbx_command_failures_total',
       help: 'Telephony commands that failed: refused by the PBX, transport (no answer: connection broken or timed out), race (the channel had just hung up)',
-      labelNames: ['kind'],
+      labelName: 'kind',
       registers,
-      collect() {
+      read: () => {
         const s = stats();
-        const now = {
-          refused: s.commandFailures,
-          transport: s.commandTransportFailures,
-          race: s.commandRaces,
-        };
-        for (const kind of ['refused', 'transport', 'race'] as const) {
-          this.inc({ kind }, Math.max(0, now[kind] - failuresSeen[kind]));
-          failuresSeen[kind] = now[kind];
-        }
+        return [
+          ['refused', s.commandFailures],
+          ['transport', s.commandTransportFailures],
+          ['race', s.commandRaces],
+        ];
       },
     });
-    let dialsRefusedSeen = 0;
-    new Counter({
+    totalsCounter({
       name: 'hotline_dials_refused_total',
       help: "Originates the engine refused because the endpoint is not on the allow-list (the roster's phones, the plan's targets)",
       registers,
-      collect() {
-        const now = stats().dialsRefused;
-        if (now > dialsRefusedSeen) this.inc(now - dialsRefusedSeen);
-        dialsRefusedSeen = now;
-      },
+      read: () => [['', stats().dialsRefused]],
     });
-    let recordsSeen = 0;
-    new Counter({
+    totalsCounter({
       name: 'hotline_records_written_total',
       help: 'Call records the record sink accepted',
       registers,
-      collect() {
-        const now = stats().recordsWritten;
-        if (now > recordsSeen) this.inc(now - recordsSeen);
-        recordsSeen = now;
-      },
+      read: () => [['', stats().recordsWritten]],
     });
     new Gauge({
       name: 'hotline_record_failures',
@@ -269,19 +240,12 @@ export class HotlineMetrics {
         this.set(hotline.records.health?.().spooled ?? 0);
       },
     });
-    const writeFailuresSeen = new Map<string, number>();
-    new Counter({
+    totalsCounter({
       name: 'hotline_record_write_failures_total',
       help: 'Failed writes of a records file (the JSONL sink, the file outbox journal), by sink',
-      labelNames: ['sink'],
+      labelName: 'sink',
       registers,
-      collect() {
-        for (const [sink, n] of Object.entries(hotline.records.health?.().failures ?? {})) {
-          const seen = writeFailuresSeen.get(sink) ?? 0;
-          this.inc({ sink }, Math.max(0, n - seen));
-          writeFailuresSeen.set(sink, Math.max(n, seen));
-        }
-      },
+      read: () => Object.entries(hotline.records.health?.().failures ?? {}),
     });
     const figures = this.figures;
     const kpi = (
