@@ -18,6 +18,7 @@ import { AriAdmissionGate } from './admission-gate.ts';
 import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
 import { type AttemptCounts, AttemptGate } from './attempt-gate.ts';
 import { FirstAudioWaits, LaneWaitEstimate } from './first-audio.ts';
+import { RecentIds } from './recent-ids.ts';
 import { AriRestClient } from './rest-client.ts';
 
 export interface AriAdapterOptions {
@@ -914,25 +915,5 @@ class RecentMap<V> {
 
   delete(id: string): void {
     this.values.delete(id);
-  }
-}
-
-/** A set of the last `capacity` ids added. */
-class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly capacity: number) {}
-
-  add(id: string): void {
-    this.ids.delete(id);
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
-  }
-
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-
-  delete(id: string): void {
-    this.ids.delete(id);
   }
 }

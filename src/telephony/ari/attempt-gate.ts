@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import type { AttemptClaims } from '../attempt-claims.ts';
 import type { TelephonyEvent } from '../port.ts';
+import { RecentIds } from './recent-ids.ts';
 
 /** How often a channel waiting on another channel's claim asks again. */
 export const CLAIM_POLL_MS = 50;
@@ -67,8 +68,7 @@ export class AttemptGate {
   /** Channels served whose engine has not answered them yet → their call's SIP Call-ID. */
   private readonly unanswered = new Map<string, string>();
   /** Channels refused or gone while held: their later events are not the engine's. */
-  private readonly dropped = new Set<string>();
-  private readonly droppedOrder: string[] = [];
+  private readonly dropped = new RecentIds(10_000);
   readonly counts: AttemptCounts = {
     served: 0,
     waited: 0,
@@ -200,7 +200,5 @@ export class AttemptGate {
   private forget(channelId: string): void {
     this.held.delete(channelId);
     this.dropped.add(channelId);
-    this.droppedOrder.push(channelId);
-    if (this.droppedOrder.length > 10_000) this.dropped.delete(this.droppedOrder.shift()!);
   }
 }
