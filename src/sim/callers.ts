@@ -30,6 +30,8 @@ export interface InjectCallParams {
   startOn?: 'answer' | 'enter' | undefined;
   /** The dialplan's retries when Stasis() fails (see `STASIS_RETRY` in src/deploy). */
   dialplan?: { apps?: string[] | undefined; rounds: number; waitMs: number } | undefined;
+  /** The carrier's SIP Call-ID the dialplan hands to ARI (channelvars HOTLINE_SIP_CALL_ID). */
+  sipCallId?: string | undefined;
 }
 
 export interface InjectedCall {
@@ -146,6 +148,7 @@ function enter(
     creationtime: asteriskTime(outcome.startedAtReal),
   });
   channel.outcome = outcome;
+  if (params.sipCallId !== undefined) channel.channelvars = { HOTLINE_SIP_CALL_ID: params.sipCallId };
   core.addChannel(channel);
   if (core.apps.subscribeAllApps.size > 0 || core.apps.endpointSubscriptions > 0)
     announceToSubscribeAll(core, channel, app.name);

@@ -20,6 +20,9 @@ export const injectCallSchema = z.strictObject({
   callerName: z.string().optional(),
   script: z.array(callerStepSchema).optional(),
   startOn: z.enum(['answer', 'enter']).optional(),
+  // The carrier's SIP Call-ID, as the project's dialplan hands it to ARI (HOTLINE_SIP_CALL_ID in
+  // ari.conf's channelvars) on a node behind the SIP edge.
+  sipCallId: z.string().min(1).max(256).optional(),
   dialplan: z
     .strictObject({
       apps: z.array(z.string().min(1)).optional(),

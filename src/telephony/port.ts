@@ -61,6 +61,11 @@ export interface OwnedResources {
     callerNumber: string;
     callerName: string;
     state: string;
+    /**
+     * The carrier's SIP Call-ID of a channel that came through the SIP edge (several nodes): one
+     * node's channel of such a call is the engine's, so it is taken up through `admit`.
+     */
+    sipCallId?: string;
   }[];
   bridges: string[];
   /**
@@ -125,6 +130,12 @@ export interface TelephonyPort {
    * created; without `ours` no empty bridge is reported).
    */
   owned(ours?: (bridgeId: string) => boolean): Promise<OwnedResources>;
+  /**
+   * A listed channel with a carrier's SIP Call-ID that no call owns (its StasisStart was lost in
+   * an outage): it goes through the same claim as a channel that entered (one node's channel of a
+   * carrier call is served), and comes back through the listener as `channel-entered` if served.
+   */
+  admit?(event: Extract<TelephonyEvent, { kind: 'channel-entered' }>, sipCallId: string): void;
   playbackExists(playbackId: string): Promise<boolean>;
   /** Whether the PBX still has the channel (tells a race with a hang-up from a refusal). */
   channelExists(channelId: string): Promise<boolean>;

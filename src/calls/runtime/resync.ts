@@ -81,7 +81,7 @@ export async function resync(p: ResyncParts): Promise<void> {
       continue;
     }
     p.logger.info({ callId: ch.id }, 'picking up a call that arrived during the outage');
-    p.entered({
+    const entered: Extract<TelephonyEvent, { kind: 'channel-entered' }> = {
       kind: 'channel-entered',
       app: ch.app,
       channelId: ch.id,
@@ -90,7 +90,10 @@ export async function resync(p: ResyncParts): Promise<void> {
       callerNumber: ch.callerNumber,
       callerName: ch.callerName,
       state: ch.state,
-    });
+    };
+    // A carrier call's channel through the SIP edge: served only if it is the call's one channel.
+    if (ch.sipCallId !== undefined && telephony.admit) telephony.admit(entered, ch.sipCallId);
+    else p.entered(entered);
   }
   const bridges = new Set(
     registry

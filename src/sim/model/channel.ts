@@ -35,6 +35,8 @@ export interface ChannelJson {
   dialplan: Dialplan;
   creationtime: string;
   language: string;
+  /** ari.conf's channelvars, when the dialplan set one (the carrier's SIP Call-ID). */
+  channelvars?: Record<string, string>;
 }
 
 export interface ChannelInit {
@@ -88,6 +90,8 @@ export class SimChannel {
   dialed = false;
   dialstring = '';
   readonly vars = new Map<string, string>();
+  /** What ari.conf's channelvars show of the channel (the project's: HOTLINE_SIP_CALL_ID). */
+  channelvars: Record<string, string> | undefined;
   private readonly timers = new Set<TimerHandle>();
   hangingUp = false;
   destroyed = false;
@@ -124,6 +128,7 @@ export class SimChannel {
       dialplan: this.dialplan,
       creationtime: this.creationtime,
       language: this.language,
+      ...(this.channelvars ? { channelvars: { ...this.channelvars } } : {}),
     };
   }
 

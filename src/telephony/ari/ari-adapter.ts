@@ -15,7 +15,7 @@ import {
 } from '../port.ts';
 import { MONITOR_ROLE, type SnoopPort, type SnoopRequest } from '../snoop-port.ts';
 import { AriAdmissionGate } from './admission-gate.ts';
-import { readAriEvent, type UsedAriEvent } from './ari-events.ts';
+import { readAriEvent, sipCallIdSchema, type UsedAriEvent } from './ari-events.ts';
 import { type AttemptCounts, AttemptGate } from './attempt-gate.ts';
 import { FirstAudioWaits, LaneWaitEstimate } from './first-audio.ts';
 import { RecentIds } from './recent-ids.ts';
@@ -64,6 +64,13 @@ interface AriChannel {
   state: string;
   caller?: { number?: string; name?: string };
   dialplan?: { exten?: string; app_name?: string; app_data?: string };
+  channelvars?: Record<string, unknown>;
+}
+
+/** A listed channel's carrier SIP Call-ID (ari.conf channelvars), when the dialplan set a valid one. */
+function listedSipCallId(ch: AriChannel): string | undefined {
+  const read = sipCallIdSchema.safeParse(ch.channelvars?.HOTLINE_SIP_CALL_ID);
+  return read.success && read.data !== '' ? read.data : undefined;
 }
 
 /** The Stasis arguments of a channel in an app (`Stasis(app,arg1,…)`), from its dialplan location. */
@@ -830,6 +837,11 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
     };
   }
 
+  admit(event: Extract<TelephonyEvent, { kind: 'channel-entered' }>, sipCallId: string): void {
+    if (this.attempts) this.attempts.enter(event, sipCallId);
+    else this.deliver(event);
+  }
+
   async owned(ours?: (bridgeId: string) => boolean): Promise<OwnedResources> {
     const out: OwnedResources = { channels: [], bridges: [] };
     for (const app of this.options.apps) {
@@ -846,6 +858,9 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
           const ch = await this.rest.call<AriChannel>('getChannel', 'GET', `/channels/${id}`);
           // Supervisor monitoring's channels are never callers (left by an earlier run: see strays).
           if (stasisArgs(ch)[0] === MONITOR_ROLE) continue;
+          // Held on its carrier call's claim, or refused: the attempt gate's, not a missed call.
+          if (this.attempts?.withholds(id)) continue;
+          const sipCallId = this.attempts ? listedSipCallId(ch) : undefined;
           out.channels.push({
             id,
             app,
@@ -853,6 +868,7 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
             callerNumber: ch.caller?.number ?? '',
             callerName: ch.caller?.name ?? '',
             state: ch.state,
+            ...(sipCallId ? { sipCallId } : {}),
           });
         } catch (err) {
           if (!(err instanceof TelephonyError && err.status === 404)) throw err;

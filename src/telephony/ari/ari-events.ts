@@ -18,6 +18,9 @@ const ariId = z.string().regex(/^[A-Za-z0-9._:@-]{1,150}$/, 'not an ARI id (1-15
 let leftOut: string[] = [];
 
 /** A descriptive field: a wrong value is left out, and noted, instead of rejecting the event. */
+/** The carrier's SIP Call-ID as ari.conf's channelvars show it ('' on a channel the dialplan gave none). */
+export const sipCallIdSchema = z.string().max(256);
+
 function described<T extends z.ZodType>(schema: T, field: string) {
   return schema.optional().catch(() => {
     leftOut.push(field);
@@ -48,7 +51,7 @@ const stasisStart = z.object({
     /** ari.conf's channelvars: the carrier's SIP Call-ID of a call (several nodes, AttemptGate). */
     channelvars: described(
       z.object({
-        HOTLINE_SIP_CALL_ID: described(z.string().max(256), 'channel.channelvars.HOTLINE_SIP_CALL_ID'),
+        HOTLINE_SIP_CALL_ID: described(sipCallIdSchema, 'channel.channelvars.HOTLINE_SIP_CALL_ID'),
       }),
       'channel.channelvars',
     ),

@@ -334,6 +334,10 @@ export class AriNodes implements TelephonyPort, SnoopPort {
   }
 
   /** The reachable nodes' channels and bridges of the apps; `nodes` says which were listed. */
+  admit(event: Extract<TelephonyEvent, { kind: 'channel-entered' }>, sipCallId: string): void {
+    this.via(event.channelId, 'admit').admit(event, sipCallId);
+  }
+
   async owned(ours?: (bridgeId: string) => boolean): Promise<OwnedResources> {
     const out: OwnedResources = { channels: [], bridges: [], nodes: [] };
     await this.gather(out.nodes!, async (a) => {

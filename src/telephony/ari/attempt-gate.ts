@@ -127,6 +127,15 @@ export class AttemptGate {
     );
   }
 
+  /**
+   * Whether the gate keeps this channel from the engine for now: held on its claim (it reaches
+   * the engine once served), or refused or gone while held. A listing after an outage leaves
+   * such a channel out: it is not a call the engine missed.
+   */
+  withholds(channelId: string): boolean {
+    return this.held.has(channelId) || this.dropped.has(channelId);
+  }
+
   /** Channels held now (waiting on a claim). */
   get holding(): number {
     return this.held.size;

@@ -28,6 +28,8 @@ class StalePbx implements TelephonyPort {
   listener?: TelephonyListener;
   readonly hangups: string[] = [];
   listing: OwnedResources['channels'] = [];
+  /** Listed carrier channels handed to the claim (several nodes), with their SIP Call-IDs. */
+  readonly admitted: [string, string][] = [];
   holdListing?: Promise<void>;
   async start(listener: TelephonyListener): Promise<void> {
     this.listener = listener;
@@ -62,6 +64,9 @@ class StalePbx implements TelephonyPort {
   }
   async listAll(): Promise<PbxListing> {
     return { channels: [], bridges: [] };
+  }
+  admit(e: Extract<TelephonyEvent, { kind: 'channel-entered' }>, sipCallId: string): void {
+    this.admitted.push([e.channelId, sipCallId]);
   }
 }
 
@@ -169,6 +174,16 @@ describe('resync and StasisStart against calls that have ended', () => {
     expect(engine.liveCalls()).toEqual([]);
     expect(pbx.hangups.filter((h) => h === 'c2')).toHaveLength(2);
     expect(records.records.map((r) => [r.callId, r.idempotencyKey])).toEqual([['c2', 'c2:record']]);
+  });
+
+  it("hands a listed channel of a carrier call to the call's claim, and starts no call for it itself", async () => {
+    const pbx = new StalePbx();
+    const { engine } = await engineOn(pbx);
+    pbx.listing = [{ ...listed('c4'), sipCallId: 'sip-4@carrier' }, listed('c5')];
+    await engine.resync();
+    await flush();
+    expect(pbx.admitted).toEqual([['c4', 'sip-4@carrier']]);
+    expect(engine.liveCalls().map((s) => s.id)).toEqual(['c5']);
   });
 
   it('never takes a leg whose app arguments name an originated role for a caller', async () => {
