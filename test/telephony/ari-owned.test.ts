@@ -113,4 +113,22 @@ describe('carrier calls in the listing after an outage', () => {
     expect(entries(events, channelId)).toEqual([]);
     expect(adapter.attemptCounts?.refused).toBe(1);
   });
+
+  it("keeps the claim of a call handed to the dialplan's safety net: another node's channel of it is refused", async () => {
+    const claims = new MemoryAttemptClaims(() => Date.now());
+    const { sim, adapter, events } = await adapterOnSim(claims);
+    const { channelId } = sim.injectCall({
+      app: 'hotline',
+      dialed: '12345',
+      callerNumber: '13800138000',
+      sipCallId: SIP,
+    });
+    await until('the call served', () => entries(events, channelId).length === 1);
+    await adapter.continueInDialplan(channelId, {
+      context: 'hotline-safety-net',
+      extension: 's',
+      priority: 1,
+    });
+    await until('the claim marked', async () => (await claims.claim(SIP, 'b-1', false)) === 'refuse');
+  });
 });

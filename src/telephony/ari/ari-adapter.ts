@@ -598,6 +598,10 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
   }
 
   async continueInDialplan(channelId: string, to: DialplanTarget): Promise<void> {
+    // The node keeps the call (the safety net answers it): no other node's channel of it is
+    // served. Marked first: the channel's StasisEnd may come before the answer to the request,
+    // and the end of a channel never answered would let its claim go.
+    this.attempts?.answered(channelId);
     // Ahead of every other request: the caller hears nothing until the safety net has the call,
     // and a shed call handed over is load taken off the engine.
     await this.rest.call(
