@@ -180,6 +180,15 @@ export class HotlineMetrics {
         return attemptOutcomes.map(([field, outcome]) => [outcome, counts?.[field] ?? 0] as const);
       },
     });
+    totalsCounter({
+      name: 'hotline_node_trunk_legs_total',
+      help: "Legs dialled through the inter-node trunk (several nodes): an agent's phone registered on another node than the call's; each costs both nodes a channel and a media hop (NODE_AFFINITY keeps them few)",
+      registers,
+      read: () => {
+        const t = hotline.telephony;
+        return [['', t instanceof AriNodes ? t.trunkLegs : 0]];
+      },
+    });
     // What the periodic reconciliation with the PBX found and ended, by kind.
     const reconcileKinds = [
       ['orphanChannels', 'orphan-channel'],

@@ -108,6 +108,13 @@ export class AriNodes implements TelephonyPort, SnoopPort {
   }
 
   /** The nodes' carrier-call channels decided by the claims, together (see AttemptGate). */
+  /**
+   * Legs originated through the inter-node trunk (an agent's phone registered on another node
+   * than the call's): each costs both nodes a channel and a media hop, so their share says
+   * whether NODE_AFFINITY keeps calls on one node.
+   */
+  trunkLegs = 0;
+
   get attemptCounts(): AttemptCounts | undefined {
     const first = this.links.values().next().value?.adapter.attemptCounts;
     if (!first) return undefined;
@@ -299,6 +306,7 @@ export class AriNodes implements TelephonyPort, SnoopPort {
     const node = this.nodeOf(r.channelId);
     const endpoint =
       node === undefined ? r.endpoint : remoteAgentEndpoint(r.endpoint, node, this.o.locate?.(r.endpoint));
+    if (endpoint !== r.endpoint) this.trunkLegs++;
     return this.run(r.channelId, 'originate', (a) => a.originate({ ...r, endpoint }));
   }
 
