@@ -25,6 +25,10 @@
  *    carrier took over 3 s longer than the step to place its calls: SIPp's limit of calls up held
  *    new ones back), or with channels left after its drain; the highest step before it is {"nodes": N, "cleanCallsPerSecond"}, and
  *    `completeCallsPerSecond` the highest up to which every call also connected and ended.
+ *    Before the steps, {"nodes", "idleCpuPct"}: each process's CPU over 10 s with the agents
+ *    registered and no call (what a node costs before any call); each step's line gives
+ *    `agentLegsViaTrunk`, the agent legs the engines dialled through the inter-node trunk (each
+ *    loads both nodes: NODE_AFFINITY keeps them few).
  * 3. The ratio line: clean rate with 2 nodes ÷ with 1 (the issue's goal: ≥ 1.7).
  *
  * `--ring-only`: only 1 (time to ring, on the 1-node cluster), a couple of minutes instead of a
@@ -408,6 +412,7 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     const cpu0 = cpuOf(pids);
     const throttled0 = throttledOf();
     const edge0 = await edgeCounts(cluster);
+    const trunk0 = await trunkLegsOf(cluster);
     const started = Date.now();
     const uac = startLoadSipp({
       scenario: 'bench-edge-carrier.xml',
@@ -456,6 +461,7 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     const cpu1 = cpuOf(pids);
     const throttled1 = throttledOf();
     const edge1 = await edgeCounts(cluster);
+    const trunk1 = await trunkLegsOf(cluster);
     const edgeSide = {
       nodeFailures: edge1.nodeFailures - edge0.nodeFailures,
       retries: edge1.retries - edge0.retries,
@@ -498,6 +504,8 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
       timeouts: sumCounts(uac.counts(), 'Timeout'),
       unexpected,
       edgeNodeFailures: edgeSide.nodeFailures,
+      // agent legs through the inter-node trunk (the engines' /metrics): each loads both nodes
+      agentLegsViaTrunk: trunk1 - trunk0,
       edgeRetries: edgeSide.retries,
       cpuPct: Object.fromEntries(
         Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
@@ -565,6 +573,36 @@ async function edgeCounts(cluster: Cluster): Promise<{ nodeFailures: number; ret
     retries: total('hotline_edge_node_retries_total'),
   };
 }
+/** Legs the engines dialled through the inter-node trunk, summed (hotline_node_trunk_legs_total). */
+async function trunkLegsOf(cluster: Cluster): Promise<number> {
+  let n = 0;
+  for (const [i, e] of cluster.engines.entries()) {
+    if (!e.running()) continue;
+    const text = String((await cluster.api('GET', '/metrics', undefined, i)).body);
+    const line = text.split('\n').find((l) => l.startsWith('hotline_node_trunk_legs_total '));
+    n += Number(line?.slice(line.lastIndexOf(' ') + 1) ?? 0);
+  }
+  return n;
+}
+
+/** CPU of each process over `seconds` with the agents registered and ready and no call: the floor. */
+async function idleCpu(cluster: Cluster, seconds: number): Promise<void> {
+  const pids = pidsOf(cluster);
+  const cpu0 = cpuOf(pids);
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const cpu1 = cpuOf(pids);
+  const wall = (Date.now() - t0) / 1000;
+  emit({
+    nodes: cluster.nodes.size,
+    idleCpuPct: Object.fromEntries(
+      Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
+    ),
+    seconds: round(wall, 1),
+    loadAvg: loadAverage(),
+  });
+}
+
 function throttledOf(): Record<string, number> {
   return Object.fromEntries([...budgets].map(([name, b]) => [`asterisk-${name}`, b.throttledMs()]));
 }
@@ -641,6 +679,7 @@ async function main(): Promise<void> {
         await readyAll(interleavedLab(cluster));
       }
       if (nodeCpu !== undefined) budgetNodes(cluster, nodeCpu);
+      await idleCpu(cluster, 10);
       const r = await steps(cluster, answerers);
       clean[names.length] = r.clean;
       emit({
