@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Agent, type AgentStatus, initialStatus } from '../../src/acd/agent.ts';
 import { MemoryAcdStore } from '../../src/acd/store/memory.ts';
 import { systemClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
@@ -164,6 +165,35 @@ describe('the safety-net queue kept in step with the agents over AMI', () => {
     await sync.settled();
     expect(members()).toEqual(['PJSIP/a1 a1 ready', 'PJSIP/a2 a2 paused(not-ready: break)']);
     expect(server.members(SAFETY_NET_QUEUE)).toHaveLength(2);
+  });
+});
+
+describe('the member an agent is', () => {
+  const agentIn = (state: AgentStatus['state'], notReadyReason?: string): Agent => ({
+    id: 'a1',
+    name: 'a1',
+    centerId: 'c',
+    endpoint: 'PJSIP/a1',
+    pools: [],
+    skills: {},
+    expertSeats: [],
+    status: {
+      ...initialStatus(0),
+      state,
+      endpoint: 'PJSIP/a1',
+      ...(notReadyReason ? { notReadyReason } : {}),
+    },
+  });
+
+  it('stays one paused member, reason busy, from an offer to the end of the wrap-up: no QueuePause per step of a call', () => {
+    const busy = ['reserved', 'on-call', 'wrap-up'].map((s) => memberOf(agentIn(s as AgentStatus['state'])));
+    expect(busy).toEqual(Array(3).fill({ interface: 'PJSIP/a1', name: 'a1', paused: true, reason: 'busy' }));
+    expect(memberOf(agentIn('ready'))).toMatchObject({ paused: false, reason: '' });
+    expect(memberOf(agentIn('not-ready', 'lunch'))).toMatchObject({
+      paused: true,
+      reason: 'not-ready: lunch',
+    });
+    expect(memberOf(agentIn('logged-out'))).toBeUndefined();
   });
 });
 

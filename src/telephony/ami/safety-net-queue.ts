@@ -31,7 +31,9 @@ export interface SafetyNetMember {
 
 /**
  * The member an agent should be: none when logged out (or without an endpoint), paused unless
- * ready, with the state (and a not-ready reason) as the pause reason.
+ * ready. The pause reason is the not-ready reason, or `busy` from an offer to the end of its
+ * wrap-up: one reason for every step of a call, so that a call costs each node's queue one pause
+ * and one unpause (QueuePause goes to every node), not one action per step.
  */
 export function memberOf(agent: Agent): SafetyNetMember | undefined {
   const state = agent.status.state;
@@ -40,9 +42,11 @@ export function memberOf(agent: Agent): SafetyNetMember | undefined {
   const paused = state !== 'ready';
   const reason = !paused
     ? ''
-    : state === 'not-ready' && agent.status.notReadyReason
-      ? `not-ready: ${agent.status.notReadyReason}`
-      : state;
+    : state === 'not-ready'
+      ? agent.status.notReadyReason
+        ? `not-ready: ${agent.status.notReadyReason}`
+        : state
+      : 'busy';
   return { interface: endpoint, name: agent.id, paused, reason: reason.slice(0, 80) };
 }
 
