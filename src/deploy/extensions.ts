@@ -2,6 +2,7 @@ import { GATED_VARIABLE, gateVariable, SHED_VARIABLE } from '../admission/gate.t
 import type { RoutingPlan } from '../plan/compile.ts';
 import { areaCodes, normalizeDialed } from '../plan/dialed.ts';
 import { DIRECT_FAILED, directSubcenter } from '../plan/pbx-direct.ts';
+import { SIP_CALL_ID_VARIABLE } from '../telephony/sip-call-id.ts';
 import { commentText, generatedHeader } from './header.ts';
 
 export const EXTENSIONS_FILE = 'extensions-generated.conf';
@@ -115,8 +116,6 @@ export function generateExtensions(plan: RoutingPlan, apps: readonly string[], c
 const APP_GATE = 'HOTLINE_APP_GATE';
 const APP_SHARE = 'HOTLINE_APP_SHARE';
 const DRAW = 'HOTLINE_DRAW';
-/** The carrier's SIP Call-ID, read by the engine through ari.conf's channelvars (AttemptGate). */
-export const SIP_CALL_ID = 'HOTLINE_SIP_CALL_ID';
 
 function stasisContext(context: string, apps: readonly string[], extraArgs: string): string[] {
   const { rounds, waitMs } = STASIS_RETRY;
@@ -144,7 +143,7 @@ function stasisContext(context: string, apps: readonly string[], extraArgs: stri
     `[${context}]`,
     `exten => _X.,1,Set(HOTLINE_ROUND=1)`,
     ` same => n,GotoIf($["\${CHANNEL(channeltype)}" != "PJSIP"]?draw)`,
-    ` same => n,Set(${SIP_CALL_ID}=\${CHANNEL(pjsip,call-id)})`,
+    ` same => n,Set(${SIP_CALL_ID_VARIABLE}=\${CHANNEL(pjsip,call-id)})`,
     ` same => n(draw),Set(${DRAW}=\${RAND(1,100)})`,
     ` same => n(round),Set(${GATED_VARIABLE}=)`,
     ` same => n,Goto(${pick})`,

@@ -1,4 +1,5 @@
 import { gateVariable, parseGate } from '../admission/gate.ts';
+import { SIP_CALL_ID_VARIABLE } from '../telephony/sip-call-id.ts';
 import type { AppRecord } from './apps.ts';
 import type { SimCore } from './core.ts';
 import { SimChannel } from './model/channel.ts';
@@ -148,7 +149,7 @@ function enter(
     creationtime: asteriskTime(outcome.startedAtReal),
   });
   channel.outcome = outcome;
-  if (params.sipCallId !== undefined) channel.channelvars = { HOTLINE_SIP_CALL_ID: params.sipCallId };
+  if (params.sipCallId !== undefined) channel.channelvars = { [SIP_CALL_ID_VARIABLE]: params.sipCallId };
   core.addChannel(channel);
   if (core.apps.subscribeAllApps.size > 0 || core.apps.endpointSubscriptions > 0)
     announceToSubscribeAll(core, channel, app.name);

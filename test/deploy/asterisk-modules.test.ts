@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SIP_CALL_ID_VARIABLE } from '../../src/telephony/sip-call-id.ts';
 import { dialplanSteps, parseConf } from './asterisk-conf.ts';
 
 const dialplanDir = join(import.meta.dirname, '../../dialplan');
@@ -121,6 +122,14 @@ describe('the management interfaces', () => {
     expect(read('http.conf')).toMatch(/sessions, default 100/);
     const ami = parseConf(read('manager.conf'));
     expect(ami.sections[0]!.entries).toContainEqual(['bindaddr', '127.0.0.1']);
+  });
+
+  it("hand ARI the variable the dialplan sets to the carrier's SIP Call-ID", () => {
+    const general = parseConf(read('ari.conf')).sections.find((s) => s.name === 'general');
+    expect(general?.entries).toContainEqual(['channelvars', SIP_CALL_ID_VARIABLE]);
+    expect(read('extensions-generated.conf')).toContain(
+      `Set(${SIP_CALL_ID_VARIABLE}=\${CHANNEL(pjsip,call-id)})`,
+    );
   });
 
   it('keep credentials out of the committed files', () => {

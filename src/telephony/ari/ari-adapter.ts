@@ -13,6 +13,7 @@ import {
   type TelephonyLoad,
   type TelephonyPort,
 } from '../port.ts';
+import { SIP_CALL_ID_VARIABLE } from '../sip-call-id.ts';
 import { MONITOR_ROLE, type SnoopPort, type SnoopRequest } from '../snoop-port.ts';
 import { AriAdmissionGate } from './admission-gate.ts';
 import { readAriEvent, sipCallIdSchema, type UsedAriEvent } from './ari-events.ts';
@@ -69,7 +70,7 @@ interface AriChannel {
 
 /** A listed channel's carrier SIP Call-ID (ari.conf channelvars), when the dialplan set a valid one. */
 function listedSipCallId(ch: AriChannel): string | undefined {
-  const read = sipCallIdSchema.safeParse(ch.channelvars?.HOTLINE_SIP_CALL_ID);
+  const read = sipCallIdSchema.safeParse(ch.channelvars?.[SIP_CALL_ID_VARIABLE]);
   return read.success && read.data !== '' ? read.data : undefined;
 }
 
@@ -458,7 +459,7 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
     if (!event) return;
     if (this.attempts) {
       if (this.attempts.intercept(event)) return;
-      const sipCallId = e.type === 'StasisStart' ? e.channel.channelvars?.HOTLINE_SIP_CALL_ID : undefined;
+      const sipCallId = e.type === 'StasisStart' ? e.channel.channelvars?.[SIP_CALL_ID_VARIABLE] : undefined;
       if (sipCallId && event.kind === 'channel-entered' && !this.diverted.has(event.args[0] ?? '')) {
         this.attempts.enter(event, sipCallId);
         return;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIP_CALL_ID_VARIABLE } from '../sip-call-id.ts';
 
 /**
  * zod schemas of the ARI events the engine acts on, checked as they arrive (the edge). An event
@@ -51,7 +52,7 @@ const stasisStart = z.object({
     /** ari.conf's channelvars: the carrier's SIP Call-ID of a call (several nodes, AttemptGate). */
     channelvars: described(
       z.object({
-        HOTLINE_SIP_CALL_ID: described(sipCallIdSchema, 'channel.channelvars.HOTLINE_SIP_CALL_ID'),
+        [SIP_CALL_ID_VARIABLE]: described(sipCallIdSchema, `channel.channelvars.${SIP_CALL_ID_VARIABLE}`),
       }),
       'channel.channelvars',
     ),
