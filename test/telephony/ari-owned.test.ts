@@ -77,7 +77,10 @@ describe('carrier calls in the listing after an outage', () => {
       sipCallId: 'sip-2@carrier',
     }).channelId;
     await until('the lone call served', () => entries(events, alone).length === 1);
+    const before = adapter.restStats.requests;
     const listing = await adapter.owned();
+    // The application, then the served channel alone: the held one costs no request.
+    expect(adapter.restStats.requests - before).toBe(2);
     expect(listing.channels.map((c) => [c.id, c.sipCallId])).toEqual([[alone, 'sip-2@carrier']]);
     expect(entries(events, held)).toEqual([]);
     // b-1 goes away unanswered: the held channel is served, and listed from then on.

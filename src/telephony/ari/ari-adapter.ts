@@ -859,12 +859,12 @@ export class AriAdapter implements TelephonyPort, SnoopPort {
       out.bridges.push(...info.bridge_ids.filter((id) => !this.claimed.has(id)));
       for (const id of info.channel_ids) {
         if (this.claimed.has(id)) continue;
+        // Held on its carrier call's claim, or refused: the attempt gate's, not a missed call.
+        if (this.attempts?.withholds(id)) continue;
         try {
           const ch = await this.rest.call<AriChannel>('getChannel', 'GET', `/channels/${id}`);
           // Supervisor monitoring's channels are never callers (left by an earlier run: see strays).
           if (stasisArgs(ch)[0] === MONITOR_ROLE) continue;
-          // Held on its carrier call's claim, or refused: the attempt gate's, not a missed call.
-          if (this.attempts?.withholds(id)) continue;
           const sipCallId = this.attempts ? listedSipCallId(ch) : undefined;
           out.channels.push({
             id,
