@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
 import { MemoryRecords } from '../support/engine-harness.ts';
-import { type Closers, twoNodes } from '../support/two-nodes.ts';
+import { type Closers, nodesOf, twoNodes } from '../support/two-nodes.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const closers: Closers = [];
@@ -117,5 +117,27 @@ describe('one engine over two Asterisk nodes', () => {
     const status = (await h.store.listAgents()).find((x) => x.id === agentOnB)?.status;
     // The agent of the lost call is in wrap-up (or ready), never left on the call or reserved.
     expect(['wrap-up', 'ready']).toContain(status?.state);
+  });
+
+  it('drops a carrier channel listed on a node lost before the resync admits it, and goes on', async () => {
+    const { w, h } = await agentOnEachNode();
+    const onB = w.b.injectCall({ app: 'hotline', dialed: '12345', callerNumber: '13800138014' });
+    w.b.refuseWebSockets(600_000);
+    w.b.dropWebSockets();
+    await w.time.runUntil('node b lost', () => nodesOf(h).find((n) => n.name === 'b')?.lost === true, {
+      maxVirtualMs: 10_000,
+    });
+    const entered = {
+      kind: 'channel-entered' as const,
+      app: 'hotline',
+      channelId: onB.channelId,
+      args: [],
+      dialed: '12345',
+      callerNumber: '13800138014',
+      callerName: '',
+      state: 'Ring',
+    };
+    expect(() => h.telephony.admit?.(entered, 'sip-b@carrier')).not.toThrow();
+    expect(h.engine.call(onB.channelId)).toBeUndefined();
   });
 });

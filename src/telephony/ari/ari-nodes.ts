@@ -234,10 +234,15 @@ export class AriNodes implements TelephonyPort, SnoopPort {
 
   /** The adapter of an id's node; a lost node's resources are gone (404). */
   private via(id: string, operation: string): AriAdapter {
-    const name = this.nodeOf(id);
-    const link = name === undefined ? this.anyLink() : this.links.get(name)!;
+    const link = this.linkOf(id);
     if (link.lost) throw new TelephonyError(404, operation, `node ${link.name} is lost`);
     return link.adapter;
+  }
+
+  /** The node an id names (for an id that names none, a connected node). */
+  private linkOf(id: string): NodeLink {
+    const name = this.nodeOf(id);
+    return name === undefined ? this.anyLink() : this.links.get(name)!;
   }
 
   /** For an id that names no node (not expected with `systemname` set): a connected node. */
@@ -343,7 +348,10 @@ export class AriNodes implements TelephonyPort, SnoopPort {
 
   /** The reachable nodes' channels and bridges of the apps; `nodes` says which were listed. */
   admit(event: Extract<TelephonyEvent, { kind: 'channel-entered' }>, sipCallId: string): void {
-    this.via(event.channelId, 'admit').admit(event, sipCallId);
+    const link = this.linkOf(event.channelId);
+    // Lost since it was listed: the channel went with its node, and the rest of the listing goes on.
+    if (link.lost) return;
+    link.adapter.admit(event, sipCallId);
   }
 
   async owned(ours?: (bridgeId: string) => boolean): Promise<OwnedResources> {
