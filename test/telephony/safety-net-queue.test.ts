@@ -193,6 +193,7 @@ describe('the member an agent is', () => {
       paused: true,
       reason: 'not-ready: lunch',
     });
+    expect(memberOf(agentIn('not-ready'))).toMatchObject({ paused: true, reason: 'not-ready' });
     expect(memberOf(agentIn('logged-out'))).toBeUndefined();
   });
 });

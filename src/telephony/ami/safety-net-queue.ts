@@ -39,15 +39,15 @@ export function memberOf(agent: Agent): SafetyNetMember | undefined {
   const state = agent.status.state;
   const endpoint = agent.status.endpoint ?? agent.endpoint;
   if (state === 'logged-out' || !endpoint) return undefined;
-  const paused = state !== 'ready';
-  const reason = !paused
-    ? ''
-    : state === 'not-ready'
-      ? agent.status.notReadyReason
-        ? `not-ready: ${agent.status.notReadyReason}`
-        : state
-      : 'busy';
-  return { interface: endpoint, name: agent.id, paused, reason: reason.slice(0, 80) };
+  const member = { interface: endpoint, name: agent.id };
+  if (state === 'ready') return { ...member, paused: false, reason: '' };
+  return { ...member, paused: true, reason: pauseReason(agent).slice(0, 80) };
+}
+
+function pauseReason(agent: Agent): string {
+  if (agent.status.state !== 'not-ready') return 'busy';
+  const why = agent.status.notReadyReason;
+  return why ? `not-ready: ${why}` : 'not-ready';
 }
 
 /** The nodes an endpoint's phone is registered on now (undefined: not known). */
