@@ -137,6 +137,8 @@ const RING_RATE = 5;
 const WARM_CALLS = quick ? 10 : 200;
 const WARM_RATE = 20;
 const DRAIN_MS = 30_000;
+/** Agent legs the engines dialled through the inter-node trunk (summed over the engines). */
+const TRUNK_LEGS = 'hotline_node_trunk_legs_total';
 
 const log = (msg: string) => process.stderr.write(`[bench-edge ${new Date().toISOString()}] ${msg}\n`);
 const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -412,7 +414,7 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     const cpu0 = cpuOf(pids);
     const throttled0 = throttledOf();
     const edge0 = await edgeCounts(cluster);
-    const trunk0 = await trunkLegsOf(cluster);
+    const trunk0 = await cluster.engineCounter(TRUNK_LEGS);
     const started = Date.now();
     const uac = startLoadSipp({
       scenario: 'bench-edge-carrier.xml',
@@ -461,7 +463,7 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     const cpu1 = cpuOf(pids);
     const throttled1 = throttledOf();
     const edge1 = await edgeCounts(cluster);
-    const trunk1 = await trunkLegsOf(cluster);
+    const trunk1 = await cluster.engineCounter(TRUNK_LEGS);
     const edgeSide = {
       nodeFailures: edge1.nodeFailures - edge0.nodeFailures,
       retries: edge1.retries - edge0.retries,
@@ -573,18 +575,6 @@ async function edgeCounts(cluster: Cluster): Promise<{ nodeFailures: number; ret
     retries: total('hotline_edge_node_retries_total'),
   };
 }
-/** Legs the engines dialled through the inter-node trunk, summed (hotline_node_trunk_legs_total). */
-async function trunkLegsOf(cluster: Cluster): Promise<number> {
-  let n = 0;
-  for (const [i, e] of cluster.engines.entries()) {
-    if (!e.running()) continue;
-    const text = String((await cluster.api('GET', '/metrics', undefined, i)).body);
-    const line = text.split('\n').find((l) => l.startsWith('hotline_node_trunk_legs_total '));
-    n += Number(line?.slice(line.lastIndexOf(' ') + 1) ?? 0);
-  }
-  return n;
-}
-
 /** CPU of each process over `seconds` with the agents registered and ready and no call: the floor. */
 async function idleCpu(cluster: Cluster, seconds: number): Promise<void> {
   const pids = pidsOf(cluster);

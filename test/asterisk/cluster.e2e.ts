@@ -104,18 +104,6 @@ interface AgentView {
   callId?: string;
   deviceAvailable: boolean;
 }
-/** A counter of the engines' /metrics (one series, `name{labels}` as written), summed over those running. */
-async function enginesCounter(series: string): Promise<number> {
-  let n = 0;
-  for (const [i, e] of cluster.engines.entries()) {
-    if (!e.running()) continue;
-    const text = String((await cluster.api('GET', '/metrics', undefined, i)).body);
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    n += Number(line?.slice(series.length + 1) ?? 0);
-  }
-  return n;
-}
-
 const agentViews = async () =>
   ((await cluster.api('GET', '/agents')).body as { agents: AgentView[] }).agents ?? [];
 
@@ -179,7 +167,7 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
 
   it('lets an agent registered on node b answer a call that arrived on node a', async () => {
     await readyAgent('agent6003', { kind: 'answers' });
-    const trunkLegs = await enginesCounter('hotline_node_trunk_legs_total');
+    const trunkLegs = await cluster.engineCounter('hotline_node_trunk_legs_total');
     const caller = nextCaller();
     // straight to node a (not through the edge): the call is on a whatever the edge would pick
     const run = cluster.call({ dialed: '12345', caller, to: 'a', talkMs: 4000 });
@@ -193,7 +181,7 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
     const shown = await b.rx('core show channels concise');
     expect(shown).toMatch(/^PJSIP\/agent6003-/m);
     // the engines count the leg that crossed nodes
-    expect(await enginesCounter('hotline_node_trunk_legs_total')).toBeGreaterThan(trunkLegs);
+    expect(await cluster.engineCounter('hotline_node_trunk_legs_total')).toBeGreaterThan(trunkLegs);
     await passed(run);
     const [record] = await recordsOf([at.channel.id]);
     expect(record!.callId.startsWith('a-')).toBe(true);
@@ -279,7 +267,7 @@ describe.skipIf(!runnable)('two Asterisk nodes, two engines and the SIP edge on 
         )?.[1] ?? 0,
       );
     const engineCount = (outcome: string) =>
-      enginesCounter(`hotline_carrier_call_channels_total{outcome="${outcome}"}`);
+      cluster.engineCounter(`hotline_carrier_call_channels_total{outcome="${outcome}"}`);
     const answeredToday = async () =>
       (await agentViews()).reduce(
         (n, v) => n + ((v as { today?: { callsAnswered?: number } }).today?.callsAnswered ?? 0),

@@ -105,6 +105,11 @@ export interface Cluster {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: unknown }>;
+  /**
+   * One series of the engines' /metrics (`name{labels}` as written), summed over the running
+   * engines (0 where an engine does not show it).
+   */
+  engineCounter(series: string): Promise<number>;
   /** Every engine's records, in the order written per engine. */
   records(): CallRecord[];
   /** An agent's softphone registered on its node, then running the behaviour as a UAS. */
@@ -555,6 +560,16 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
       const token = agentTokens.get(agentId);
       if (!token) throw new Error(`no cluster agent ${agentId}`);
       return apiWith(token, method, path, body);
+    },
+    async engineCounter(series) {
+      let n = 0;
+      for (const [i, e] of engines.entries()) {
+        if (!e.running()) continue;
+        const text = String((await api('GET', '/metrics', undefined, i)).body);
+        const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+        n += Number(line?.slice(series.length + 1) ?? 0);
+      }
+      return n;
     },
     records() {
       return engines.flatMap((e) =>
