@@ -23,8 +23,11 @@
  *    CPU of each process. The steps of a cluster stop at the first one with a retransmission, a
  *    call failed at the carrier, a node failing an INVITE the edge gave it, or not paced (the
  *    carrier took over 3 s longer than the step to place its calls: SIPp's limit of calls up held
- *    new ones back), or with channels left after its drain; the highest step before it is {"nodes": N, "cleanCallsPerSecond"}, and
- *    `completeCallsPerSecond` the highest up to which every call also connected and ended.
+ *    new ones back), or with channels left after its drain. The rates between the highest clean
+ *    step and that one are then bisected to within 1 call/s (not with `--quick`), so that the
+ *    ratio is not the steps' rounding: the highest clean rate is {"nodes": N,
+ *    "cleanCallsPerSecond"}, and `completeCallsPerSecond` the highest of the ascending steps up to
+ *    which every call also connected and ended.
  *    Before the steps, {"nodes", "idleCpuPct", "settledAfterS"}: each process's CPU over 10 s
  *    with the agents registered and no call (what a node costs before any call), once the work
  *    the logins left has settled (the steps start after it); each step's line gives
@@ -138,6 +141,8 @@ const RING_RATE = 5;
 const WARM_CALLS = quick ? 10 : 200;
 const WARM_RATE = 20;
 const DRAIN_MS = 30_000;
+/** The clean rate is bisected to within this many calls/s (see `steps`; not with --quick). */
+const BISECT_WITHIN = quick ? Number.POSITIVE_INFINITY : 1;
 /** Agent legs the engines dialled through the inter-node trunk (summed over the engines). */
 const TRUNK_LEGS = 'hotline_node_trunk_legs_total';
 
@@ -390,153 +395,188 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
   });
 }
 
+/** How a step went: clean (the issue's measure), complete, and channels left after its drain. */
+interface StepResult {
+  clean: boolean;
+  complete: boolean;
+  left: number;
+}
+
+/**
+ * The steps of one cluster, up from the lowest rate until one is not clean; then the rates between
+ * the highest clean step and that one are bisected (to within BISECT_WITHIN calls/s), so that the
+ * clean rate, and the ratio of two clusters' rates, is not the steps' rounding. No bisection after
+ * a step whose channels outlived its drain: the cluster did not recover.
+ */
 async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: number; complete: number }> {
-  const nodes = cluster.nodes.size;
   const pids = pidsOf(cluster);
   let clean = 0;
   let completeTo = 0;
   let allComplete = true;
+  let notClean: number | undefined;
   for (const rate of RATES) {
-    let agents: LoadSippRun[];
-    try {
-      agents = await answerers.start(`step-${nodes}-${rate}`, false, STEP_SECONDS + 120);
-    } catch (err) {
-      // the cluster did not recover from the last step (its agents could not register again)
-      emit({ nodes, rate, skipped: `agents could not register: ${(err as Error).message.split('\n')[0]}` });
-      break;
-    }
-    await waitAgentsReady(
-      nodeLab(cluster, [...cluster.nodes.values()][0]!),
-      cluster.agents.size,
-      60_000,
-    ).catch((e: Error) => log(`warning: ${e.message}`));
-    const total = rate * STEP_SECONDS;
-    const agents0 = agents.map((a) => a.counts());
-    const cpu0 = cpuOf(pids);
-    const throttled0 = throttledOf();
-    const edge0 = await edgeCounts(cluster);
-    const trunk0 = await cluster.engineCounter(TRUNK_LEGS);
-    const started = Date.now();
-    const uac = startLoadSipp({
-      scenario: 'bench-edge-carrier.xml',
-      name: `step-${nodes}-${rate}`,
-      dir: cluster.dir,
-      localIp: cluster.carrierIp,
-      localPort: 5060,
-      remote: `${cluster.edgeIp}:5060`,
-      vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
-      inject: ['SEQUENTIAL', ...Array.from({ length: total }, () => `${NUMBER};${nextCaller()}`)],
-      rate,
-      calls: total,
-      limit: rate * 10,
-      timeoutSeconds: STEP_SECONDS + 40,
-    });
-    const connectedNow = () =>
-      agents.reduce(
-        (n, a, i) => n + stepCount(a.counts(), 'ACK', 'Recv') - stepCount(agents0[i], 'ACK', 'Recv'),
-        0,
-      );
-    let collapsed = false;
-    for (;;) {
-      const done = await Promise.race([uac.exited.then(() => true), sleep(1000).then(() => false)]);
-      if (done) break;
-      const elapsed = (Date.now() - started) / 1000;
-      const created = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0);
-      if (elapsed >= 5 && created >= rate * 3 && connectedNow() < 0.5 * (created - 2 * rate)) {
-        collapsed = true;
-        log(`${nodes} node(s) at ${rate}/s collapse: stopping the step`);
-        await uac.stop(15_000);
-        break;
-      }
-      if (elapsed > STEP_SECONDS + 35) {
-        await uac.stop(5000);
-        break;
-      }
-    }
-    await uac.exited;
-    // How long the carrier took to place and end its calls: SIPp holds new calls back while
-    // `limit` are up, so a slow cluster stretches the step instead of retransmitting.
-    const placedSeconds = (Date.now() - started) / 1000;
-    const paced = placedSeconds <= STEP_SECONDS + 3;
-    const left = await drain(cluster);
-    await sleep(1200);
-    const wall = (Date.now() - started) / 1000;
-    const cpu1 = cpuOf(pids);
-    const throttled1 = throttledOf();
-    const edge1 = await edgeCounts(cluster);
-    const trunk1 = await cluster.engineCounter(TRUNK_LEGS);
-    const edgeSide = {
-      nodeFailures: edge1.nodeFailures - edge0.nodeFailures,
-      retries: edge1.retries - edge0.retries,
-    };
-    const callerFailed = Number(uac.stats()?.['FailedCall(C)'] ?? 0);
-    const unexpected = sumCounts(uac.counts(), 'Unexp');
-    const offered = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0);
-    const connected = connectedNow();
-    const retrans = {
-      carrier: sumCounts(uac.counts(), 'Retrans'),
-      agents: agents.reduce(
-        (n, a, i) => n + sumCounts(a.counts(), 'Retrans') - sumCounts(agents0[i], 'Retrans'),
-        0,
-      ),
-    };
-    // clean (the issue's measure): every call placed at the step's rate (within 3 s of its
-    // length), no retransmission, none failed or answered twice at the carrier, and no node that
-    // failed an INVITE the edge gave it (a node silent past the edge's Trying timeout is a
-    // retransmission on the edge's side; moved on, its late answer can reach the carrier as a
-    // second 200); complete: also every call connected to an agent and every channel gone once
-    // the calls ended
-    const ok =
-      !collapsed &&
-      paced &&
-      offered === total &&
-      retrans.carrier + retrans.agents === 0 &&
-      callerFailed + unexpected === 0 &&
-      edgeSide.nodeFailures === 0;
-    const complete = ok && connected === offered && left === 0;
-    emit({
-      nodes,
-      engines: cluster.engines.length,
-      rate,
-      seconds: STEP_SECONDS,
-      offered,
-      connected,
-      callerFailed,
-      retransmissions: retrans.carrier + retrans.agents,
-      retransmissionsBySide: retrans,
-      timeouts: sumCounts(uac.counts(), 'Timeout'),
-      unexpected,
-      edgeNodeFailures: edgeSide.nodeFailures,
-      // agent legs through the inter-node trunk (the engines' /metrics): each loads both nodes
-      agentLegsViaTrunk: trunk1 - trunk0,
-      edgeRetries: edgeSide.retries,
-      cpuPct: Object.fromEntries(
-        Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
-      ),
-      ...(budgets.size > 0
-        ? {
-            throttledMs: Object.fromEntries(
-              Object.keys(throttled1).map((k) => [k, Math.round(throttled1[k]! - (throttled0[k] ?? 0))]),
-            ),
-          }
-        : {}),
-      channelsLeftAfterDrain: left,
-      stepWallSeconds: round(wall, 1),
-      placedSeconds: round(placedSeconds, 1),
-      paced,
-      lost: offered - connected,
-      clean: ok,
-      complete,
-      collapsed,
-      loadAvg: loadAverage(),
-    });
-    allComplete &&= complete;
+    const r = await step(cluster, answerers, pids, rate);
+    if (!r) return { clean, complete: completeTo };
+    allComplete &&= r.complete;
     if (allComplete) completeTo = rate;
     // calls still up after the drain: the node could not finish them, the next step would measure that
-    if (!ok || left > 0) break;
+    if (r.left > 0) return { clean, complete: completeTo };
+    if (!r.clean) {
+      notClean = rate;
+      break;
+    }
     clean = rate;
   }
+  while (notClean !== undefined && notClean - clean > BISECT_WITHIN) {
+    const rate = Math.floor((clean + notClean) / 2);
+    const r = await step(cluster, answerers, pids, rate);
+    if (!r || r.left > 0) break;
+    if (r.clean) clean = rate;
+    else notClean = rate;
+  }
   return { clean, complete: completeTo };
+}
+
+/** One step: `rate` new calls a second through the edge for STEP_SECONDS, then the drain. */
+async function step(
+  cluster: Cluster,
+  answerers: Answerers,
+  pids: Pids,
+  rate: number,
+): Promise<StepResult | undefined> {
+  const nodes = cluster.nodes.size;
+  let agents: LoadSippRun[];
+  try {
+    agents = await answerers.start(`step-${nodes}-${rate}`, false, STEP_SECONDS + 120);
+  } catch (err) {
+    // the cluster did not recover from the last step (its agents could not register again)
+    emit({ nodes, rate, skipped: `agents could not register: ${(err as Error).message.split('\n')[0]}` });
+    return undefined;
+  }
+  await waitAgentsReady(nodeLab(cluster, [...cluster.nodes.values()][0]!), cluster.agents.size, 60_000).catch(
+    (e: Error) => log(`warning: ${e.message}`),
+  );
+  const total = rate * STEP_SECONDS;
+  const agents0 = agents.map((a) => a.counts());
+  const cpu0 = cpuOf(pids);
+  const throttled0 = throttledOf();
+  const edge0 = await edgeCounts(cluster);
+  const trunk0 = await cluster.engineCounter(TRUNK_LEGS);
+  const started = Date.now();
+  const uac = startLoadSipp({
+    scenario: 'bench-edge-carrier.xml',
+    name: `step-${nodes}-${rate}`,
+    dir: cluster.dir,
+    localIp: cluster.carrierIp,
+    localPort: 5060,
+    remote: `${cluster.edgeIp}:5060`,
+    vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
+    inject: ['SEQUENTIAL', ...Array.from({ length: total }, () => `${NUMBER};${nextCaller()}`)],
+    rate,
+    calls: total,
+    limit: rate * 10,
+    timeoutSeconds: STEP_SECONDS + 40,
+  });
+  const connectedNow = () =>
+    agents.reduce(
+      (n, a, i) => n + stepCount(a.counts(), 'ACK', 'Recv') - stepCount(agents0[i], 'ACK', 'Recv'),
+      0,
+    );
+  let collapsed = false;
+  for (;;) {
+    const done = await Promise.race([uac.exited.then(() => true), sleep(1000).then(() => false)]);
+    if (done) break;
+    const elapsed = (Date.now() - started) / 1000;
+    const created = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0);
+    if (elapsed >= 5 && created >= rate * 3 && connectedNow() < 0.5 * (created - 2 * rate)) {
+      collapsed = true;
+      log(`${nodes} node(s) at ${rate}/s collapse: stopping the step`);
+      await uac.stop(15_000);
+      break;
+    }
+    if (elapsed > STEP_SECONDS + 35) {
+      await uac.stop(5000);
+      break;
+    }
+  }
+  await uac.exited;
+  // How long the carrier took to place and end its calls: SIPp holds new calls back while
+  // `limit` are up, so a slow cluster stretches the step instead of retransmitting.
+  const placedSeconds = (Date.now() - started) / 1000;
+  const paced = placedSeconds <= STEP_SECONDS + 3;
+  const left = await drain(cluster);
+  await sleep(1200);
+  const wall = (Date.now() - started) / 1000;
+  const cpu1 = cpuOf(pids);
+  const throttled1 = throttledOf();
+  const edge1 = await edgeCounts(cluster);
+  const trunk1 = await cluster.engineCounter(TRUNK_LEGS);
+  const edgeSide = {
+    nodeFailures: edge1.nodeFailures - edge0.nodeFailures,
+    retries: edge1.retries - edge0.retries,
+  };
+  const callerFailed = Number(uac.stats()?.['FailedCall(C)'] ?? 0);
+  const unexpected = sumCounts(uac.counts(), 'Unexp');
+  const offered = Number(uac.stats()?.['OutgoingCall(C)'] ?? 0);
+  const connected = connectedNow();
+  const retrans = {
+    carrier: sumCounts(uac.counts(), 'Retrans'),
+    agents: agents.reduce(
+      (n, a, i) => n + sumCounts(a.counts(), 'Retrans') - sumCounts(agents0[i], 'Retrans'),
+      0,
+    ),
+  };
+  // clean (the issue's measure): every call placed at the step's rate (within 3 s of its
+  // length), no retransmission, none failed or answered twice at the carrier, and no node that
+  // failed an INVITE the edge gave it (a node silent past the edge's Trying timeout is a
+  // retransmission on the edge's side; moved on, its late answer can reach the carrier as a
+  // second 200); complete: also every call connected to an agent and every channel gone once
+  // the calls ended
+  const ok =
+    !collapsed &&
+    paced &&
+    offered === total &&
+    retrans.carrier + retrans.agents === 0 &&
+    callerFailed + unexpected === 0 &&
+    edgeSide.nodeFailures === 0;
+  const complete = ok && connected === offered && left === 0;
+  emit({
+    nodes,
+    engines: cluster.engines.length,
+    rate,
+    seconds: STEP_SECONDS,
+    offered,
+    connected,
+    callerFailed,
+    retransmissions: retrans.carrier + retrans.agents,
+    retransmissionsBySide: retrans,
+    timeouts: sumCounts(uac.counts(), 'Timeout'),
+    unexpected,
+    edgeNodeFailures: edgeSide.nodeFailures,
+    // agent legs through the inter-node trunk (the engines' /metrics): each loads both nodes
+    agentLegsViaTrunk: trunk1 - trunk0,
+    edgeRetries: edgeSide.retries,
+    cpuPct: Object.fromEntries(
+      Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
+    ),
+    ...(budgets.size > 0
+      ? {
+          throttledMs: Object.fromEntries(
+            Object.keys(throttled1).map((k) => [k, Math.round(throttled1[k]! - (throttled0[k] ?? 0))]),
+          ),
+        }
+      : {}),
+    channelsLeftAfterDrain: left,
+    stepWallSeconds: round(wall, 1),
+    placedSeconds: round(placedSeconds, 1),
+    paced,
+    lost: offered - connected,
+    clean: ok,
+    complete,
+    collapsed,
+    loadAvg: loadAverage(),
+  });
+  return { clean: ok, complete, left };
 }
 
 /** `--pin`: every thread of node i's Asterisk on CPU i (threads it starts later inherit it). */
