@@ -346,7 +346,7 @@ export class AriNodes implements TelephonyPort, SnoopPort {
     }
   }
 
-  /** The reachable nodes' channels and bridges of the apps; `nodes` says which were listed. */
+  /** A listed carrier channel the engine never saw, handed to its node's attempt gate. */
   admit(event: Extract<TelephonyEvent, { kind: 'channel-entered' }>, sipCallId: string): void {
     const link = this.linkOf(event.channelId);
     // Lost since it was listed: the channel went with its node, and the rest of the listing goes on.
@@ -354,6 +354,7 @@ export class AriNodes implements TelephonyPort, SnoopPort {
     link.adapter.admit(event, sipCallId);
   }
 
+  /** The reachable nodes' channels and bridges of the apps; `nodes` says which were listed. */
   async owned(ours?: (bridgeId: string) => boolean): Promise<OwnedResources> {
     const out: OwnedResources = { channels: [], bridges: [], nodes: [] };
     await this.gather(out.nodes!, async (a) => {
