@@ -1,10 +1,10 @@
 /**
  * What one change of the safety-net queue costs Asterisk: CPU per QueueAdd and per QueuePause
  * (the engine sends one pause and one unpause per call to every node's queue), as the queue's
- * members grow, with `persistentmembers` as shipped (yes: app_queue then writes the whole member
- * list to Asterisk's database at every change) and without it. On a real Asterisk 22.10.1 with the
+ * members grow, with `persistentmembers` on (app_queue then writes the whole member list to
+ * Asterisk's database at every change) and off (as shipped). On a real Asterisk 22.10.1 with the
  * project's own dialplan/ (the cluster lab, one node, no engine: the AMI actions are this
- * script's own).
+ * script's own; the setting is changed in the lab's copy of queues.conf).
  *
  *   npm run bench:safety-net-queue [-- --members 500,1000] [--pauses N]
  *
@@ -49,12 +49,13 @@ async function measure(members: number, persistent: boolean): Promise<void> {
   });
   try {
     const node = cluster.nodes.get('a')!;
-    if (!persistent) {
-      const path = join(node.dir, 'etc/queues.conf');
-      const shipped = readFileSync(path, 'utf8');
-      if (!/^persistentmembers = yes$/m.test(shipped))
-        throw new Error(`${path}: no "persistentmembers = yes"`);
-      writeFileSync(path, shipped.replace(/^persistentmembers = yes$/m, 'persistentmembers = no'));
+    const path = join(node.dir, 'etc/queues.conf');
+    const shipped = readFileSync(path, 'utf8');
+    const setting = /^persistentmembers = (yes|no)$/m;
+    if (!setting.test(shipped)) throw new Error(`${path}: no "persistentmembers = yes|no" line`);
+    const wanted = `persistentmembers = ${persistent ? 'yes' : 'no'}`;
+    if (!shipped.includes(`\n${wanted}\n`)) {
+      writeFileSync(path, shipped.replace(setting, wanted));
       await node.rx('module reload app_queue.so');
     }
     const ami = new AmiClient({
