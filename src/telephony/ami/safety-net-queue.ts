@@ -281,8 +281,7 @@ export class SafetyNetQueue {
     for (const [id, m] of wanted) {
       const k = this.known.get(id);
       if (k && sameInterfaces(k, m) && k.paused === m.paused) {
-        // QueueStatus does not say whether a member is rung in use, and Asterisk forgets it
-        // over a restart (persistentmembers keeps the rest): said again.
+        // QueueStatus does not say whether a member is rung in use: said again.
         if (throughTrunk(m)) await this.ringInUse(m);
         continue;
       }
