@@ -285,17 +285,7 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
     directCallers.push(nextCaller());
   }
   // warm-up, not measured
-  const warm = startLoadSipp({
-    scenario: 'bench-edge-carrier.xml',
-    name: 'ring-warmup',
-    dir: cluster.dir,
-    localIp: cluster.carrierIp,
-    localPort: 5060,
-    remote: `${cluster.edgeIp}:5060`,
-    vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
-    inject: ['SEQUENTIAL', ...Array.from({ length: WARM_CALLS }, () => `${NUMBER};${nextCaller()}`)],
-    rate: WARM_RATE,
-    calls: WARM_CALLS,
+  const warm = carrierThroughEdge(cluster, 'ring-warmup', WARM_RATE, WARM_CALLS, {
     limit: 50,
     timeoutSeconds: 60,
   });
@@ -395,6 +385,29 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
   });
 }
 
+/** The carrier placing `calls` calls to 12345 through the edge at `rate` a second, each caller new. */
+function carrierThroughEdge(
+  cluster: Cluster,
+  name: string,
+  rate: number,
+  calls: number,
+  opts: { limit: number; timeoutSeconds: number },
+): LoadSippRun {
+  return startLoadSipp({
+    scenario: 'bench-edge-carrier.xml',
+    name,
+    dir: cluster.dir,
+    localIp: cluster.carrierIp,
+    localPort: 5060,
+    remote: `${cluster.edgeIp}:5060`,
+    vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
+    inject: ['SEQUENTIAL', ...Array.from({ length: calls }, () => `${NUMBER};${nextCaller()}`)],
+    rate,
+    calls,
+    ...opts,
+  });
+}
+
 /** How a step went: clean (the issue's measure), complete, and channels left after its drain. */
 interface StepResult {
   clean: boolean;
@@ -463,17 +476,7 @@ async function step(
   const edge0 = await edgeCounts(cluster);
   const trunk0 = await cluster.engineCounter(TRUNK_LEGS);
   const started = Date.now();
-  const uac = startLoadSipp({
-    scenario: 'bench-edge-carrier.xml',
-    name: `step-${nodes}-${rate}`,
-    dir: cluster.dir,
-    localIp: cluster.carrierIp,
-    localPort: 5060,
-    remote: `${cluster.edgeIp}:5060`,
-    vars: { ANSWER_WITHIN_MS: 8000, TALK_MS },
-    inject: ['SEQUENTIAL', ...Array.from({ length: total }, () => `${NUMBER};${nextCaller()}`)],
-    rate,
-    calls: total,
+  const uac = carrierThroughEdge(cluster, `step-${nodes}-${rate}`, rate, total, {
     limit: rate * 10,
     timeoutSeconds: STEP_SECONDS + 40,
   });
