@@ -272,6 +272,12 @@ function cpuOf(p: Pids): Record<string, number> {
   add('drachtio', p.drachtio);
   return out;
 }
+/** Each process's CPU between two readings of `cpuOf`, in % of one CPU over `wallS` seconds. */
+function cpuPercent(before: Record<string, number>, after: Record<string, number>, wallS: number) {
+  return Object.fromEntries(
+    Object.keys(after).map((k) => [k, round(((after[k]! - (before[k] ?? 0)) / 1000 / wallS) * 100, 1)]),
+  );
+}
 
 async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void> {
   const node = [...cluster.nodes.values()][0]!;
@@ -559,9 +565,7 @@ async function step(
     // agent legs through the inter-node trunk (the engines' /metrics): each loads both nodes
     agentLegsViaTrunk: trunk1 - trunk0,
     edgeRetries: edgeSide.retries,
-    cpuPct: Object.fromEntries(
-      Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
-    ),
+    cpuPct: cpuPercent(cpu0, cpu1, wall),
     ...(budgets.size > 0
       ? {
           throttledMs: Object.fromEntries(
@@ -626,10 +630,7 @@ async function cpuOver(pids: Pids, seconds: number): Promise<{ pct: Record<strin
   await sleep(seconds * 1000);
   const cpu1 = cpuOf(pids);
   const wall = (Date.now() - t0) / 1000;
-  const pct = Object.fromEntries(
-    Object.keys(cpu1).map((k) => [k, round(((cpu1[k]! - (cpu0[k] ?? 0)) / 1000 / wall) * 100, 1)]),
-  );
-  return { pct, wall };
+  return { pct: cpuPercent(cpu0, cpu1, wall), wall };
 }
 
 const IDLE_WINDOW_S = 10;
