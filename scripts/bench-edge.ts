@@ -142,7 +142,7 @@ const WARM_CALLS = quick ? 10 : 200;
 const WARM_RATE = 20;
 const DRAIN_MS = 30_000;
 /** The clean rate is bisected to within this many calls/s (see `steps`; not with --quick). */
-const BISECT_WITHIN = quick ? Number.POSITIVE_INFINITY : 1;
+const BISECT_WITHIN = 1;
 /** Agent legs the engines dialled through the inter-node trunk (summed over the engines). */
 const TRUNK_LEGS = 'hotline_node_trunk_legs_total';
 
@@ -424,8 +424,8 @@ interface StepResult {
 /**
  * The steps of one cluster, up from the lowest rate until one is not clean; then the rates between
  * the highest clean step and that one are bisected (to within BISECT_WITHIN calls/s), so that the
- * clean rate, and the ratio of two clusters' rates, is not the steps' rounding. No bisection after
- * a step whose channels outlived its drain: the cluster did not recover.
+ * clean rate, and the ratio of two clusters' rates, is not the steps' rounding. No bisection with
+ * --quick, nor after a step whose channels outlived its drain: the cluster did not recover.
  */
 async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: number; complete: number }> {
   const pids = pidsOf(cluster);
@@ -446,7 +446,8 @@ async function steps(cluster: Cluster, answerers: Answerers): Promise<{ clean: n
     }
     clean = rate;
   }
-  while (notClean !== undefined && notClean - clean > BISECT_WITHIN) {
+  if (quick || notClean === undefined) return { clean, complete: completeTo };
+  while (notClean - clean > BISECT_WITHIN) {
     const rate = Math.floor((clean + notClean) / 2);
     const r = await step(cluster, answerers, pids, rate);
     if (!r || r.left > 0) break;
