@@ -134,12 +134,13 @@ const RATES =
 const STEP_SECONDS = opts.stepSeconds ?? (quick ? 5 : 10);
 const RING_CALLS = opts.ringCalls ?? (quick ? 40 : 300); // both paths together
 const RING_RATE = 5;
-// Calls through the edge before time to ring is measured, at WARM_RATE: enough for V8 to have
-// compiled the INVITE's path (drachtio-srf's parser, the edge's choice) with its optimizing tiers,
-// as in an edge that has been taking calls for a while; a fresh process's first calls are a
-// start-up figure, not what the edge adds.
-const WARM_CALLS = quick ? 10 : 200;
-const WARM_RATE = 20;
+// Calls through the edge before time to ring is measured, at WARM_RATE, as in an edge that has
+// been taking calls for a while: a fresh process's first calls are a start-up figure, not what the
+// edge adds. It takes this many for V8 to compile the INVITE's path (drachtio-srf's wire protocol,
+// its agent and parser, the edge's proxy call) with its optimizing tier: a profile of the edge
+// after 200 calls still showed most of that path in the baseline tier.
+const WARM_CALLS = quick ? 10 : 2000;
+const WARM_RATE = 50;
 const DRAIN_MS = 30_000;
 /** The clean rate is bisected to within this many calls/s (see `steps`; not with --quick). */
 const BISECT_WITHIN = 1;
@@ -292,8 +293,8 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
   }
   // warm-up, not measured
   const warm = carrierThroughEdge(cluster, 'ring-warmup', WARM_RATE, WARM_CALLS, {
-    limit: 50,
-    timeoutSeconds: 60,
+    limit: 150,
+    timeoutSeconds: Math.ceil(WARM_CALLS / WARM_RATE) + 60,
   });
   await warm.exited;
   await drain(cluster);
