@@ -6,7 +6,7 @@
  * agent's softphone).
  *
  *   npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N]
- *                      [--agents-per-node N] [--pin] [--node-cpu PCT] [--ring-only]
+ *                      [--agents-per-node N] [--pin] [--node-cpu PCT] [--ring-only] [--edge-unpinned]
  *
  * For 1 node (one engine), then 2 nodes (two engines, each on both nodes), each node with its own
  * agents registered on it (all from one SIPp address per node, answering at once):
@@ -37,6 +37,12 @@
  *
  * `--ring-only`: only 1 (time to ring, on the 1-node cluster), a couple of minutes instead of a
  * quarter of an hour.
+ *
+ * The edge's two processes, drachtio-server and `hotline edge`, share one CPU (the last; `taskset`
+ * on all their threads), as docker-compose.yml deploys them (EDGE_CPU): every INVITE crosses from
+ * one to the other and back, and on a CPU they share each crossing is a wake-up on the same core
+ * instead of one on another core (an inter-processor interrupt, costly in a virtual machine).
+ * `--edge-unpinned` leaves them where the kernel puts them, to measure what the pinning saves.
  *
  * `--pin`: each Asterisk node runs on one CPU of its own (`taskset` on all its threads: node a on
  * CPU 0, node b on CPU 1), as on hosts of one core each: one node is then held to one core, and
@@ -80,12 +86,13 @@ import type { Lab } from '../test/asterisk/lab/lab.ts';
 import { killAllSipp } from '../test/asterisk/lab/sipp.ts';
 
 const USAGE =
-  'usage: npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N] [--agents-per-node N] [--pin] [--node-cpu PCT] [--ring-only]';
+  'usage: npm run bench:edge [-- --quick] [--rates 20,40,…] [--step-seconds N] [--ring-calls N] [--agents-per-node N] [--pin] [--node-cpu PCT] [--ring-only] [--edge-unpinned]';
 const args = process.argv.slice(2);
 let quick = false;
 let pin = false;
 let nodeCpu: number | undefined;
 let ringOnly = false;
+let edgeUnpinned = false;
 const opts: { rates?: number[]; stepSeconds?: number; ringCalls?: number; agentsPerNode?: number } = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -102,6 +109,7 @@ for (let i = 0; i < args.length; i++) {
   if (a === '--quick') quick = true;
   else if (a === '--pin') pin = true;
   else if (a === '--ring-only') ringOnly = true;
+  else if (a === '--edge-unpinned') edgeUnpinned = true;
   else if (a === '--node-cpu') nodeCpu = int(value(), 5, 100);
   else if (a === '--rates')
     opts.rates = value()
@@ -373,6 +381,7 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
       ringMsMax: nullableRound(xs.length ? xs[xs.length - 1]! : null),
       rate: RING_RATE / 2,
       interleaved: true,
+      edgePinnedCpu: edgeCpu,
       loadAvg: loadAverage(),
     });
   }
@@ -388,6 +397,7 @@ async function timeToRing(cluster: Cluster, answerers: Answerers): Promise<void>
     // and the engine), so with 150 calls a path the difference moves by about half a ms
     edgeAddedMsP50Ci95: medianDifferenceInterval(e, d)?.map((x) => round(x)) ?? null,
     goal: { edgeAddedMsP50: '<= 2' },
+    edgePinnedCpu: edgeCpu,
     loadAvg: loadAverage(),
   });
 }
@@ -600,6 +610,26 @@ function pinNodes(cluster: Cluster): void {
   }
 }
 
+/** The CPU the edge's two processes share (null: `--edge-unpinned`). */
+let edgeCpu: number | null = null;
+
+/** Both edge processes, every thread, on the last CPU (threads they start later inherit it). */
+function pinEdge(): number {
+  const cpu = availableParallelism() - 1;
+  const pids = [
+    ...childrenMatching(process.pid, /hotline\.js edge/),
+    ...childrenMatching(process.pid, /bin\/drachtio /),
+  ];
+  if (pids.length !== 2)
+    throw new Error(`expected the edge and drachtio-server, found pids ${pids.join(', ')}`);
+  for (const pid of pids) {
+    const r = spawnSync('taskset', ['-a', '-c', '-p', String(cpu), String(pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`taskset for the edge's pid ${pid}: ${r.stderr || r.error}`);
+  }
+  log(`the edge and drachtio-server (pids ${pids.join(', ')}) pinned to CPU ${cpu}`);
+  return cpu;
+}
+
 /** `--node-cpu`: the budget of each node's Asterisk, by node name. */
 const budgets = new Map<string, CpuBudget>();
 function budgetNodes(cluster: Cluster, percent: number): void {
@@ -734,6 +764,7 @@ async function main(): Promise<void> {
         edgeEnv: { LOG_LEVEL: 'info' },
       });
       if (pin) pinNodes(cluster);
+      edgeCpu = edgeUnpinned ? null : pinEdge();
       const answerers = new Answerers(cluster);
       if (names.length === 1) {
         await timeToRing(cluster, answerers);
@@ -753,6 +784,7 @@ async function main(): Promise<void> {
         agents: cluster.agents.size,
         rates: RATES,
         pinned: pin,
+        edgePinnedCpu: edgeCpu,
         nodeCpuPct: nodeCpu ?? null,
         loadAvg: loadAverage(),
       });

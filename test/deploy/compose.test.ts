@@ -28,6 +28,7 @@ interface Service {
   network_mode?: string;
   profiles?: string[];
   command?: string[] | string;
+  cpuset?: string;
 }
 
 /** The docker compose client, v2 plugin or v1 standalone, when this machine has one. */
@@ -98,6 +99,14 @@ describe('docker-compose.yml', () => {
       'PJSIP/<agent endpoint>@node-b',
     ])
       expect(section).toContain(text);
+  });
+
+  it('runs drachtio-server and the edge app on one CPU, EDGE_CPU, explained in the guide', () => {
+    const { drachtio, edge } = compose.services;
+    expect(drachtio!.cpuset).toMatch(/^\$\{EDGE_CPU:-0\}$/);
+    expect(edge!.cpuset).toBe(drachtio!.cpuset);
+    const guide = readFileSync(join(root, 'dialplan/README.md'), 'utf8');
+    expect(guide.slice(guide.indexOf('## Several nodes behind the SIP edge'))).toContain('`EDGE_CPU`');
   });
 
   it('configures the edge with variables its configuration accepts, defaults included', () => {
