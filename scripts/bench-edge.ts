@@ -35,8 +35,8 @@
  *    loads both nodes: NODE_AFFINITY keeps them few).
  * 3. The ratio line: clean rate with 2 nodes ÷ with 1 (the issue's goal: ≥ 1.7).
  *
- * `--ring-only`: only 1 (time to ring, on the 1-node cluster), a couple of minutes instead of a
- * quarter of an hour.
+ * `--ring-only`: only 1 (time to ring, on the 1-node cluster), about 4 minutes instead of half an
+ * hour.
  *
  * The edge's two processes, drachtio-server and `hotline edge`, share one CPU (the last; `taskset`
  * on all their threads), as docker-compose.yml deploys them (EDGE_CPU): every INVITE crosses from
@@ -46,8 +46,8 @@
  *
  * `--pin`: each Asterisk node runs on one CPU of its own (`taskset` on all its threads: node a on
  * CPU 0, node b on CPU 1), as on hosts of one core each: one node is then held to one core, and
- * two nodes get two. Everything else (engines, edge, drachtio, SIPp) runs where the kernel puts it,
- * on the same cores. Without it the nodes share every core, and on a machine of two cores the
+ * two nodes get two. The engines and SIPp run where the kernel puts them, the edge on its CPU (the
+ * last), on the same cores. Without it the nodes share every core, and on a machine of two cores the
  * ratio says how far those two cores go, not what a second host adds.
  *
  * `--node-cpu PCT`: each Asterisk node gets PCT % of one CPU (a cgroup of its own with a CFS quota,
@@ -598,35 +598,31 @@ async function step(
   return { clean: ok, complete, left };
 }
 
-/** `--pin`: every thread of node i's Asterisk on CPU i (threads it starts later inherit it). */
+/** Every thread of process `pid` on CPU `cpu` (threads it starts later inherit it). */
+function pinToCpu(what: string, pid: number, cpu: number): void {
+  const r = spawnSync('taskset', ['-a', '-c', '-p', String(cpu), String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset for ${what} (pid ${pid}): ${r.stderr || r.error}`);
+  log(`${what} (pid ${pid}) pinned to CPU ${cpu}`);
+}
+
+/** `--pin`: node i's Asterisk on CPU i. */
 function pinNodes(cluster: Cluster): void {
   const cpus = availableParallelism();
   let i = 0;
-  for (const n of cluster.nodes.values()) {
-    const cpu = i++ % cpus;
-    const r = spawnSync('taskset', ['-a', '-c', '-p', String(cpu), String(n.pid)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`taskset for node ${n.name} (pid ${n.pid}): ${r.stderr || r.error}`);
-    log(`node ${n.name} (pid ${n.pid}) pinned to CPU ${cpu}`);
-  }
+  for (const n of cluster.nodes.values()) pinToCpu(`node ${n.name}`, n.pid, i++ % cpus);
 }
 
 /** The CPU the edge's two processes share (null: `--edge-unpinned`). */
 let edgeCpu: number | null = null;
 
-/** Both edge processes, every thread, on the last CPU (threads they start later inherit it). */
-function pinEdge(): number {
+/** Both edge processes on the last CPU. */
+function pinEdge(cluster: Cluster): number {
   const cpu = availableParallelism() - 1;
-  const pids = [
-    ...childrenMatching(process.pid, /hotline\.js edge/),
-    ...childrenMatching(process.pid, /bin\/drachtio /),
-  ];
-  if (pids.length !== 2)
-    throw new Error(`expected the edge and drachtio-server, found pids ${pids.join(', ')}`);
-  for (const pid of pids) {
-    const r = spawnSync('taskset', ['-a', '-c', '-p', String(cpu), String(pid)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`taskset for the edge's pid ${pid}: ${r.stderr || r.error}`);
-  }
-  log(`the edge and drachtio-server (pids ${pids.join(', ')}) pinned to CPU ${cpu}`);
+  const { edge, drachtio } = pidsOf(cluster);
+  if (!edge || !drachtio)
+    throw new Error(`the edge (pid ${edge}) or drachtio-server (pid ${drachtio}) is not running`);
+  pinToCpu('the edge', edge, cpu);
+  pinToCpu('drachtio-server', drachtio, cpu);
   return cpu;
 }
 
@@ -764,7 +760,7 @@ async function main(): Promise<void> {
         edgeEnv: { LOG_LEVEL: 'info' },
       });
       if (pin) pinNodes(cluster);
-      edgeCpu = edgeUnpinned ? null : pinEdge();
+      edgeCpu = edgeUnpinned ? null : pinEdge(cluster);
       const answerers = new Answerers(cluster);
       if (names.length === 1) {
         await timeToRing(cluster, answerers);
